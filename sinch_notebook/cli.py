@@ -1,0 +1,179 @@
+"""`sinch-notebook` command line: the local sandbox, and the demo (sandbox + JupyterLab)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from .sandbox import (
+    DEMO_KEY_ID,
+    DEMO_KEY_SECRET,
+    DEMO_PROJECT_ID,
+    DEMO_SUBPROJECTS,
+    Sandbox,
+)
+
+
+def _add_sandbox_options(parser: argparse.ArgumentParser, default_port: int) -> None:
+    parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
+    parser.add_argument("--key-id", default=DEMO_KEY_ID)
+    parser.add_argument("--key-secret", default=DEMO_KEY_SECRET)
+    parser.add_argument("--project-id", default=DEMO_PROJECT_ID)
+    parser.add_argument(
+        "--subprojects", type=int, default=DEMO_SUBPROJECTS, help="demo subprojects to seed"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for the demo data")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    parser.add_argument("--token-ttl", type=float, default=3600, help="token lifetime, seconds")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of 5xx answers")
+    parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of 429 answers")
+    parser.add_argument("--reset-rate", type=float, default=0.0, help="share of dropped answers")
+    parser.add_argument("--rate-limit", type=float, default=None, help="requests/s per key")
+
+
+def sandbox_from_args(args: argparse.Namespace) -> Sandbox:
+    return Sandbox(
+        port=args.port,
+        key_id=args.key_id,
+        key_secret=args.key_secret,
+        project_id=args.project_id,
+        subprojects=args.subprojects,
+        seed=args.seed,
+        latency=args.latency,
+        token_ttl=args.token_ttl,
+        error_rate=args.error_rate,
+        throttle_rate=args.throttle_rate,
+        reset_rate=args.reset_rate,
+        rate_limit=args.rate_limit,
+    )
+
+
+def export_lines(sandbox: Sandbox) -> str:
+    return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in sandbox.env().items())
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    sandbox = sandbox_from_args(args)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        print(f"sinch-notebook: cannot listen on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    if args.print_env:
+        print(export_lines(sandbox), flush=True)
+    else:
+        print(
+            f"Sinch sandbox listening on {sandbox.url}\n"
+            f"  token endpoint: {sandbox.token_url}\n"
+            f"  Key ID:         {sandbox.key_id}\n"
+            f"  Key Secret:     {args.key_secret}   (a sandbox credential, not a real one)\n"
+            f"  Project ID:     {sandbox.project_id}\n\n"
+            f"Point sn.connect() and %sinch at it with:\n{export_lines(sandbox)}\n\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+    _wait_for_interrupt()
+    sandbox.stop()
+    return 0
+
+
+def default_notebook_dir() -> Path:
+    """The repository's notebooks/ for a source checkout, else the current directory."""
+    candidate = Path(__file__).resolve().parent.parent / "notebooks"
+    return candidate if candidate.is_dir() else Path.cwd()
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """The sandbox's demo account plus JupyterLab on the example notebooks, stopped together."""
+    sandbox = Sandbox(subprojects=args.subprojects, seed=args.seed, latency=args.latency)
+    sandbox.start()
+    token = secrets.token_hex(16)
+    notebook_dir = Path(args.notebook_dir or default_notebook_dir()).resolve()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--port={args.port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={notebook_dir}",
+        f"--IdentityProvider.token={token}",
+    ]
+    if args.no_browser:
+        command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    first = "01-getting-started.ipynb"
+    page = f"lab/tree/{first}" if (notebook_dir / first).exists() else "lab"
+    print(
+        f"Sinch sandbox (demo account) on {sandbox.url}; JupyterLab serves {notebook_dir}\n"
+        f"Open http://127.0.0.1:{args.port}/{page}?token={token}\n"
+        "Press Ctrl-C to stop both.",
+        flush=True,
+    )
+    lab = subprocess.Popen(command, env={**os.environ, **sandbox.env()})
+    try:
+        return lab.wait()
+    except KeyboardInterrupt:
+        lab.terminate()
+        try:
+            lab.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            lab.kill()
+        return 0
+    finally:
+        sandbox.stop()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sinch-notebook", description="The Sinch Subprojects API in Jupyter."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    sandbox = commands.add_parser(
+        "sandbox", help="run a local Sinch-compatible server (demo account by default)"
+    )
+    _add_sandbox_options(sandbox, default_port=8765)
+    sandbox.add_argument(
+        "--print-env", action="store_true", help="print only the export lines, for eval"
+    )
+    sandbox.set_defaults(run=run_sandbox)
+
+    demo = commands.add_parser(
+        "demo", help="JupyterLab on the example notebooks, connected to a local sandbox"
+    )
+    demo.add_argument("--port", type=int, default=8888, help="JupyterLab's port")
+    demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    demo.add_argument("--notebook-dir", default=None, help="default: the example notebooks")
+    demo.add_argument("--subprojects", type=int, default=DEMO_SUBPROJECTS)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--latency", type=float, default=0.0)
+    demo.set_defaults(run=run_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
