@@ -238,9 +238,14 @@ class TokenAuth(AuthBase):
         return request
 
     def should_retry_unauthorized(self, response: requests.Response) -> bool:
-        """On a 401 that says the token expired, drop that token so the retry gets a new one."""
-        challenge = response.headers.get("WWW-Authenticate", "")
-        if "expired" not in challenge.lower():
+        """On a 401 that rejects the token itself, drop it so the one retry gets a new one.
+
+        The SDKs do this when the token expired; a token that is merely unknown (revoked, or a
+        server restarted under a long-lived kernel) is just as stale, and the shared cache
+        would otherwise keep handing it out to every client of this credential.
+        """
+        challenge = response.headers.get("WWW-Authenticate", "").lower()
+        if "invalid_token" not in challenge and "expired" not in challenge:
             return False
         sent = response.request.headers.get("Authorization", "") if response.request else ""
         self.source.invalidate(sent.removeprefix("Bearer "))

@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 import requests
@@ -49,6 +49,20 @@ log = logging.getLogger("sinch_notebook.client")
 
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 MAX_PAGE_SIZE = 1000
+
+
+class RetryEvent(NamedTuple):
+    """One retry the client is about to make, as told to retry listeners."""
+
+    method: str
+    path: str
+    status: int | None  # the HTTP status that caused it; None for a connection failure
+    reason: str
+    attempt: int  # the attempt that failed (1-based)
+    delay: float  # seconds the client waits before the next attempt
+
+
+RetryListener = Callable[[RetryEvent], None]
 
 
 class _OutcomeUnknown(Exception):
@@ -112,6 +126,7 @@ class SubprojectsClient:
         self._claimed: set[str] = set()
         self._create_locks: dict[tuple, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._retry_listeners: list[RetryListener] = []
 
     # -- description -------------------------------------------------------------------------
 
@@ -215,7 +230,11 @@ class SubprojectsClient:
                             method="POST",
                             path=path,
                         ) from None
-                    time.sleep(self.retry.delay(attempt))
+                    delay = self.retry.delay(attempt)
+                    self._notify_retry(
+                        RetryEvent("POST", path, None, unknown.reason, attempt, delay)
+                    )
+                    time.sleep(delay)
                     continue
                 return self._claim(Subproject.from_api(response.json()))
 
@@ -251,6 +270,60 @@ class SubprojectsClient:
             if not gone:
                 raise
 
+    def find_created(
+        self,
+        wanted: Sequence[tuple[str, Mapping[str, str], datetime]],
+        exclude: Collection[str] = (),
+    ) -> list[Subproject | None]:
+        """For each `(display_name, labels, since)`, the subproject an earlier create made.
+
+        One listing (deleted included) answers every item, so a bulk resume reconciles many
+        creates of unknown outcome at the cost of one listing rather than one per create. A
+        match has the same name and labels, was created at or after `since`, is not in
+        `exclude`, and was not already claimed by this client; matches are claimed, so the same
+        subproject is never handed out twice. Errors of the listing propagate.
+        """
+        items = [(validate_display_name(n), validate_labels(lb), s) for n, lb, s in wanted]
+        if not items:
+            return []
+        earliest = min(since for _, _, since in items)
+        pool: dict[tuple, list[Subproject]] = {}
+        for page in self.iter_pages(show_deleted=True):
+            for raw in page:
+                sp = Subproject.from_api(raw)
+                if sp.create_time is None or sp.create_time < earliest:
+                    continue
+                pool.setdefault((sp.display_name, tuple(sorted(sp.labels.items()))), []).append(sp)
+        found: list[Subproject | None] = []
+        with self._locks_guard:
+            for name, labels, since in items:
+                match = None
+                for sp in pool.get((name, tuple(sorted(labels.items()))), []):
+                    taken = sp.subproject_id in self._claimed or sp.subproject_id in exclude
+                    if not taken and sp.create_time is not None and sp.create_time >= since:
+                        match = sp
+                        break
+                if match is not None:
+                    self._claimed.add(match.subproject_id)
+                found.append(match)
+        return found
+
+    def add_retry_listener(self, listener: RetryListener) -> Callable[[], None]:
+        """Call `listener(RetryEvent)` before every retry (any thread); returns an unsubscriber.
+
+        Bulk apply uses it to slow down on 429 and to show how many changes are retrying.
+        A listener that raises is logged and otherwise ignored.
+        """
+        with self._locks_guard:
+            self._retry_listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._locks_guard:
+                if listener in self._retry_listeners:
+                    self._retry_listeners.remove(listener)
+
+        return unsubscribe
+
     def verify(self) -> None:
         """One cheap call that proves the credentials work for this project."""
         path = f"/projects/{quote(self.project_id, safe='')}/subprojects"
@@ -283,6 +356,13 @@ class SubprojectsClient:
         except (TypeError, ValueError):
             return
         self._clock_offset = server - sent_at
+
+    def _notify_retry(self, event: RetryEvent) -> None:
+        for listener in list(self._retry_listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("retry listener failed")
 
     def _create_lock(self, name: str, labels: dict[str, str]) -> threading.Lock:
         key = (name, tuple(sorted(labels.items())))
@@ -348,7 +428,9 @@ class SubprojectsClient:
                     raise _OutcomeUnknown(f"connection lost: {reason}") from None
                 if attempt <= self.retry.retries:
                     log.debug("%s %s: %s, retry %d", method, path, reason, attempt)
-                    time.sleep(self.retry.delay(attempt))
+                    delay = self.retry.delay(attempt)
+                    self._notify_retry(RetryEvent(method, path, None, reason, attempt, delay))
+                    time.sleep(delay)
                     continue
                 raise TransportError(
                     f"no response after {attempt} attempts ({reason}: {exc})",
@@ -373,7 +455,9 @@ class SubprojectsClient:
                 and self.retry.should_honour(retry_after)
             ):
                 log.debug("%s %s: %s, retry %d", method, path, code, attempt)
-                time.sleep(self.retry.delay(attempt, retry_after))
+                delay = self.retry.delay(attempt, retry_after)
+                self._notify_retry(RetryEvent(method, path, code, f"HTTP {code}", attempt, delay))
+                time.sleep(delay)
                 continue
             error = error_from_response(response, path=path)
             error.attempts = attempt

@@ -1,5 +1,8 @@
 """Where settings come from: explicit arguments first, then `SINCH_*` environment variables.
 
+Also the notebook settings object (`Sinch`, a traitlets Configurable) that the magic and the
+panel share: `%config Sinch.page_size = 500`.
+
 Also the one rule about where credentials may travel: never in clear text off this machine.
 """
 
@@ -7,8 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from traitlets import Bool, Enum, Int, default
+from traitlets.config import Configurable
 
 from .errors import InsecureTransportError, ValidationError
 
@@ -51,13 +58,18 @@ def check_url(url: str, field_name: str) -> str:
     """A usable base URL; plain http is allowed only to this machine (it carries credentials)."""
     if not isinstance(url, str) or not url.strip():
         raise ValidationError(field_name, "must be an http(s) URL")
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ValidationError(field_name, f"is not a valid URL ({exc}): {url!r}") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise ValidationError(field_name, f"must be an http(s) URL, got {url!r}")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(host):
         raise InsecureTransportError(
             field_name,
-            f"refusing to send credentials over plain http to {parts.hostname}; "
+            f"refusing to send credentials over plain http to {host}; "
             "use https (plain http is allowed only to localhost/127.0.0.1)",
         )
     return url.strip().rstrip("/")
@@ -86,3 +98,123 @@ class Endpoints:
             api_url=check_url(api_url or env(ENV_API_URL) or DEFAULT_API_URL, "api_url"),
             api_version=version,
         )
+
+
+# -- notebook settings: `%config Sinch.<name> = ...` -------------------------------------------
+
+ENV_PAGE_SIZE = "SINCH_PAGE_SIZE"
+ENV_WORKERS = "SINCH_WORKERS"
+ENV_CONFIRM_DELETES = "SINCH_CONFIRM_DELETES"
+ENV_DISPLAY_LIMIT = "SINCH_DISPLAY_LIMIT"
+ENV_SHORT_ERRORS = "SINCH_SHORT_ERRORS"
+SETTINGS_ENV = (
+    ENV_PAGE_SIZE,
+    ENV_WORKERS,
+    ENV_API_VERSION,
+    ENV_CONFIRM_DELETES,
+    ENV_DISPLAY_LIMIT,
+    ENV_SHORT_ERRORS,
+)
+MAX_WORKERS = 64
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    """An integer setting from the environment; a bad value names the variable and the rule."""
+    raw = env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ValidationError(name, f"must be an integer from {low} to {high}, got {raw!r}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env(name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ValidationError(name, f"must be one of 1/0, true/false, yes/no, on/off, got {raw!r}")
+
+
+class Sinch(Configurable):
+    """Settings shared by the `%sinch` magic and the widget panel.
+
+    Change them with `%config Sinch.page_size = 500` (or `c.Sinch.page_size` in an IPython
+    profile); the defaults come from `SINCH_PAGE_SIZE`, `SINCH_WORKERS`, `SINCH_API_VERSION`,
+    `SINCH_CONFIRM_DELETES`, `SINCH_DISPLAY_LIMIT` and `SINCH_SHORT_ERRORS` when they are set.
+    """
+
+    page_size = Int(
+        min=1, max=1000, help="Subprojects fetched per request when listing (1..1000)."
+    ).tag(config=True)
+    workers = Int(
+        min=1, max=MAX_WORKERS, help="Parallel requests when applying a plan or creating many."
+    ).tag(config=True)
+    api_version = Enum(
+        API_VERSIONS, help="API version for new connections: v1, or the deprecated v1alpha1."
+    ).tag(config=True)
+    confirm_deletes = Bool(
+        help="Ask before deleting (`--yes` skips the question); False never asks."
+    ).tag(config=True)
+    display_limit = Int(
+        min=0, help="Rows shown of a listing (the DataFrame keeps every row); 0 shows all."
+    ).tag(config=True)
+    short_errors = Bool(
+        help="Show errors as one line; False shows the full traceback (for debugging)."
+    ).tag(config=True)
+
+    @default("page_size")
+    def _page_size_default(self) -> int:
+        return env_int(ENV_PAGE_SIZE, 1000, 1, 1000)
+
+    @default("workers")
+    def _workers_default(self) -> int:
+        return env_int(ENV_WORKERS, 8, 1, MAX_WORKERS)
+
+    @default("api_version")
+    def _api_version_default(self) -> str:
+        version = env(ENV_API_VERSION) or "v1"
+        if version not in API_VERSIONS:
+            raise ValidationError(ENV_API_VERSION, f"must be one of {', '.join(API_VERSIONS)}")
+        return version
+
+    @default("confirm_deletes")
+    def _confirm_deletes_default(self) -> bool:
+        return env_bool(ENV_CONFIRM_DELETES, True)
+
+    @default("display_limit")
+    def _display_limit_default(self) -> int:
+        return env_int(ENV_DISPLAY_LIMIT, 20, 0, 10**9)
+
+    @default("short_errors")
+    def _short_errors_default(self) -> bool:
+        return env_bool(ENV_SHORT_ERRORS, True)
+
+
+_settings: Sinch | None = None
+_settings_lock = threading.Lock()
+
+
+def settings() -> Sinch:
+    """The one settings object of this process (the magic and the panel read the same one)."""
+    global _settings
+    with _settings_lock:
+        if _settings is None:
+            _settings = Sinch()
+        return _settings
+
+
+def reset_settings() -> None:
+    """Forget the shared settings: the next `settings()` reads the environment afresh."""
+    global _settings
+    with _settings_lock:
+        _settings = None

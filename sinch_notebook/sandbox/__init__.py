@@ -71,6 +71,8 @@ class Sandbox:
         self.store = Store()
         self.faults = Faults(fault_seed)
         self.counters = Stats()
+        self.gate = threading.Event()
+        self.gate.set()
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.add_account(key_id, key_secret, project_id, subprojects=subprojects, seed=seed)
@@ -107,6 +109,7 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        self.release_requests()
         server, self._server = self._server, None
         if server is None:
             return
@@ -176,6 +179,16 @@ class Sandbox:
     def expire_tokens(self) -> None:
         """Make every issued token expired now (the next API call gets a 401 saying so)."""
         self.accounts.expire_all()
+
+    def hold_requests(self) -> None:
+        """Keep API requests waiting (after their latency, before any work) until released.
+
+        Lets a test act while requests are known to be in flight, with no timing guesswork.
+        """
+        self.gate.clear()
+
+    def release_requests(self) -> None:
+        self.gate.set()
 
     def revoke_tokens(self) -> None:
         """Forget every issued token (the next API call gets a 401 saying it is invalid)."""

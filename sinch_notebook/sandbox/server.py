@@ -35,6 +35,18 @@ log = logging.getLogger("sinch_notebook.sandbox")
 TOKEN_PATH = "/oauth2/token"
 _COLLECTION = re.compile(r"^/(v1|v1alpha1)/projects/([^/]+)/subprojects/?$")
 _ITEM = re.compile(r"^/(v1|v1alpha1)/subprojects/([^/]+)/?$")
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
 _EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired"'
 _INVALID = 'Bearer error="invalid_token", error_description="The access token is invalid"'
 
@@ -209,6 +221,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _api(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> None:
         sandbox = self.sandbox
+        sandbox.gate.wait(timeout=60)
         sandbox.counters.count("requests")
         try:
             operation, target = self._route(method, path)
@@ -324,9 +337,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault.body is not None:
             self._send(fault.status, fault.body, fault.content_type, headers)
             return
-        status = {429: "RESOURCE_EXHAUSTED", 409: "ALREADY_EXISTS"}.get(fault.status, "UNAVAILABLE")
-        if fault.status in (500, 504):
-            status = "INTERNAL" if fault.status == 500 else "DEADLINE_EXCEEDED"
+        status = _STATUS_NAMES.get(fault.status, "UNKNOWN")
         error = ApiError(fault.status, status, f"injected fault {fault.status}")
         self._api_error(error, headers)
 

@@ -40,12 +40,30 @@ def test_expired_token_401_refreshes_once_and_retries(client, sandbox: Sandbox) 
     assert [s["displayName"] for s in sandbox.subprojects()] == ["after expiry"]
 
 
-def test_invalid_token_401_is_not_retried(client, sandbox: Sandbox) -> None:
+def test_revoked_token_is_replaced_once(client, sandbox: Sandbox) -> None:
     client.list()
     sandbox.revoke_tokens()
-    with pytest.raises(sn.Unauthenticated, match="invalid"):
+    client.list()
+    stats = sandbox.stats
+    assert stats["token_requests"] == 2
+    assert stats["responses"][401] == 1
+
+
+def test_a_401_that_does_not_reject_the_token_is_not_retried(client, sandbox: Sandbox) -> None:
+    client.list()
+    sandbox.inject(401, method="GET")
+    with pytest.raises(sn.Unauthenticated):
         client.list()
     assert sandbox.stats["token_requests"] == 1
+
+
+def test_restarted_server_on_the_same_port_does_not_strand_the_shared_token() -> None:
+    with Sandbox() as first:
+        port = first.port
+        first.connect(activate=False).list()
+    with Sandbox(port=port) as second:
+        assert second.connect(activate=False).list() == []
+        assert second.stats["token_requests"] == 1
 
 
 def test_refresh_ahead_of_expiry_avoids_401s() -> None:

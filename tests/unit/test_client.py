@@ -64,6 +64,12 @@ def test_v1alpha1_behaves_identically(sandbox: Sandbox) -> None:
     assert [s.id for s in alpha.list()] == [s.id for s in v1.list()]
 
 
+@pytest.mark.parametrize("url", ["http://[::1", "https://host:port", "ftp://example.com", ""])
+def test_malformed_urls_are_validation_errors(url: str) -> None:
+    with pytest.raises(sn.ValidationError, match="api_url"):
+        sn.connect("k", "s", "p", api_url=url or " ", verify=False)
+
+
 def test_unknown_api_version_rejected() -> None:
     with pytest.raises(sn.ValidationError, match="api_version"):
         sn.connect("k", "s", "p", api_version="v2", verify=False)

@@ -71,9 +71,10 @@ def test_exceptions_carry_no_secret(secret_sandbox: Sandbox) -> None:
     except sn.SinchError as exc:
         errors.append(exc)
     client = secret_sandbox.connect(activate=False, retry=sn.RetryPolicy(retries=0))
-    secret_sandbox.revoke_tokens()
+    basic = secret_sandbox.connect(auth="basic", activate=False)
+    secret_sandbox.inject(401, method="GET")
     try:
-        client.list()
+        basic.list()
     except sn.SinchError as exc:
         errors.append(exc)
     secret_sandbox.stop()
