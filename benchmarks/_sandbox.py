@@ -1,0 +1,50 @@
+"""A sandbox in its own process, so the server and the code being measured do not share a GIL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def sandbox_process(subprojects: int, latency: float = 0.0, seed: int = 0) -> Iterator[dict]:
+    """Start `sinch-notebook sandbox` on a free port; yield its SINCH_* settings."""
+    command = [
+        sys.executable,
+        "-m",
+        "sinch_notebook.cli",
+        "sandbox",
+        "--port",
+        "0",
+        "--print-env",
+        "--subprojects",
+        str(subprojects),
+        "--latency",
+        str(latency),
+        "--seed",
+        str(seed),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        settings: dict[str, str] = {}
+        deadline = time.monotonic() + 300
+        while len(settings) < 5 and time.monotonic() < deadline:
+            line = process.stdout.readline() if process.stdout else ""
+            if not line:
+                raise RuntimeError("the sandbox process ended before printing its settings")
+            if line.startswith("export "):
+                name, _, value = line[len("export ") :].strip().partition("=")
+                settings[name] = value.strip("'\"")
+        yield settings
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()

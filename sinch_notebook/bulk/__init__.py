@@ -1,0 +1,35 @@
+"""Bulk edits: plan the difference between an edited DataFrame and the server, then apply it.
+
+    plan = client.plan(edited)      # or sn.plan(edited) on the active connection
+    plan                            # review: coloured table in notebooks, text in a terminal
+    result = plan.apply()           # concurrent, journaled, Ctrl-C safe
+    result.failed.apply()           # re-apply what failed;  sn.resume(journal) after a crash
+
+Modules: normalize (pandas cells -> API strings), plan (the diff), apply (sending), journal
+(JSONL journal and resume), result (ApplyResult, undo), render (HTML and text).
+"""
+
+from __future__ import annotations
+
+from .apply import AdaptiveLimit, apply_plan
+from .errors import MASS_DELETE_THRESHOLD, JournalError, MassDeleteRefused, PlanAlreadyApplied
+from .journal import read_journal, resume
+from .plan import Change, Invalid, Plan, make_plan
+from .result import ApplyResult, Outcome
+
+__all__ = [
+    "MASS_DELETE_THRESHOLD",
+    "AdaptiveLimit",
+    "ApplyResult",
+    "Change",
+    "Invalid",
+    "JournalError",
+    "MassDeleteRefused",
+    "Outcome",
+    "Plan",
+    "PlanAlreadyApplied",
+    "apply_plan",
+    "make_plan",
+    "read_journal",
+    "resume",
+]

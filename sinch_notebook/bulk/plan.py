@@ -1,0 +1,650 @@
+"""A Plan: the difference between an edited DataFrame and the server, reviewed before applying.
+
+Rules (see README "DataFrames and bulk edits"):
+- a row without `subprojectId` creates; a row whose displayName or labels differ from the
+  server updates (only what changed is sent; when labels change the full new map is sent);
+  a row with a truthy `delete` cell deletes;
+- rows absent from the frame are left alone: nothing is deleted by omission;
+- `label.<key>` cells set the label, NA/None/"" removes it, and a key with no column keeps its
+  server value; a `labels` column of dicts is the full new set instead;
+- a row whose `updateTime` differs from the server's is a conflict (not applied unless
+  `force=True`); rows breaking a rule are invalid, listed with the reason, and never sent.
+Cell coercion and equivalence are in normalize.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..errors import ValidationError
+from ..models import parse_time, validate_display_name, validate_labels
+from . import normalize as nz
+
+if TYPE_CHECKING:
+    from ..client import SubprojectsClient
+    from .apply import ProgressArg
+    from .result import ApplyResult
+
+OPERATIONS = ("create", "update", "delete")
+LABEL_PREFIX = "label."
+PLAN_COLUMNS = [
+    "operation",
+    "subprojectId",
+    "displayName",
+    "field",
+    "before",
+    "after",
+    "reason",
+    "row",
+]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One API call the plan will make.
+
+    `fields` maps what changes ("displayName", "label.<key>", "deleted") to (before, after);
+    None means absent. `send_name` / `send_labels` are exactly what is sent (labels: the full
+    new map). `before_*` and `base_update_time` are the server's state when planned (for undo
+    and conflict display). `conflict` says why the row conflicts (set also when forced).
+    `reconcile_since` marks a create that may already have happened: apply looks for it first.
+    """
+
+    op: str
+    subproject_id: str | None
+    display_name: str
+    fields: dict[str, tuple[str | None, str | None]]
+    key: str
+    row: Any = None
+    send_name: str | None = None
+    send_labels: dict[str, str] | None = None
+    before_name: str | None = None
+    before_labels: dict[str, str] | None = None
+    base_update_time: str | None = None
+    conflict: str | None = None
+    reconcile_since: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["fields"] = {k: list(v) for k, v in self.fields.items()}
+        data["row"] = _jsonable_row(self.row)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Change:
+        values = dict(data)
+        values["fields"] = {k: (v[0], v[1]) for k, v in (values.get("fields") or {}).items()}
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A row that breaks a rule: listed with the reason, never sent."""
+
+    reason: str
+    row: Any = None
+    subproject_id: str | None = None
+    display_name: str | None = None
+    op: str | None = None
+
+
+def _jsonable_row(row: Any) -> Any:
+    """An index label as something JSON can hold (numpy scalars unwrapped, others as text)."""
+    if hasattr(row, "item"):
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            row = row.item()
+    if row is None or isinstance(row, (str, int, float, bool)):
+        return row
+    return str(row)
+
+
+class Plan:
+    """Changes to apply, plus the conflicts and invalid rows that will not be applied.
+
+    `len(plan)` is the number of changes to apply; `plan.summary()` counts per operation;
+    `plan.frame` is the plan as a DataFrame; `plan.apply()` sends it (once).
+    """
+
+    def __init__(
+        self,
+        client: SubprojectsClient | None,
+        changes: Iterable[Change] = (),
+        *,
+        conflicts: Iterable[Change] = (),
+        invalid: Iterable[Invalid] = (),
+        unchanged: int = 0,
+        ignored_columns: Iterable[str] = (),
+        origin: str = "frame",
+    ) -> None:
+        self.client = client
+        self.changes: list[Change] = list(changes)
+        self.conflicts: list[Change] = list(conflicts)
+        self.invalid: list[Invalid] = list(invalid)
+        self.unchanged = unchanged
+        self.ignored_columns = list(ignored_columns)
+        self.origin = origin
+        self._applied = False
+        self._lock = threading.Lock()
+        keys = Counter(c.key for c in self.changes)
+        if any(n > 1 for n in keys.values()):
+            raise ValidationError("changes", "each change needs a distinct key")
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def __iter__(self):
+        return iter(self.changes)
+
+    def summary(self) -> dict[str, int]:
+        """Counts per operation: create, update, delete, conflict, invalid."""
+        counts = Counter(c.op for c in self.changes)
+        result = {op: counts.get(op, 0) for op in OPERATIONS}
+        result["conflict"] = len(self.conflicts)
+        result["invalid"] = len(self.invalid)
+        return result
+
+    @property
+    def deletes(self) -> int:
+        return sum(1 for c in self.changes if c.op == "delete")
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per changed field (operation, subprojectId, displayName, field, before, ...)."""
+        from .render import plan_rows
+
+        rows = plan_rows(self)
+        frame = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+        for name in PLAN_COLUMNS[:-1]:
+            frame[name] = frame[name].astype("string")
+        return frame
+
+    def apply(
+        self,
+        workers: int = 8,
+        progress: ProgressArg = True,
+        journal: Any = None,
+        allow_mass_delete: bool = False,
+    ) -> ApplyResult:
+        """Send the changes concurrently and return an ApplyResult (a plan applies once).
+
+        - `workers`: at most this many requests at once (1..64); halved on 429 and grown back
+          as calls succeed.
+        - `progress`: True for a tqdm.auto bar (a widget in notebooks, text in a terminal)
+          with live ok/failed/retrying counts; False for none; or a callable
+          `progress(done, total, counts)` called in the calling thread as changes complete,
+          where `counts` is a dict with "ok", "failed", "retrying", "pending" and "workers"
+          (the current concurrency); at most 10 calls a second, the first and the last always.
+          Returning False (or raising KeyboardInterrupt) stops the apply as Ctrl-C does, which
+          lets a widget offer a Stop button; other exceptions are logged and the callback is
+          dropped.
+        - `journal`: None for `.sinch/journal-<time>.jsonl` under the working directory, a path
+          (must not exist yet), or False for none. Each change's outcome is appended as it
+          completes; `sn.resume(path)` applies what is not done.
+        - `allow_mass_delete`: needed when the plan deletes more than 10 subprojects.
+
+        Ctrl-C stops sending: in-flight requests finish, the journal stays consistent and the
+        result so far is returned (`result.interrupted`, unsent changes "skipped").
+        """
+        from .apply import apply_plan
+
+        return apply_plan(
+            self,
+            workers=workers,
+            progress=progress,
+            journal=journal,
+            allow_mass_delete=allow_mass_delete,
+        )
+
+    def _mark_applied(self) -> None:
+        from .errors import PlanAlreadyApplied
+
+        with self._lock:
+            if self._applied:
+                raise PlanAlreadyApplied(
+                    "this plan was already applied; applying it again could duplicate its creates. "
+                    "Use result.failed / result.remaining, sn.resume(journal) or plan again"
+                )
+            self._applied = True
+
+    @property
+    def applied(self) -> bool:
+        return self._applied
+
+    def _repr_html_(self) -> str:
+        from .render import plan_html
+
+        return plan_html(self)
+
+    def __str__(self) -> str:
+        from .render import plan_text
+
+        return plan_text(self)
+
+    __repr__ = __str__
+
+
+# -- building a plan from an edited frame -----------------------------------------------------
+
+
+@dataclass
+class _Columns:
+    """Which columns of the edited frame mean what."""
+
+    ids: str | None = None
+    name: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # key -> column
+    label_dicts: str | None = None
+    delete: str | None = None
+    deleted: str | None = None
+    update_time: str | None = None
+    ignored: list[str] = field(default_factory=list)
+
+
+_KNOWN = {
+    "subprojectId": "ids",
+    "displayName": "name",
+    "labels": "label_dicts",
+    "delete": "delete",
+    "deleted": "deleted",
+    "updateTime": "update_time",
+}
+_READ_ONLY = {"parentProjectId", "createTime"}
+
+
+def _read_columns(edited: Any) -> _Columns:
+    """Frame-level checks, before any request: the frame's shape must make sense."""
+    if not isinstance(edited, pd.DataFrame):
+        raise ValidationError(
+            "edited",
+            f"must be a pandas DataFrame (from client.frame()), got {type(edited).__name__}",
+        )
+    if isinstance(edited.columns, pd.MultiIndex):
+        raise ValidationError("edited", "must have flat column names, not a MultiIndex")
+    names = list(edited.columns)
+    dupes = sorted({str(n) for n, count in Counter(names).items() if count > 1})
+    if dupes:
+        raise ValidationError("columns", f"each column must appear once; duplicated: {dupes}")
+    cols = _Columns()
+    for name in names:
+        if not isinstance(name, str):
+            cols.ignored.append(str(name))
+        elif name in _KNOWN:
+            setattr(cols, _KNOWN[name], name)
+        elif name.startswith(LABEL_PREFIX):
+            key = name[len(LABEL_PREFIX) :]
+            if not 1 <= len(key) <= 255:
+                raise ValidationError(
+                    name, f"a label key must be 1..255 characters, got {len(key)}"
+                )
+            cols.labels[key] = name
+        elif name not in _READ_ONLY:
+            cols.ignored.append(name)
+    if cols.ids is None and cols.name is None:
+        raise ValidationError(
+            "edited",
+            "needs a subprojectId column (to update or delete) or a displayName column (to create)",
+        )
+    if cols.labels and cols.label_dicts is not None:
+        raise ValidationError(
+            "labels", "give either a labels column of dicts or label.<key> columns, not both"
+        )
+    return cols
+
+
+def server_state(client: SubprojectsClient) -> dict[str, dict[str, Any]]:
+    """Every subproject (deleted included) as the API returns it, by id."""
+    return {
+        raw["subprojectId"]: raw
+        for page in client.iter_pages(show_deleted=True)
+        for raw in page
+        if isinstance(raw.get("subprojectId"), str)
+    }
+
+
+def _row_name(row: Any) -> str:
+    return str(row) if isinstance(row, (int, str)) else repr(row)
+
+
+class _Differ:
+    """Walks the edited frame row by row and sorts each row into a change, conflict or invalid."""
+
+    def __init__(
+        self,
+        edited: pd.DataFrame,
+        cols: _Columns,
+        server: dict[str, dict[str, Any]],
+        force: bool,
+    ) -> None:
+        self.cols = cols
+        self.server = server
+        self.force = force
+        self.rows = list(edited.index)
+
+        def values(column: str | None) -> list[Any] | None:
+            return None if column is None else edited[column].tolist()
+
+        self.ids = values(cols.ids)
+        self.names = values(cols.name)
+        self.delete = values(cols.delete)
+        self.deleted = values(cols.deleted)
+        self.times = values(cols.update_time)
+        self.label_dicts = values(cols.label_dicts)
+        self.labels = {key: edited[col].tolist() for key, col in sorted(cols.labels.items())}
+        self.changes: list[Change] = []
+        self.conflicts: list[Change] = []
+        self.invalid: list[Invalid] = []
+        self.unchanged = 0
+
+    def run(self) -> None:
+        ids = self._normalized_ids()
+        seen = Counter(sid for sid in ids if isinstance(sid, str))
+        where: dict[str, list[str]] = {}
+        for i, sid in enumerate(ids):
+            if isinstance(sid, str) and seen[sid] > 1:
+                where.setdefault(sid, []).append(_row_name(self.rows[i]))
+        for i, sid in enumerate(ids):
+            if isinstance(sid, nz.CellError):
+                self._invalid(i, None, f"subprojectId: {sid}")
+            elif sid is None:
+                self._create(i)
+            elif seen[sid] > 1:
+                rows = ", ".join(where[sid])
+                self._invalid(i, sid, f"subprojectId appears {seen[sid]} times (rows {rows})")
+            elif sid not in self.server:
+                self._invalid(i, sid, "unknown subprojectId: no such subproject in this project")
+            else:
+                self._existing(i, sid, self.server[sid])
+
+    def _normalized_ids(self) -> list[str | nz.CellError | None]:
+        if self.ids is None:
+            return [None] * len(self.rows)
+        out: list[str | nz.CellError | None] = []
+        for value in self.ids:
+            try:
+                out.append(nz.to_text(value))
+            except nz.CellError as err:
+                out.append(err)
+        return out
+
+    def _invalid(
+        self, i: int, sid: str | None, reason: str, name: str | None = None, op: str | None = None
+    ) -> None:
+        if name is None and self.names is not None:
+            try:
+                name = nz.to_text(self.names[i])
+            except nz.CellError:
+                name = None
+        if name is None and sid in self.server:
+            name = self.server[sid].get("displayName")
+        self.invalid.append(Invalid(reason, self.rows[i], sid, name, op))
+
+    def _cell(self, column: list[Any] | None, i: int) -> Any:
+        return None if column is None else column[i]
+
+    # -- one row -----------------------------------------------------------------------------
+
+    def _existing(self, i: int, sid: str, record: dict[str, Any]) -> None:
+        problems: list[str] = []
+        server_name = str(record.get("displayName") or "")
+        raw_labels = record.get("labels")
+        server_labels = {str(k): str(v) for k, v in (raw_labels or {}).items()}
+        server_deleted = bool(record.get("deleted", False))
+        delete = self._flag(self.delete, i, "delete", problems)
+        self._check_deleted_column(i, server_deleted, problems)
+        fields: dict[str, tuple[str | None, str | None]] = {}
+        send_name: str | None = None
+        send_labels: dict[str, str] | None = None
+        if delete:
+            if not server_deleted:
+                fields["deleted"] = ("false", "true")
+        else:
+            send_name = self._name_change(i, server_name, fields, problems)
+            send_labels = self._label_change(i, server_labels, fields, problems)
+            if fields and server_deleted:
+                problems.append(self._deleted_reason(i, record))
+        if problems:
+            self._invalid(i, sid, "; ".join(problems), op="delete" if delete else "update")
+            return
+        if not fields:
+            self.unchanged += 1
+            return
+        op = "delete" if delete else "update"
+        conflict = self._conflict(i, record, problems)
+        if problems:
+            self._invalid(i, sid, "; ".join(problems), op=op)
+            return
+        change = Change(
+            op=op,
+            subproject_id=sid,
+            display_name=send_name if send_name is not None else server_name,
+            fields=fields,
+            key=f"{op}:{sid}",
+            row=self.rows[i],
+            send_name=send_name,
+            send_labels=send_labels,
+            before_name=server_name,
+            before_labels=server_labels,
+            base_update_time=record.get("updateTime"),
+            conflict=conflict,
+        )
+        if conflict is not None and not self.force:
+            self.conflicts.append(change)
+        else:
+            self.changes.append(change)
+
+    def _create(self, i: int) -> None:
+        problems: list[str] = []
+        if self._flag(self.delete, i, "delete", problems):
+            problems.append("delete is set on a row without subprojectId (nothing to delete)")
+        deleted = self._cell(self.deleted, i)
+        try:
+            if nz.truthy(deleted):
+                problems.append("deleted: is read-only; a new row cannot be deleted")
+        except nz.CellError as err:
+            problems.append(f"deleted: {err}")
+        name: str | None = None
+        try:
+            name = nz.to_text(self._cell(self.names, i))
+        except nz.CellError as err:
+            problems.append(f"displayName: {err}")
+        else:
+            if name is None:
+                problems.append("displayName: is required to create a subproject")
+            else:
+                try:
+                    validate_display_name(name)
+                except ValidationError as err:
+                    problems.append(str(err))
+        fields: dict[str, tuple[str | None, str | None]] = {}
+        if name is not None:
+            fields["displayName"] = (None, name)
+        labels = self._label_change(i, {}, fields, problems)
+        if problems:
+            self._invalid(i, None, "; ".join(problems), name=name, op="create")
+            return
+        self.changes.append(
+            Change(
+                op="create",
+                subproject_id=None,
+                display_name=name or "",
+                fields=fields,
+                key=f"create:{i}",
+                row=self.rows[i],
+                send_name=name,
+                send_labels=labels if labels is not None else {},
+            )
+        )
+
+    # -- parts of a row ----------------------------------------------------------------------
+
+    def _flag(self, column: list[Any] | None, i: int, name: str, problems: list[str]) -> bool:
+        try:
+            return nz.truthy(self._cell(column, i))
+        except nz.CellError as err:
+            problems.append(f"{name}: {err}")
+            return False
+
+    def _check_deleted_column(self, i: int, server_deleted: bool, problems: list[str]) -> None:
+        value = self._cell(self.deleted, i)
+        if nz.is_missing(value):
+            return
+        try:
+            wanted = nz.truthy(value)
+        except nz.CellError as err:
+            problems.append(f"deleted: {err}")
+            return
+        if wanted == server_deleted:
+            return
+        if server_deleted:
+            problems.append(self._deleted_reason(i, self.server_record(i)))
+        else:
+            problems.append(
+                "deleted: is read-only (use a `delete` column to delete; there is no undelete)"
+            )
+
+    def server_record(self, i: int) -> dict[str, Any]:
+        sid = nz.to_text(self.ids[i]) if self.ids is not None else None
+        return self.server.get(sid or "", {})
+
+    def _deleted_reason(self, i: int, record: dict[str, Any]) -> str:
+        """Why a row cannot change a subproject that is deleted on the server."""
+        try:
+            seen = nz.to_timestamp(self._cell(self.times, i))
+        except nz.CellError:
+            seen = None
+        current = parse_time(record.get("updateTime"))
+        if seen is not None and current is not None and pd.Timestamp(current) != seen:
+            return "deleted on the server since this frame was read (there is no undelete)"
+        return "the subproject is deleted (there is no undelete)"
+
+    def _name_change(
+        self,
+        i: int,
+        server_name: str,
+        fields: dict[str, tuple[str | None, str | None]],
+        problems: list[str],
+    ) -> str | None:
+        if self.names is None:
+            return None
+        cell = self.names[i]
+        if type(cell) is str and cell == server_name:
+            return None
+        try:
+            changed, new = nz.resolve(cell, server_name)
+        except nz.CellError as err:
+            problems.append(f"displayName: {err}")
+            return None
+        if not changed:
+            return None
+        if new is None:
+            problems.append("displayName: is required (1..255 characters), got an empty value")
+            return None
+        try:
+            validate_display_name(new)
+        except ValidationError as err:
+            problems.append(str(err))
+            return None
+        fields["displayName"] = (server_name, new)
+        return new
+
+    def _label_change(
+        self,
+        i: int,
+        server_labels: dict[str, str],
+        fields: dict[str, tuple[str | None, str | None]],
+        problems: list[str],
+    ) -> dict[str, str] | None:
+        """The full new label map when any label changes (None when none does)."""
+        new_labels = dict(server_labels)
+        changed_any = False
+        if self.label_dicts is not None:
+            try:
+                wanted = nz.to_label_map(self.label_dicts[i])
+            except nz.CellError as err:
+                problems.append(f"labels: {err}")
+                return None
+            if wanted is None:
+                return None
+            cells: dict[str, Any] = {}
+            for key, value in wanted.items():
+                if not isinstance(key, str):
+                    problems.append(f"labels: key {key!r} must be a string")
+                    return None
+                cells[key] = value
+            for key in server_labels:
+                cells.setdefault(key, None)
+        else:
+            cells = {key: column[i] for key, column in self.labels.items()}
+        for key in sorted(cells):
+            cell = cells[key]
+            before = server_labels.get(key)
+            if type(cell) is str and cell == before:
+                continue
+            try:
+                changed, new = nz.resolve(cell, before)
+            except nz.CellError as err:
+                problems.append(f"{LABEL_PREFIX}{key}: {err}")
+                continue
+            if not changed:
+                continue
+            changed_any = True
+            fields[f"{LABEL_PREFIX}{key}"] = (before, new)
+            if new is None:
+                new_labels.pop(key, None)
+            else:
+                new_labels[key] = new
+        if not changed_any:
+            return None
+        try:
+            return validate_labels(new_labels)
+        except ValidationError as err:
+            problems.append(str(err))
+            return None
+
+    def _conflict(self, i: int, record: dict[str, Any], problems: list[str]) -> str | None:
+        if self.times is None:
+            return None
+        try:
+            seen = nz.to_timestamp(self.times[i])
+        except nz.CellError as err:
+            problems.append(f"updateTime: {err}")
+            return None
+        if seen is None:
+            return None
+        current = parse_time(record.get("updateTime"))
+        if current is not None and pd.Timestamp(current) == seen:
+            return None
+        return (
+            f"changed on the server (updateTime {record.get('updateTime')}) since this frame "
+            f"was read (updateTime {seen.isoformat()})"
+        )
+
+
+def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = False) -> Plan:
+    """Compare `edited` with the server and return the Plan (nothing is sent).
+
+    `force=True` applies conflicting rows anyway (the frame wins). Frame-level problems raise
+    `sn.ValidationError` before any request; row-level ones are listed in `plan.invalid`.
+    """
+    if not isinstance(force, bool):
+        raise ValidationError("force", f"must be True or False, got {force!r}")
+    cols = _read_columns(edited)
+    server = server_state(client)
+    differ = _Differ(edited, cols, server, force)
+    differ.run()
+    return Plan(
+        client,
+        differ.changes,
+        conflicts=differ.conflicts,
+        invalid=differ.invalid,
+        unchanged=differ.unchanged,
+        ignored_columns=cols.ignored,
+    )

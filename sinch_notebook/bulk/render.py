@@ -1,0 +1,373 @@
+"""Plans and results for people: coloured HTML tables in notebooks, plain text in a terminal.
+
+Every value shown is user data (names, labels, server messages), so all of it is HTML-escaped.
+Long plans are cut after MAX_ROWS rows; `plan.frame` / `result.frame` always hold everything.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .plan import Change, Invalid, Plan
+    from .result import ApplyResult, Outcome
+
+MAX_ROWS = 200
+MAX_TEXT_ENTRIES = 60
+MAX_VALUE = 120
+COLOURS = {
+    "create": "#1a7f37",
+    "update": "#9a6700",
+    "delete": "#cf222e",
+    "conflict": "#bc4c00",
+    "invalid": "#8250df",
+    "ok": "#1a7f37",
+    "failed": "#cf222e",
+    "skipped": "#6e7781",
+}
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "invalid": "x"}
+_TABLE = (
+    'style="border-collapse:collapse;font-size:12px;text-align:left;margin-top:4px"'
+    ' class="sinch-table"'
+)
+_CELL = 'style="padding:2px 8px;border-bottom:1px solid rgba(128,128,128,0.25);text-align:left"'
+
+
+def _short(value: str | None, limit: int = MAX_VALUE) -> str | None:
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1] + "…"
+
+
+def _row_label(row: Any) -> str | None:
+    return None if row is None else str(row)
+
+
+# -- plans -----------------------------------------------------------------------------------
+
+
+def _entries(plan: Plan) -> list[tuple[str, Change | None, Invalid | None]]:
+    entries: list[tuple[str, Change | None, Invalid | None]] = []
+    entries.extend((c.op, c, None) for c in plan.changes)
+    entries.extend(("conflict", c, None) for c in plan.conflicts)
+    entries.extend(("invalid", None, bad) for bad in plan.invalid)
+    return entries
+
+
+def _reason(operation: str, change: Change) -> str | None:
+    if change.conflict is None:
+        return None
+    if operation == "conflict":
+        return f"{change.op} not applied: {change.conflict}; plan with force=True to apply it"
+    return f"forced: {change.conflict}"
+
+
+def plan_rows(plan: Plan) -> list[list[Any]]:
+    """Rows of `plan.frame`: one per changed field; one per invalid row."""
+    rows: list[list[Any]] = []
+    for operation, change, bad in _entries(plan):
+        if bad is not None:
+            rows.append(
+                [
+                    "invalid",
+                    bad.subproject_id,
+                    bad.display_name,
+                    None,
+                    None,
+                    None,
+                    bad.reason,
+                    _row_label(bad.row),
+                ]
+            )
+            continue
+        assert change is not None
+        reason = _reason(operation, change)
+        fields = change.fields.items() or [(None, (None, None))]
+        for name, (before, after) in fields:
+            rows.append(
+                [
+                    operation,
+                    change.subproject_id,
+                    change.display_name,
+                    name,
+                    before,
+                    after,
+                    reason,
+                    _row_label(change.row),
+                ]
+            )
+    return rows
+
+
+def summary_text(summary: dict[str, int]) -> str:
+    parts = [
+        f"{summary['create']} to create",
+        f"{summary['update']} to update",
+        f"{summary['delete']} to delete",
+    ]
+    if summary["conflict"]:
+        parts.append(f"{summary['conflict']} conflict{'s' if summary['conflict'] != 1 else ''}")
+    if summary["invalid"]:
+        parts.append(f"{summary['invalid']} invalid")
+    return ", ".join(parts)
+
+
+def _footer(plan: Plan) -> list[str]:
+    notes = []
+    if plan.ignored_columns:
+        notes.append(f"Ignored columns: {', '.join(plan.ignored_columns)}.")
+    if plan.deletes > 10:
+        notes.append(
+            f"Deletes {plan.deletes} subprojects: apply(allow_mass_delete=True) is required."
+        )
+    if plan.applied:
+        notes.append("Already applied.")
+    elif len(plan):
+        notes.append("Apply with plan.apply().")
+    else:
+        notes.append("Nothing to apply.")
+    return notes
+
+
+def _headline(plan: Plan) -> str:
+    head = f"Plan: {summary_text(plan.summary())}"
+    if plan.unchanged:
+        head += f"; {plan.unchanged} row{'s' if plan.unchanged != 1 else ''} unchanged"
+    return head + "."
+
+
+def plan_text(plan: Plan) -> str:
+    lines = [_headline(plan)]
+    entries = _entries(plan)
+    for operation, change, bad in entries[:MAX_TEXT_ENTRIES]:
+        symbol = SYMBOLS[operation]
+        if bad is not None:
+            where = bad.subproject_id or f"row {_row_label(bad.row)}"
+            name = f" {_short(bad.display_name)!r}" if bad.display_name else ""
+            lines.append(f"  {symbol} invalid  {where}{name}: {bad.reason}")
+            continue
+        assert change is not None
+        sid = change.subproject_id or "(new)"
+        lines.append(f"  {symbol} {operation:<8} {sid} {_short(change.display_name)!r}")
+        reason = _reason(operation, change)
+        if reason:
+            lines.append(f"      ({reason})")
+        if change.op == "delete":
+            continue
+        for name, (before, after) in change.fields.items():
+            if before is None:
+                lines.append(f"      {name}: + {_short(after)!r}")
+            elif after is None:
+                lines.append(f"      {name}: - {_short(before)!r} (removed)")
+            else:
+                lines.append(f"      {name}: {_short(before)!r} -> {_short(after)!r}")
+    if len(entries) > MAX_TEXT_ENTRIES:
+        lines.append(f"  ... and {len(entries) - MAX_TEXT_ENTRIES} more (see plan.frame)")
+    lines.extend(_footer(plan))
+    return "\n".join(lines)
+
+
+def _badges(counts: dict[str, int], labels: dict[str, str]) -> str:
+    parts = []
+    for key, label in labels.items():
+        n = counts.get(key, 0)
+        colour = COLOURS.get(key, "inherit") if n else "#6e7781"
+        parts.append(f'<span style="color:{colour};font-weight:600">{n} {escape(label)}</span>')
+    return ", ".join(parts)
+
+
+def _value_html(value: str | None) -> str:
+    if value is None:
+        return '<span style="opacity:0.5">—</span>'
+    return f"<code>{escape(_short(value) or '')}</code>"
+
+
+def plan_html(plan: Plan) -> str:
+    summary = plan.summary()
+    badges = _badges(
+        summary,
+        {
+            "create": "to create",
+            "update": "to update",
+            "delete": "to delete",
+            "conflict": "conflicts",
+            "invalid": "invalid",
+        },
+    )
+    unchanged = f"; {plan.unchanged} unchanged" if plan.unchanged else ""
+    out = [f'<div class="sinch-plan"><b>Plan</b>: {badges}{unchanged}.']
+    rows = plan_rows(plan)
+    if rows:
+        head = "".join(
+            f"<th {_CELL}>{h}</th>"
+            for h in ("operation", "subprojectId", "displayName", "field", "before", "", "after")
+        )
+        out.append(f"<table {_TABLE}><thead><tr>{head}</tr></thead><tbody>")
+        for operation, sid, name, field, before, after, reason, row in rows[:MAX_ROWS]:
+            colour = COLOURS[operation]
+            tint = f"background:{colour}14"
+            op_cell = (
+                f'<td {_CELL}><span style="color:{colour};font-weight:600">'
+                f"{SYMBOLS[operation]} {operation}</span></td>"
+            )
+            where = escape(sid) if sid else f"<i>row {escape(str(row))}</i>" if row else ""
+            cells = [
+                op_cell,
+                f"<td {_CELL}><code>{where}</code></td>",
+                f"<td {_CELL}>{escape(_short(name) or '')}</td>",
+            ]
+            if reason and operation in ("invalid", "conflict") and field is None:
+                cells.append(f'<td {_CELL} colspan="4">{escape(reason)}</td>')
+            else:
+                cells += [
+                    f"<td {_CELL}>{escape(field or '')}</td>",
+                    f"<td {_CELL}>{_value_html(before)}</td>",
+                    f"<td {_CELL}>→</td>",
+                    f"<td {_CELL}>{_value_html(after)}</td>",
+                ]
+            title = f' title="{escape(reason, quote=True)}"' if reason else ""
+            out.append(f'<tr style="{tint}"{title}>{"".join(cells)}</tr>')
+        out.append("</tbody></table>")
+        if len(rows) > MAX_ROWS:
+            out.append(
+                f"<div>… and {len(rows) - MAX_ROWS} more rows: see <code>plan.frame</code></div>"
+            )
+    notes = _footer(plan)
+    if plan.conflicts:
+        notes.insert(
+            0,
+            "Conflicts changed on the server since the frame was read; they are not applied "
+            "(plan with force=True to apply them anyway).",
+        )
+    out.append("".join(f"<div>{escape(n)}</div>" for n in notes))
+    out.append("</div>")
+    return "".join(out)
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+def result_rows(result: ApplyResult) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for o in result.outcomes:
+        c = o.change
+        rows.append(
+            [
+                c.op,
+                o.subproject_id or c.subproject_id,
+                c.display_name,
+                o.status,
+                o.http_status,
+                o.error,
+                o.attempts,
+                o.note,
+                _row_label(c.row),
+            ]
+        )
+    for bad in result.invalid:
+        rows.append(
+            [
+                bad.op or "invalid",
+                bad.subproject_id,
+                bad.display_name,
+                "skipped",
+                None,
+                f"invalid: {bad.reason}",
+                0,
+                None,
+                _row_label(bad.row),
+            ]
+        )
+    return rows
+
+
+def _result_headline(result: ApplyResult) -> str:
+    counts = result.counts
+    sent = sum(1 for o in result.outcomes if o.status in ("ok", "failed"))
+    parts = [f"{counts[s]} {s}" for s in ("ok", "failed", "conflict", "skipped") if counts[s]]
+    verb = "Applied" if result.ok else "Applied with problems:"
+    head = f"{verb} {sent} change{'s' if sent != 1 else ''} in {result.elapsed:.1f} s"
+    if parts:
+        head += ": " + ", ".join(parts)
+    if result.earlier_done:
+        head += f" ({result.earlier_done} done earlier)"
+    if result.interrupted:
+        head += ". Interrupted: unsent changes are skipped"
+    if result.concurrency.get("slowdowns"):
+        head += (
+            f". Slowed down {result.concurrency['slowdowns']} times on 429 (to "
+            f"{result.concurrency['lowest']} of {result.concurrency['workers']} workers)"
+        )
+    return head + "."
+
+
+def _next_steps(result: ApplyResult) -> list[str]:
+    steps = []
+    counts = result.counts
+    if counts["failed"]:
+        steps.append(f"result.failed.apply() re-applies the {counts['failed']} failed.")
+    if any(o.status == "skipped" for o in result.outcomes):
+        if result.journal_path is not None:
+            steps.append(f"sn.resume({str(result.journal_path)!r}) applies what is not done.")
+        else:
+            steps.append("result.remaining.apply() applies what is not done.")
+    if result.journal_path is not None:
+        steps.append(f"Journal: {result.journal_path}")
+    return steps
+
+
+def _problem_outcomes(result: ApplyResult) -> list[Outcome]:
+    return [o for o in result.outcomes if o.status != "ok"]
+
+
+def result_text(result: ApplyResult) -> str:
+    lines = [_result_headline(result)]
+    problems = _problem_outcomes(result)
+    for o in problems[:MAX_TEXT_ENTRIES]:
+        c = o.change
+        sid = o.subproject_id or c.subproject_id or f"row {_row_label(c.row)}"
+        code = f" [{o.http_status}]" if o.http_status else ""
+        lines.append(f"  {o.status:<8} {c.op:<6} {sid} {_short(c.display_name)!r}{code}: {o.error}")
+    for bad in result.invalid[: max(0, MAX_TEXT_ENTRIES - len(problems))]:
+        where = bad.subproject_id or f"row {_row_label(bad.row)}"
+        lines.append(f"  skipped  invalid {where}: {bad.reason}")
+    hidden = len(problems) + len(result.invalid) - MAX_TEXT_ENTRIES
+    if hidden > 0:
+        lines.append(f"  ... and {hidden} more (see result.frame)")
+    lines.extend(_next_steps(result))
+    return "\n".join(lines)
+
+
+def result_html(result: ApplyResult) -> str:
+    counts = result.counts
+    colour = COLOURS["ok"] if result.ok else COLOURS["failed"]
+    headline = escape(_result_headline(result))
+    out = [
+        f'<div class="sinch-result"><div style="color:{colour};font-weight:600">{headline}</div>',
+        f"<div>{_badges(counts, {s: s for s in ('ok', 'failed', 'conflict', 'skipped')})}</div>",
+    ]
+    problems = result_rows(result)
+    problems = [r for r in problems if r[3] != "ok"]
+    if problems:
+        head = "".join(
+            f"<th {_CELL}>{h}</th>"
+            for h in ("status", "operation", "subprojectId", "displayName", "HTTP", "error")
+        )
+        out.append(f"<table {_TABLE}><thead><tr>{head}</tr></thead><tbody>")
+        for op, sid, name, status, http, error, _attempts, _note, row in problems[:MAX_ROWS]:
+            tone = COLOURS.get(status, "inherit")
+            where = escape(sid) if sid else f"<i>row {escape(str(row))}</i>" if row else ""
+            out.append(
+                f'<tr style="background:{tone}14">'
+                f'<td {_CELL}><span style="color:{tone};font-weight:600">{status}</span></td>'
+                f"<td {_CELL}>{escape(op)}</td><td {_CELL}><code>{where}</code></td>"
+                f"<td {_CELL}>{escape(_short(name) or '')}</td>"
+                f"<td {_CELL}>{http or ''}</td><td {_CELL}>{escape(error or '')}</td></tr>"
+            )
+        out.append("</tbody></table>")
+        if len(problems) > MAX_ROWS:
+            out.append(f"<div>… and {len(problems) - MAX_ROWS} more: see result.frame</div>")
+    out.append("".join(f"<div>{escape(step)}</div>" for step in _next_steps(result)))
+    out.append("</div>")
+    return "".join(out)

@@ -1,0 +1,254 @@
+"""What an apply did: one Outcome per change, and the ApplyResult built from them."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..models import parse_time
+from .plan import Change, Invalid, Plan, server_state
+
+if TYPE_CHECKING:
+    from ..client import SubprojectsClient
+
+STATUSES = ("ok", "failed", "conflict", "skipped")
+RESULT_COLUMNS = [
+    "operation",
+    "subprojectId",
+    "displayName",
+    "status",
+    "http_status",
+    "error",
+    "attempts",
+    "note",
+    "row",
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one change ended.
+
+    `status`: ok, failed, conflict (not sent: changed on the server) or skipped (not sent:
+    invalid, or stopped by Ctrl-C). `unknown` marks a create that may or may not have happened;
+    re-applying or resuming it looks for it first. `subproject_id` is the new id for creates.
+    """
+
+    change: Change
+    status: str
+    http_status: int | None = None
+    error: str | None = None
+    attempts: int = 0
+    subproject_id: str | None = None
+    update_time: str | None = None
+    unknown: bool = False
+    note: str | None = None
+    since: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.change.key
+
+
+class ApplyResult:
+    """The result of `plan.apply()` / `sn.resume()`.
+
+    `.frame` has one row per change (status ok/failed/conflict/skipped, http_status, error,
+    attempts); `.ok` is True only when every row is ok; `.counts` counts rows per status;
+    `.failed` is a Plan of the failed changes and `.remaining` of everything not done (failed
+    plus skipped after Ctrl-C), ready to apply; `.undo()` plans the way back.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        outcomes: Iterable[Outcome],
+        *,
+        invalid: Iterable[Invalid] = (),
+        journal_path: Path | None = None,
+        interrupted: bool = False,
+        elapsed: float = 0.0,
+        earlier_done: int = 0,
+        concurrency: dict[str, int] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.outcomes: list[Outcome] = list(outcomes)
+        self.invalid: list[Invalid] = list(invalid)
+        self.journal_path = journal_path
+        self.interrupted = interrupted
+        self.elapsed = elapsed
+        self.earlier_done = earlier_done
+        # workers asked for, the lowest concurrency 429s brought it to, how often it slowed down
+        self.concurrency = concurrency or {}
+
+    @property
+    def client(self) -> SubprojectsClient | None:
+        return self.plan.client
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for outcome in self.outcomes:
+            counts[outcome.status] += 1
+        counts["skipped"] += len(self.invalid)
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        """Every change succeeded: nothing failed, conflicted, was invalid or was skipped."""
+        return not self.invalid and all(o.status == "ok" for o in self.outcomes)
+
+    def __len__(self) -> int:
+        return len(self.outcomes) + len(self.invalid)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        from .render import result_rows
+
+        frame = pd.DataFrame(result_rows(self), columns=RESULT_COLUMNS)
+        for name in ("operation", "subprojectId", "displayName", "status", "error", "note"):
+            frame[name] = frame[name].astype("string")
+        for name in ("http_status", "attempts"):
+            frame[name] = frame[name].astype("Int64")
+        return frame
+
+    def _plan_of(self, statuses: set[str], origin: str) -> Plan:
+        changes = []
+        for outcome in self.outcomes:
+            if outcome.status not in statuses:
+                continue
+            change = outcome.change
+            if change.op == "create" and (outcome.unknown or outcome.since):
+                since = outcome.since or change.reconcile_since
+                change = dataclasses.replace(change, reconcile_since=since)
+            changes.append(change)
+        return Plan(self.plan.client, changes, origin=origin)
+
+    @property
+    def failed(self) -> Plan:
+        """A new Plan of just the failed changes (creates that may have happened are looked
+        for before being sent again)."""
+        return self._plan_of({"failed"}, "failed")
+
+    @property
+    def remaining(self) -> Plan:
+        """A new Plan of every change not done: failed ones and those skipped by Ctrl-C."""
+        return self._plan_of({"failed", "skipped"}, "remaining")
+
+    def undo(self, force: bool = False) -> Plan:
+        """A Plan that reverts applied updates and deletes what was created.
+
+        Deletes cannot be undone (the API has no undelete): they are listed in `.invalid`.
+        Subprojects changed on the server since this apply are conflicts unless `force=True`.
+        """
+        client = self.plan.client
+        done = [o for o in self.outcomes if o.status == "ok"]
+        needs_server = any(o.change.op in ("update", "create") for o in done)
+        server = server_state(client) if needs_server and client is not None else {}
+        changes: list[Change] = []
+        conflicts: list[Change] = []
+        invalid: list[Invalid] = []
+        for outcome in done:
+            change = outcome.change
+            if change.op == "delete":
+                invalid.append(
+                    Invalid(
+                        "a delete cannot be undone: the API has no undelete",
+                        change.row,
+                        change.subproject_id,
+                        change.display_name,
+                        "delete",
+                    )
+                )
+                continue
+            reverse = _reverse(outcome, server.get(outcome.subproject_id or ""))
+            if isinstance(reverse, Invalid):
+                invalid.append(reverse)
+            elif reverse is None:
+                continue
+            elif reverse.conflict is not None and not force:
+                conflicts.append(reverse)
+            else:
+                changes.append(reverse)
+        return Plan(client, changes, conflicts=conflicts, invalid=invalid, origin="undo")
+
+    def _repr_html_(self) -> str:
+        from .render import result_html
+
+        return result_html(self)
+
+    def __str__(self) -> str:
+        from .render import result_text
+
+        return result_text(self)
+
+    __repr__ = __str__
+
+
+def _reverse(outcome: Outcome, record: dict[str, Any] | None) -> Change | Invalid | None:
+    """The change that undoes one applied create or update (given the server's record now)."""
+    change = outcome.change
+    sid = outcome.subproject_id
+    if record is None or record.get("deleted"):
+        if change.op == "create":
+            return None  # already gone: nothing to undo
+        return Invalid(
+            "cannot revert: the subproject was deleted since", change.row, sid, change.display_name
+        )
+    conflict = None
+    now = parse_time(record.get("updateTime"))
+    if outcome.update_time is not None and now != parse_time(outcome.update_time):
+        conflict = (
+            f"changed on the server (updateTime {record.get('updateTime')}) after the apply "
+            f"(updateTime {outcome.update_time})"
+        )
+    current_name = str(record.get("displayName") or "")
+    current_labels = {str(k): str(v) for k, v in (record.get("labels") or {}).items()}
+    if change.op == "create":
+        return Change(
+            op="delete",
+            subproject_id=sid,
+            display_name=current_name,
+            fields={"deleted": ("false", "true")},
+            key=f"delete:{sid}",
+            row=change.row,
+            before_name=current_name,
+            before_labels=current_labels,
+            base_update_time=record.get("updateTime"),
+            conflict=conflict,
+        )
+    fields: dict[str, tuple[str | None, str | None]] = {}
+    send_name = None
+    send_labels = None
+    wanted_name = change.before_name
+    if change.send_name is not None and wanted_name is not None and wanted_name != current_name:
+        send_name = wanted_name
+        fields["displayName"] = (current_name, send_name)
+    wanted_labels = change.before_labels
+    labels_changed = change.send_labels is not None and wanted_labels is not None
+    if labels_changed and dict(wanted_labels or {}) != current_labels:
+        send_labels = dict(wanted_labels or {})
+        for key in sorted(set(current_labels) | set(send_labels)):
+            if current_labels.get(key) != send_labels.get(key):
+                fields[f"label.{key}"] = (current_labels.get(key), send_labels.get(key))
+    if not fields:
+        return None
+    return Change(
+        op="update",
+        subproject_id=sid,
+        display_name=send_name if send_name is not None else current_name,
+        fields=fields,
+        key=f"update:{sid}",
+        row=change.row,
+        send_name=send_name,
+        send_labels=send_labels,
+        before_name=current_name,
+        before_labels=current_labels,
+        base_update_time=record.get("updateTime"),
+        conflict=conflict,
+    )
