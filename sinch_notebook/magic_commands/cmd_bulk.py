@@ -1,0 +1,171 @@
+"""Bulk commands: `plan FRAME` shows what an edited DataFrame would change; `apply PLAN` sends it.
+
+A plan is applied exactly as it was reviewed, so `apply` takes a Plan, never a DataFrame.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..bulk import MASS_DELETE_THRESHOLD, ApplyResult, JournalError, Plan
+from .command import Command
+from .errors import MagicError
+from .interaction import confirm
+from .parsing import add_output, positive_int
+
+if TYPE_CHECKING:
+    from .context import Context
+
+
+def _plan_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "frame", metavar="FRAME", help="an edited DataFrame: a variable (or an expression)"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="apply rows changed on the server since the frame was read (the frame wins)",
+    )
+    add_output(parser, "the plan")
+
+
+PLAN_EPILOG = """\
+Rows without subprojectId are created, changed names and labels are updated, rows with a true
+'delete' cell are deleted; rows left out of the frame are not touched. Then: %sinch apply PLAN"""
+
+
+def plan(ctx: Context, args: argparse.Namespace) -> Plan:
+    frame = ctx.lookup(args.frame, "FRAME")
+    if not isinstance(frame, pd.DataFrame):
+        raise MagicError(f"FRAME: {args.frame!r} is a {type(frame).__name__}, not a DataFrame")
+    result = ctx.client().plan(frame, force=args.force)
+    ctx.store(args.output, result)
+    return result
+
+
+def _apply_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("plan", metavar="PLAN", help="a plan from %%sinch plan (a variable)")
+    parser.add_argument(
+        "--workers",
+        metavar="N",
+        type=positive_int,
+        help="parallel requests (default: %%config Sinch.workers)",
+    )
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
+    parser.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
+    )
+    parser.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="do not write the journal (.sinch/journal-<time>.jsonl) that sn.resume() reads",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output(parser, "the result")
+
+
+def _plan_from(ctx: Context, expression: str) -> Plan:
+    value = ctx.lookup(expression, "PLAN")
+    if isinstance(value, pd.DataFrame):
+        raise MagicError(
+            f"PLAN: {expression!r} is a DataFrame; review its changes first: "
+            f"%sinch plan {expression} -o p, then %sinch apply p"
+        )
+    if not isinstance(value, Plan):
+        raise MagicError(f"PLAN: {expression!r} is a {type(value).__name__}, not a plan")
+    return value
+
+
+def _confirm_deletes(ctx: Context, plan: Plan, args: argparse.Namespace) -> bool:
+    deletes = plan.deletes
+    if not deletes:
+        return True
+    if deletes > MASS_DELETE_THRESHOLD and not args.allow_mass_delete:
+        raise MagicError(
+            f"the plan deletes {deletes} subprojects (more than {MASS_DELETE_THRESHOLD}); "
+            "review it, then add --allow-mass-delete"
+        )
+    if args.yes or not ctx.settings.confirm_deletes:
+        return True
+    answer = confirm(
+        ctx.shell,
+        f"Apply {len(plan)} changes, including {deletes} delete{'s' if deletes > 1 else ''} "
+        "(there is no undelete)? [y/N] ",
+    )
+    if answer is None:
+        raise MagicError(
+            f"not applying: the plan deletes {deletes} subproject{'s' if deletes > 1 else ''} "
+            "and nobody can confirm in this non-interactive run; add --yes"
+        )
+    return answer
+
+
+def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
+    plan = _plan_from(ctx, args.plan)
+    if plan.applied:
+        raise MagicError(
+            "this plan was already applied (applying it again could duplicate creates); "
+            "make a new one with %sinch plan, or use result.failed / result.remaining"
+        )
+    if not len(plan):
+        held = plan.summary()
+        if held["conflict"] or held["invalid"]:
+            raise MagicError(
+                f"nothing to apply: the plan has only {held['conflict']} conflicts and "
+                f"{held['invalid']} invalid rows (see the plan; %sinch plan --force applies "
+                "rows changed on the server)"
+            )
+        print("Nothing to apply: the plan has no changes.")
+        return None
+    workers = args.workers or ctx.settings.workers
+    if not _confirm_deletes(ctx, plan, args):
+        print("Cancelled: nothing was applied.")
+        return None
+    try:
+        result = plan.apply(
+            workers=workers,
+            progress=not args.no_progress,
+            journal=False if args.no_journal else None,
+            allow_mass_delete=args.allow_mass_delete,
+        )
+    except JournalError as err:
+        if err.result is not None:
+            ctx.store(args.output, err.result)  # what was applied before the journal failed
+        raise
+    ctx.store(args.output, result)
+    if result.ok:
+        return result
+    ctx.show(result)
+    raise _not_all_applied(result, args.output)
+
+
+def _not_all_applied(result: ApplyResult, output: str | None) -> MagicError:
+    """The error after a partial apply; it carries the result, which knows what is left."""
+    counts = result.counts
+    problems = ", ".join(f"{n} {status}" for status, n in counts.items() if n and status != "ok")
+    where = output or "sys.last_value.result"
+    keep = "" if output else " (-o VAR keeps it)"
+    error = MagicError(
+        f"{len(result) - counts.get('ok', 0)} of {len(result)} changes were not applied "
+        f"({problems}); the result is in {where}{keep}: its .failed and .remaining are plans "
+        "of what is left"
+    )
+    error.result = result
+    return error
+
+
+COMMANDS = [
+    Command(
+        "plan",
+        "show what an edited DataFrame would change",
+        _plan_arguments,
+        plan,
+        epilog=PLAN_EPILOG,
+    ),
+    Command("apply", "apply a reviewed plan, with progress", _apply_arguments, apply),
+]

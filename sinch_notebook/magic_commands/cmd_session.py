@@ -1,0 +1,246 @@
+"""Connection commands: login, logout, status, panel, sandbox.
+
+There is deliberately no option that takes the Key Secret: magic lines are saved in the notebook
+and in IPython's history. The secret comes from `SINCH_KEY_SECRET`, the panel, or `getpass`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .. import connection
+from ..auth import TokenAuth, forget_token_source
+from ..config import (
+    API_VERSIONS,
+    ENV_KEY_ID,
+    ENV_KEY_SECRET,
+    ENV_PROJECT_ID,
+    Endpoints,
+    env,
+)
+from ..sandbox import DEMO_SUBPROJECTS
+from ..sandbox.local import (
+    connect_local_sandbox,
+    local_sandbox,
+    start_local_sandbox,
+    stop_local_sandbox,
+)
+from .command import Command, no_arguments
+from .errors import MagicError
+from .interaction import ask, ask_secret, can_ask, in_kernel, panel_available
+from .views import ConnectionStatus, SandboxStatus
+
+if TYPE_CHECKING:
+    from ..client import SubprojectsClient
+    from .context import Context
+
+
+# -- login -----------------------------------------------------------------------------------
+
+
+def _login_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--key-id", metavar="ID", help=f"access key ID (default: ${ENV_KEY_ID})")
+    parser.add_argument(
+        "--project-id", metavar="ID", help=f"parent project ID (default: ${ENV_PROJECT_ID})"
+    )
+    parser.add_argument(
+        "--basic", action="store_true", help="HTTP Basic auth instead of OAuth2 (for testing)"
+    )
+    parser.add_argument("--api-url", metavar="URL", help="API base URL (default: Sinch's)")
+    parser.add_argument("--auth-url", metavar="URL", help="token endpoint URL (default: Sinch's)")
+    parser.add_argument(
+        "--api-version", choices=API_VERSIONS, help="default: %%config Sinch.api_version"
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the local sandbox (demo account) if needed and connect to it",
+    )
+
+
+LOGIN_EPILOG = f"""\
+Where the Key Secret comes from: ${ENV_KEY_SECRET} when it is set; otherwise the connect panel
+in Jupyter, or a hidden prompt in terminal IPython. No option takes the secret, so it never
+lands in the notebook or its history."""
+
+
+def _status(client: SubprojectsClient | None) -> ConnectionStatus:
+    return ConnectionStatus.of(client, local_sandbox())
+
+
+def _login_sandbox(ctx: Context, args: argparse.Namespace, version: str) -> ConnectionStatus:
+    extra = [
+        flag
+        for flag, value in (
+            ("--key-id", args.key_id),
+            ("--project-id", args.project_id),
+            ("--api-url", args.api_url),
+            ("--auth-url", args.auth_url),
+        )
+        if value
+    ]
+    if extra:
+        raise MagicError(f"--sandbox uses the local demo account; drop {', '.join(extra)}")
+    client = connect_local_sandbox(auth="basic" if args.basic else "oauth", api_version=version)
+    return _status(client)
+
+
+def _secret_from_env(key_id: str | None) -> str | None:
+    """The environment's secret, but only for the environment's own Key ID."""
+    secret = env(ENV_KEY_SECRET)
+    if secret and (key_id is None or key_id == env(ENV_KEY_ID)):
+        return secret
+    return None
+
+
+def _login_panel(ctx: Context, args: argparse.Namespace, endpoints: Endpoints) -> Any:
+    """The connect panel, filled in with what the command line gave; the secret is typed there."""
+    widgets = importlib.import_module("sinch_notebook.widgets")
+    print("Enter the Key Secret in the panel and press Connect (it is never saved).")
+    return widgets.panel(
+        key_id=args.key_id,
+        project_id=args.project_id,
+        auth="basic" if args.basic else None,
+        api_version=endpoints.api_version,
+        api_url=args.api_url,
+        auth_url=args.auth_url,
+        namespace=ctx.shell.user_ns,
+    )
+
+
+def _need(ctx: Context, value: str | None, question: str, option: str, env_name: str) -> str:
+    """`value`, else the user's answer, else an error saying where it can come from."""
+    value = value or ask(ctx.shell, question)
+    if not value:
+        raise MagicError(f"no {question.rstrip(': ')}: pass {option} or set {env_name}")
+    return value
+
+
+def login(ctx: Context, args: argparse.Namespace) -> Any:
+    version = args.api_version or ctx.settings.api_version
+    if args.sandbox:
+        return _login_sandbox(ctx, args, version)
+    endpoints = Endpoints.resolve(args.auth_url, args.api_url, version)  # bad URLs fail first
+    secret = _secret_from_env(args.key_id)
+    if secret is None:
+        if panel_available(ctx.shell):
+            return _login_panel(ctx, args, endpoints)
+        if not can_ask(ctx.shell):
+            raise MagicError(
+                f"no credentials: set {ENV_KEY_ID}, {ENV_KEY_SECRET} and {ENV_PROJECT_ID} for "
+                "this run (nobody can type the Key Secret here), or use --sandbox"
+            )
+    key_id = _need(ctx, args.key_id or env(ENV_KEY_ID), "Key ID: ", "--key-id", ENV_KEY_ID)
+    project_id = _need(
+        ctx, args.project_id or env(ENV_PROJECT_ID), "Project ID: ", "--project-id", ENV_PROJECT_ID
+    )
+    if secret is None:
+        secret = ask_secret(ctx.shell, f"Key Secret for {key_id}: ")
+        if not secret:
+            raise MagicError("no Key Secret was entered; not connected")
+    client = connection.connect(
+        key_id=key_id,
+        key_secret=secret,
+        project_id=project_id,
+        auth="basic" if args.basic else None,
+        auth_url=endpoints.auth_url,
+        api_url=endpoints.api_url,
+        api_version=endpoints.api_version,
+    )
+    del secret
+    return _status(client)
+
+
+# -- logout, status, panel -------------------------------------------------------------------
+
+
+def logout(ctx: Context, args: argparse.Namespace) -> None:
+    client = connection.active()
+    if client is None:
+        print("Not connected.")
+        return
+    connection.disconnect()
+    if isinstance(client.auth, TokenAuth):
+        source = client.auth.source
+        forget_token_source(source.credentials, source.token_url)
+    print(f"Logged out of project {client.project_id!r}.")
+
+
+def status(ctx: Context, args: argparse.Namespace) -> ConnectionStatus:
+    return _status(connection.active())
+
+
+def panel(ctx: Context, args: argparse.Namespace) -> Any:
+    if not in_kernel(ctx.shell):
+        raise MagicError(
+            "the panel needs Jupyter (JupyterLab, Notebook, VS Code); here use %sinch login"
+        )
+    try:
+        widgets = importlib.import_module("sinch_notebook.widgets")
+    except ImportError as err:
+        raise MagicError(f"the widget panel is not available ({err})") from None
+    return widgets.panel(namespace=ctx.shell.user_ns)
+
+
+# -- sandbox ---------------------------------------------------------------------------------
+
+
+def _sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument(
+        "--subprojects",
+        type=int,
+        default=DEMO_SUBPROJECTS,
+        metavar="N",
+        help="demo subprojects to seed on start (default %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the demo data on start")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="SECONDS", help="added to every request"
+    )
+
+
+def sandbox(ctx: Context, args: argparse.Namespace) -> SandboxStatus | None:
+    if args.action == "start":
+        if args.subprojects < 0 or args.latency < 0:
+            raise MagicError("--subprojects and --latency must not be negative")
+        running = local_sandbox()
+        if running is not None:
+            print("The local sandbox is already running (stop it first to change its options).")
+            return SandboxStatus.of(running)
+        started = start_local_sandbox(
+            subprojects=args.subprojects, seed=args.seed, latency=args.latency
+        )
+        print("Connect to it with %sinch login --sandbox.")
+        return SandboxStatus.of(started)
+    if args.action == "stop":
+        running = local_sandbox()
+        client = connection.active()
+        if running is not None and client is not None and client.endpoints.api_url == running.url:
+            connection.disconnect()
+            print("Logged out of the sandbox's demo account.")
+        print("Local sandbox stopped." if stop_local_sandbox() else "No local sandbox was running.")
+        return None
+    return SandboxStatus.of(local_sandbox())
+
+
+COMMANDS = [
+    Command(
+        "login",
+        "connect: SINCH_* variables, else the panel (Jupyter) or a hidden prompt",
+        _login_arguments,
+        login,
+        epilog=LOGIN_EPILOG,
+    ),
+    Command("logout", "disconnect and forget the cached token", no_arguments, logout),
+    Command(
+        "status",
+        "project, auth, API URL and version, minutes until the token expires",
+        no_arguments,
+        status,
+    ),
+    Command("panel", "show the widget panel (Jupyter)", no_arguments, panel),
+    Command("sandbox", "start|stop|status the local sandbox", _sandbox_arguments, sandbox),
+]

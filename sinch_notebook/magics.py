@@ -1,0 +1,59 @@
+"""`%sinch` and `%%sinch`: the IPython magic. It only parses, dispatches and shows.
+
+Every command is a call into the core (see `magic_commands/`), so the magic, the panel and the
+Python API share one code path per operation. `%load_ext sinch_notebook` loads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope
+
+from . import config
+from .magic_commands import dispatch
+from .magic_commands.context import Context
+from .magic_commands.registry import help_text
+from .magic_commands.views import Views
+
+
+@magics_class
+class SinchMagics(Magics):
+    """The Sinch Subprojects API: `%sinch help` lists the commands."""
+
+    def __init__(self, shell: Any) -> None:
+        super().__init__(shell)
+        self.views = Views(lambda: config.settings().display_limit)
+
+    @needs_local_scope
+    @line_cell_magic
+    def sinch(self, line: str, cell: str | None = None, local_ns: dict | None = None) -> Any:
+        """The Sinch Subprojects API. `%sinch help` lists the commands."""
+        line = line.strip()
+        silent = cell is None and line.endswith(";")
+        result = dispatch(Context(self.shell, self.views, local_ns), line.rstrip(";"), cell)
+        return None if silent else result
+
+    sinch.__doc__ = f"The Sinch Subprojects API.\n\n{help_text()}"
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """Register `%sinch`/`%%sinch`, the display hooks and `%config Sinch`."""
+    settings = config.settings()
+    if "Sinch" in shell.config:
+        settings.update_config(shell.config)
+    if settings not in shell.configurables:
+        shell.configurables.append(settings)
+    magics = SinchMagics(shell)
+    shell.register_magics(magics)
+    magics.views.install(shell)
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    """Remove what `load_ipython_extension` added (so `%reload_ext` starts clean)."""
+    magics = shell.magics_manager.registry.pop("SinchMagics", None)
+    if magics is not None:
+        magics.views.uninstall()
+    for kind in ("line", "cell"):
+        shell.magics_manager.magics[kind].pop("sinch", None)
+    shell.configurables[:] = [c for c in shell.configurables if not isinstance(c, config.Sinch)]
