@@ -1,0 +1,137 @@
+"""The Create tab: a display name and labels, validated live; Create is enabled only when valid."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..errors import ValidationError
+from ..models import MAX_NAME_LENGTH, Subproject, validate_display_name
+from .common import Context, button, describe_error, esc, message, with_class
+from .labels import LabelsEditor
+
+NAME_RULE = f"1..{MAX_NAME_LENGTH} characters"
+
+
+def name_problem(value: str) -> str:
+    """The displayName rule `value` breaks, or ''."""
+    try:
+        validate_display_name(value, "Display name")
+    except ValidationError as err:
+        return str(err)
+    return ""
+
+
+class CreateForm(widgets.VBox):
+    """Display name + labels editor + Create; the result shows the new subproject's id."""
+
+    def __init__(
+        self, ctx: Context, *, on_created: Callable[[Subproject], None] | None = None
+    ) -> None:
+        self.ctx = ctx
+        self.on_created = on_created
+        self.name = with_class(
+            widgets.Text(
+                description="Display name",
+                placeholder=f"required, {NAME_RULE}",
+                layout=widgets.Layout(width="36em"),
+                style={"description_width": "8em"},
+            ),
+            "sn-create-name",
+        )
+        self.name_error = with_class(widgets.HTML(), "sn-create-name-error")
+        self.labels = LabelsEditor()
+        self.create_button = button("Create", "sn-create", style="success", icon="plus-circle")
+        self.status = with_class(widgets.HTML(), "sn-create-status")
+        self._connected = False
+        self._busy = False
+        self._touched = False
+        self._resetting = False
+        self.name.observe(self.ctx.guard(self._on_name), names="value")
+        self.labels.on_change(self._update)
+        self.create_button.on_click(self.ctx.guard(self._on_create))
+        super().__init__(
+            [
+                self.name,
+                self.name_error,
+                widgets.HTML("<b>Labels</b>"),
+                self.labels,
+                self.create_button,
+                self.status,
+            ]
+        )
+        self.add_class("sn-create-form")
+        self._update()
+
+    @property
+    def valid(self) -> bool:
+        return not name_problem(self.name.value) and self.labels.valid
+
+    def set_connected(self, connected: bool) -> None:
+        self._connected = connected
+        self._update()
+
+    def _on_name(self, _change: Any) -> None:
+        if not self._resetting:
+            self._touched = True
+        self._update()
+
+    def _update(self) -> None:
+        problem = name_problem(self.name.value)
+        if problem and self._touched:
+            self.name_error.value = message("error", f"{problem} (the rule: {NAME_RULE})")
+        else:
+            self.name_error.value = ""
+        self.create_button.disabled = self._busy or not self._connected or not self.valid
+        if not self._connected:
+            self.create_button.tooltip = "Connect first"
+        elif not self.valid:
+            self.create_button.tooltip = "Fix the fields marked in red first"
+        else:
+            self.create_button.tooltip = "Create the subproject"
+
+    def _on_create(self, _button: widgets.Button | None = None) -> None:
+        if not self.valid or self._busy:  # a click can race a keystroke: check again
+            self._update()
+            return
+        name, labels = self.name.value, self.labels.labels
+        self._busy = True
+        self._update()
+        self.status.value = message("busy", f"Creating {name!r}…")
+        self.ctx.worker.submit("Creating a subproject", self._create, name, labels)
+
+    def _create(self, name: str, labels: dict[str, str]) -> None:
+        try:
+            created = self.ctx.client().create(name, labels=labels)
+        except Exception as err:  # a SinchError, usually; nothing may leave the form stuck
+            text = f"Could not create {name!r}: {describe_error(err)}"
+            self.status.value = message("error", text)
+            self.ctx.log.error(text)
+            return
+        finally:
+            self._busy = False
+            self._update()
+        self.status.value = message(
+            "ok",
+            "",
+            raw_html=f"Created <b>{esc(created.display_name)}</b> — id "
+            f"<code>{esc(created.id)}</code>",
+        )
+        self.ctx.log.info(f"Created {created.display_name!r} as {created.id}.")
+        self.reset()
+        if self.on_created is not None:
+            self.on_created(created)
+
+    def reset(self) -> None:
+        """Empty the form for the next subproject (the last result stays visible)."""
+        self._resetting = True
+        self._touched = False  # an emptied form is not an error: no red flash
+        try:
+            self.name.value = ""
+            self.labels.clear()
+        finally:
+            self._resetting = False
+        self._touched = False
+        self._update()

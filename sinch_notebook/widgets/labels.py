@@ -1,0 +1,170 @@
+"""A reusable labels editor: key/value rows, each validated as you type, duplicates flagged.
+
+The rules are the API's (see `models.validate_labels`): at most 255 labels, keys and values of
+1..255 characters. A row left completely empty is ignored rather than an error, so adding a row
+and not using it never blocks a form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import ipywidgets as widgets
+
+from ..models import MAX_LABEL_LENGTH, MAX_LABELS
+from .common import button, close_tree, esc, message, show, with_class
+
+
+def _length_problem(what: str, text: str) -> str:
+    if not text:
+        return f"{what} is required (1..{MAX_LABEL_LENGTH} characters)"
+    if len(text) > MAX_LABEL_LENGTH:
+        return f"{what} must be 1..{MAX_LABEL_LENGTH} characters, got {len(text)}"
+    return ""
+
+
+class LabelRow(widgets.VBox):
+    """One key/value pair with a remove button and its own error line."""
+
+    def __init__(self, key: str = "", value: str = "") -> None:
+        self.key = with_class(
+            widgets.Text(value=key, placeholder="key", layout=widgets.Layout(width="14em")),
+            "sn-label-key",
+        )
+        self.value = with_class(
+            widgets.Text(value=value, placeholder="value", layout=widgets.Layout(width="18em")),
+            "sn-label-value",
+        )
+        self.remove = button("", "sn-label-remove", icon="trash", tooltip="Remove this label")
+        self.remove.layout.width = "3em"
+        self.error = with_class(widgets.HTML(), "sn-label-error")
+        super().__init__([widgets.HBox([self.key, self.value, self.remove]), self.error])
+        self.add_class("sn-label-row")
+
+    @property
+    def blank(self) -> bool:
+        return not self.key.value and not self.value.value
+
+    def problem(self) -> str:
+        """What is wrong with this row on its own ('' when fine or blank)."""
+        if self.blank:
+            return ""
+        return _length_problem("key", self.key.value) or _length_problem("value", self.value.value)
+
+
+class LabelsEditor(widgets.VBox):
+    """Edit a `dict[str, str]` of labels; `labels`, `valid` and `errors` describe the result."""
+
+    def __init__(self, labels: Mapping[str, str] | None = None) -> None:
+        self.rows_box = widgets.VBox()
+        self.add_button = button("Add label", "sn-add-label", icon="plus")
+        self.summary = with_class(widgets.HTML(), "sn-labels-summary")
+        self.rows: list[LabelRow] = []
+        self._listeners: list[Callable[[], None]] = []
+        self._quiet = False
+        self.add_button.on_click(lambda _b: self.add_row())
+        super().__init__([self.rows_box, widgets.HBox([self.add_button, self.summary])])
+        self.add_class("sn-labels-editor")
+        self.set_labels(labels or {})
+
+    # -- public -------------------------------------------------------------------------------
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after every edit (typing, adding or removing a row)."""
+        self._listeners.append(listener)
+
+    def add_row(self, key: str = "", value: str = "") -> LabelRow:
+        row = LabelRow(key, value)
+        row.key.observe(self._changed, names="value")
+        row.value.observe(self._changed, names="value")
+        row.remove.on_click(lambda _b, r=row: self.remove_row(r))
+        self.rows.append(row)
+        self.rows_box.children = (*self.rows_box.children, row)
+        self._changed()
+        return row
+
+    def remove_row(self, row: LabelRow) -> None:
+        if row not in self.rows:
+            return
+        self.rows.remove(row)
+        self.rows_box.children = tuple(r for r in self.rows_box.children if r is not row)
+        close_tree(row)
+        self._changed()
+
+    def set_labels(self, labels: Mapping[str, str]) -> None:
+        """Replace every row with `labels` (one row per pair, in order)."""
+        self._quiet = True
+        try:
+            old, self.rows = self.rows, []
+            self.rows_box.children = ()
+            for item in old:
+                close_tree(item)
+            for key, value in labels.items():
+                self.add_row(str(key), str(value))
+        finally:
+            self._quiet = False
+        self._changed()
+
+    def clear(self) -> None:
+        self.set_labels({})
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The labels as they would be sent: non-blank rows, in order (last duplicate wins)."""
+        return {row.key.value: row.value.value for row in self.rows if not row.blank}
+
+    @property
+    def errors(self) -> list[str]:
+        """Every problem, one line each, naming the row."""
+        found: list[str] = []
+        for number, row in enumerate(self.rows, 1):
+            problem = self._row_problem(row)
+            if problem:
+                found.append(f"row {number}: {problem}")
+        count = sum(1 for row in self.rows if not row.blank)
+        if count > MAX_LABELS:
+            found.append(f"at most {MAX_LABELS} labels are allowed, got {count}")
+        return found
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def disabled(self) -> bool:
+        return self.add_button.disabled
+
+    @disabled.setter
+    def disabled(self, value: bool) -> None:
+        self.add_button.disabled = value
+        for row in self.rows:
+            row.key.disabled = row.value.disabled = row.remove.disabled = value
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _row_problem(self, row: LabelRow) -> str:
+        problem = row.problem()
+        if problem or row.blank:
+            return problem
+        twins = [n for n, other in enumerate(self.rows, 1) if other.key.value == row.key.value]
+        if len(twins) > 1:
+            return f"duplicate key {row.key.value!r} (rows {', '.join(map(str, twins))})"
+        return ""
+
+    def _changed(self, _change: object = None) -> None:
+        if self._quiet:
+            return
+        for row in self.rows:
+            problem = self._row_problem(row)
+            row.error.value = message("error", problem) if problem else ""
+            show(row.error, bool(problem))
+        count = sum(1 for row in self.rows if not row.blank)
+        too_many = count > MAX_LABELS
+        text = f"{count} label{'s' if count != 1 else ''}"
+        self.summary.value = (
+            message("error", f"{text}: at most {MAX_LABELS} are allowed")
+            if too_many
+            else f'<span style="opacity:.7">{esc(text)}</span>'
+        )
+        for listener in list(self._listeners):
+            listener()

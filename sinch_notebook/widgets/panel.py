@@ -1,0 +1,216 @@
+"""The panel: Connect, Browse, Create, Edit and Bulk tabs over one shared connection.
+
+The panel holds no connection of its own. It shows whatever `sn.active()` is and listens with
+`sn.on_change`, so connecting in the panel, with `sn.connect()` or with `%sinch login` updates
+every face at once. Network work runs in a background worker; `wait()` joins it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from ..connection import active, on_change
+from .browse import BrowseView
+from .bulk import BulkForm
+from .common import Context, button, close_tree, esc, message, with_class
+from .connect import AUTH_LABELS, ConnectForm, token_text
+from .create import CreateForm
+from .edit import EditForm
+from .output import PanelLog
+from .worker import Ticker, Worker
+
+if TYPE_CHECKING:
+    from ..client import SubprojectsClient
+
+TABS = ("Connect", "Browse", "Create", "Edit", "Bulk")
+TICK_SECONDS = 30.0  # how often the token countdown refreshes while connected
+BROWSE = TABS.index("Browse")
+
+# The newest panel preloads Browse on every connection change. Older ones (a re-run cell leaves
+# its panel alive in the kernel) load only when their Browse tab is shown, so re-running
+# `sn.panel()` ten times does not list a 10,000-subproject account ten times per login.
+_newest: weakref.ref[Panel] | None = None
+
+
+def _user_namespace() -> dict[str, Any]:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("no IPython shell: pass namespace= to panel()")
+    return shell.user_ns
+
+
+class Panel(widgets.VBox):
+    """The sinch-notebook widget panel. Display it (it is a VBox); `close()` when done."""
+
+    def __init__(
+        self,
+        *,
+        key_id: str | None = None,
+        project_id: str | None = None,
+        auth: str | None = None,
+        api_version: str | None = None,
+        api_url: str | None = None,
+        auth_url: str | None = None,
+        sandbox: bool = False,
+        namespace: dict[str, Any] | None = None,
+        threaded: bool = True,
+        page_size: int = 25,
+        tick_seconds: float = TICK_SECONDS,
+    ) -> None:
+        self.activity = PanelLog()
+        self.header = with_class(widgets.HTML(), "sn-header")
+        self.busy = with_class(widgets.HTML(), "sn-busy")
+        self.worker = Worker(self.activity, threaded=threaded, on_busy=self._show_busy)
+        self.ctx = Context(
+            log=self.activity,
+            worker=self.worker,
+            namespace=(lambda: namespace) if namespace is not None else _user_namespace,
+        )
+        self.connect_form = ConnectForm(
+            self.ctx,
+            key_id=key_id,
+            project_id=project_id,
+            auth=auth,
+            api_version=api_version,
+            api_url=api_url,
+            auth_url=auth_url,
+            sandbox=sandbox,
+        )
+        self.browser = BrowseView(
+            self.ctx, on_open=self.open_in_edit, on_frame=self._on_frame, page_size=page_size
+        )
+        self.create_form = CreateForm(self.ctx, on_created=self.browser.upsert)
+        self.edit_form = EditForm(self.ctx, on_changed=self.browser.upsert)
+        self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh)
+        self.tabs = with_class(
+            widgets.Tab(
+                children=[
+                    self.connect_form,
+                    self.browser,
+                    self.create_form,
+                    self.edit_form,
+                    self.bulk_form,
+                ],
+                titles=TABS,
+            ),
+            "sn-tabs",
+        )
+        self.tabs.observe(self.ctx.guard(self._on_tab), names="selected_index")
+        self.clear_log_button = button("Clear log", "sn-clear-log", icon="eraser")
+        self.clear_log_button.on_click(self.ctx.guard(lambda _b: self.activity.clear()))
+        self._ticker = Ticker(tick_seconds, self.refresh_status)
+        self._client: SubprojectsClient | None = None
+        super().__init__(
+            [
+                widgets.HBox([self.header, self.busy]),
+                self.tabs,
+                widgets.HBox([widgets.HTML("<b>Activity</b>"), self.clear_log_button]),
+                self.activity.widget,
+            ]
+        )
+        self.add_class("sn-panel")
+        global _newest
+        _newest = weakref.ref(self)
+        self._unsubscribe = on_change(self._on_active_changed)
+        self._closed = False
+        self._on_active_changed(active())
+
+    # -- public --------------------------------------------------------------------------------
+
+    def wait(self, timeout: float | None = 60.0) -> bool:
+        """Wait for background work (connect, load, save, apply); False on timeout."""
+        return self.worker.wait(timeout)
+
+    def log_text(self) -> str:
+        """The activity log as plain text."""
+        return self.activity.text()
+
+    def open_in_edit(self, subproject_id: str) -> None:
+        """Load a subproject into the Edit tab and show that tab."""
+        self.tabs.selected_index = TABS.index("Edit")
+        self.edit_form.open_subproject(subproject_id)
+
+    def refresh_status(self) -> None:
+        """Redraw the header and the Connect tab's status (token minutes left)."""
+        client = self._client
+        if client is None:
+            self.header.value = "<b>Sinch Subprojects</b> · " + message("muted", "not connected")
+        else:
+            auth = AUTH_LABELS.get(client.auth_mode, client.auth_mode)
+            self.header.value = (
+                f"<b>Sinch Subprojects</b> · project <b>{esc(client.project_id)}</b> · "
+                f"{esc(auth)} · {esc(token_text(client))}"
+            )
+        self.connect_form.show_client(client)
+
+    def close(self) -> None:
+        """Stop listening and ticking, and close every widget of the panel."""
+        if getattr(self, "_closed", True):  # closed, or __init__ never finished
+            return
+        self._closed = True
+        self._unsubscribe()
+        self._ticker.stop()
+        self.worker.wait(timeout=10)
+        for child in list(self.children):
+            close_tree(child)
+        self.layout.close()
+        super().close()
+
+    # -- reactions -----------------------------------------------------------------------------
+
+    def _on_active_changed(self, client: SubprojectsClient | None) -> None:
+        """The shared connection changed (here, in another panel, or in the magic)."""
+        if getattr(self, "_closed", True):
+            return
+        previous, self._client = self._client, client
+        connected = client is not None
+        for form in (self.create_form, self.edit_form, self.bulk_form):
+            form.set_connected(connected)
+        self.refresh_status()
+        if client is None:
+            self._ticker.stop()
+            self.browser.clear()
+            self.edit_form.clear()
+            return
+        if client.auth_mode == "oauth":
+            self._ticker.start()
+        else:
+            self._ticker.stop()
+        if client is not previous:
+            self.edit_form.clear()
+            self.browser.clear()
+            if self.newest or self.tabs.selected_index == BROWSE:
+                self.browser.refresh()
+
+    @property
+    def newest(self) -> bool:
+        """Whether this is the most recently made panel (the one that preloads Browse)."""
+        return _newest is not None and _newest() is self
+
+    def _on_tab(self, change: Any) -> None:
+        self.refresh_status()  # the countdown also moves on every interaction
+        browser = self.browser
+        if change["new"] == BROWSE and self._client is not None and not browser.loaded:
+            browser.refresh()  # a no-op while a load is already on its way
+        if change["new"] == TABS.index("Bulk"):
+            self.bulk_form.rescan()
+
+    def _on_frame(self, name: str) -> None:
+        self.bulk_form.rescan()
+        if name in self.bulk_form.variable.options:
+            self.bulk_form.variable.value = name
+
+    def _show_busy(self, label: str | None) -> None:
+        self.busy.value = message("busy", f"{label}…") if label else ""
+        if label is None and not getattr(self, "_closed", True):
+            self.refresh_status()
+
+
+def panel(**options: Any) -> Panel:
+    """The widget panel (see `Panel` for the options); display it as the cell's result."""
+    return Panel(**options)

@@ -1,0 +1,99 @@
+"""Browser-test fixtures: one real JupyterLab per session and the system Chromium.
+
+Every test under tests/ui is marked `ui`. Other browser tests reuse these fixtures:
+`jupyter_lab` (a running `JupyterLab`, see lab.py), `lab_page` (a Playwright page with
+generous timeouts) and the helpers in lab.py (open_notebook, run_all_cells, save_notebook,
+screenshot, ...). Playwright never downloads a browser here: it drives /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .lab import NOTEBOOK_PLUGIN, NOTIFICATION_PLUGIN, JupyterLab, screenshot
+
+CHROMIUM = "/usr/bin/chromium"
+PAGE_TIMEOUT_MS = 60_000  # one step on a busy 2-core machine; the slow starts get more
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.ui)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """The system Chromium, quiet and offline (Playwright adds --no-sandbox for root)."""
+    executable = shutil.which("chromium") or CHROMIUM
+    if not Path(executable).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium (./scripts/test does)"
+        )
+    return {
+        **browser_type_launch_args,
+        "executable_path": executable,
+        "args": [
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    """A JupyterLab server for the whole session, its notebooks in a temporary root dir."""
+    base = tmp_path_factory.mktemp("jupyterlab")
+    lab = JupyterLab.start(base / "root", work_dir=base / "home")
+    try:
+        # No news or update checks (closed network, and no toast over the notebook).
+        lab.set_setting(NOTIFICATION_PLUGIN, {"fetchNews": "false", "checkForUpdates": False})
+        # Start the notebook's kernel without asking (no "Select Kernel" dialog).
+        lab.set_setting(NOTEBOOK_PLUGIN, {"autoStartDefaultKernel": True})
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Remember each phase's report on the item, so fixtures can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def lab_page(page: Any, jupyter_lab: JupyterLab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A Playwright page for JupyterLab; kernels started by the test are shut down after it.
+
+    When the test fails, the page is kept as test-artifacts/ui/FAILED-<test>.png and the end of
+    JupyterLab's log is printed (pytest shows it with the failure).
+    """
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    try:
+        if report is not None and report.failed:
+            name = re.sub(r"[^\w.-]+", "_", request.node.name)
+            print(f"screenshot: {screenshot(page, f'FAILED-{name}')}")
+            print(jupyter_lab.log_tail())
+        page.close()
+    finally:
+        jupyter_lab.shutdown_kernels()

@@ -1,0 +1,348 @@
+"""A real JupyterLab for browser tests, and the page steps every notebook test needs.
+
+Reusable by any browser test (the `jupyter_lab` fixture in conftest.py builds on it):
+
+    lab = JupyterLab.start(root_dir)           # a private server on a free port
+    lab.set_setting(WIDGETS_PLUGIN, {"saveState": True})
+    write_notebook(lab.root_dir / "x.ipynb", ["import sinch_notebook as sn", "sn.panel()"])
+    open_notebook(page, lab, "x.ipynb"); run_all_cells(page); save_notebook(page)
+    lab.stop()
+
+The server is isolated from the developer's own Jupyter set-up: its config, runtime, settings
+and workspaces directories, and IPython's, live under a temporary directory, and `SINCH_*`
+variables are removed from its environment, so a test decides exactly what the kernel sees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+START_TIMEOUT = 120.0  # seconds; a cold start on a busy 2-core machine can take a while
+WIDGETS_PLUGIN = "@jupyter-widgets/jupyterlab-manager:plugin"
+NOTIFICATION_PLUGIN = "@jupyterlab/apputils-extension:notification"
+NOTEBOOK_PLUGIN = "@jupyterlab/notebook-extension:tracker"
+WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "ui"
+
+
+class LabError(RuntimeError):
+    """JupyterLab did not start or answer; the message carries the end of its log."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def lab_environment(base: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: ours without SINCH_*, with private Jupyter directories."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SINCH_")}
+    dirs = {
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_DATA_DIR": "data",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
+        "IPYTHONDIR": "ipython",
+    }
+    for name, sub in dirs.items():
+        path = base / sub
+        path.mkdir(parents=True, exist_ok=True)
+        env[name] = str(path)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class JupyterLab:
+    """A JupyterLab server process started for tests; `stop()` ends it and its kernels."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    token: str
+    root_dir: Path
+    log_path: Path
+    session: requests.Session = field(default_factory=requests.Session)
+
+    @classmethod
+    def start(
+        cls,
+        root_dir: Path,
+        *,
+        work_dir: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = START_TIMEOUT,
+        extra_args: Iterable[str] = (),
+    ) -> JupyterLab:
+        """Start `jupyter lab` on a free port with a random token; wait until it answers."""
+        root_dir = Path(root_dir)
+        root_dir.mkdir(parents=True, exist_ok=True)
+        work_dir = Path(work_dir) if work_dir else root_dir.parent / "lab-home"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        port, token = free_port(), secrets.token_hex(16)
+        log_path = work_dir / "jupyterlab.log"
+        command = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.ip=127.0.0.1",
+            "--allow-root",
+            f"--ServerApp.root_dir={root_dir}",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run commands by id
+            *extra_args,
+        ]
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=root_dir,
+                env=lab_environment(work_dir, env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stop() ends kernels too
+                preexec_fn=_die_with_parent,  # no server left behind by a killed test run
+            )
+        lab = cls(process, port, token, root_dir, log_path)
+        lab.session.headers["Authorization"] = f"token {token}"
+        try:
+            lab.wait_until_ready(timeout)
+        except BaseException:
+            lab.stop()
+            raise
+        return lab
+
+    # -- addresses and the REST API --------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str = "lab") -> str:
+        """A browser URL that logs in with the token."""
+        separator = "&" if "?" in path else "?"
+        return f"{self.base_url}/{path.lstrip('/')}{separator}token={self.token}"
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        response = self.session.request(
+            method, f"{self.base_url}/{path.lstrip('/')}", timeout=30, **kwargs
+        )
+        if response.status_code >= 400:
+            raise LabError(f"{method} {path} -> {response.status_code}: {response.text[:500]}")
+        return response
+
+    def set_setting(self, plugin_id: str, values: Mapping[str, Any]) -> None:
+        """Set a JupyterLab user setting (merged into the plugin's current settings)."""
+        current = self.api("GET", f"lab/api/settings/{plugin_id}").json().get("settings") or {}
+        raw = json.dumps({**current, **values})
+        self.api("PUT", f"lab/api/settings/{plugin_id}", json={"raw": raw})
+
+    def kernels(self) -> list[dict[str, Any]]:
+        return self.api("GET", "api/kernels").json()
+
+    def shutdown_kernels(self) -> None:
+        for kernel in self.kernels():
+            self.api("DELETE", f"api/kernels/{kernel['id']}")
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise LabError(
+                    f"JupyterLab exited with code {self.process.returncode} while starting.\n"
+                    + self.log_tail()
+                )
+            try:
+                if self.session.get(f"{self.base_url}/api/status", timeout=5).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.25)
+        raise LabError(
+            f"JupyterLab did not answer /api/status within {timeout:.0f} s.\n" + self.log_tail()
+        )
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no JupyterLab log)"
+        tail = "\n".join(text.splitlines()[-lines:])
+        return f"--- last lines of {self.log_path} ---\n{tail}"
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Shut the kernels down, SIGTERM the server, then SIGKILL its group if it hangs.
+
+        Kernels run in process groups of their own, so they are stopped through the API first
+        (the server would also stop them on SIGTERM, but not if it has to be killed).
+        """
+        if self.process.poll() is None:
+            with contextlib.suppress(LabError, requests.RequestException):
+                self.shutdown_kernels()  # best effort: stopping goes on regardless
+        self.session.close()
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+# -- notebooks on disk ---------------------------------------------------------------------
+
+
+def write_notebook(path: Path, cells: Iterable[str], *, markdown_first: str | None = None) -> Path:
+    """A Python 3 notebook of code cells (and an optional leading markdown cell)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    if markdown_first:
+        nb.cells.append(nbformat.v4.new_markdown_cell(markdown_first))
+    nb.cells.extend(nbformat.v4.new_code_cell(source) for source in cells)
+    path.write_text(nbformat.writes(nb))
+    return path
+
+
+def saved_widget_state(path: Path) -> dict[str, Any]:
+    """The widget state a saved notebook carries ({} when none was saved)."""
+    nb = json.loads(path.read_text())
+    return nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE_MIME, {}).get("state", {})
+
+
+# -- page steps (Playwright) ---------------------------------------------------------------
+
+
+def open_notebook(page: Any, lab: Any, name: str, *, timeout: float = 120_000) -> None:
+    """Open `name` in JupyterLab and wait until its kernel has started and is idle.
+
+    `lab` is anything with `url(path)` (a `JupyterLab`, or a server started another way).
+    """
+    page.goto(lab.url(f"lab/tree/{name}"), timeout=timeout)
+    page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=timeout)
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=timeout)
+    wait_for_kernel_idle(page, name, timeout=timeout)
+
+
+def accept_kernel_dialog(page: Any) -> bool:
+    """Accept a "Select Kernel" dialog (shown when the front-end found no kernel to start)."""
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    if dialog.count() and dialog.first.is_visible():
+        dialog.first.locator(".jp-mod-accept").click()
+        return True
+    return False
+
+
+_KERNEL_STATUS = """(name) => {
+    for (const w of window.jupyterapp.shell.widgets("main")) {
+        if (w.context && (name === null ? w === window.jupyterapp.shell.currentWidget
+                                        : w.context.path === name)) {
+            const kernel = w.sessionContext && w.sessionContext.session
+                && w.sessionContext.session.kernel;
+            return kernel ? kernel.status : "no kernel";
+        }
+    }
+    return "no such notebook";
+}"""
+
+
+def kernel_status(page: Any, name: str | None = None) -> str:
+    """The kernel status of notebook `name` (default: the current one) as the page sees it."""
+    return page.evaluate(_KERNEL_STATUS, name)
+
+
+def wait_for_kernel_idle(page: Any, name: str | None = None, *, timeout: float = 120_000) -> None:
+    """Until the notebook's kernel exists and is idle (accepting a kernel dialog if one shows).
+
+    The toolbar's execution indicator alone is not enough: it reads "idle" before a kernel
+    has even started.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        accept_kernel_dialog(page)
+        status = kernel_status(page, name)
+        if status == "idle":
+            return
+        if time.monotonic() > deadline:
+            raise LabError(
+                f"the kernel of {name or 'the current notebook'} was not idle after "
+                f"{timeout / 1000:.0f} s (last status: {status})"
+            )
+        page.wait_for_timeout(250)
+
+
+def run_command(
+    page: Any, command: str, args: Mapping[str, Any] | None = None, *, timeout: float = 60_000
+) -> Any:
+    """Execute a JupyterLab command by id (needs --LabApp.expose_app_in_browser).
+
+    Waits at most `timeout` ms for the command's promise: a command that opens a dialog would
+    otherwise block `page.evaluate` (which has no timeout of its own) forever.
+    """
+    return page.evaluate(
+        """([id, args, ms]) => Promise.race([
+            window.jupyterapp.commands.execute(id, args).then(() => "done"),
+            new Promise(resolve => setTimeout(() => resolve("still running"), ms)),
+        ])""",
+        [command, dict(args or {}), timeout],
+    )
+
+
+def run_all_cells(page: Any, name: str | None = None, *, timeout: float = 120_000) -> None:
+    """Run every cell of the current notebook and wait until its kernel is idle again."""
+    wait_for_kernel_idle(page, name, timeout=timeout)
+    run_command(page, "runmenu:run-all", timeout=1_000)  # returns while the cells still run
+    page.wait_for_timeout(500)  # let the kernel leave "idle" before waiting for it again
+    wait_for_kernel_idle(page, name, timeout=timeout)
+
+
+def save_notebook(page: Any) -> None:
+    run_command(page, "docmanager:save")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Keep a screenshot under test-artifacts/ui/ (gitignored) for people to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

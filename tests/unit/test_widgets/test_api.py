@@ -1,0 +1,36 @@
+"""`sn.panel()`: exported, lazily imported, and takes no secret."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import sinch_notebook as sn
+from sinch_notebook.widgets import Panel
+
+from .conftest import PanelFactory
+
+
+def test_importing_the_package_does_not_load_ipywidgets() -> None:
+    code = "import sys, sinch_notebook; print('ipywidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_sn_panel_builds_a_panel_with_five_tabs(make_panel: PanelFactory) -> None:
+    assert "panel" in sn.__all__
+    panel = sn.panel(namespace={}, key_id="prefilled-key", project_id="prefilled-project")
+    try:
+        assert isinstance(panel, Panel)
+        assert panel.tabs.titles == ("Connect", "Browse", "Create", "Edit", "Bulk")
+        assert panel.connect_form.key_id.value == "prefilled-key"
+        assert panel.connect_form.project_id.value == "prefilled-project"
+        assert "sn-panel" in panel._dom_classes
+    finally:
+        panel.close()
+
+
+def test_the_panel_takes_no_secret_argument() -> None:
+    params = inspect.signature(Panel).parameters
+    assert not [name for name in params if "secret" in name]

@@ -1,0 +1,185 @@
+"""The Edit tab: rename, labels, Save, conflicts with changes made elsewhere, Delete."""
+
+from __future__ import annotations
+
+import sinch_notebook as sn
+from sinch_notebook.sandbox import Sandbox
+from sinch_notebook.widgets import Panel
+
+
+def server(sandbox: Sandbox, subproject_id: str) -> dict:
+    return next(sp for sp in sandbox.subprojects() if sp["subprojectId"] == subproject_id)
+
+
+def visible(widget) -> bool:
+    return widget.layout.display != "none"
+
+
+def open_first(panel: Panel) -> str:
+    panel.browser.sort.value = "Name A–Z"
+    chosen = panel.browser.select.options[0][1]
+    panel.browser.select.value = chosen
+    assert panel.wait()
+    assert panel.edit_form.opened is not None
+    return chosen
+
+
+def test_the_form_is_empty_until_something_is_opened(connected: Panel) -> None:
+    edit = connected.edit_form
+    assert edit.opened is None and not visible(edit.fields)
+    edit.open_button.click()
+    assert "give an id" in edit.status.value
+
+
+def test_rename_and_relabel_then_save(connected: Panel, secret_sandbox: Sandbox) -> None:
+    sid = open_first(connected)
+    edit = connected.edit_form
+    before = server(secret_sandbox, sid)
+    assert visible(edit.fields)
+    assert edit.name.value == before["displayName"]
+    assert edit.labels.labels == before["labels"]
+    assert sid in edit.info.value
+
+    edit.name.value = "Renamed In Panel"
+    first_key = next(iter(before["labels"]))
+    edit.labels.rows[0].value.value = "changed-value"
+    edit.labels.add_row("added", "yes")
+    edit.save_button.click()
+    assert connected.wait()
+
+    after = server(secret_sandbox, sid)
+    assert after["displayName"] == "Renamed In Panel"
+    assert after["labels"] == {**before["labels"], first_key: "changed-value", "added": "yes"}
+    assert "Saved the name and labels" in edit.status.value
+    assert edit.opened is not None and edit.opened.display_name == "Renamed In Panel"
+    assert edit.changes == {}
+    browse_row = next(sp for sp in connected.browser.rows if sp.id == sid)
+    assert browse_row.display_name == "Renamed In Panel"  # Browse shows it without a reload
+
+
+def test_removing_a_label_removes_it_on_the_server(
+    connected: Panel, secret_sandbox: Sandbox
+) -> None:
+    sid = open_first(connected)
+    edit = connected.edit_form
+    before = server(secret_sandbox, sid)
+    assert len(before["labels"]) >= 2
+    gone = edit.labels.rows[0].key.value
+    edit.labels.rows[0].remove.click()
+    assert edit.changes == {"labels": {k: v for k, v in before["labels"].items() if k != gone}}
+    edit.save_button.click()
+    assert connected.wait()
+    assert gone not in server(secret_sandbox, sid)["labels"]
+    assert "Saved the labels" in edit.status.value
+
+
+def test_nothing_to_save(connected: Panel, secret_sandbox: Sandbox) -> None:
+    sid = open_first(connected)
+    before = server(secret_sandbox, sid)["updateTime"]
+    connected.edit_form.save_button.click()
+    assert connected.wait()
+    assert "Nothing to save" in connected.edit_form.status.value
+    assert server(secret_sandbox, sid)["updateTime"] == before
+
+
+def test_invalid_edits_disable_save(connected: Panel) -> None:
+    open_first(connected)
+    edit = connected.edit_form
+    edit.name.value = ""
+    assert edit.save_button.disabled and "1..255" in edit.name_error.value
+    edit.name.value = "ok"
+    assert not edit.save_button.disabled
+    edit.labels.add_row("dup", "1")
+    edit.labels.add_row("dup", "2")
+    assert edit.save_button.disabled
+
+
+def test_a_change_made_elsewhere_is_not_overwritten(
+    connected: Panel, secret_sandbox: Sandbox
+) -> None:
+    sid = open_first(connected)
+    edit = connected.edit_form
+    sn.require_active().update(sid, labels={"owner": "someone-else"})  # meanwhile, elsewhere
+
+    edit.name.value = "My Rename"
+    edit.save_button.click()
+    assert connected.wait()
+
+    truth = server(secret_sandbox, sid)
+    assert truth["labels"] == {"owner": "someone-else"}  # their change survived
+    assert truth["displayName"] != "My Rename"
+    assert "Not saved" in edit.status.value and "changed on the server" in edit.status.value
+    assert visible(edit.reload_button)
+    assert edit.name.value == "My Rename"  # the user's edits are still in the form
+
+    edit.reload_button.click()
+    assert connected.wait()
+    assert edit.labels.labels == {"owner": "someone-else"}
+    assert edit.name.value == truth["displayName"]
+    assert not visible(edit.reload_button)
+    edit.name.value = "My Rename"
+    edit.save_button.click()
+    assert connected.wait()
+    assert server(secret_sandbox, sid)["displayName"] == "My Rename"
+    assert server(secret_sandbox, sid)["labels"] == {"owner": "someone-else"}
+
+
+def test_a_deletion_made_elsewhere_is_reported_on_save(
+    connected: Panel, secret_sandbox: Sandbox
+) -> None:
+    sid = open_first(connected)
+    sn.require_active().delete(sid)
+    connected.edit_form.name.value = "Too late"
+    connected.edit_form.save_button.click()
+    assert connected.wait()
+    assert "was deleted" in connected.edit_form.status.value
+    assert server(secret_sandbox, sid)["displayName"] != "Too late"
+
+
+def test_delete_needs_confirmation(connected: Panel, secret_sandbox: Sandbox) -> None:
+    sid = open_first(connected)
+    edit = connected.edit_form
+    assert not visible(edit.confirm_box)
+    edit.delete_button.click()
+    assert visible(edit.confirm_box)
+    assert "cannot be undone" in edit.confirm_text.value and sid in edit.confirm_text.value
+    assert not server(secret_sandbox, sid)["deleted"]
+
+    edit.cancel_button.click()
+    assert not visible(edit.confirm_box)
+    assert connected.wait()
+    assert not server(secret_sandbox, sid)["deleted"]
+
+    edit.delete_button.click()
+    edit.confirm_button.click()
+    assert connected.wait()
+    assert server(secret_sandbox, sid)["deleted"]
+    assert "Deleted" in edit.status.value and "deleted" in edit.info.value
+    assert edit.save_button.disabled and edit.delete_button.disabled
+    browser = connected.browser
+    assert sid not in {sp.id for sp in browser.view}  # hidden: deleted
+    browser.show_deleted.value = True
+    assert next(sp for sp in browser.view if sp.id == sid).deleted
+
+
+def test_open_by_pasted_id_and_a_missing_one(connected: Panel, secret_sandbox: Sandbox) -> None:
+    edit = connected.edit_form
+    sid = secret_sandbox.subprojects()[5]["subprojectId"]
+    edit.subproject_id.value = f"  {sid} "
+    edit.open_button.click()
+    assert connected.wait()
+    assert edit.opened is not None and edit.opened.id == sid
+
+    edit.subproject_id.value = "01FC66621VHDBN119Z8PMXXXXX"
+    edit.open_button.click()
+    assert connected.wait()
+    assert "Could not open" in edit.status.value and "404" in edit.status.value
+    assert edit.opened is not None and edit.opened.id == sid  # the open one stays
+
+
+def test_disconnect_clears_the_form(connected: Panel) -> None:
+    open_first(connected)
+    sn.disconnect()
+    edit = connected.edit_form
+    assert edit.opened is None and not visible(edit.fields)
+    assert edit.open_button.disabled
