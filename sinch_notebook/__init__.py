@@ -7,10 +7,20 @@ df = client.frame()
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from .client import SubprojectsClient
-from .connection import active, connect, disconnect, on_change, require_active, set_active
+from .connection import (
+    active,
+    connect,
+    connect_or_sandbox,
+    disconnect,
+    on_change,
+    require_active,
+    set_active,
+)
 from .errors import (
     AlreadyExists,
     CreateOutcomeUnknown,
@@ -29,14 +39,89 @@ from .errors import (
 from .models import Subproject
 from .retry import RetryPolicy
 
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
+
+    from .bulk import ApplyResult, Plan
+    from .widgets import Panel
+
+
+def panel(**options: Any) -> Panel:
+    """The ipywidgets panel: Connect, Browse, Create, Edit, Bulk (see `widgets.Panel`).
+
+    Imported on first use, so `import sinch_notebook` does not load ipywidgets.
+    """
+    from .widgets import panel as make_panel
+
+    return make_panel(**options)
+
+
+def plan(edited: pd.DataFrame, **kwargs: Any) -> Plan:
+    """`client.plan(edited, **kwargs)` on the active connection (see `bulk.make_plan`)."""
+    return require_active().plan(edited, **kwargs)
+
+
+def resume(
+    journal_path: str | os.PathLike[str], workers: int = 8, progress: Any = True, **kwargs: Any
+) -> ApplyResult:
+    """Apply the changes of an apply journal that are not done yet (see `bulk.resume`)."""
+    from .bulk import resume as resume_journal
+
+    return resume_journal(journal_path, workers=workers, progress=progress, **kwargs)
+
+
+# Loaded on first use, so `import sinch_notebook` does not import pandas.
+_LAZY = {
+    "Plan": "bulk",
+    "ApplyResult": "bulk",
+    "Change": "bulk",
+    "Outcome": "bulk",
+    "MassDeleteRefused": "bulk",
+    "PlanAlreadyApplied": "bulk",
+    "JournalError": "bulk",
+    "label_summary": "frames",
+    "label_coverage": "frames",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext sinch_notebook`: registers `%sinch` / `%%sinch` and `%config Sinch`."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magics import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
 __all__ = [
     "AlreadyExists",
+    "ApplyResult",
+    "Change",
     "CreateOutcomeUnknown",
     "FailedPrecondition",
     "InsecureTransportError",
     "InvalidArgument",
+    "JournalError",
+    "MassDeleteRefused",
     "NotFound",
+    "Outcome",
     "PermissionDenied",
+    "Plan",
+    "PlanAlreadyApplied",
     "RateLimited",
     "RetryPolicy",
     "ServerError",
@@ -49,8 +134,14 @@ __all__ = [
     "__version__",
     "active",
     "connect",
+    "connect_or_sandbox",
     "disconnect",
+    "label_coverage",
+    "label_summary",
     "on_change",
+    "panel",
+    "plan",
     "require_active",
+    "resume",
     "set_active",
 ]

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import shlex
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from .demo import DemoOptions
 from .sandbox import (
     DEMO_KEY_ID,
     DEMO_KEY_SECRET,
@@ -95,52 +93,24 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def default_notebook_dir() -> Path:
-    """The repository's notebooks/ for a source checkout, else the current directory."""
-    candidate = Path(__file__).resolve().parent.parent / "notebooks"
-    return candidate if candidate.is_dir() else Path.cwd()
+def demo_options(args: argparse.Namespace) -> DemoOptions:
+    lab_args = args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args
+    return DemoOptions(
+        port=args.port,
+        no_browser=args.no_browser,
+        notebook_dir=Path(args.notebook_dir) if args.notebook_dir else None,
+        subprojects=args.subprojects,
+        seed=args.seed,
+        latency=args.latency,
+        lab_args=tuple(lab_args),
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:
     """The sandbox's demo account plus JupyterLab on the example notebooks, stopped together."""
-    sandbox = Sandbox(subprojects=args.subprojects, seed=args.seed, latency=args.latency)
-    sandbox.start()
-    token = secrets.token_hex(16)
-    notebook_dir = Path(args.notebook_dir or default_notebook_dir()).resolve()
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        f"--port={args.port}",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.root_dir={notebook_dir}",
-        f"--IdentityProvider.token={token}",
-    ]
-    if args.no_browser:
-        command.append("--no-browser")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    first = "01-getting-started.ipynb"
-    page = f"lab/tree/{first}" if (notebook_dir / first).exists() else "lab"
-    print(
-        f"Sinch sandbox (demo account) on {sandbox.url}; JupyterLab serves {notebook_dir}\n"
-        f"Open http://127.0.0.1:{args.port}/{page}?token={token}\n"
-        "Press Ctrl-C to stop both.",
-        flush=True,
-    )
-    lab = subprocess.Popen(command, env={**os.environ, **sandbox.env()})
-    try:
-        return lab.wait()
-    except KeyboardInterrupt:
-        lab.terminate()
-        try:
-            lab.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            lab.kill()
-        return 0
-    finally:
-        sandbox.stop()
+    from .demo import run
+
+    return run(demo_options(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,12 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="JupyterLab on the example notebooks, connected to a local sandbox"
     )
-    demo.add_argument("--port", type=int, default=8888, help="JupyterLab's port")
+    demo.add_argument(
+        "--port", type=int, default=8888, help="JupyterLab's port (0 picks a free one)"
+    )
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
     demo.add_argument("--notebook-dir", default=None, help="default: the example notebooks")
-    demo.add_argument("--subprojects", type=int, default=DEMO_SUBPROJECTS)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--latency", type=float, default=0.0)
+    demo.add_argument(
+        "--subprojects", type=int, default=DEMO_SUBPROJECTS, help="demo subprojects to seed"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seed for the demo data")
+    demo.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    demo.add_argument(
+        "lab_args",
+        nargs=argparse.REMAINDER,
+        metavar="-- LAB_OPTIONS",
+        help="after --, more options for jupyter lab (e.g. -- --ServerApp.base_url=/x/)",
+    )
     demo.set_defaults(run=run_demo)
     return parser
 

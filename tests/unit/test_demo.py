@@ -1,0 +1,277 @@
+"""`sinch-notebook demo`: JupyterLab on the notebooks with a connected sandbox; Ctrl-C stops all.
+
+These start the real command and talk to JupyterLab over its REST API and a kernel websocket,
+as the browser would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import websocket
+
+from sinch_notebook.demo import FIRST_NOTEBOOK, lab_command
+from sinch_notebook.sandbox import DEMO_PROJECT_ID, DEMO_SUBPROJECTS, Sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+BANNER = re.compile(r"Open (http://127\.0\.0\.1:(\d+)/\S+\?token=(\w+))")
+SANDBOX = re.compile(r"\) on (http://127\.0\.0\.1:\d+)")
+
+
+@dataclass
+class Demo:
+    proc: subprocess.Popen
+    lines: queue.Queue
+    output: list[str]
+    url: str = ""
+    port: int = 0
+    token: str = ""
+    sandbox_url: str = ""
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, path: str) -> requests.Response:
+        return requests.get(f"{self.base}{path}", params={"token": self.token}, timeout=10)
+
+    def wait_for_exit(self, timeout: float = 60) -> int:
+        return self.proc.wait(timeout=timeout)
+
+
+def start_demo(*args: str) -> Demo:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sinch_notebook.cli", "demo", "--no-browser", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SINCH_")},
+    )
+    lines: queue.Queue = queue.Queue()
+    output: list[str] = []
+
+    def pump() -> None:
+        for line in proc.stdout:
+            output.append(line)
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    demo = Demo(proc, lines, output)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not demo.url:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            assert proc.poll() is None, "".join(output)
+            continue
+        if match := SANDBOX.search(line):
+            demo.sandbox_url = match.group(1)
+        if match := BANNER.search(line):
+            demo.url, demo.port, demo.token = match.group(1), int(match.group(2)), match.group(3)
+    assert demo.url, "no URL printed:\n" + "".join(output)
+    return demo
+
+
+@contextlib.contextmanager
+def running_demo(*args: str) -> Iterator[Demo]:
+    demo = start_demo(*args)
+    try:
+        yield demo
+    finally:
+        if demo.proc.poll() is None:
+            demo.proc.kill()
+            demo.proc.wait(timeout=30)
+
+
+def refuses_connections(url: str, within: float = 15.0) -> bool:
+    parts = urlsplit(url)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((parts.hostname, parts.port), timeout=1):
+                pass
+        except OSError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def process_gone(pid: int, within: float = 15.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def execute_in_new_kernel(demo: Demo, code: str) -> str:
+    """Start a kernel through JupyterLab, run `code` over its websocket, return its stdout."""
+    kernel = requests.post(
+        f"{demo.base}/api/kernels",
+        params={"token": demo.token},
+        json={"name": "python3"},
+        timeout=30,
+    ).json()
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{demo.port}/api/kernels/{kernel['id']}/channels?token={demo.token}",
+        timeout=60,
+    )
+    try:
+        msg_id = uuid.uuid4().hex
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "msg_type": "execute_request",
+                        "username": "test",
+                        "session": uuid.uuid4().hex,
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "content": {"code": code, "silent": False, "allow_stdin": False},
+                    "channel": "shell",
+                }
+            )
+        )
+        out: list[str] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            message = json.loads(ws.recv())
+            if message.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = message["msg_type"], message["content"]
+            if kind == "stream":
+                out.append(content["text"])
+            elif kind == "error":
+                raise AssertionError("\n".join(content["traceback"]))
+            elif kind == "status" and content["execution_state"] == "idle":
+                return "".join(out)
+        raise AssertionError(f"kernel did not finish; output so far: {''.join(out)}")
+    finally:
+        ws.close()
+
+
+KERNEL_PROBE = """
+import json, os
+import sinch_notebook as sn
+client = sn.connect()
+print(json.dumps({"listed": len(client.list()), "api_url": os.environ["SINCH_API_URL"],
+                  "project_id": client.project_id, "pid": os.getpid()}))
+"""
+
+
+@pytest.mark.slow
+def test_demo_serves_the_notebooks_with_a_connected_kernel_and_ctrl_c_stops_all() -> None:
+    with running_demo("--port", "0") as demo:
+        assert demo.url.startswith(f"http://127.0.0.1:{demo.port}/lab/tree/{FIRST_NOTEBOOK}?")
+        assert demo.api("/api/status").status_code == 200
+        assert requests.get(demo.url, timeout=10).status_code == 200  # the printed URL works
+        assert requests.get(f"{demo.base}/api/status", timeout=10).status_code == 403  # token
+
+        listing = demo.api("/api/contents").json()
+        served = {item["name"] for item in listing["content"]}
+        committed = {path.name for path in NOTEBOOKS.glob("*.ipynb")}
+        assert FIRST_NOTEBOOK in committed
+        assert committed <= served
+
+        seen = json.loads(execute_in_new_kernel(demo, KERNEL_PROBE).strip().splitlines()[-1])
+        assert seen["api_url"] == demo.sandbox_url
+        assert seen["project_id"] == DEMO_PROJECT_ID
+        with Sandbox(subprojects=DEMO_SUBPROJECTS) as reference:
+            assert seen["listed"] == sum(not r["deleted"] for r in reference.subprojects())
+
+        demo.proc.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
+        assert demo.wait_for_exit() == 0, "".join(demo.output)
+        assert refuses_connections(demo.base), "JupyterLab still answers"
+        assert refuses_connections(demo.sandbox_url), "the sandbox still answers"
+        assert process_gone(seen["pid"]), "the kernel outlived the demo"
+        assert "Stopped." in "".join(demo.output)
+
+
+@pytest.mark.slow
+def test_demo_on_a_busy_port_prints_the_port_it_really_got_and_stops_on_sigterm() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        with running_demo("--port", str(taken)) as demo:
+            assert demo.port != taken
+            assert demo.api("/api/status").status_code == 200
+            demo.proc.send_signal(signal.SIGTERM)
+            assert demo.wait_for_exit() == 0, "".join(demo.output)
+            assert refuses_connections(demo.base)
+            assert refuses_connections(demo.sandbox_url)
+
+
+def test_demo_refuses_a_missing_notebook_dir(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sinch_notebook.cli",
+            "demo",
+            "--no-browser",
+            "--notebook-dir",
+            str(tmp_path / "missing"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "no such directory" in result.stderr
+
+
+def test_lab_command_opens_the_first_notebook_and_honours_no_browser(tmp_path: Path) -> None:
+    (tmp_path / FIRST_NOTEBOOK).write_text("{}")
+    command = lab_command(8899, tmp_path, "t0ken", no_browser=True)
+    assert "--port=8899" in command and "--no-browser" in command
+    assert f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}" in command
+    assert "--ServerApp.ip=127.0.0.1" in command
+    bare = lab_command(8899, tmp_path / "elsewhere", "t0ken", no_browser=False)
+    assert "--no-browser" not in bare
+    assert not any(arg.startswith("--LabApp.default_url") for arg in bare)
+
+
+def test_options_after_double_dash_go_to_jupyter_lab() -> None:
+    from sinch_notebook.cli import build_parser, demo_options
+
+    args = build_parser().parse_args(["demo", "--port", "0", "--", "--ServerApp.x=1", "--"])
+    options = demo_options(args)
+    assert options.port == 0 and options.lab_args == ("--ServerApp.x=1", "--")
+    command = lab_command(0, NOTEBOOKS, "t0ken", False, options.lab_args)
+    assert command[-2:] == ["--ServerApp.x=1", "--"]
+    assert demo_options(build_parser().parse_args(["demo"])).lab_args == ()
+
+
+def test_demo_help_mentions_port_and_no_browser() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "sinch_notebook.cli", "demo", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--port" in out and "--no-browser" in out
