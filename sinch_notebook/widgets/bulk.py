@@ -101,6 +101,15 @@ class BulkForm(widgets.VBox):
             ),
             "sn-bulk-mass-delete",
         )
+        self.keep_journal = with_class(
+            widgets.Checkbox(
+                value=True,
+                description="journal (sn.resume can finish an interrupted apply)",
+                indent=False,
+                layout=widgets.Layout(width="auto"),
+            ),
+            "sn-bulk-journal",
+        )
         self.apply_button = button("Apply", "sn-bulk-apply", style="danger", icon="play")
         self.progress = with_class(
             widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="30em")),
@@ -127,7 +136,9 @@ class BulkForm(widgets.VBox):
                 ),
                 widgets.HBox([self.variable, self.rescan_button, self.plan_button]),
                 self.plan_html,
-                widgets.HBox([self.workers, self.allow_mass_delete, self.apply_button]),
+                widgets.HBox(
+                    [self.workers, self.allow_mass_delete, self.keep_journal, self.apply_button]
+                ),
                 self.progress_box,
                 self.status,
                 self.result_html,
@@ -243,6 +254,8 @@ class BulkForm(widgets.VBox):
         options = {
             "workers": self.workers.value,
             "allow_mass_delete": self.allow_mass_delete.value,
+            # None: the default journal under .sinch/; False: none
+            "journal": None if self.keep_journal.value else False,
         }
         self.ctx.worker.submit("Applying a bulk edit", self._apply, plan, options)
 

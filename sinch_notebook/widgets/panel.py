@@ -120,6 +120,13 @@ class Panel(widgets.VBox):
         self._closed = False
         self._on_active_changed(active())
 
+    def __repr__(self) -> str:
+        """Short on purpose: the text fallback of a displayed panel (GitHub, nbval) is this."""
+        client = getattr(self, "_client", None)
+        if client is None:
+            return "Panel(not connected)"
+        return f"Panel(project={client.project_id!r}, auth={client.auth_mode!r})"
+
     # -- public --------------------------------------------------------------------------------
 
     def wait(self, timeout: float | None = 60.0) -> bool:

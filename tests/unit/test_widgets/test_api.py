@@ -34,3 +34,12 @@ def test_sn_panel_builds_a_panel_with_five_tabs(make_panel: PanelFactory) -> Non
 def test_the_panel_takes_no_secret_argument() -> None:
     params = inspect.signature(Panel).parameters
     assert not [name for name in params if "secret" in name]
+
+
+def test_the_text_fallback_is_one_short_line(make_panel: PanelFactory, secret_sandbox) -> None:
+    """GitHub and nbval see the text/plain of a displayed panel: it must not be the tree."""
+    panel = make_panel()
+    assert panel._repr_mimebundle_()["text/plain"] == "Panel(not connected)"
+    secret_sandbox.connect()
+    assert panel.wait()
+    assert repr(panel) == f"Panel(project={secret_sandbox.project_id!r}, auth='oauth')"

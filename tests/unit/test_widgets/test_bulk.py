@@ -223,3 +223,24 @@ def test_switching_tabs_keeps_a_reviewed_plan(bulk_panel: tuple[Panel, dict]) ->
     assert "c_third" in panel.bulk_form.variable.options
     assert panel.bulk_form.variable.value == "b_second"
     assert panel.bulk_form.plan is not None and not panel.bulk_form.apply_button.disabled
+
+
+def test_apply_without_a_journal_when_unticked(
+    bulk_panel: tuple[Panel, dict], secret_sandbox: Sandbox
+) -> None:
+    panel, namespace = bulk_panel
+    bulk = panel.bulk_form
+    frame = sn.require_active().frame()
+    frame.loc[0, "label.tier"] = "platinum"
+    namespace["one"] = frame
+    bulk.rescan()
+    bulk.variable.value = "one"
+    bulk.plan_button.click()
+    assert panel.wait()
+    bulk.keep_journal.value = False
+    bulk.apply_button.click()
+    assert panel.wait()
+    assert namespace["one_result"].ok
+    assert namespace["one_result"].journal_path is None
+    assert not Path(".sinch").exists()
+    assert "Journal" not in plain(bulk.status.value)
