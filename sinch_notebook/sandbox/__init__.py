@@ -71,8 +71,10 @@ class Sandbox:
         self.store = Store()
         self.faults = Faults(fault_seed)
         self.counters = Stats()
-        self.gate = threading.Event()
-        self.gate.set()
+        self._gate = threading.Event()
+        self._gate.set()
+        self._held = 0
+        self._held_lock = threading.Lock()
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.add_account(key_id, key_secret, project_id, subprojects=subprojects, seed=seed)
@@ -185,10 +187,27 @@ class Sandbox:
 
         Lets a test act while requests are known to be in flight, with no timing guesswork.
         """
-        self.gate.clear()
+        self._gate.clear()
 
     def release_requests(self) -> None:
-        self.gate.set()
+        self._gate.set()
+
+    @property
+    def requests_held(self) -> int:
+        """How many API requests are waiting in `hold_requests` right now."""
+        return self._held
+
+    def pass_gate(self) -> None:
+        """Called by the server for each API request: waits while requests are held."""
+        if self._gate.is_set():
+            return
+        with self._held_lock:
+            self._held += 1
+        try:
+            self._gate.wait(timeout=60)
+        finally:
+            with self._held_lock:
+                self._held -= 1
 
     def revoke_tokens(self) -> None:
         """Forget every issued token (the next API call gets a 401 saying it is invalid)."""

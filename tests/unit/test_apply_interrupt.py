@@ -89,12 +89,15 @@ def _interrupt_while_in_flight(
 ) -> None:
     """Hold the sandbox's requests, press Ctrl-C `times` times, then let the requests finish.
 
-    Holding makes it certain that apply() is still draining when every signal lands, so no
-    signal can arrive after it returned (which would abort the test session).
+    Waiting until a request is held makes it certain that apply() is still draining when every
+    signal lands, so no signal can arrive after it returned (which would abort the session).
     """
     sb.hold_requests()
 
     def fire() -> None:
+        deadline = time.monotonic() + 10
+        while sb.requests_held == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
         for _ in range(times):
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.05)

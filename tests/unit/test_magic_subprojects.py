@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -359,12 +360,23 @@ def test_ctrl_c_stops_a_cell_and_reports_what_was_created(
     """Interrupting the kernel (SIGINT) sends no more lines; the sent ones are accounted for."""
     ip.ok("%config Sinch.workers = 1")
     on_empty.latency = 0.2
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    cell_done = threading.Event()
+
+    def interrupt_once_creating() -> None:
+        # only once the cell is sending: a SIGINT outside it would abort the test session
+        while not cell_done.is_set():
+            if on_empty.stats["operations"].get("create", 0) >= 2:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.01)
+
+    timer = threading.Thread(target=interrupt_once_creating)
     timer.start()
     try:
         run = ip.fails("%%sinch create -o made\n" + "\n".join(f"Line {i}" for i in range(1, 21)))
     finally:
-        timer.cancel()
+        cell_done.set()
+        timer.join()
     made = list(ip.user_ns["made"]["displayName"])
     assert sorted(r["displayName"] for r in on_empty.subprojects()) == sorted(made)
     assert 0 < len(made) < 20

@@ -331,3 +331,21 @@ def test_demo_seed_is_deterministic_and_realistic() -> None:
     keys = {k for r in records for k in r["labels"]}
     assert {"region", "tier", "industry", "contract"} <= keys
     assert 0 < sum(r["deleted"] for r in records) < 30
+
+
+def test_hold_requests_keeps_api_calls_waiting_until_released(sandbox: Sandbox) -> None:
+    tok = token(sandbox)
+    sandbox.hold_requests()
+    answers: list[int] = []
+    thread = threading.Thread(
+        target=lambda: answers.append(api(sandbox, "GET", LIST, bearer=tok).status_code)
+    )
+    thread.start()
+    for _ in range(200):
+        if sandbox.requests_held:
+            break
+        threading.Event().wait(0.01)
+    assert sandbox.requests_held == 1 and answers == []
+    sandbox.release_requests()
+    thread.join(timeout=10)
+    assert answers == [200] and sandbox.requests_held == 0
