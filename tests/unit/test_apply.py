@@ -14,6 +14,7 @@ import sinch_notebook.bulk.apply as apply_module
 from sinch_notebook.bulk import AdaptiveLimit, Plan
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import FAST_RETRY
+from tests.helpers import journal_in_tmp, journal_records  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -27,11 +28,7 @@ def cl(sb: Sandbox) -> sn.SubprojectsClient:
     return sb.connect(retry=FAST_RETRY, activate=False)
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch) -> None:
-    """Default journals land in the test's own directory; progress reports every change."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(apply_module, "PROGRESS_INTERVAL", 0.0)
+pytestmark = pytest.mark.usefixtures("journal_in_tmp")
 
 
 def truth(sb: Sandbox) -> dict[str, dict]:

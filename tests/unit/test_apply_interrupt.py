@@ -3,7 +3,6 @@ is consistent with the server, and sn.resume() applies exactly what is left."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -16,6 +15,7 @@ import sinch_notebook as sn
 import sinch_notebook.bulk.apply as apply_module
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import FAST_RETRY
+from tests.helpers import journal_in_tmp, journal_records  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -25,15 +25,7 @@ def slow() -> Iterator[Sandbox]:
         yield sb
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch) -> None:
-    """Default journals land in the test's own directory; progress reports every change."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(apply_module, "PROGRESS_INTERVAL", 0.0)
-
-
-def records(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+pytestmark = pytest.mark.usefixtures("journal_in_tmp")
 
 
 def platinum_plan(client: sn.SubprojectsClient) -> sn.Plan:
@@ -44,7 +36,7 @@ def platinum_plan(client: sn.SubprojectsClient) -> sn.Plan:
 
 def assert_consistent(sb: Sandbox, result: sn.ApplyResult) -> None:
     """Journal, result and server agree: ok <-> applied and journaled; skipped <-> neither."""
-    lines = records(result.journal_path)
+    lines = journal_records(result.journal_path)
     journaled = {r["key"]: r["status"] for r in lines if r["type"] == "outcome"}
     server = {r["subprojectId"]: r for r in sb.subprojects()}
     for outcome in result.outcomes:

@@ -7,10 +7,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +22,7 @@ except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
     import tomli as tomllib
 
 from sinch_notebook.sandbox import DEMO_PROJECT_ID, DEMO_SUBPROJECTS, Sandbox
+from tests.helpers import refuses_connections
 
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
@@ -60,19 +59,6 @@ def run_start(*command: str, env: dict[str, str] | None = None) -> subprocess.Co
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def port_closes(url: str, within: float = 10.0) -> bool:
-    parts = urlsplit(url)
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((parts.hostname, parts.port), timeout=1):
-                pass
-        except OSError:
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def expected_demo_count() -> int:
     with Sandbox(subprojects=DEMO_SUBPROJECTS) as sb:
         return sum(not record["deleted"] for record in sb.subprojects())
@@ -86,7 +72,7 @@ def test_start_runs_the_command_against_a_working_sandbox() -> None:
     assert seen["project_id"] == DEMO_PROJECT_ID
     assert urlsplit(seen["api_url"]).hostname == "127.0.0.1"
     # The sandbox goes away with the command it served (here, before our cleanup kills anything).
-    assert port_closes(seen["api_url"])
+    assert refuses_connections(seen["api_url"])
 
 
 def test_start_passes_arguments_and_exit_status_through() -> None:

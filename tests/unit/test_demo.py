@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -29,6 +28,7 @@ import websocket
 
 from sinch_notebook.demo import FIRST_NOTEBOOK, lab_command
 from sinch_notebook.sandbox import DEMO_PROJECT_ID, DEMO_SUBPROJECTS, Sandbox
+from tests.helpers import refuses_connections
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -99,19 +99,6 @@ def running_demo(*args: str) -> Iterator[Demo]:
         if demo.proc.poll() is None:
             demo.proc.kill()
             demo.proc.wait(timeout=30)
-
-
-def refuses_connections(url: str, within: float = 15.0) -> bool:
-    parts = urlsplit(url)
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((parts.hostname, parts.port), timeout=1):
-                pass
-        except OSError:
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def process_gone(pid: int, within: float = 15.0) -> bool:

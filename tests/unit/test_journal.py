@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -10,12 +9,12 @@ import pandas as pd
 import pytest
 
 import sinch_notebook as sn
-import sinch_notebook.bulk.apply as apply_module
 from sinch_notebook.bulk import read_journal
 from sinch_notebook.bulk.journal import JournalWriter
 from sinch_notebook.models import format_time
 from sinch_notebook.sandbox import DEMO_KEY_SECRET, Sandbox
 from tests.conftest import FAST_RETRY
+from tests.helpers import journal_in_tmp, journal_records  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -29,15 +28,7 @@ def cl(sb: Sandbox) -> sn.SubprojectsClient:
     return sb.connect(retry=FAST_RETRY, activate=False)
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch) -> None:
-    """Default journals land in the test's own directory; progress reports every change."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(apply_module, "PROGRESS_INTERVAL", 0.0)
-
-
-def records(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+pytestmark = pytest.mark.usefixtures("journal_in_tmp")
 
 
 def edited(cl) -> pd.DataFrame:
@@ -52,7 +43,7 @@ def edited(cl) -> pd.DataFrame:
 def test_journal_records_plan_outcomes_and_end(cl, tmp_path) -> None:
     plan = cl.plan(edited(cl))
     result = plan.apply(progress=False, journal=tmp_path / "j.jsonl")
-    lines = records(tmp_path / "j.jsonl")
+    lines = journal_records(tmp_path / "j.jsonl")
     assert lines[0]["type"] == "plan" and lines[0]["format"] == 1
     assert lines[0]["project_id"] == cl.project_id
     assert [c["key"] for c in lines[0]["changes"]] == [c.key for c in plan.changes]
@@ -73,7 +64,7 @@ def test_each_outcome_is_on_disk_as_soon_as_it_completes(cl, tmp_path) -> None:
     behind: list[tuple[int, int]] = []
 
     def check(done, total, counts):
-        on_disk = sum(1 for r in records(path) if r["type"] == "outcome")
+        on_disk = sum(1 for r in journal_records(path) if r["type"] == "outcome")
         if on_disk < done:
             behind.append((on_disk, done))
 
@@ -110,7 +101,7 @@ def test_resume_applies_exactly_what_is_not_done(sb: Sandbox, cl, tmp_path) -> N
         expected_ops[change.op] += 1
     for op, n in expected_ops.items():
         assert ops.get(op, 0) == n
-    lines = records(first.journal_path)
+    lines = journal_records(first.journal_path)
     assert [r["type"] for r in lines].count("resume") == 1
     assert lines[-1]["type"] == "end" and lines[-1]["interrupted"] is False
     # nothing left: resuming again sends nothing
