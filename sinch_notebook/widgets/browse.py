@@ -20,6 +20,7 @@ from ..models import Subproject
 from .common import (
     Context,
     button,
+    checkbox,
     describe_error,
     esc,
     format_time,
@@ -141,12 +142,7 @@ class BrowseView(widgets.VBox):
             widgets.Text(placeholder="label value contains…", layout=widgets.Layout(width="13em")),
             "sn-label-value-filter",
         )
-        self.show_deleted = with_class(
-            widgets.Checkbox(
-                description="show deleted", indent=False, layout=widgets.Layout(width="auto")
-            ),
-            "sn-show-deleted",
-        )
+        self.show_deleted = checkbox("show deleted", "sn-show-deleted")
         self.refresh_button = button("Refresh", "sn-refresh", icon="refresh")
         self.sort = with_class(
             widgets.Dropdown(

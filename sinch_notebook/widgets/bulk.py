@@ -18,6 +18,7 @@ import ipywidgets as widgets
 from .common import (
     Context,
     button,
+    checkbox,
     describe_error,
     esc,
     message,
@@ -93,22 +94,9 @@ class BulkForm(widgets.VBox):
             ),
             "sn-bulk-workers",
         )
-        self.allow_mass_delete = with_class(
-            widgets.Checkbox(
-                description="allow mass delete",
-                indent=False,
-                layout=widgets.Layout(width="auto"),
-            ),
-            "sn-bulk-mass-delete",
-        )
-        self.keep_journal = with_class(
-            widgets.Checkbox(
-                value=True,
-                description="journal (sn.resume can finish an interrupted apply)",
-                indent=False,
-                layout=widgets.Layout(width="auto"),
-            ),
-            "sn-bulk-journal",
+        self.allow_mass_delete = checkbox("allow mass delete", "sn-bulk-mass-delete")
+        self.keep_journal = checkbox(
+            "journal (sn.resume can finish an interrupted apply)", "sn-bulk-journal", value=True
         )
         self.apply_button = button("Apply", "sn-bulk-apply", style="danger", icon="play")
         self.progress = with_class(

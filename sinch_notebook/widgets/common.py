@@ -82,6 +82,15 @@ def show(widget: widgets.Widget, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
 
 
+def checkbox(description: str, css_class: str, *, value: bool = False) -> widgets.Checkbox:
+    """A label-on-the-right checkbox sized to its text, with a stable CSS class."""
+    box = widgets.Checkbox(
+        value=value, description=description, indent=False, layout=widgets.Layout(width="auto")
+    )
+    box.add_class(css_class)
+    return box
+
+
 def button(
     description: str,
     css_class: str,

@@ -29,6 +29,7 @@ from ..connection import active, connect, disconnect, set_active
 from .common import (
     Context,
     button,
+    checkbox,
     describe_error,
     esc,
     message,
@@ -73,6 +74,19 @@ def connection_summary(client: SubprojectsClient) -> str:
     )
 
 
+def _field(description: str, placeholder: str, css_class: str, value: str) -> widgets.Text:
+    """One of the form's text fields: same width and label width for all."""
+    field = widgets.Text(
+        value=value,
+        description=description,
+        placeholder=placeholder,
+        layout=widgets.Layout(width="32em"),
+        style=_STYLE,
+    )
+    field.add_class(css_class)
+    return field
+
+
 class ConnectForm(widgets.VBox):
     """Key ID, Key Secret, Project ID, auth mode, API version, sandbox switch, Connect."""
 
@@ -90,15 +104,8 @@ class ConnectForm(widgets.VBox):
     ) -> None:
         self.ctx = ctx
         secret_in_env = env(ENV_KEY_SECRET) is not None
-        self.key_id = with_class(
-            widgets.Text(
-                value=key_id or env(ENV_KEY_ID) or "",
-                description="Key ID",
-                placeholder="Key ID of an access key",
-                layout=widgets.Layout(width="32em"),
-                style=_STYLE,
-            ),
-            "sn-key-id",
+        self.key_id = _field(
+            "Key ID", "Key ID of an access key", "sn-key-id", key_id or env(ENV_KEY_ID) or ""
         )
         self.key_secret = with_class(
             widgets.Password(
@@ -113,15 +120,11 @@ class ConnectForm(widgets.VBox):
             ),
             "sn-key-secret",
         )
-        self.project_id = with_class(
-            widgets.Text(
-                value=project_id or env(ENV_PROJECT_ID) or "",
-                description="Project ID",
-                placeholder="the parent project's ID",
-                layout=widgets.Layout(width="32em"),
-                style=_STYLE,
-            ),
+        self.project_id = _field(
+            "Project ID",
+            "the parent project's ID",
             "sn-project-id",
+            project_id or env(ENV_PROJECT_ID) or "",
         )
         mode = auth or env(ENV_AUTH_MODE) or "oauth"
         self.auth_mode = with_class(
@@ -145,39 +148,27 @@ class ConnectForm(widgets.VBox):
             ),
             "sn-api-version",
         )
-        self.api_url = with_class(
-            widgets.Text(
-                value=api_url or env(ENV_API_URL) or "",
-                description="API URL",
-                placeholder="https://subproject.api.sinch.com",
-                layout=widgets.Layout(width="32em"),
-                style=_STYLE,
-            ),
+        self.api_url = _field(
+            "API URL",
+            "https://subproject.api.sinch.com",
             "sn-api-url",
+            api_url or env(ENV_API_URL) or "",
         )
-        self.auth_url = with_class(
-            widgets.Text(
-                value=auth_url or env(ENV_AUTH_URL) or "",
-                description="Token URL",
-                placeholder="https://auth.sinch.com/oauth2/token",
-                layout=widgets.Layout(width="32em"),
-                style=_STYLE,
-            ),
+        self.auth_url = _field(
+            "Token URL",
+            "https://auth.sinch.com/oauth2/token",
             "sn-auth-url",
+            auth_url or env(ENV_AUTH_URL) or "",
         )
         self.endpoints = widgets.Accordion(
             children=[widgets.VBox([self.api_url, self.auth_url])],
             titles=("Endpoints (leave empty for Sinch's)",),
             selected_index=None,
         )
-        self.use_sandbox = with_class(
-            widgets.Checkbox(
-                value=sandbox,
-                description="Use sandbox (a local Sinch-compatible server with demo data)",
-                indent=False,
-                layout=widgets.Layout(width="auto"),
-            ),
+        self.use_sandbox = checkbox(
+            "Use sandbox (a local Sinch-compatible server with demo data)",
             "sn-use-sandbox",
+            value=sandbox,
         )
         self.connect_button = button("Connect", "sn-connect", style="primary", icon="plug")
         self.disconnect_button = button("Disconnect", "sn-disconnect", icon="times")
