@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sinch_notebook as sn
+
 
 @contextmanager
 def sandbox_process(subprojects: int, latency: float = 0.0, seed: int = 0) -> Iterator[dict]:
@@ -48,3 +50,15 @@ def sandbox_process(subprojects: int, latency: float = 0.0, seed: int = 0) -> It
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def connect(settings: dict) -> sn.SubprojectsClient:
+    """A client for the sandbox process started by `sandbox_process` (not made active)."""
+    return sn.connect(
+        key_id=settings["SINCH_KEY_ID"],
+        key_secret=settings["SINCH_KEY_SECRET"],
+        project_id=settings["SINCH_PROJECT_ID"],
+        auth_url=settings["SINCH_AUTH_URL"],
+        api_url=settings["SINCH_API_URL"],
+        activate=False,
+    )

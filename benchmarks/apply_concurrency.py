@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _sandbox import sandbox_process
+from _sandbox import connect, sandbox_process
 
 import sinch_notebook as sn
 
@@ -52,14 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         sandbox_process(seed_count, latency=args.latency) as settings,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        client = sn.connect(
-            key_id=settings["SINCH_KEY_ID"],
-            key_secret=settings["SINCH_KEY_SECRET"],
-            project_id=settings["SINCH_PROJECT_ID"],
-            auth_url=settings["SINCH_AUTH_URL"],
-            api_url=settings["SINCH_API_URL"],
-            activate=False,
-        )
+        client = connect(settings)
         times16 = []
         print(f"{args.updates} updates, {args.latency * 1000:.0f} ms latency", flush=True)
         times16.append(timed_apply(client, args.updates, 16, "w16-a", Path(tmp)))

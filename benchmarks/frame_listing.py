@@ -17,9 +17,7 @@ import time
 
 import pandas as pd
 import requests
-from _sandbox import sandbox_process
-
-import sinch_notebook as sn
+from _sandbox import connect, sandbox_process
 
 GOAL = 1.25
 
@@ -57,14 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             data={"grant_type": "client_credentials"},
             auth=(settings["SINCH_KEY_ID"], settings["SINCH_KEY_SECRET"]),
         ).json()["access_token"]
-        client = sn.connect(
-            key_id=settings["SINCH_KEY_ID"],
-            key_secret=settings["SINCH_KEY_SECRET"],
-            project_id=settings["SINCH_PROJECT_ID"],
-            auth_url=settings["SINCH_AUTH_URL"],
-            api_url=settings["SINCH_API_URL"],
-            activate=False,
-        )
+        client = connect(settings)
         runs: dict[str, list[float]] = {"baseline": [], "frame": []}
         shapes = {}
         candidates = {

@@ -34,6 +34,15 @@ def bulk_panel(
     return panel, namespace
 
 
+def plan_in_panel(panel: Panel, namespace: dict, name: str, frame: pd.DataFrame) -> None:
+    """Put `frame` in the notebook as `name`, pick it in the Bulk tab and press Plan."""
+    namespace[name] = frame
+    panel.bulk_form.rescan()
+    panel.bulk_form.variable.value = name
+    panel.bulk_form.plan_button.click()
+    assert panel.wait()
+
+
 def test_to_dataframe_puts_the_current_view_in_a_variable(
     bulk_panel: tuple[Panel, dict], secret_sandbox: Sandbox
 ) -> None:
@@ -134,11 +143,7 @@ def test_conflicts_are_shown_and_not_applied(
     sid = frame.loc[0, "subprojectId"]
     sn.require_active().update(sid, display_name="Changed Meanwhile")
     frame.loc[0, "label.tier"] = "platinum"
-    namespace["stale"] = frame
-    panel.bulk_form.rescan()
-    panel.bulk_form.variable.value = "stale"
-    panel.bulk_form.plan_button.click()
-    assert panel.wait()
+    plan_in_panel(panel, namespace, "stale", frame)
     assert "Nothing to apply from stale. Not applied: conflict 1" in plain(
         panel.bulk_form.status.value
     )
@@ -154,11 +159,7 @@ def test_mass_delete_needs_the_checkbox(
     frame = sn.require_active().frame()
     doomed = list(frame["subprojectId"][:11])
     frame["delete"] = frame["subprojectId"].isin(doomed)  # the bulk layer's delete column
-    namespace["cleanup"] = frame
-    bulk.rescan()
-    bulk.variable.value = "cleanup"
-    bulk.plan_button.click()
-    assert panel.wait()
+    plan_in_panel(panel, namespace, "cleanup", frame)
     bulk.apply_button.click()
     assert panel.wait()
     assert "deletes 11 subprojects" in plain(bulk.status.value)
@@ -180,11 +181,7 @@ def test_failures_are_reported_with_the_failed_plan(
     bulk = panel.bulk_form
     frame = sn.require_active().frame()
     frame.loc[:2, "label.tier"] = "platinum"
-    namespace["edits"] = frame
-    bulk.rescan()
-    bulk.variable.value = "edits"
-    bulk.plan_button.click()
-    assert panel.wait()
+    plan_in_panel(panel, namespace, "edits", frame)
     secret_sandbox.inject(403, method="PATCH", times=1)
     bulk.apply_button.click()
     assert panel.wait()
@@ -198,11 +195,7 @@ def test_failures_are_reported_with_the_failed_plan(
 
 def test_a_frame_that_cannot_be_planned_is_a_message(bulk_panel: tuple[Panel, dict]) -> None:
     panel, namespace = bulk_panel
-    namespace["odd"] = pd.DataFrame({"nothing": [1, 2]})
-    panel.bulk_form.rescan()
-    panel.bulk_form.variable.value = "odd"
-    panel.bulk_form.plan_button.click()
-    assert panel.wait()
+    plan_in_panel(panel, namespace, "odd", pd.DataFrame({"nothing": [1, 2]}))
     assert "Could not plan odd" in plain(panel.bulk_form.status.value)
     assert panel.bulk_form.apply_button.disabled
 
@@ -232,11 +225,7 @@ def test_apply_without_a_journal_when_unticked(
     bulk = panel.bulk_form
     frame = sn.require_active().frame()
     frame.loc[0, "label.tier"] = "platinum"
-    namespace["one"] = frame
-    bulk.rescan()
-    bulk.variable.value = "one"
-    bulk.plan_button.click()
-    assert panel.wait()
+    plan_in_panel(panel, namespace, "one", frame)
     bulk.keep_journal.value = False
     bulk.apply_button.click()
     assert panel.wait()
