@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .client import SubprojectsClient
 from .connection import (
     active,
     connect,
-    connect_or_sandbox,
     disconnect,
     on_change,
     require_active,
@@ -74,6 +72,7 @@ def resume(
 
 # Loaded on first use, so `import sinch_notebook` does not import pandas.
 _LAZY = {
+    "connect_or_sandbox": "local_sandbox",
     "Plan": "bulk",
     "ApplyResult": "bulk",
     "Change": "bulk",

@@ -25,7 +25,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from . import __version__
+from ._version import __version__
 from .auth import DEFAULT_TIMEOUT, BasicAuth, TokenAuth
 from .config import Endpoints
 from .errors import (

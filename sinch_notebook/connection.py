@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from .auth import BasicAuth, Credentials, TokenAuth, shared_token_source
 from .client import SubprojectsClient
@@ -76,44 +75,6 @@ def connect(
         client.verify()
     if activate:
         set_active(client)
-    return client
-
-
-def connect_or_sandbox(*, quiet: bool = False, **options: Any) -> SubprojectsClient:
-    """Your account when `SINCH_*` credentials are set, else the local sandbox's demo account.
-
-    The example notebooks start with this, so they run unchanged anywhere: offline against the
-    sandbox, or against a real project. It prints one line saying which it connected to (never
-    the secret) unless `quiet`. Half-set credentials are an error rather than a silent sandbox:
-    a forgotten export should not look like a working connection to the wrong account.
-    """
-    names = (ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID)
-    present = [name for name in names if env(name)]
-    if present and len(present) < len(names):
-        missing = ", ".join(name for name in names if name not in present)
-        raise ValidationError(
-            "environment",
-            f"{missing} not set while {', '.join(present)} is: set all of {', '.join(names)} "
-            "to use your account, or none of them for the local sandbox",
-        )
-    if present:
-        client = connect(**options)
-        message = (
-            f"Connected to project {client.project_id!r} at {client.endpoints.api_url} "
-            f"with key {client.key_id!r} (from the SINCH_* environment variables)."
-        )
-    else:
-        from .sandbox.local import connect_local_sandbox
-
-        client = connect_local_sandbox(**options)
-        message = (
-            f"Connected to the local Sinch sandbox at {client.endpoints.api_url} "
-            f"(demo account, project {client.project_id!r}).\n"
-            "No SINCH_* credentials are set; set SINCH_KEY_ID, SINCH_KEY_SECRET and "
-            "SINCH_PROJECT_ID to use your own account."
-        )
-    if not quiet:
-        print(message)
     return client
 
 

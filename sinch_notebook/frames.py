@@ -86,7 +86,7 @@ def records_frame(records: list[Mapping[str, Any]], labels: str = "columns") -> 
 def _label_series(df: pd.DataFrame) -> dict[str, pd.Series]:
     """Each label key's values as text (None = absent), from `label.*` columns or a `labels`
     column of dicts (or of their text, as a CSV round trip leaves them)."""
-    from .bulk.normalize import CellError, to_label_map, to_text
+    from .cells import CellError, to_label_map, to_text
 
     def text(value: Any) -> str | None:
         try:

@@ -6,16 +6,17 @@
     result.failed.apply()           # re-apply what failed;  sn.resume(journal) after a crash
 
 Modules: normalize (pandas cells -> API strings), plan (the diff), apply (sending), journal
-(JSONL journal and resume), result (ApplyResult, undo), render (HTML and text).
+(JSONL journal), resume, result (ApplyResult, undo), render (HTML and text).
 """
 
 from __future__ import annotations
 
 from .apply import AdaptiveLimit, apply_plan
 from .errors import MASS_DELETE_THRESHOLD, JournalError, MassDeleteRefused, PlanAlreadyApplied
-from .journal import read_journal, resume
+from .journal import read_journal
 from .plan import Change, Invalid, Plan, make_plan
 from .result import ApplyResult, Outcome
+from .resume import resume
 
 __all__ = [
     "MASS_DELETE_THRESHOLD",

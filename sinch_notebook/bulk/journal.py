@@ -29,10 +29,8 @@ from .errors import JournalError
 from .plan import Change
 
 if TYPE_CHECKING:
-    from ..client import SubprojectsClient
-    from .apply import ProgressArg
     from .plan import Plan
-    from .result import ApplyResult, Outcome
+    from .result import Outcome
 
 FORMAT = 1
 JOURNAL_DIR = ".sinch"
@@ -218,41 +216,3 @@ def read_journal(path: str | os.PathLike[str]) -> JournalState:
             if record.get("status") == "ok":
                 state.done.setdefault(key, record)
     return state
-
-
-def resume(
-    journal_path: str | os.PathLike[str],
-    workers: int = 8,
-    progress: ProgressArg = True,
-    *,
-    client: SubprojectsClient | None = None,
-    allow_mass_delete: bool = False,
-) -> ApplyResult:
-    """Apply exactly the changes of a journal that are not done yet, appending to it.
-
-    Uses the active connection unless `client` is given; it must be to the journal's project.
-    Creates that may already have happened are looked for first and never sent twice. The
-    result covers the changes applied now; `result.earlier_done` counts those done before.
-    """
-    from ..connection import require_active
-    from .apply import apply_plan
-    from .plan import Plan
-
-    state = read_journal(journal_path)
-    client = client or require_active()
-    if state.project_id and state.project_id != client.project_id:
-        raise ValidationError(
-            "journal_path",
-            f"was written for project {state.project_id!r}, but the connection is to "
-            f"{client.project_id!r}",
-        )
-    plan = Plan(client, state.pending(), origin="resume")
-    return apply_plan(
-        plan,
-        workers=workers,
-        progress=progress,
-        journal=JournalWriter(state.path, append=True),
-        allow_mass_delete=allow_mass_delete or bool(state.header.get("allow_mass_delete")),
-        earlier_done=len(state.done),
-        exclude_ids=state.created_ids,
-    )

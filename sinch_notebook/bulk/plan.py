@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .. import cells as nz
 from ..errors import ValidationError
 from ..models import parse_time, validate_display_name, validate_labels
-from . import normalize as nz
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient

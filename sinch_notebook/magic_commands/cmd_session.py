@@ -20,13 +20,13 @@ from ..config import (
     Endpoints,
     env,
 )
-from ..sandbox import DEMO_SUBPROJECTS
-from ..sandbox.local import (
+from ..local_sandbox import (
     connect_local_sandbox,
     local_sandbox,
     start_local_sandbox,
     stop_local_sandbox,
 )
+from ..sandbox import DEMO_SUBPROJECTS
 from .command import Command, no_arguments
 from .errors import MagicError
 from .interaction import ask, ask_secret, can_ask, in_kernel, panel_available

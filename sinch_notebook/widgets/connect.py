@@ -309,7 +309,7 @@ class ConnectForm(widgets.VBox):
         self._connected(client)
 
     def _connect_sandbox(self, options: dict[str, Any]) -> None:
-        from ..sandbox.local import connect_local_sandbox
+        from ..local_sandbox import connect_local_sandbox
 
         try:
             client = connect_local_sandbox(activate=False, **options)

@@ -12,8 +12,8 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook import auth
+from sinch_notebook.local_sandbox import local_sandbox
 from sinch_notebook.sandbox import DEMO_PROJECT_ID, Sandbox
-from sinch_notebook.sandbox.local import local_sandbox
 
 from .magic_shell import MagicShell, answer, magic_shell
 

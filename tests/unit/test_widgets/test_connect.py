@@ -8,8 +8,8 @@ import time
 import pytest
 
 import sinch_notebook as sn
+from sinch_notebook.local_sandbox import local_sandbox, stop_local_sandbox
 from sinch_notebook.sandbox import Sandbox
-from sinch_notebook.sandbox.local import local_sandbox, stop_local_sandbox
 
 from .conftest import PanelFactory
 from .helpers import KEY_ID, PROJECT_ID, SECRET, connect_panel, fill_credentials, live_widgets
