@@ -21,6 +21,7 @@ from .connection import (
 )
 from .errors import (
     AlreadyExists,
+    ChangedOnServer,
     CreateOutcomeUnknown,
     FailedPrecondition,
     InsecureTransportError,
@@ -32,6 +33,7 @@ from .errors import (
     SinchError,
     TransportError,
     Unauthenticated,
+    UnexpectedResponse,
     ValidationError,
 )
 from .models import Subproject
@@ -80,6 +82,7 @@ _LAZY = {
     "MassDeleteRefused": "bulk",
     "PlanAlreadyApplied": "bulk",
     "JournalError": "bulk",
+    "JournalLocked": "bulk",
     "label_summary": "frames",
     "label_coverage": "frames",
 }
@@ -110,11 +113,13 @@ __all__ = [
     "AlreadyExists",
     "ApplyResult",
     "Change",
+    "ChangedOnServer",
     "CreateOutcomeUnknown",
     "FailedPrecondition",
     "InsecureTransportError",
     "InvalidArgument",
     "JournalError",
+    "JournalLocked",
     "MassDeleteRefused",
     "NotFound",
     "Outcome",
@@ -129,6 +134,7 @@ __all__ = [
     "SubprojectsClient",
     "TransportError",
     "Unauthenticated",
+    "UnexpectedResponse",
     "ValidationError",
     "__version__",
     "active",

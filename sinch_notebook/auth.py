@@ -1,35 +1,59 @@
 """Credentials and the two ways of authenticating: OAuth2 bearer tokens and HTTP Basic.
 
-The Key Secret and access tokens live only in private attributes of these objects: reprs show
-`***`, log lines show the Key ID, and exceptions are scrubbed before they are raised.
+The Key Secret lives in one private slot of `Credentials` and nowhere else (no public attribute,
+no local variable of this package's frames that a verbose traceback would print). Reprs show
+`***`, log lines show the Key ID, and every message passes through `redact()`.
+
+One token per credential is shared by every thread and client of the process (`TokenSource`).
+Its refresh is single-flight: callers queue on one lock; the first asks, the others take its
+token, or its failure, so a burst of workers costs one token request and a token endpoint that
+keeps answering 429 is asked a bounded number of times.
 """
 
 from __future__ import annotations
 
+import base64
+import copy
 import hashlib
 import logging
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
-from requests.auth import AuthBase, HTTPBasicAuth
+from requests.auth import AuthBase
 
+from .config import is_loopback_host
 from .errors import (
     RateLimited,
     SinchError,
     TransportError,
     Unauthenticated,
+    UnexpectedResponse,
     ValidationError,
+    describe_body,
+    describe_transport_failure,
     error_from_response,
     parse_retry_after,
 )
-from .retry import RETRYABLE_STATUSES, RetryPolicy
+from .redact import MASK, register_credentials, register_token
+from .retry import TOKEN_RETRY, Retryable, RetryNotifier, RetryPolicy, run_with_retries
 
 log = logging.getLogger("sinch_notebook.auth")
 
-MASK = "***"
 DEFAULT_TIMEOUT = (5.0, 30.0)
+FAILURE_COOLDOWN = 5.0  # seconds a failed key exchange is answered from memory
+
+
+def _check_text(value: object, field: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, f"is required (the {what} of an access key)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, "must be text that UTF-8 can encode") from None
+    return value
 
 
 class Credentials:
@@ -38,23 +62,24 @@ class Credentials:
     __slots__ = ("_secret", "key_id")
 
     def __init__(self, key_id: str, key_secret: str) -> None:
-        if not isinstance(key_id, str) or not key_id.strip():
-            raise ValidationError("key_id", "is required (the Key ID of an access key)")
-        if not isinstance(key_secret, str) or not key_secret:
-            raise ValidationError("key_secret", "is required (the Key Secret of an access key)")
-        self.key_id = key_id.strip()
         self._secret = key_secret
+        del key_secret  # from here on only the slot holds it (verbose tracebacks print locals)
+        self.key_id = _check_text(key_id, "key_id", "Key ID").strip()
+        _check_text(self._secret, "key_secret", "Key Secret")
+        register_credentials(self.key_id, self._secret)
 
     def secret(self) -> str:
         return self._secret
+
+    def basic_header(self) -> str:
+        """`Basic base64(Key ID:Key Secret)`, built at the moment it is sent."""
+        pair = f"{self.key_id}:{self._secret}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
 
     def fingerprint(self) -> str:
         """Identifies the credential pair without revealing the secret (cache keys)."""
         digest = hashlib.sha256(f"{self.key_id}\0{self._secret}".encode()).hexdigest()
         return digest[:16]
-
-    def redact(self, text: str) -> str:
-        return text.replace(self._secret, MASK) if self._secret else text
 
     def __repr__(self) -> str:
         return f"Credentials(key_id={self.key_id!r}, key_secret={MASK!r})"
@@ -80,14 +105,26 @@ class _Token:
         """Refresh ahead of expiry by min(60 s, 10% of the lifetime): fits 1 h and 3 s tokens."""
         return self.expires_at - min(60.0, 0.1 * self.expires_in)
 
+    def __repr__(self) -> str:
+        return f"_Token({MASK}, expires_in={self.expires_in})"
+
+
+class _BasicHeader(AuthBase):
+    """Key ID and Key Secret as HTTP Basic, read from the credentials when the request goes."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.credentials = credentials
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self.credentials.basic_header()
+        return request
+
+    def __repr__(self) -> str:
+        return f"_BasicHeader(key_id={self.credentials.key_id!r})"
+
 
 class TokenSource:
-    """One cached OAuth2 token per credential, shared by every thread and client that uses it.
-
-    Callers that find the token due for refresh queue on one lock; the first refreshes, the
-    others then find the fresh token. So a burst of threads costs one token request, which
-    matters because the auth gateway rate-limits token requests.
-    """
+    """One cached OAuth2 token per credential, shared by every thread and client that uses it."""
 
     def __init__(
         self,
@@ -99,11 +136,16 @@ class TokenSource:
     ) -> None:
         self.credentials = credentials
         self.token_url = token_url
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or TOKEN_RETRY
         self.timeout = timeout
+        self.events = RetryNotifier()
         self._lock = threading.Lock()
         self._token: _Token | None = None
+        self._failure: SinchError | None = None
+        self._failure_until = 0.0
         self._session = requests.Session()
+        self._session.trust_env = not is_loopback_host(urlsplit(token_url).hostname)
+        self._basic = _BasicHeader(credentials)
         self.requests_made = 0
 
     def __repr__(self) -> str:
@@ -115,8 +157,17 @@ class TokenSource:
             return current.value
         with self._lock:
             current = self._token
-            if current is None or time.time() >= current.refresh_at:
+            if current is not None and time.time() < current.refresh_at:
+                return current.value
+            if self._failure is not None and time.monotonic() < self._failure_until:
+                raise _copy(self._failure)  # the same failure for every waiting thread
+            try:
                 current = self._token = self._fetch()
+            except SinchError as err:
+                self._failure = err
+                self._failure_until = time.monotonic() + FAILURE_COOLDOWN
+                raise
+            self._failure = None
             return current.value
 
     def invalidate(self, used: str) -> None:
@@ -130,39 +181,42 @@ class TokenSource:
         return None if current is None else max(0.0, current.expires_at - time.time())
 
     def _fetch(self) -> _Token:
-        creds = self.credentials
-        attempt = 0
-        while True:
-            attempt += 1
-            started = time.time()
-            try:
-                self.requests_made += 1
-                response = self._session.post(
-                    self.token_url,
-                    data={"grant_type": "client_credentials"},
-                    auth=HTTPBasicAuth(creds.key_id, creds.secret()),
-                    headers={"Accept": "application/json"},
-                    timeout=self.timeout,
-                )
-            except requests.RequestException as exc:
-                if attempt <= self.retry.retries:
-                    time.sleep(self.retry.delay(attempt))
-                    continue
-                raise TransportError(
-                    creds.redact(f"token endpoint unreachable: {type(exc).__name__}: {exc}"),
-                    method="POST",
-                    path=self.token_url,
-                ) from None
-            if response.status_code == 200:
-                return self._parse(response, started)
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if (
-                response.status_code in RETRYABLE_STATUSES or response.status_code >= 500
-            ) and attempt <= self.retry.retries:
-                log.debug("token request got %s, retrying", response.status_code)
-                time.sleep(self.retry.delay(attempt, retry_after))
-                continue
-            raise self._error(response)
+        return run_with_retries(
+            self._attempt, self.retry, method="POST", path=self.token_url, notify=self.events
+        )
+
+    def _attempt(self, number: int) -> _Token:
+        started = time.time()
+        self.requests_made += 1
+        try:
+            response = self._session.post(
+                self.token_url,
+                data={"grant_type": "client_credentials"},
+                auth=self._basic,
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            words = describe_transport_failure(exc)
+            error = TransportError(
+                f"the token endpoint {self.token_url} did not answer: {words}",
+                method="POST",
+                path=self.token_url,
+            )
+            error.token_endpoint = True
+            raise Retryable(error, status=None, reason=words) from None
+        code = response.status_code
+        if code == 200:
+            return self._parse(response, started)
+        error = self._error(response)
+        if code == 429 or code >= 500:
+            raise Retryable(
+                error,
+                status=code,
+                reason=f"HTTP {code}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        raise error
 
     def _parse(self, response: requests.Response, started: float) -> _Token:
         try:
@@ -170,18 +224,24 @@ class TokenSource:
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise SinchError(
-                "the token endpoint answered 200 without an access_token",
+            what = describe_body(response) if body is None else "JSON without an access_token"
+            error = UnexpectedResponse(
+                f"the token endpoint answered 200 with {what}",
                 http_status=200,
                 method="POST",
                 path=self.token_url,
             )
+            error.token_endpoint = True
+            raise error
+        register_token(body["access_token"])
         token_type = str(body.get("token_type") or "bearer")
         if token_type.lower() != "bearer":
             raise SinchError(f"unsupported token_type {token_type!r}", method="POST")
         try:
             expires_in = float(body.get("expires_in") or 3600)
         except (TypeError, ValueError):
+            expires_in = 3600.0
+        if not 0 < expires_in < float("inf"):
             expires_in = 3600.0
         log.debug(
             "token obtained for key %s, expires in %.0f s", self.credentials.key_id, expires_in
@@ -190,16 +250,24 @@ class TokenSource:
 
     def _error(self, response: requests.Response) -> SinchError:
         err = error_from_response(response, path=self.token_url)
-        err.message = self.credentials.redact(err.message)
         if isinstance(err, Unauthenticated):
-            err.message = (
+            err.set_message(
                 f"the token endpoint rejected Key ID {self.credentials.key_id!r} "
                 f"and its Key Secret ({err.message})"
             )
         elif isinstance(err, RateLimited):
-            err.message = f"token requests are rate limited ({err.message})"
-        err.args = (err.message,)
+            err.set_message(
+                f"the token endpoint is rate limiting key exchanges ({err.message}); "
+                "wait a few seconds and try again"
+            )
+        err.token_endpoint = True
         return err
+
+
+def _copy(error: SinchError) -> SinchError:
+    clone = copy.copy(error)
+    clone.__traceback__ = None
+    return clone
 
 
 _SOURCES: dict[tuple[str, str], TokenSource] = {}
@@ -233,23 +301,24 @@ class TokenAuth(AuthBase):
     def key_id(self) -> str:
         return self.source.credentials.key_id
 
+    @property
+    def credentials(self) -> Credentials:
+        return self.source.credentials
+
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.source.token()}"
         return request
 
     def should_retry_unauthorized(self, response: requests.Response) -> bool:
-        """On a 401 that rejects the token itself, drop it so the one retry gets a new one.
+        """The SDKs' rule: refresh and resend once when the challenge says the token expired.
 
-        The SDKs do this when the token expired; a token that is merely unknown (revoked, or a
-        server restarted under a long-lived kernel) is just as stale, and the shared cache
-        would otherwise keep handing it out to every client of this credential.
+        Any other 401 also drops the token it rejected, so the next call fetches a new one (a
+        revoked token, or a server restarted under a long-lived kernel), but it is not resent:
+        a 401 that a new token cannot cure must end in one clear error, never a refresh loop.
         """
-        challenge = response.headers.get("WWW-Authenticate", "").lower()
-        if "invalid_token" not in challenge and "expired" not in challenge:
-            return False
         sent = response.request.headers.get("Authorization", "") if response.request else ""
         self.source.invalidate(sent.removeprefix("Bearer "))
-        return True
+        return "expired" in response.headers.get("WWW-Authenticate", "")
 
     def seconds_left(self) -> float | None:
         return self.source.seconds_left()
@@ -258,14 +327,14 @@ class TokenAuth(AuthBase):
         return f"TokenAuth(key_id={self.key_id!r}, token={MASK!r})"
 
 
-class BasicAuth(HTTPBasicAuth):
-    """HTTP Basic with Key ID and Key Secret on every API call (meant for testing)."""
+class BasicAuth(_BasicHeader):
+    """HTTP Basic with Key ID and Key Secret on every API call (meant for reads and testing).
+
+    The secret is read from the credentials as each request is prepared; no attribute of this
+    object holds it.
+    """
 
     mode = "basic"
-
-    def __init__(self, credentials: Credentials) -> None:
-        super().__init__(credentials.key_id, credentials.secret())
-        self.credentials = credentials
 
     @property
     def key_id(self) -> str:

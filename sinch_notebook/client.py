@@ -1,44 +1,49 @@
-"""SubprojectsClient: the five API operations, paging, retries and safe creates.
+"""SubprojectsClient: the five API operations, paging, safe creates and edits with a guard.
 
-Retry rules:
-- GET, PATCH and DELETE are retried on connection errors, 429, 502, 503 and 504 with backoff and
-  jitter, honouring `Retry-After`.
-- POST (create) is not idempotent. It is retried blindly only when nothing reached the server
-  (connection refused, 429). When the outcome is unknown (dropped connection, read timeout, 5xx)
-  the client first looks for the subproject it meant to create, and sends again only when it is
-  not there. Creates with the same name and labels are serialised within a client so that such a
-  look-up can never mistake a sibling create for its own.
+Sending (auth, retries, deadlines, proxies) is `transport.py`; finding what a create of unknown
+outcome made is `creates.py`; the rules for input are `models.py`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-
-from ._version import __version__
 from .auth import DEFAULT_TIMEOUT, BasicAuth, TokenAuth
 from .config import Endpoints
+from .creates import CreateFinder, Wanted
 from .errors import (
+    ChangedOnServer,
     CreateOutcomeUnknown,
+    FailedPrecondition,
     NotFound,
+    PermissionDenied,
     SinchError,
     TransportError,
+    UnexpectedResponse,
     ValidationError,
-    error_from_response,
-    parse_retry_after,
 )
-from .models import Subproject, validate_display_name, validate_labels
-from .retry import RETRYABLE_STATUSES, RetryPolicy
+from .models import (
+    Subproject,
+    parse_bool,
+    rfc3339,
+    same_version,
+    validate_display_name,
+    validate_labels,
+)
+from .retry import RetryEvent, RetryListener, RetryPolicy
+from .transport import (
+    OutcomeUnknown,
+    Transport,
+    expect_object,
+    expect_page,
+    expect_subproject,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,41 +52,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sinch_notebook.client")
 
-_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 MAX_PAGE_SIZE = 1000
+MAX_EMPTY_PAGES = 100  # empty pages in a row that still carry a token, before giving up
+
+__all__ = ["MAX_PAGE_SIZE", "Edit", "RetryEvent", "SubprojectsClient"]
 
 
-class RetryEvent(NamedTuple):
-    """One retry the client is about to make, as told to retry listeners."""
-
-    method: str
-    path: str
-    status: int | None  # the HTTP status that caused it; None for a connection failure
-    reason: str
-    attempt: int  # the attempt that failed (1-based)
-    delay: float  # seconds the client waits before the next attempt
-
-
-RetryListener = Callable[[RetryEvent], None]
-
-
-class _OutcomeUnknown(Exception):
-    """A non-idempotent request went out and we do not know whether it took effect."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _nothing_was_sent(exc: requests.RequestException) -> bool:
-    """True for failures that happen before a request reaches the server."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
-
-
-def _check_page_size(page_size: Any) -> int:
+def check_page_size(page_size: Any) -> int:
     if isinstance(page_size, bool) or not isinstance(page_size, int):
         raise ValidationError("page_size", "must be an integer from 1 to 1000")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -93,6 +70,15 @@ def _check_id(subproject_id: Any) -> str:
     if not isinstance(subproject_id, str) or not subproject_id.strip():
         raise ValidationError("subprojectId", "must be a non-empty string")
     return subproject_id.strip()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What `client.edit` did: the subproject now, whether anything was sent, and notes."""
+
+    subproject: Subproject
+    changed: bool
+    notes: list[str] = field(default_factory=list)
 
 
 class SubprojectsClient:
@@ -113,26 +99,33 @@ class SubprojectsClient:
         self.project_id = project_id.strip()
         self.auth = auth
         self.endpoints = endpoints or Endpoints()
-        self.retry = retry or RetryPolicy()
-        self.timeout = timeout
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update(
-            {"Accept": "application/json", "User-Agent": f"sinch-notebook/{__version__}"}
+        self.transport = Transport(
+            f"{self.endpoints.api_url}/{self.endpoints.api_version}",
+            auth,
+            retry=retry or RetryPolicy(),
+            timeout=timeout,
+            pool_size=pool_size,
         )
-        self._clock_offset = 0.0
-        self._claimed: set[str] = set()
-        self._create_locks: dict[tuple, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
-        self._retry_listeners: list[RetryListener] = []
+        self.finder = CreateFinder(self)
 
     # -- description -------------------------------------------------------------------------
 
     @property
+    def retry(self) -> RetryPolicy:
+        return self.transport.retry
+
+    @retry.setter
+    def retry(self, policy: RetryPolicy) -> None:
+        self.transport.retry = policy
+
+    @property
+    def session(self):
+        """The requests.Session API calls go through."""
+        return self.transport.session
+
+    @property
     def base_url(self) -> str:
-        return f"{self.endpoints.api_url}/{self.endpoints.api_version}"
+        return self.transport.base_url
 
     @property
     def auth_mode(self) -> str:
@@ -141,6 +134,10 @@ class SubprojectsClient:
     @property
     def key_id(self) -> str:
         return self.auth.key_id
+
+    @property
+    def clock(self):
+        return self.transport.clock
 
     def token_seconds_left(self) -> float | None:
         """Seconds until the current bearer token expires (None for Basic or before the first)."""
@@ -166,7 +163,7 @@ class SubprojectsClient:
         )
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
     def __enter__(self) -> SubprojectsClient:
         return self
@@ -174,23 +171,51 @@ class SubprojectsClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- the operations ----------------------------------------------------------------------
+    # -- listing -----------------------------------------------------------------------------
+
+    def _collection(self) -> str:
+        return f"/projects/{quote(self.project_id, safe='')}/subprojects"
 
     def iter_pages(
         self, show_deleted: bool = False, page_size: int = MAX_PAGE_SIZE
     ) -> Iterator[list[dict[str, Any]]]:
-        """Raw pages of subproject dicts, fetched lazily until `nextPageToken` is empty."""
-        params: dict[str, Any] = {"pageSize": _check_page_size(page_size)}
-        if show_deleted:
+        """Raw pages of subproject dicts, fetched lazily until `nextPageToken` is empty.
+
+        An empty page that still carries a token is followed (it happens); a token the server
+        already gave is an error rather than an endless loop.
+        """
+        params: dict[str, Any] = {"pageSize": check_page_size(page_size)}
+        if parse_bool(show_deleted, "show_deleted"):
             params["showDeleted"] = "true"
-        path = f"/projects/{quote(self.project_id, safe='')}/subprojects"
+        path = self._collection()
+        seen: set[str] = set()
+        empty = 0
         while True:
-            body = self._call("GET", path, params=params).json()
+            body = self.transport.call("GET", path, params=params, check=expect_page)
             items = body.get("subprojects") or []
-            yield [item for item in items if isinstance(item, dict)]
+            page = [item for item in items if isinstance(item, dict)]
+            yield page
             token = body.get("nextPageToken")
             if not token:
                 return
+            if token in seen:
+                raise UnexpectedResponse(
+                    "the API sent the same nextPageToken twice; stopped listing rather than "
+                    "loop forever",
+                    http_status=200,
+                    method="GET",
+                    path=path,
+                )
+            empty = 0 if page else empty + 1
+            if empty > MAX_EMPTY_PAGES:
+                raise UnexpectedResponse(
+                    f"the API sent {empty} empty pages in a row, each with a new token; "
+                    "stopped listing",
+                    http_status=200,
+                    method="GET",
+                    path=path,
+                )
+            seen.add(token)
             params["pageToken"] = token
 
     def iter(
@@ -203,46 +228,98 @@ class SubprojectsClient:
     def list(self, show_deleted: bool = False, page_size: int = MAX_PAGE_SIZE) -> list[Subproject]:
         return list(self.iter(show_deleted, page_size))
 
-    def get(self, subproject_id: str) -> Subproject:
-        path = f"/subprojects/{quote(_check_id(subproject_id), safe='')}"
-        return Subproject.from_api(self._call("GET", path).json())
+    def records(self, show_deleted: bool = True) -> dict[str, dict[str, Any]]:
+        """Every subproject (deleted included by default) as the API returns it, by id."""
+        return {
+            raw["subprojectId"]: raw
+            for page in self.iter_pages(show_deleted=show_deleted)
+            for raw in page
+            if isinstance(raw.get("subprojectId"), str)
+        }
 
-    def create(self, display_name: str, labels: dict[str, str] | None = None) -> Subproject:
-        """Create a subproject; never creates it twice, even when a response is lost."""
+    # -- one subproject ----------------------------------------------------------------------
+
+    def _item(self, subproject_id: str) -> str:
+        return f"/subprojects/{quote(_check_id(subproject_id), safe='')}"
+
+    def get_record(self, subproject_id: str) -> dict[str, Any]:
+        """One subproject as the API returns it (a deleted one answers with `deleted: true`)."""
+        return self.transport.call("GET", self._item(subproject_id), check=expect_subproject)
+
+    def get(self, subproject_id: str) -> Subproject:
+        return Subproject.from_api(self.get_record(subproject_id))
+
+    def create(self, display_name: str, labels: Mapping[str, str] | None = None) -> Subproject:
+        """Create a subproject exactly once, even when an answer is lost (see `creates.py`).
+
+        An outcome that stays unknown raises `CreateOutcomeUnknown`; a create that was looked
+        for after the grace window and is not there raises the last failure.
+        """
         name = validate_display_name(display_name)
-        body: dict[str, Any] = {"displayName": name, "labels": validate_labels(labels)}
-        path = f"/projects/{quote(self.project_id, safe='')}/subprojects"
-        with self._create_lock(name, body["labels"]):
-            since = self.server_now() - timedelta(seconds=2)
-            attempt = 0
-            while True:
-                attempt += 1
-                try:
-                    response = self._call("POST", path, json=body, idempotent=False)
-                except _OutcomeUnknown as unknown:
-                    found = self._reconcile(name, body["labels"], since, unknown.reason, path)
-                    if found is not None:
-                        return self._claim(found)
-                    if attempt > self.retry.retries:
-                        raise CreateOutcomeUnknown(
-                            f"create of {name!r} failed {attempt} times ({unknown.reason}); "
-                            "it was checked and is not on the server",
-                            method="POST",
-                            path=path,
-                        ) from None
-                    delay = self.retry.delay(attempt)
-                    self._notify_retry(
-                        RetryEvent("POST", path, None, unknown.reason, attempt, delay)
-                    )
-                    time.sleep(delay)
-                    continue
-                return self._claim(Subproject.from_api(response.json()))
+        wanted_labels = validate_labels(labels)
+        policy = self.retry
+        with self.finder.key_lock(name, wanted_labels):
+            since = self.clock.earliest()
+            last = ""
+            for _attempt in range(policy.retries + 1):
+                sent = self.send_create(name, wanted_labels)
+                if isinstance(sent, Subproject):
+                    return sent
+                last = sent.reason
+                found = self._await_commit(Wanted(name, wanted_labels, since), sent)
+                if found is not None:
+                    return found
+                log.debug("create of %r: not on the server after the grace window", name)
+                self.transport.events(
+                    RetryEvent("POST", self._collection(), None, sent.reason, _attempt + 1, 0.0)
+                )
+            raise TransportError(
+                f"create of {name!r} did not go through: {policy.retries + 1} attempts "
+                f"({last}); it was looked for and is not on the server",
+                method="POST",
+                path=self._collection(),
+            )
+
+    def send_create(
+        self, display_name: str, labels: Mapping[str, str]
+    ) -> Subproject | OutcomeUnknown:
+        """One create (retried only where it surely did not reach the server): the new
+        subproject, claimed, or the `OutcomeUnknown` that says why nobody knows."""
+        body = {"displayName": display_name, "labels": dict(labels)}
+        try:
+            record = self.transport.call(
+                "POST", self._collection(), json=body, idempotent=False, check=expect_subproject
+            )
+        except OutcomeUnknown as unknown:
+            log.debug("create of %r: outcome unknown (%s)", display_name, unknown.reason)
+            return unknown
+        return self.finder.claim(Subproject.from_api(record))
+
+    def _await_commit(self, wanted: Wanted, unknown: OutcomeUnknown) -> Subproject | None:
+        """Look now; if it is not there, look again once the commit grace has passed."""
+        path = self._collection()
+        try:
+            (found,) = self.finder.find([wanted])
+            if found is not None:
+                return found
+            wait = unknown.at + self.retry.commit_grace - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            (found,) = self.finder.find([wanted])
+        except SinchError as err:
+            raise CreateOutcomeUnknown(
+                f"create of {wanted.display_name!r} may or may not have happened "
+                f"({unknown.reason}), and looking for it failed: {err}",
+                method="POST",
+                path=path,
+            ) from None
+        return found
 
     def update(
         self,
         subproject_id: str,
         display_name: str | None = None,
-        labels: dict[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> Subproject:
         """Rename and/or replace the full set of labels (a sent `labels` map is the new set)."""
         body: dict[str, Any] = {}
@@ -252,23 +329,82 @@ class SubprojectsClient:
             body["labels"] = validate_labels(labels)
         if not body:
             raise ValidationError("update", "give display_name and/or labels to change")
-        path = f"/subprojects/{quote(_check_id(subproject_id), safe='')}"
-        return Subproject.from_api(self._call("PATCH", path, json=body).json())
+        record = self.transport.call(
+            "PATCH", self._item(subproject_id), json=body, check=expect_subproject
+        )
+        return Subproject.from_api(record)
 
-    def delete(self, subproject_id: str) -> None:
-        """Soft-delete. A retried delete whose first attempt went through counts as done."""
-        path = f"/subprojects/{quote(_check_id(subproject_id), safe='')}"
+    def edit(
+        self,
+        subproject_id: str,
+        *,
+        display_name: str | None = None,
+        set_labels: Mapping[str, str] | None = None,
+        remove_labels: Iterable[str] = (),
+        expected_update_time: str | datetime | None = None,
+    ) -> Edit:
+        """Rename and set or remove some labels, keeping the others: read, merge, check, patch.
+
+        The API takes the full set of labels, so the current ones are read first. With
+        `expected_update_time` (the version the caller looked at) a subproject changed since
+        raises `ChangedOnServer` and nothing is sent. Removing a label it does not have is a
+        no-op with a note; when nothing changes, nothing is sent.
+        """
+        name = validate_display_name(display_name) if display_name is not None else None
+        changes = validate_labels(set_labels)
+        removals = list(dict.fromkeys(remove_labels))
+        both = sorted(set(changes) & set(removals))
+        if both:
+            raise ValidationError(f"label {both[0]!r}", "is both set and removed")
+        current = self.get(subproject_id)
+        label = f"{current.display_name!r} ({current.subproject_id})"
+        if current.deleted:
+            raise FailedPrecondition(f"{label} is deleted (there is no undelete)")
+        if expected_update_time is not None and not same_version(
+            expected_update_time, current.update_time
+        ):
+            raise ChangedOnServer(
+                f"{label} changed on the server (updateTime {rfc3339(current.update_time)}) "
+                f"since it was read (updateTime {rfc3339_text(expected_update_time)}); "
+                "nothing was changed: reload it and try again"
+            )
+        notes = [f"no label {key!r} to remove" for key in removals if key not in current.labels]
+        labels = {k: v for k, v in current.labels.items() if k not in removals}
+        labels.update(changes)
+        send_name = name if name is not None and name != current.display_name else None
+        send_labels = labels if labels != current.labels else None
+        if send_name is None and send_labels is None:
+            return Edit(current, False, [*notes, "nothing to change"])
+        updated = self.update(current.subproject_id, display_name=send_name, labels=send_labels)
+        return Edit(updated, True, notes)
+
+    def delete(self, subproject_id: str) -> bool:
+        """Soft-delete. True when this call deleted it, False when it was already deleted.
+
+        The one delete policy: a subproject that is already deleted is not an error (what was
+        asked for holds), and every face reports it as "was already deleted".
+        """
+        path = self._item(subproject_id)
         try:
-            self._call("DELETE", path)
-        except NotFound as err:
-            if err.attempts == 1:
-                raise
+            self.transport.call("DELETE", path, check=expect_object)
+        except NotFound:
             try:
                 gone = self.get(subproject_id).deleted
             except NotFound:
                 gone = False
             if not gone:
                 raise
+            return False
+        except PermissionDenied as err:
+            if self.auth_mode == "basic":
+                err.set_message(
+                    f"{err.message}: the API refuses deletes with Basic auth; connect with "
+                    "OAuth2 (the default) to delete"
+                )
+            raise
+        return True
+
+    # -- hooks for bulk work -----------------------------------------------------------------
 
     def find_created(
         self,
@@ -277,59 +413,34 @@ class SubprojectsClient:
     ) -> list[Subproject | None]:
         """For each `(display_name, labels, since)`, the subproject an earlier create made.
 
-        One listing (deleted included) answers every item, so a bulk resume reconciles many
-        creates of unknown outcome at the cost of one listing rather than one per create. A
-        match has the same name and labels, was created at or after `since`, is not in
-        `exclude`, and was not already claimed by this client; matches are claimed, so the same
-        subproject is never handed out twice. Errors of the listing propagate.
+        One listing answers every item (see `creates.CreateFinder.find`); matches are claimed.
+        Errors of the listing propagate.
         """
-        items = [(validate_display_name(n), validate_labels(lb), s) for n, lb, s in wanted]
-        if not items:
-            return []
-        earliest = min(since for _, _, since in items)
-        pool: dict[tuple, list[Subproject]] = {}
-        for page in self.iter_pages(show_deleted=True):
-            for raw in page:
-                sp = Subproject.from_api(raw)
-                if sp.create_time is None or sp.create_time < earliest:
-                    continue
-                pool.setdefault((sp.display_name, tuple(sorted(sp.labels.items()))), []).append(sp)
-        found: list[Subproject | None] = []
-        with self._locks_guard:
-            for name, labels, since in items:
-                match = None
-                for sp in pool.get((name, tuple(sorted(labels.items()))), []):
-                    taken = sp.subproject_id in self._claimed or sp.subproject_id in exclude
-                    if not taken and sp.create_time is not None and sp.create_time >= since:
-                        match = sp
-                        break
-                if match is not None:
-                    self._claimed.add(match.subproject_id)
-                found.append(match)
-        return found
+        items = [Wanted(validate_display_name(n), validate_labels(lb), s) for n, lb, s in wanted]
+        return self.finder.find(items, exclude) if items else []
+
+    def server_now(self) -> datetime:
+        """Our best estimate of the server's clock."""
+        return self.clock.now()
 
     def add_retry_listener(self, listener: RetryListener) -> Callable[[], None]:
-        """Call `listener(RetryEvent)` before every retry (any thread); returns an unsubscriber.
-
-        Bulk apply uses it to slow down on 429 and to show how many changes are retrying.
-        A listener that raises is logged and otherwise ignored.
-        """
-        with self._locks_guard:
-            self._retry_listeners.append(listener)
+        """Call `listener(RetryEvent)` before every retry, of API calls and of the key exchange
+        (any thread); returns an unsubscriber. A listener that raises is logged and ignored."""
+        unsubscribers = [self.transport.events.subscribe(listener)]
+        if isinstance(self.auth, TokenAuth):
+            unsubscribers.append(self.auth.source.events.subscribe(listener))
 
         def unsubscribe() -> None:
-            with self._locks_guard:
-                if listener in self._retry_listeners:
-                    self._retry_listeners.remove(listener)
+            for undo in unsubscribers:
+                undo()
 
         return unsubscribe
 
     def verify(self) -> None:
         """One cheap call that proves the credentials work for this project."""
-        path = f"/projects/{quote(self.project_id, safe='')}/subprojects"
-        self._call("GET", path, params={"pageSize": 1})
+        self.transport.call("GET", self._collection(), params={"pageSize": 1}, check=expect_page)
 
-    # -- DataFrames and bulk edits (see frames.py and bulk.py) -------------------------------
+    # -- DataFrames and bulk edits (see frames.py and bulk/) ---------------------------------
 
     def frame(self, show_deleted: bool = False, labels: str = "columns") -> pd.DataFrame:
         from .frames import subprojects_frame
@@ -341,124 +452,8 @@ class SubprojectsClient:
 
         return make_plan(self, edited, **kwargs)
 
-    # -- internals ---------------------------------------------------------------------------
 
-    def server_now(self) -> datetime:
-        """Our best estimate of the server's clock, from `Date` headers seen so far."""
-        return datetime.fromtimestamp(time.time() + self._clock_offset, tz=timezone.utc)
-
-    def _note_server_clock(self, response: requests.Response, sent_at: float) -> None:
-        date = response.headers.get("Date")
-        if not date:
-            return
-        try:
-            server = parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            return
-        self._clock_offset = server - sent_at
-
-    def _notify_retry(self, event: RetryEvent) -> None:
-        for listener in list(self._retry_listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("retry listener failed")
-
-    def _create_lock(self, name: str, labels: dict[str, str]) -> threading.Lock:
-        key = (name, tuple(sorted(labels.items())))
-        with self._locks_guard:
-            return self._create_locks.setdefault(key, threading.Lock())
-
-    def _claim(self, subproject: Subproject) -> Subproject:
-        with self._locks_guard:
-            self._claimed.add(subproject.subproject_id)
-        return subproject
-
-    def _reconcile(
-        self, name: str, labels: dict[str, str], since: datetime, reason: str, path: str
-    ) -> Subproject | None:
-        """Look for the subproject an interrupted create may have made."""
-        log.debug("create of %r: outcome unknown (%s); looking for it", name, reason)
-        try:
-            candidates = [
-                sp
-                for sp in self.iter()
-                if sp.display_name == name
-                and sp.labels == labels
-                and sp.create_time is not None
-                and sp.create_time >= since
-            ]
-        except SinchError as err:
-            raise CreateOutcomeUnknown(
-                f"create of {name!r} may or may not have happened ({reason}), and looking for it "
-                f"failed: {err}",
-                method="POST",
-                path=path,
-            ) from None
-        with self._locks_guard:
-            unclaimed = [sp for sp in candidates if sp.subproject_id not in self._claimed]
-        if unclaimed:
-            log.debug("create of %r had gone through as %s", name, unclaimed[-1].subproject_id)
-            return unclaimed[-1]
-        return None
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json: dict[str, Any] | None = None,
-        idempotent: bool = True,
-    ) -> requests.Response:
-        """Send one API request with auth, refresh-on-expiry and the retry rules above."""
-        url = self.base_url + path
-        attempt = 0
-        refreshed = False
-        while True:
-            attempt += 1
-            sent_at = time.time()
-            try:
-                response = self.session.request(
-                    method, url, params=params, json=json, auth=self.auth, timeout=self.timeout
-                )
-            except _TRANSIENT as exc:
-                reason = f"{type(exc).__name__}"
-                if not idempotent and not _nothing_was_sent(exc):
-                    raise _OutcomeUnknown(f"connection lost: {reason}") from None
-                if attempt <= self.retry.retries:
-                    log.debug("%s %s: %s, retry %d", method, path, reason, attempt)
-                    delay = self.retry.delay(attempt)
-                    self._notify_retry(RetryEvent(method, path, None, reason, attempt, delay))
-                    time.sleep(delay)
-                    continue
-                raise TransportError(
-                    f"no response after {attempt} attempts ({reason}: {exc})",
-                    method=method,
-                    path=path,
-                ) from None
-            self._note_server_clock(response, sent_at)
-            code = response.status_code
-            log.debug("%s %s -> %s (%.0f ms)", method, path, code, (time.time() - sent_at) * 1000)
-            if code < 400:
-                return response
-            if code == 401 and not refreshed and self.auth.should_retry_unauthorized(response):
-                refreshed = True
-                attempt -= 1
-                continue
-            if not idempotent and code >= 500:
-                raise _OutcomeUnknown(f"server error {code}")
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if (
-                code in RETRYABLE_STATUSES
-                and attempt <= self.retry.retries
-                and self.retry.should_honour(retry_after)
-            ):
-                log.debug("%s %s: %s, retry %d", method, path, code, attempt)
-                delay = self.retry.delay(attempt, retry_after)
-                self._notify_retry(RetryEvent(method, path, code, f"HTTP {code}", attempt, delay))
-                time.sleep(delay)
-                continue
-            error = error_from_response(response, path=path)
-            error.attempts = attempt
-            raise error
+def rfc3339_text(value: str | datetime) -> str:
+    if isinstance(value, datetime):
+        return rfc3339(value) or ""
+    return str(value)

@@ -18,6 +18,7 @@ from traitlets import Bool, Enum, Int, default
 from traitlets.config import Configurable
 
 from .errors import InsecureTransportError, ValidationError
+from .models import parse_bool
 
 DEFAULT_AUTH_URL = "https://auth.sinch.com/oauth2/token"
 DEFAULT_API_URL = "https://subproject.api.sinch.com"
@@ -55,7 +56,11 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def check_url(url: str, field_name: str) -> str:
-    """A usable base URL; plain http is allowed only to this machine (it carries credentials)."""
+    """A usable base URL; plain http is allowed only to this machine (it carries credentials).
+
+    A query, a fragment or user info in it would be silently mangled when paths are appended
+    (or would carry credentials of their own), so they are refused.
+    """
     if not isinstance(url, str) or not url.strip():
         raise ValidationError(field_name, "must be an http(s) URL")
     try:
@@ -66,6 +71,14 @@ def check_url(url: str, field_name: str) -> str:
         raise ValidationError(field_name, f"is not a valid URL ({exc}): {url!r}") from None
     if parts.scheme not in ("http", "https") or not host:
         raise ValidationError(field_name, f"must be an http(s) URL, got {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError(
+            field_name, "must not contain user info (user:password@); credentials go elsewhere"
+        )
+    if parts.query or url.strip().endswith("?"):
+        raise ValidationError(field_name, f"must not have a query string (?{parts.query})")
+    if parts.fragment or "#" in url:
+        raise ValidationError(field_name, "must not have a fragment (#...)")
     if parts.scheme == "http" and not is_loopback_host(host):
         raise InsecureTransportError(
             field_name,
@@ -77,27 +90,12 @@ def check_url(url: str, field_name: str) -> str:
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Token endpoint, API base URL and API version, validated."""
+    """Token endpoint, API base URL and API version (`options.resolve_connection` makes them
+    from arguments, settings and the environment, validated)."""
 
     auth_url: str = DEFAULT_AUTH_URL
     api_url: str = DEFAULT_API_URL
     api_version: str = "v1"
-
-    @classmethod
-    def resolve(
-        cls,
-        auth_url: str | None = None,
-        api_url: str | None = None,
-        api_version: str | None = None,
-    ) -> Endpoints:
-        version = api_version or env(ENV_API_VERSION) or "v1"
-        if version not in API_VERSIONS:
-            raise ValidationError("api_version", f"must be one of {', '.join(API_VERSIONS)}")
-        return cls(
-            auth_url=check_url(auth_url or env(ENV_AUTH_URL) or DEFAULT_AUTH_URL, "auth_url"),
-            api_url=check_url(api_url or env(ENV_API_URL) or DEFAULT_API_URL, "api_url"),
-            api_version=version,
-        )
 
 
 # -- notebook settings: `%config Sinch.<name> = ...` -------------------------------------------
@@ -116,8 +114,6 @@ SETTINGS_ENV = (
     ENV_SHORT_ERRORS,
 )
 MAX_WORKERS = 64
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
 
 
 def env_int(name: str, default: int, low: int, high: int) -> int:
@@ -135,14 +131,9 @@ def env_int(name: str, default: int, low: int, high: int) -> int:
 
 
 def env_bool(name: str, default: bool) -> bool:
+    """A boolean setting from the environment, by the package's one boolean rule."""
     raw = env(name)
-    if raw is None:
-        return default
-    if raw.lower() in _TRUE:
-        return True
-    if raw.lower() in _FALSE:
-        return False
-    raise ValidationError(name, f"must be one of 1/0, true/false, yes/no, on/off, got {raw!r}")
+    return default if raw is None else parse_bool(raw, name)
 
 
 class Sinch(Configurable):

@@ -5,18 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .auth import BasicAuth, Credentials, TokenAuth, shared_token_source
+from .auth import DEFAULT_TIMEOUT, BasicAuth, Credentials, TokenAuth, shared_token_source
 from .client import SubprojectsClient
-from .config import (
-    AUTH_MODES,
-    ENV_AUTH_MODE,
-    ENV_KEY_ID,
-    ENV_KEY_SECRET,
-    ENV_PROJECT_ID,
-    Endpoints,
-    env,
-)
+from .config import ENV_PROJECT_ID
 from .errors import SinchError, ValidationError
+from .options import required, resolve_connection
 from .retry import RetryPolicy
 
 Listener = Callable[["SubprojectsClient | None"], None]
@@ -24,13 +17,6 @@ Listener = Callable[["SubprojectsClient | None"], None]
 _active: SubprojectsClient | None = None
 _listeners: list[Listener] = []
 _lock = threading.Lock()
-
-
-def _required(value: str | None, arg: str, env_name: str) -> str:
-    value = value if value is not None else env(env_name)
-    if not value:
-        raise ValidationError(arg, f"is required: pass {arg}= or set {env_name}")
-    return value
 
 
 def connect(
@@ -42,40 +28,72 @@ def connect(
     auth_url: str | None = None,
     api_url: str | None = None,
     api_version: str | None = None,
+    credentials: Credentials | None = None,
     verify: bool = True,
     activate: bool = True,
     retry: RetryPolicy | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     pool_size: int = 32,
 ) -> SubprojectsClient:
-    """Connect to a parent project; arguments win over `SINCH_*` environment variables.
+    """Connect to a parent project; options resolve as `options.resolve_connection` says.
 
     With `verify` (the default) one cheap call proves the credentials and project now, so a
     typo surfaces here rather than in the middle of later work. The new client becomes the
-    active connection unless `activate=False`.
+    active connection unless `activate=False`. `credentials` (a `Credentials`) replaces
+    key_id/key_secret, for callers that never hold the secret in a variable.
     """
-    mode = auth or env(ENV_AUTH_MODE) or "oauth"
-    if mode not in AUTH_MODES:
-        raise ValidationError("auth", f"must be one of {', '.join(AUTH_MODES)}, got {mode!r}")
-    endpoints = Endpoints.resolve(auth_url, api_url, api_version)
-    credentials = Credentials(
-        _required(key_id, "key_id", ENV_KEY_ID), _required(key_secret, "key_secret", ENV_KEY_SECRET)
+    options = resolve_connection(
+        key_id=credentials.key_id if credentials is not None else key_id,
+        project_id=project_id,
+        auth=auth,
+        auth_url=auth_url,
+        api_url=api_url,
+        api_version=api_version,
     )
-    project = _required(project_id, "project_id", ENV_PROJECT_ID)
+    if credentials is None:
+        credentials = options.credentials(key_secret)
+    del key_secret  # only the credentials hold it from here (verbose tracebacks print locals)
+    project = required(options.project_id, "project_id", ENV_PROJECT_ID)
     policy = retry or RetryPolicy()
-    if mode == "oauth":
+    timeout = check_timeout(timeout)
+    if not isinstance(pool_size, int) or isinstance(pool_size, bool) or not 1 <= pool_size <= 256:
+        raise ValidationError("pool_size", f"must be an integer from 1 to 256, got {pool_size!r}")
+    if options.auth == "oauth":
         authenticator: TokenAuth | BasicAuth = TokenAuth(
-            shared_token_source(credentials, endpoints.auth_url, retry=policy)
+            shared_token_source(credentials, options.endpoints.auth_url, timeout=timeout)
         )
     else:
         authenticator = BasicAuth(credentials)
     client = SubprojectsClient(
-        project, authenticator, endpoints=endpoints, retry=policy, pool_size=pool_size
+        project,
+        authenticator,
+        endpoints=options.endpoints,
+        retry=policy,
+        timeout=timeout,
+        pool_size=pool_size,
     )
     if verify:
         client.verify()
     if activate:
         set_active(client)
     return client
+
+
+def check_timeout(timeout: object) -> tuple[float, float]:
+    """(connect, read) seconds, each finite and positive."""
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        timeout = (timeout, timeout)
+    if (
+        not isinstance(timeout, tuple)
+        or len(timeout) != 2
+        or not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in timeout)
+        or not all(0 < t < float("inf") for t in timeout)
+    ):
+        raise ValidationError(
+            "timeout",
+            f"must be seconds, or (connect, read) seconds, finite and > 0; got {timeout!r}",
+        )
+    return float(timeout[0]), float(timeout[1])
 
 
 def set_active(client: SubprojectsClient | None) -> None:

@@ -1,16 +1,26 @@
 """Exceptions: one class per API status, plus the client's own failures.
 
-Every exception carries what a user needs to act (HTTP status, API status, message) and never
-what must stay secret: messages are built from the response body and the request's method and
-path only, never from headers or credentials.
+Every exception carries what a user needs to act (HTTP status, API status, one clear line) and
+never what must stay secret: every message passes through `redact()` when the exception is made,
+and messages are built from the response body, the method and the path, never from headers.
+
+`error_from_response` reads every error body the API and the gateways in front of it were seen
+to send (api-facts.md): the API's `{"error": {...}}` object, the bare `{"error": "<text>"}`,
+OAuth2 JSON from the token endpoint, RFC 7807 problem JSON, and HTML or text from a proxy.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 
 import requests
+
+from .redact import redact
+
+MAX_MESSAGE = 200  # characters of a proxy's page kept in a message
 
 
 class SinchError(Exception):
@@ -19,6 +29,7 @@ class SinchError(Exception):
     http_status: int | None = None
     status: str = ""
     attempts: int = 1
+    token_endpoint: bool = False  # raised by the key exchange, not by an API call
 
     def __init__(
         self,
@@ -30,21 +41,34 @@ class SinchError(Exception):
         method: str | None = None,
         path: str | None = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         if http_status is not None:
             self.http_status = http_status
         if status is not None:
             self.status = status
-        self.details = details or []
+        self.details = _redacted_details(details or [])
         self.method = method
         self.path = path
+
+    def set_message(self, message: str) -> None:
+        """Replace the message (redacted, as every message is)."""
+        self.message = redact(message)
+        self.args = (self.message,)
 
     def __str__(self) -> str:
         where = f" ({self.method} {self.path})" if self.method and self.path else ""
         code = f"{self.http_status} {self.status}".strip() if self.http_status else self.status
         prefix = f"{code}: " if code else ""
         return f"{prefix}{self.message}{where}"
+
+
+def _redacted_details(details: list[Any]) -> list[Any]:
+    try:
+        return json.loads(redact(json.dumps(details)))
+    except (TypeError, ValueError):
+        return []
 
 
 class ValidationError(SinchError, ValueError):
@@ -63,6 +87,12 @@ class ValidationError(SinchError, ValueError):
 
 class InsecureTransportError(ValidationError):
     """Credentials would travel in clear text to a host that is not this machine."""
+
+
+class ChangedOnServer(SinchError):
+    """Not sent: the subproject changed on the server since it was read (its updateTime moved)."""
+
+    status = "CHANGED_ON_SERVER"
 
 
 class InvalidArgument(SinchError):
@@ -116,7 +146,13 @@ class TransportError(SinchError):
 
 
 class CreateOutcomeUnknown(TransportError):
-    """A create may or may not have reached the server and reconciling could not tell."""
+    """A create may or may not have reached the server and looking for it could not tell."""
+
+
+class UnexpectedResponse(SinchError):
+    """A success status with a body that is not what the API promises (a proxy page, say)."""
+
+    status = "UNEXPECTED_RESPONSE"
 
 
 _BY_STATUS: dict[str, type[SinchError]] = {
@@ -127,6 +163,9 @@ _BY_STATUS: dict[str, type[SinchError]] = {
     "NOT_FOUND": NotFound,
     "ALREADY_EXISTS": AlreadyExists,
     "RESOURCE_EXHAUSTED": RateLimited,
+    "INTERNAL": ServerError,
+    "UNAVAILABLE": ServerError,
+    "DEADLINE_EXCEEDED": ServerError,
 }
 
 _BY_HTTP: dict[int, type[SinchError]] = {
@@ -138,6 +177,45 @@ _BY_HTTP: dict[int, type[SinchError]] = {
     429: RateLimited,
 }
 
+# OAuth2 (RFC 6749) error codes of a token endpoint, by meaning.
+_OAUTH_CLASSES: dict[str, type[SinchError]] = {
+    "invalid_client": Unauthenticated,
+    "unauthorized_client": Unauthenticated,
+    "invalid_grant": Unauthenticated,
+    "access_denied": PermissionDenied,
+    "invalid_request": InvalidArgument,
+    "unsupported_grant_type": InvalidArgument,
+    "invalid_scope": InvalidArgument,
+    "temporarily_unavailable": ServerError,
+    "server_error": ServerError,
+}
+
+# The live API often answers with an empty message: say what the status means instead.
+_MEANINGS = {
+    "INVALID_ARGUMENT": "the request was not accepted as valid",
+    "FAILED_PRECONDITION": "the parent project is invalid or does not exist",
+    "UNAUTHENTICATED": "the credentials or the token were not accepted",
+    "PERMISSION_DENIED": "the access key has no permission for this",
+    "NOT_FOUND": "not found",
+    "ALREADY_EXISTS": "it already exists",
+    "RESOURCE_EXHAUSTED": "too many requests; slow down and try again",
+    "INTERNAL": "the server had an internal error",
+    "UNAVAILABLE": "the service is unavailable right now; try again later",
+    "DEADLINE_EXCEEDED": "the gateway timed out waiting for the service",
+}
+_HTTP_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
 
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a `Retry-After` header (delta-seconds or HTTP-date); None when absent."""
@@ -145,9 +223,11 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        return max(0.0, seconds) if seconds == seconds and seconds != float("inf") else None
     from email.utils import parsedate_to_datetime
     from time import time
 
@@ -157,42 +237,108 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
-def _error_fields(response: requests.Response) -> tuple[str, str, list[Any]]:
-    """(api status, message, details) from either error body shape, or from the raw text."""
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Whitespace collapsed, cut at `limit` characters (after redaction, so no secret is cut)."""
+    flat = " ".join(redact(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_SCRIPT = re.compile(r"<(script|style)[^>]*>.*?</\1>", re.IGNORECASE | re.DOTALL)
+
+
+def looks_like_html(text: str, content_type: str = "") -> bool:
+    head = text.lstrip()[:200].lower()
+    return "html" in content_type.lower() or head.startswith(("<!doctype", "<html", "<head"))
+
+
+def html_summary(text: str) -> str:
+    """The title (or first heading, or first text) of an HTML page, as plain text."""
+    for pattern in (_TITLE, _H1):
+        match = pattern.search(text)
+        if match:
+            found = html.unescape(_TAG.sub(" ", match.group(1))).strip()
+            if found:
+                return found
+    return html.unescape(_TAG.sub(" ", _SCRIPT.sub(" ", text))).strip()
+
+
+def describe_body(response: requests.Response) -> str:
+    """What a body that is not the expected JSON is, in a few words."""
+    text = response.text or ""
+    if not text.strip():
+        return "an empty body"
+    if looks_like_html(text, response.headers.get("Content-Type", "")):
+        summary = one_line(html_summary(text), 80)
+        return f"an HTML page ({summary!r})" if summary else "an HTML page"
+    return f"text {one_line(text, 80)!r}"
+
+
+def _json_body(response: requests.Response) -> Any:
     try:
-        body = response.json()
-    except (ValueError, json.JSONDecodeError):
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        err = body["error"]
-        details = err.get("details")
-        return (
-            str(err.get("status") or ""),
-            str(err.get("message") or response.reason or "error"),
-            details if isinstance(details, list) else [],
-        )
-    if isinstance(body, dict) and ("title" in body or "detail" in body):
-        title = str(body.get("title") or "").strip()
-        detail = str(body.get("detail") or "").strip()
-        message = f"{title}: {detail}" if title and detail else title or detail
-        return "", message or (response.reason or "error"), []
-    text = " ".join((response.text or "").split())
-    if len(text) > 200:
-        text = text[:200] + "..."
-    reason = response.reason or "error"
-    return "", f"{reason}: {text}" if text else reason, []
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_fields(response: requests.Response) -> tuple[str, str, list[Any], str | None]:
+    """(api status, message, details, oauth error code) from any observed body shape."""
+    body = _json_body(response)
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):  # the API's own shape
+            details = error.get("details")
+            return (
+                str(error.get("status") or ""),
+                str(error.get("message") or ""),
+                details if isinstance(details, list) else [],
+                None,
+            )
+        if isinstance(error, str):
+            description = next(
+                (
+                    str(body[k])
+                    for k in ("error_description", "error_verbose", "error_hint")
+                    if body.get(k)
+                ),
+                "",
+            )
+            if description or error in _OAUTH_CLASSES:  # OAuth2 JSON (RFC 6749)
+                text = f"{error}: {description}" if description else error
+                return "", text, [], error
+            return "", error, [], None  # the bare {"error": "<text>"} the live API sent
+        if "title" in body or "detail" in body:  # RFC 7807 problem JSON
+            title = str(body.get("title") or "").strip()
+            detail = str(body.get("detail") or "").strip()
+            message = f"{title}: {detail}" if title and detail else title or detail
+            return "", message, [], None
+    text = response.text or ""
+    if not text.strip():
+        return "", "", [], None
+    if looks_like_html(text, response.headers.get("Content-Type", "")):
+        summary = html_summary(text)
+        where = "an HTML page from a proxy or gateway"
+        return "", f"{where}: {summary}" if summary else where, [], None
+    return "", text, [], None
 
 
 def error_from_response(response: requests.Response, *, path: str | None = None) -> SinchError:
-    """The exception matching an error response; works for JSON, problem JSON and plain text."""
-    status, message, details = _error_fields(response)
+    """The exception matching an error response, as one clear line, whatever its body."""
+    status, message, details, oauth = _error_fields(response)
     code = response.status_code
-    cls = _BY_STATUS.get(status) or _BY_HTTP.get(code) or (ServerError if code >= 500 else None)
-    if cls is None:
-        cls = SinchError
+    cls = (
+        _BY_STATUS.get(status)
+        or (_OAUTH_CLASSES.get(oauth) if oauth else None)
+        or _BY_HTTP.get(code)
+        or (ServerError if code >= 500 else SinchError)
+    )
+    status = status or _HTTP_STATUS_NAMES.get(code) or cls.status or ""
+    message = one_line(message) or _MEANINGS.get(status) or (response.reason or "error")
     kwargs: dict[str, Any] = {
         "http_status": code,
-        "status": status or cls.status or None,
+        "status": status or None,
         "details": details,
         "method": response.request.method if response.request is not None else None,
         "path": path,
@@ -202,3 +348,37 @@ def error_from_response(response: requests.Response, *, path: str | None = None)
             message, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs
         )
     return cls(message, **kwargs)
+
+
+def describe_transport_failure(exc: BaseException) -> str:
+    """A network failure in plain words (never urllib3's nested repr)."""
+    text = str(exc)
+    lowered = text.lower()
+    checks = (
+        ("connection refused", "the connection was refused (is the server running?)"),
+        ("name or service not known", "the host name could not be resolved"),
+        ("nodename nor servname", "the host name could not be resolved"),
+        ("failed to resolve", "the host name could not be resolved"),
+        ("temporary failure in name resolution", "the host name could not be resolved"),
+        ("certificate", "the server's TLS certificate was not accepted"),
+        ("ssl", "the TLS connection failed"),
+        ("connection reset", "the connection was reset by the server"),
+        ("remotedisconnected", "the server closed the connection without answering"),
+        ("connection aborted", "the connection was dropped before the answer"),
+        ("incomplete", "the connection was dropped in the middle of the answer"),
+        ("network is unreachable", "the network is unreachable"),
+    )
+    for needle, words in checks:
+        if needle in lowered:
+            return words
+    if isinstance(exc, requests.ConnectTimeout):
+        return "connecting timed out"
+    if isinstance(exc, requests.ReadTimeout):
+        return "the server did not answer in time"
+    if isinstance(exc, requests.Timeout):
+        return "the request timed out"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the connection was dropped in the middle of the answer"
+    if isinstance(exc, requests.ConnectionError):
+        return "the connection failed"
+    return f"the request failed ({type(exc).__name__})"

@@ -1,4 +1,8 @@
-"""The Subproject resource and the input rules the API enforces, checked before sending."""
+"""The Subproject resource and the input rules the API enforces, checked before sending.
+
+Also the two small rules every part of the package shares: what counts as a boolean
+(`parse_bool`) and when two `updateTime`s are the same version (`same_version`).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,25 @@ MAX_LABELS = 255
 MAX_LABEL_LENGTH = 255
 
 
+def check_encodable(value: str, field_name: str) -> str:
+    """Text the API can carry: UTF-8 cannot encode lone surrogates (from a broken paste or a
+    decoding with errors="surrogateescape"), and they would fail at send or in the journal."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValidationError(
+            field_name, f"must be valid text (a lone surrogate at position {err.start})"
+        ) from None
+    return value
+
+
 def validate_display_name(value: Any, field_name: str = "displayName") -> str:
     """Return `value` if it is a valid displayName, else raise naming the rule it breaks."""
     if value is None:
         raise ValidationError(field_name, "is required")
     if not isinstance(value, str):
         raise ValidationError(field_name, f"must be a string, got {type(value).__name__}")
+    check_encodable(value, field_name)
     if len(value) < 1:
         raise ValidationError(field_name, "must be 1..255 characters, got an empty string")
     if len(value) > MAX_NAME_LENGTH:
@@ -41,6 +58,7 @@ def validate_labels(value: Any, field_name: str = "labels") -> dict[str, str]:
     for key, val in value.items():
         if not isinstance(key, str):
             raise ValidationError(f"{field_name} key {key!r}", "must be a string")
+        check_encodable(key, f"{field_name} key {key[:40]!r}")
         if not 1 <= len(key) <= MAX_LABEL_LENGTH:
             raise ValidationError(
                 f"{field_name} key {key[:40]!r}", f"must be 1..255 characters, got {len(key)}"
@@ -48,10 +66,43 @@ def validate_labels(value: Any, field_name: str = "labels") -> dict[str, str]:
         where = f"{field_name}[{key!r}]"
         if not isinstance(val, str):
             raise ValidationError(where, f"must be a string, got {type(val).__name__}")
+        check_encodable(val, where)
         if not 1 <= len(val) <= MAX_LABEL_LENGTH:
             raise ValidationError(where, f"must be 1..255 characters, got {len(val)}")
         labels[key] = val
     return labels
+
+
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "x", "on", "delete"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "off"})
+BOOL_RULE = "must be one of 1/0, true/false, yes/no, on/off, x (or True/False)"
+
+
+def parse_bool(value: Any, field_name: str) -> bool:
+    """The one boolean rule: True/False, 1/0, or the documented words (any case), else an error.
+
+    Other numbers (2, -1, 0.5) are refused rather than read as true: a `delete` cell must never
+    delete by accident.
+    """
+    if isinstance(value, bool):
+        return value
+    if getattr(getattr(value, "dtype", None), "kind", None) == "b":  # a numpy bool
+        return bool(value)
+    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number in (0.0, 1.0):
+            return number == 1.0
+        raise ValidationError(field_name, f"{BOOL_RULE}, got {value!r}")
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    raise ValidationError(field_name, f"{BOOL_RULE}, got {value!r}")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -123,8 +174,8 @@ class Subproject:
             "displayName": self.display_name,
             "parentProjectId": self.parent_project_id,
             "labels": dict(self.labels),
-            "createTime": format_time(self.create_time),
-            "updateTime": format_time(self.update_time),
+            "createTime": rfc3339(self.create_time),
+            "updateTime": rfc3339(self.update_time),
             "deleted": self.deleted,
         }
 
@@ -133,7 +184,23 @@ class Subproject:
         return self.subproject_id
 
 
-def format_time(value: datetime | None) -> str | None:
+def same_version(seen: Any, current: Any) -> bool:
+    """Whether two `updateTime`s (RFC 3339 text or datetimes) are the same version.
+
+    The one rule for "changed since I read it": the plan, the apply's last-moment check, undo,
+    the Edit tab and `client.edit` all compare this way. An unreadable time is never the same.
+    """
+
+    def as_time(value: Any) -> datetime | None:
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return parse_time(value)
+
+    a, b = as_time(seen), as_time(current)
+    return a is not None and b is not None and a == b
+
+
+def rfc3339(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

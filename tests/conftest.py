@@ -12,7 +12,7 @@ from sinch_notebook.retry import RetryPolicy
 from sinch_notebook.sandbox import Sandbox
 
 # Fast but real backoff, so fault-injection tests finish quickly.
-FAST_RETRY = RetryPolicy(retries=8, base=0.01, cap=0.2)
+FAST_RETRY = RetryPolicy(retries=8, base=0.01, cap=0.2, commit_grace=0.3)
 
 
 @pytest.fixture(autouse=True)

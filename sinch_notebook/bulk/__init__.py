@@ -12,7 +12,13 @@ Modules: normalize (pandas cells -> API strings), plan (the diff), apply (sendin
 from __future__ import annotations
 
 from .apply import AdaptiveLimit, apply_plan
-from .errors import MASS_DELETE_THRESHOLD, JournalError, MassDeleteRefused, PlanAlreadyApplied
+from .errors import (
+    MASS_DELETE_THRESHOLD,
+    JournalError,
+    JournalLocked,
+    MassDeleteRefused,
+    PlanAlreadyApplied,
+)
 from .journal import read_journal
 from .plan import Change, Invalid, Plan, make_plan
 from .result import ApplyResult, Outcome
@@ -25,6 +31,7 @@ __all__ = [
     "Change",
     "Invalid",
     "JournalError",
+    "JournalLocked",
     "MassDeleteRefused",
     "Outcome",
     "Plan",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..confirm import MASS_DELETE_THRESHOLD
 from ..errors import SinchError, ValidationError
 
 if TYPE_CHECKING:
     from .result import ApplyResult
-
-MASS_DELETE_THRESHOLD = 10
 
 
 class MassDeleteRefused(ValidationError):
@@ -18,8 +17,8 @@ class MassDeleteRefused(ValidationError):
     def __init__(self, deletes: int) -> None:
         super().__init__(
             "allow_mass_delete",
-            f"the plan deletes {deletes} subprojects (more than {MASS_DELETE_THRESHOLD}); review "
-            "it, then call apply(allow_mass_delete=True) to apply it",
+            f"the plan deletes {deletes} subprojects, more than {MASS_DELETE_THRESHOLD} at once; "
+            "review it, then apply it with allow_mass_delete=True",
         )
         self.deletes = deletes
 
@@ -28,6 +27,12 @@ class PlanAlreadyApplied(SinchError):
     """Applying a plan twice could create its subprojects twice, so it is refused."""
 
     status = "ALREADY_APPLIED"
+
+
+class JournalLocked(SinchError):
+    """Another apply or resume of the same journal is running (in this process or another)."""
+
+    status = "JOURNAL_LOCKED"
 
 
 class JournalError(SinchError):

@@ -5,19 +5,27 @@ applies exactly the changes without an "ok" outcome. Records:
 
     {"type": "plan", "format": 1, "project_id": ..., "changes": [...], ...}   first line
     {"type": "start", "key": ..., "since": ...}       a create is about to be sent
-    {"type": "outcome", "key": ..., "status": "ok" | "failed", ...}
+    {"type": "unknown", "key": ..., "reason": ...}    a create's outcome is unknown for now
+    {"type": "outcome", "key": ..., "status": "ok" | "failed" | "unknown" | "conflict", ...}
+    {"type": "twin", "key": ..., "subproject_id": ...}  a late commit's duplicate, deleted
     {"type": "resume", ...} / {"type": "end", "interrupted": ..., "counts": {...}}
 
 A create with a "start" but no "ok" may have reached the server: resume looks for it (one
-listing for all such creates) before sending it again. The journal holds names and labels, never
-credentials or tokens.
+listing for all such creates, after the commit grace has passed) before sending it again. The
+journal holds names and labels, never credentials or tokens.
+
+One apply or resume per journal: a writer holds an exclusive lock (`<journal>.lock`, flock,
+so it holds across processes and is released when the process dies); a second one fails at
+once with `JournalLocked`, naming the process that holds it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,8 +33,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
-from .errors import JournalError
+from ..models import parse_time
+from .errors import JournalError, JournalLocked
 from .plan import Change
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -46,10 +60,82 @@ def default_journal_path() -> Path:
     return Path.cwd() / JOURNAL_DIR / f"journal-{stamp}-{secrets.token_hex(3)}.jsonl"
 
 
-class JournalWriter:
-    """Appends records to a journal file; safe to call from many worker threads."""
+class JournalLock:
+    """An exclusive, cross-process lock on one journal, held by whoever applies it."""
 
-    def __init__(self, path: str | os.PathLike[str], *, append: bool = False) -> None:
+    def __init__(self, journal: Path) -> None:
+        self.path = journal.with_name(journal.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self, what: str) -> None:
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                _lock(fd)
+            except OSError:
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise JournalLocked(
+                    f"the journal {self.path.with_suffix('').name} is being applied by {holder}; "
+                    "wait until it has finished (one apply or resume per journal at a time)"
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:  # the holder removed the file between our open and our lock
+                os.close(fd)
+                continue
+            info = {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "since": _now(),
+                "what": what,
+            }
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode(), 0)
+            self._fd = fd
+            return
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _lock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover - Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+    except (OSError, ValueError):
+        info = {}
+    if not isinstance(info, dict) or "pid" not in info:
+        return "another apply"
+    here = " (this process)" if info.get("pid") == os.getpid() else ""
+    return (
+        f"{info.get('what') or 'an apply'} in process {info['pid']}{here} on "
+        f"{info.get('host', '?')} since {info.get('since', '?')}"
+    )
+
+
+class JournalWriter:
+    """Appends records to a journal file, holding its lock; safe to call from many threads."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, append: bool = False, what: str = "an apply"
+    ) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             raise ValidationError("journal", f"{self.path} is a directory; give a file path")
@@ -61,16 +147,38 @@ class JournalWriter:
             )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise JournalError(f"cannot open the journal {self.path}: {err}") from None
+        self._lock_file = (
+            JournalLock(self.path) if self.path.is_file() or not self.path.exists() else None
+        )
+        try:
+            if self._lock_file is not None:
+                self._lock_file.acquire(what)
+        except OSError as err:
+            raise JournalError(f"cannot lock the journal {self.path}: {err}") from None
+        try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as err:
+            self._release()
             raise JournalError(f"cannot open the journal {self.path}: {err}") from None
         self._file = os.fdopen(fd, "a", encoding="utf-8")
         self._lock = threading.Lock()
         self._closed = False
 
+    def _release(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.release()
+
     def write(self, record: dict[str, Any]) -> None:
         """One line, flushed and fsynced before returning."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise JournalError(
+                f"cannot write the journal {self.path}: text that UTF-8 cannot encode ({err})"
+            ) from None
         try:
             with self._lock:
                 if self._closed:
@@ -102,6 +210,20 @@ class JournalWriter:
     def started(self, change: Change, since: str) -> None:
         self.write({"type": "start", "key": change.key, "since": since, "at": _now()})
 
+    def unknown(self, change: Change, reason: str) -> None:
+        self.write({"type": "unknown", "key": change.key, "reason": reason, "at": _now()})
+
+    def twin(self, change: Change, subproject_id: str, deleted: bool) -> None:
+        self.write(
+            {
+                "type": "twin",
+                "key": change.key,
+                "subproject_id": subproject_id,
+                "deleted": deleted,
+                "at": _now(),
+            }
+        )
+
     def outcome(self, outcome: Outcome) -> None:
         self.write(
             {
@@ -124,10 +246,17 @@ class JournalWriter:
         self.write({"type": kind, "at": _now(), **fields})
 
     def close(self) -> None:
+        """Close the file and release the lock; a failing close (a full disk) is a JournalError."""
         with self._lock:
-            if not self._closed:
-                self._closed = True
+            if self._closed:
+                return
+            self._closed = True
+            try:
                 self._file.close()
+            except OSError as err:
+                raise JournalError(f"cannot write the journal {self.path}: {err}") from None
+            finally:
+                self._release()
 
 
 @dataclass
@@ -140,6 +269,7 @@ class JournalState:
     last: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> last outcome
     done: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> its "ok" outcome
     started: dict[str, str] = field(default_factory=dict)  # create key -> earliest "since"
+    unknown_at: dict[str, float] = field(default_factory=dict)  # create key -> last send/unknown
     unreadable: int = 0  # torn or garbled lines, skipped
 
     @property
@@ -158,16 +288,26 @@ class JournalState:
                 continue
             since = self.started.get(change.key) or (self.last.get(change.key) or {}).get("since")
             if change.op == "create" and since:
-                change = _with_since(change, since)
+                change = _with_since(change, since, self.unknown_at.get(change.key))
             out.append(change)
         return out
 
 
-def _with_since(change: Change, since: str) -> Change:
+def _with_since(change: Change, since: str, unknown_at: float | None) -> Change:
     from dataclasses import replace
 
     earlier = change.reconcile_since
-    return replace(change, reconcile_since=min(since, earlier) if earlier else since)
+    latest = max(filter(None, (unknown_at, change.unknown_at)), default=None)
+    return replace(
+        change,
+        reconcile_since=min(since, earlier) if earlier else since,
+        unknown_at=latest,
+    )
+
+
+def _epoch(value: Any) -> float | None:
+    stamp = parse_time(value)
+    return None if stamp is None else stamp.timestamp()
 
 
 def _records(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -209,9 +349,14 @@ def read_journal(path: str | os.PathLike[str]) -> JournalState:
         key = record.get("key")
         if not isinstance(key, str):
             continue
-        if record.get("type") == "start" and isinstance(record.get("since"), str):
+        kind = record.get("type")
+        if kind in ("start", "unknown") or record.get("status") == "unknown":
+            at = _epoch(record.get("at"))
+            if at is not None:
+                state.unknown_at[key] = max(at, state.unknown_at.get(key, at))
+        if kind == "start" and isinstance(record.get("since"), str):
             state.started.setdefault(key, record["since"])
-        elif record.get("type") == "outcome":
+        elif kind == "outcome":
             state.last[key] = record
             if record.get("status") == "ok":
                 state.done.setdefault(key, record)

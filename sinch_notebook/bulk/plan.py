@@ -18,14 +18,15 @@ import contextlib
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .. import cells as nz
 from ..errors import ValidationError
-from ..models import parse_time, validate_display_name, validate_labels
+from ..models import same_version, validate_display_name, validate_labels
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -54,7 +55,10 @@ class Change:
     None means absent. `send_name` / `send_labels` are exactly what is sent (labels: the full
     new map). `before_*` and `base_update_time` are the server's state when planned (for undo
     and conflict display). `conflict` says why the row conflicts (set also when forced).
-    `reconcile_since` marks a create that may already have happened: apply looks for it first.
+    `reconcile_since` marks a create that may already have happened: apply looks for it first,
+    once `RetryPolicy.commit_grace` has passed since `unknown_at` (epoch seconds of the attempt
+    whose outcome is unknown). `forced` skips the last-moment check for changes made on the
+    server since the plan (a plan made with `force=True`: the frame wins).
     """
 
     op: str
@@ -70,6 +74,8 @@ class Change:
     base_update_time: str | None = None
     conflict: str | None = None
     reconcile_since: str | None = None
+    unknown_at: float | None = None
+    forced: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -123,6 +129,8 @@ class Plan:
         unchanged: int = 0,
         ignored_columns: Iterable[str] = (),
         origin: str = "frame",
+        journal_path: Path | None = None,
+        server_size: int | None = None,
     ) -> None:
         self.client = client
         self.changes: list[Change] = list(changes)
@@ -131,6 +139,10 @@ class Plan:
         self.unchanged = unchanged
         self.ignored_columns = list(ignored_columns)
         self.origin = origin
+        # Set on plans derived from an apply (result.failed, result.remaining) and by resume:
+        # applying continues that journal, under its lock, skipping what it says is done.
+        self.journal_path = journal_path
+        self.server_size = server_size  # subprojects on the server when planned, if known
         self._applied = False
         self._lock = threading.Lock()
         keys = Counter(c.key for c in self.changes)
@@ -154,6 +166,48 @@ class Plan:
     @property
     def deletes(self) -> int:
         return sum(1 for c in self.changes if c.op == "delete")
+
+    def raise_if_unsafe(self, allow_mass_delete: bool = False) -> None:
+        """The plan's safety rule: more than MASS_DELETE_THRESHOLD deletes need permission."""
+        from .errors import MASS_DELETE_THRESHOLD, MassDeleteRefused
+
+        if self.deletes > MASS_DELETE_THRESHOLD and not allow_mass_delete:
+            raise MassDeleteRefused(self.deletes)
+
+    @property
+    def needs_mass_delete_permission(self) -> bool:
+        from .errors import MASS_DELETE_THRESHOLD
+
+        return self.deletes > MASS_DELETE_THRESHOLD
+
+    @classmethod
+    def of_creates(
+        cls,
+        client: SubprojectsClient | None,
+        items: Iterable[tuple[Any, str, Mapping[str, str]]],
+        *,
+        origin: str = "creates",
+    ) -> Plan:
+        """A plan that creates each `(row, display name, labels)`; rules checked first."""
+        changes = []
+        for row, name, labels in items:
+            checked_name = validate_display_name(name)
+            checked = validate_labels(labels)
+            fields: dict[str, tuple[str | None, str | None]] = {"displayName": (None, checked_name)}
+            fields.update({f"{LABEL_PREFIX}{k}": (None, v) for k, v in sorted(checked.items())})
+            changes.append(
+                Change(
+                    op="create",
+                    subproject_id=None,
+                    display_name=checked_name,
+                    fields=fields,
+                    key=f"create:{row}",
+                    row=row,
+                    send_name=checked_name,
+                    send_labels=checked,
+                )
+            )
+        return cls(client, changes, origin=origin)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -299,16 +353,6 @@ def _read_columns(edited: Any) -> _Columns:
     return cols
 
 
-def server_state(client: SubprojectsClient) -> dict[str, dict[str, Any]]:
-    """Every subproject (deleted included) as the API returns it, by id."""
-    return {
-        raw["subprojectId"]: raw
-        for page in client.iter_pages(show_deleted=True)
-        for raw in page
-        if isinstance(raw.get("subprojectId"), str)
-    }
-
-
 def _row_name(row: Any) -> str:
     return str(row) if isinstance(row, (int, str)) else repr(row)
 
@@ -438,7 +482,7 @@ class _Differ:
         if conflict is not None and not self.force:
             self.conflicts.append(change)
         else:
-            self.changes.append(change)
+            self.changes.append(replace(change, forced=self.force))
 
     def _create(self, i: int) -> None:
         problems: list[str] = []
@@ -520,8 +564,7 @@ class _Differ:
             seen = nz.to_timestamp(self._cell(self.times, i))
         except nz.CellError:
             seen = None
-        current = parse_time(record.get("updateTime"))
-        if seen is not None and current is not None and pd.Timestamp(current) != seen:
+        if seen is not None and not same_version(seen, record.get("updateTime")):
             return "deleted on the server since this frame was read (there is no undelete)"
         return "the subproject is deleted (there is no undelete)"
 
@@ -619,8 +662,7 @@ class _Differ:
             return None
         if seen is None:
             return None
-        current = parse_time(record.get("updateTime"))
-        if current is not None and pd.Timestamp(current) == seen:
+        if same_version(seen, record.get("updateTime")):
             return None
         return (
             f"changed on the server (updateTime {record.get('updateTime')}) since this frame "
@@ -637,7 +679,7 @@ def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = 
     if not isinstance(force, bool):
         raise ValidationError("force", f"must be True or False, got {force!r}")
     cols = _read_columns(edited)
-    server = server_state(client)
+    server = client.records()
     differ = _Differ(edited, cols, server, force)
     differ.run()
     return Plan(
@@ -647,4 +689,5 @@ def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = 
         invalid=differ.invalid,
         unchanged=differ.unchanged,
         ignored_columns=cols.ignored,
+        server_size=len(server),
     )

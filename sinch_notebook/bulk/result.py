@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..models import parse_time
-from .plan import Change, Invalid, Plan, server_state
+from ..models import Subproject, same_version
+from .plan import Change, Invalid, Plan
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
 
-STATUSES = ("ok", "failed", "conflict", "skipped")
+STATUSES = ("ok", "failed", "unknown", "conflict", "skipped")
 RESULT_COLUMNS = [
     "operation",
     "subprojectId",
@@ -34,9 +34,11 @@ RESULT_COLUMNS = [
 class Outcome:
     """How one change ended.
 
-    `status`: ok, failed, conflict (not sent: changed on the server) or skipped (not sent:
-    invalid, or stopped by Ctrl-C). `unknown` marks a create that may or may not have happened;
-    re-applying or resuming it looks for it first. `subproject_id` is the new id for creates.
+    `status`: ok, failed, unknown (a create that may or may not have happened: looking for it
+    failed or was cut short), conflict (not sent: changed on the server since the plan) or
+    skipped (not sent: invalid, stopped by Ctrl-C, or the apply stopped). `unknown` is True when
+    the create may have happened; re-applying or resuming it looks for it first, once the
+    commit grace has passed since `unknown_at`. `subproject_id` is the new id for creates.
     """
 
     change: Change
@@ -49,6 +51,8 @@ class Outcome:
     unknown: bool = False
     note: str | None = None
     since: str | None = None
+    unknown_at: float | None = None
+    subproject: Subproject | None = field(default=None, compare=False, repr=False)  # creates
 
     @property
     def key(self) -> str:
@@ -75,6 +79,7 @@ class ApplyResult:
         elapsed: float = 0.0,
         earlier_done: int = 0,
         concurrency: dict[str, int] | None = None,
+        stopped: str | None = None,
     ) -> None:
         self.plan = plan
         self.outcomes: list[Outcome] = list(outcomes)
@@ -85,6 +90,7 @@ class ApplyResult:
         self.earlier_done = earlier_done
         # workers asked for, the lowest concurrency 429s brought it to, how often it slowed down
         self.concurrency = concurrency or {}
+        self.stopped = stopped  # why the apply stopped sending before the end, if it did
 
     @property
     def client(self) -> SubprojectsClient | None:
@@ -125,20 +131,30 @@ class ApplyResult:
             change = outcome.change
             if change.op == "create" and (outcome.unknown or outcome.since):
                 since = outcome.since or change.reconcile_since
-                change = dataclasses.replace(change, reconcile_since=since)
+                change = dataclasses.replace(
+                    change,
+                    reconcile_since=since,
+                    unknown_at=outcome.unknown_at or change.unknown_at,
+                )
             changes.append(change)
-        return Plan(self.plan.client, changes, origin=origin)
+        return Plan(
+            self.plan.client,
+            changes,
+            origin=origin,
+            journal_path=self.journal_path,
+            server_size=self.plan.server_size,
+        )
 
     @property
     def failed(self) -> Plan:
-        """A new Plan of just the failed changes (creates that may have happened are looked
-        for before being sent again)."""
-        return self._plan_of({"failed"}, "failed")
+        """A new Plan of the failed changes and the creates of unknown outcome (those are
+        looked for before being sent again). With a journal it continues that journal."""
+        return self._plan_of({"failed", "unknown"}, "failed")
 
     @property
     def remaining(self) -> Plan:
-        """A new Plan of every change not done: failed ones and those skipped by Ctrl-C."""
-        return self._plan_of({"failed", "skipped"}, "remaining")
+        """A new Plan of every change not done: failed, unknown and those skipped by Ctrl-C."""
+        return self._plan_of({"failed", "unknown", "skipped"}, "remaining")
 
     def undo(self, force: bool = False) -> Plan:
         """A Plan that reverts applied updates and deletes what was created.
@@ -149,7 +165,7 @@ class ApplyResult:
         client = self.plan.client
         done = [o for o in self.outcomes if o.status == "ok"]
         needs_server = any(o.change.op in ("update", "create") for o in done)
-        server = server_state(client) if needs_server and client is not None else {}
+        server = client.records() if needs_server and client is not None else {}
         changes: list[Change] = []
         conflicts: list[Change] = []
         invalid: list[Invalid] = []
@@ -175,7 +191,14 @@ class ApplyResult:
                 conflicts.append(reverse)
             else:
                 changes.append(reverse)
-        return Plan(client, changes, conflicts=conflicts, invalid=invalid, origin="undo")
+        return Plan(
+            client,
+            changes,
+            conflicts=conflicts,
+            invalid=invalid,
+            origin="undo",
+            server_size=len(server) or None,
+        )
 
     def _repr_html_(self) -> str:
         from .render import result_html
@@ -201,8 +224,9 @@ def _reverse(outcome: Outcome, record: dict[str, Any] | None) -> Change | Invali
             "cannot revert: the subproject was deleted since", change.row, sid, change.display_name
         )
     conflict = None
-    now = parse_time(record.get("updateTime"))
-    if outcome.update_time is not None and now != parse_time(outcome.update_time):
+    if outcome.update_time is not None and not same_version(
+        outcome.update_time, record.get("updateTime")
+    ):
         conflict = (
             f"changed on the server (updateTime {record.get('updateTime')}) after the apply "
             f"(updateTime {outcome.update_time})"

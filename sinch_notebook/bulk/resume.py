@@ -8,7 +8,7 @@ from ..client import SubprojectsClient
 from ..connection import require_active
 from ..errors import ValidationError
 from .apply import ProgressArg, apply_plan
-from .journal import JournalWriter, read_journal
+from .journal import read_journal
 from .plan import Plan
 from .result import ApplyResult
 
@@ -24,7 +24,9 @@ def resume(
     """Apply exactly the changes of a journal that are not done yet, appending to it.
 
     Uses the active connection unless `client` is given; it must be to the journal's project.
-    Creates that may already have happened are looked for first and never sent twice. The
+    Creates that may already have happened are looked for first (once the commit grace has
+    passed since they were sent) and never sent twice. Holds the journal's lock: a second
+    apply or resume of the same journal, here or in another process, fails at once. The
     result covers the changes applied now; `result.earlier_done` counts those done before.
     """
     state = read_journal(journal_path)
@@ -35,13 +37,10 @@ def resume(
             f"was written for project {state.project_id!r}, but the connection is to "
             f"{client.project_id!r}",
         )
-    plan = Plan(client, state.pending(), origin="resume")
+    plan = Plan(client, state.pending(), origin="resume", journal_path=state.path)
     return apply_plan(
         plan,
         workers=workers,
         progress=progress,
-        journal=JournalWriter(state.path, append=True),
         allow_mass_delete=allow_mass_delete or bool(state.header.get("allow_mass_delete")),
-        earlier_done=len(state.done),
-        exclude_ids=state.created_ids,
     )

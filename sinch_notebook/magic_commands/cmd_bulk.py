@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..bulk import MASS_DELETE_THRESHOLD, ApplyResult, JournalError, Plan
+from ..bulk import MASS_DELETE_THRESHOLD, ApplyResult, JournalError, MassDeleteRefused, Plan
+from ..confirm import before_deleting
 from .command import Command
 from .errors import MagicError
 from .interaction import confirm
@@ -82,26 +83,20 @@ def _plan_from(ctx: Context, expression: str) -> Plan:
 
 
 def _confirm_deletes(ctx: Context, plan: Plan, args: argparse.Namespace) -> bool:
-    deletes = plan.deletes
-    if not deletes:
-        return True
-    if deletes > MASS_DELETE_THRESHOLD and not args.allow_mass_delete:
+    """The plan's safety rule first, then the one confirmation policy, asked as a [y/N]."""
+    try:
+        plan.raise_if_unsafe(args.allow_mass_delete)
+    except MassDeleteRefused as refused:
         raise MagicError(
-            f"the plan deletes {deletes} subprojects (more than {MASS_DELETE_THRESHOLD}); "
-            "review it, then add --allow-mass-delete"
-        )
-    if args.yes or not ctx.settings.confirm_deletes:
+            f"the plan deletes {refused.deletes} subprojects (more than "
+            f"{MASS_DELETE_THRESHOLD}); review it, then add --allow-mass-delete"
+        ) from None
+    question = before_deleting(plan, assume_yes=args.yes)
+    if question is None:
         return True
-    answer = confirm(
-        ctx.shell,
-        f"Apply {len(plan)} changes, including {deletes} delete{'s' if deletes > 1 else ''} "
-        "(there is no undelete)? [y/N] ",
-    )
+    answer = confirm(ctx.shell, f"{question.text} [y/N] ")
     if answer is None:
-        raise MagicError(
-            f"not applying: the plan deletes {deletes} subproject{'s' if deletes > 1 else ''} "
-            "and nobody can confirm in this non-interactive run; add --yes"
-        )
+        raise MagicError(f"{question.refusal}; add --yes")
     return answer
 
 

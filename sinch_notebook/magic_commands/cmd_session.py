@@ -7,6 +7,7 @@ and in IPython's history. The secret comes from `SINCH_KEY_SECRET`, the panel, o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 from typing import TYPE_CHECKING, Any
 
@@ -17,20 +18,20 @@ from ..config import (
     ENV_KEY_ID,
     ENV_KEY_SECRET,
     ENV_PROJECT_ID,
-    Endpoints,
-    env,
 )
+from ..errors import ValidationError
 from ..local_sandbox import (
     connect_local_sandbox,
     local_sandbox,
     start_local_sandbox,
     stop_local_sandbox,
 )
+from ..options import ConnectionOptions, resolve_connection
 from ..sandbox import DEMO_SUBPROJECTS
 from .command import Command, no_arguments
 from .errors import MagicError
 from .interaction import ask, ask_secret, can_ask, in_kernel, panel_available
-from .views import ConnectionStatus, SandboxStatus
+from .views import SandboxStatus, StatusView
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -66,11 +67,11 @@ in Jupyter, or a hidden prompt in terminal IPython. No option takes the secret, 
 lands in the notebook or its history."""
 
 
-def _status(client: SubprojectsClient | None) -> ConnectionStatus:
-    return ConnectionStatus.of(client, local_sandbox())
+def _status(client: SubprojectsClient | None) -> StatusView:
+    return StatusView.of(client)
 
 
-def _login_sandbox(ctx: Context, args: argparse.Namespace, version: str) -> ConnectionStatus:
+def _login_sandbox(ctx: Context, args: argparse.Namespace) -> StatusView:
     extra = [
         flag
         for flag, value in (
@@ -83,19 +84,13 @@ def _login_sandbox(ctx: Context, args: argparse.Namespace, version: str) -> Conn
     ]
     if extra:
         raise MagicError(f"--sandbox uses the local demo account; drop {', '.join(extra)}")
-    client = connect_local_sandbox(auth="basic" if args.basic else "oauth", api_version=version)
+    client = connect_local_sandbox(
+        auth="basic" if args.basic else "oauth", api_version=args.api_version
+    )
     return _status(client)
 
 
-def _secret_from_env(key_id: str | None) -> str | None:
-    """The environment's secret, but only for the environment's own Key ID."""
-    secret = env(ENV_KEY_SECRET)
-    if secret and (key_id is None or key_id == env(ENV_KEY_ID)):
-        return secret
-    return None
-
-
-def _login_panel(ctx: Context, args: argparse.Namespace, endpoints: Endpoints) -> Any:
+def _login_panel(ctx: Context, args: argparse.Namespace, options: ConnectionOptions) -> Any:
     """The connect panel, filled in with what the command line gave; the secret is typed there."""
     widgets = importlib.import_module("sinch_notebook.widgets")
     print("Enter the Key Secret in the panel and press Connect (it is never saved).")
@@ -103,7 +98,7 @@ def _login_panel(ctx: Context, args: argparse.Namespace, endpoints: Endpoints) -
         key_id=args.key_id,
         project_id=args.project_id,
         auth="basic" if args.basic else None,
-        api_version=endpoints.api_version,
+        api_version=options.endpoints.api_version,
         api_url=args.api_url,
         auth_url=args.auth_url,
         namespace=ctx.shell.user_ns,
@@ -119,37 +114,45 @@ def _need(ctx: Context, value: str | None, question: str, option: str, env_name:
 
 
 def login(ctx: Context, args: argparse.Namespace) -> Any:
-    version = args.api_version or ctx.settings.api_version
     if args.sandbox:
-        return _login_sandbox(ctx, args, version)
-    endpoints = Endpoints.resolve(args.auth_url, args.api_url, version)  # bad URLs fail first
-    secret = _secret_from_env(args.key_id)
-    if secret is None:
+        return _login_sandbox(ctx, args)
+    options = resolve_connection(  # bad URLs and versions fail here, before anything is asked
+        key_id=args.key_id,
+        project_id=args.project_id,
+        auth="basic" if args.basic else None,
+        auth_url=args.auth_url,
+        api_url=args.api_url,
+        api_version=args.api_version,
+    )
+    if not options.env_secret_applies:
         if panel_available(ctx.shell):
-            return _login_panel(ctx, args, endpoints)
+            return _login_panel(ctx, args, options)
         if not can_ask(ctx.shell):
             raise MagicError(
                 f"no credentials: set {ENV_KEY_ID}, {ENV_KEY_SECRET} and {ENV_PROJECT_ID} for "
                 "this run (nobody can type the Key Secret here), or use --sandbox"
             )
-    key_id = _need(ctx, args.key_id or env(ENV_KEY_ID), "Key ID: ", "--key-id", ENV_KEY_ID)
-    project_id = _need(
-        ctx, args.project_id or env(ENV_PROJECT_ID), "Project ID: ", "--project-id", ENV_PROJECT_ID
-    )
-    if secret is None:
-        secret = ask_secret(ctx.shell, f"Key Secret for {key_id}: ")
-        if not secret:
-            raise MagicError("no Key Secret was entered; not connected")
+    key_id = _need(ctx, options.key_id, "Key ID: ", "--key-id", ENV_KEY_ID)
+    project_id = _need(ctx, options.project_id, "Project ID: ", "--project-id", ENV_PROJECT_ID)
+    options = dataclasses.replace(options, key_id=key_id, project_id=project_id)
+    if options.env_secret_applies:
+        credentials = options.credentials()
+    else:
+        # Straight into the credentials: no variable of this frame ever holds the secret.
+        try:
+            credentials = options.credentials(
+                ask_secret(ctx.shell, f"Key Secret for {key_id}: ") or ""
+            )
+        except ValidationError:
+            raise MagicError("no Key Secret was entered; not connected") from None
     client = connection.connect(
-        key_id=key_id,
-        key_secret=secret,
+        credentials=credentials,
         project_id=project_id,
-        auth="basic" if args.basic else None,
-        auth_url=endpoints.auth_url,
-        api_url=endpoints.api_url,
-        api_version=endpoints.api_version,
+        auth=options.auth,
+        auth_url=options.endpoints.auth_url,
+        api_url=options.endpoints.api_url,
+        api_version=options.endpoints.api_version,
     )
-    del secret
     return _status(client)
 
 
@@ -168,7 +171,7 @@ def logout(ctx: Context, args: argparse.Namespace) -> None:
     print(f"Logged out of project {client.project_id!r}.")
 
 
-def status(ctx: Context, args: argparse.Namespace) -> ConnectionStatus:
+def status(ctx: Context, args: argparse.Namespace) -> StatusView:
     return _status(connection.active())
 
 

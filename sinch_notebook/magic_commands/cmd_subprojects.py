@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import SinchError, ValidationError
+from ..bulk import Plan
+from ..confirm import before_deleting, wants_confirmation
+from ..display import subproject_line
+from ..errors import ValidationError
+from ..filters import SubprojectFilter
 from ..frames import records_frame
 from ..models import Subproject, validate_display_name, validate_labels
 from .command import Command
 from .errors import MagicError
 from .interaction import confirm
-from .parsing import add_output, label_pair, labels_dict, positive_int
+from .parsing import add_output, label_filter, label_pair, labels_dict, positive_int
+
+PROGRESS_FROM = 20  # lines of a %%sinch create cell from which a progress bar is shown
 
 if TYPE_CHECKING:
     from .context import Context
@@ -43,28 +48,31 @@ def _name(words: list[str]) -> str:
 
 def _list_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deleted", action="store_true", help="include deleted subprojects")
-    parser.add_argument("--name", metavar="TEXT", help="only names containing TEXT (ignoring case)")
-    _label_option(parser, "only subprojects with this label (repeat: all must match)")
+    parser.add_argument(
+        "--name", metavar="TEXT", help="only names (or ids) containing TEXT, ignoring case"
+    )
+    parser.add_argument(
+        "--label",
+        "-l",
+        dest="labels",
+        metavar="KEY[=VALUE]",
+        type=label_filter,
+        action="append",
+        help="only subprojects with this label, its value containing VALUE (repeat: all match)",
+    )
     parser.add_argument("--limit", metavar="N", type=positive_int, help="at most N rows")
     add_output(parser, "the DataFrame")
 
 
-def _matches(record: dict[str, Any], name: str | None, labels: dict[str, str]) -> bool:
-    if name is not None and name not in str(record.get("displayName", "")).casefold():
-        return False
-    have = record.get("labels") if isinstance(record.get("labels"), dict) else {}
-    return all(have.get(key) == value for key, value in labels.items())
-
-
 def list_(ctx: Context, args: argparse.Namespace) -> pd.DataFrame:
     """Filters are applied page by page, and with --limit paging stops once enough are found."""
-    wanted = labels_dict(args.labels)
-    name = args.name.casefold() if args.name else None
-    page_size = ctx.settings.page_size
+    wanted = SubprojectFilter(
+        text=args.name or "", labels=labels_dict(args.labels), show_deleted=args.deleted
+    )
     client = ctx.client()
     records: list[dict[str, Any]] = []
-    for page in client.iter_pages(show_deleted=args.deleted, page_size=page_size):
-        records.extend(r for r in page if _matches(r, name, wanted))
+    for page in client.iter_pages(show_deleted=args.deleted, page_size=ctx.settings.page_size):
+        records.extend(r for r in page if wanted.matches(r))
         if args.limit is not None and len(records) >= args.limit:
             del records[args.limit :]
             break
@@ -127,26 +135,15 @@ def _update_arguments(parser: argparse.ArgumentParser) -> None:
 def update(ctx: Context, args: argparse.Namespace) -> Subproject:
     if not (args.name or args.labels or args.unlabel):
         raise MagicError("nothing to change: give --name, --label or --unlabel")
-    name = validate_display_name(_name(args.name)) if args.name else None
-    changes = validate_labels(labels_dict(args.labels))
-    both = sorted(set(changes) & set(args.unlabel))
-    if both:
-        raise MagicError(f"label {both[0]!r} is both set (--label) and removed (--unlabel)")
-    client = ctx.client()
-    labels = None
-    if changes or args.unlabel:
-        # The API replaces the whole label set, so start from the server's current labels.
-        current = client.get(args.id)
-        missing = [key for key in args.unlabel if key not in current.labels]
-        if missing:
-            have = ", ".join(sorted(current.labels)) or "none"
-            raise MagicError(
-                f"--unlabel: {current.subproject_id} has no label {missing[0]!r} "
-                f"(its labels: {have})"
-            )
-        labels = {k: v for k, v in current.labels.items() if k not in args.unlabel}
-        labels.update(changes)
-    return client.update(args.id, display_name=name, labels=labels)
+    edit = ctx.client().edit(
+        args.id,
+        display_name=_name(args.name) if args.name else None,
+        set_labels=labels_dict(args.labels),
+        remove_labels=args.unlabel,
+    )
+    for note in edit.notes:
+        print(f"Note: {note}.")
+    return edit.subproject
 
 
 # -- delete ----------------------------------------------------------------------------------
@@ -158,24 +155,25 @@ def _delete_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def delete(ctx: Context, args: argparse.Namespace) -> None:
-    ask_first = ctx.settings.confirm_deletes and not args.yes
+    wants_confirmation(args.yes)  # a bad SINCH_CONFIRM_DELETES is reported before any request
     client = ctx.client()
     target = client.get(args.id)
-    label = f"{target.display_name!r} ({target.subproject_id})"
+    label = subproject_line(target)
     if target.deleted:
-        raise MagicError(f"{label} is already deleted")
-    if ask_first:
-        answer = confirm(ctx.shell, f"Delete {label}? There is no undelete. [y/N] ")
+        print(f"{label} was already deleted.")
+        return
+    question = before_deleting(target, assume_yes=args.yes)
+    if question is not None:
+        answer = confirm(ctx.shell, f"{question.text} [y/N] ")
         if answer is None:
-            raise MagicError(
-                f"not deleting {label}: nobody can confirm in this non-interactive run; "
-                "add --yes to delete without asking"
-            )
+            raise MagicError(f"{question.refusal}; add --yes to delete without asking")
         if not answer:
             print("Cancelled: nothing was deleted.")
             return
-    client.delete(target.subproject_id)
-    print(f"Deleted {label}.")
+    if client.delete(target.subproject_id):
+        print(f"Deleted {label}.")
+    else:
+        print(f"{label} was already deleted.")
 
 
 # -- %%sinch create --------------------------------------------------------------------------
@@ -238,58 +236,45 @@ def parse_create_cell(cell: str, common: dict[str, str]) -> list[NewSubproject]:
     return items
 
 
-def _create_all(ctx: Context, items: list[NewSubproject]) -> list[Subproject | SinchError | None]:
-    """Each line's outcome in line order; None for lines not sent because of Ctrl-C.
-
-    On Ctrl-C the creates already sent finish (so each one's outcome is known) and the rest are
-    not sent.
-    """
-    client = ctx.client()
-
-    def create_one(item: NewSubproject) -> Subproject | SinchError:
-        try:
-            return client.create(item.name, item.labels)
-        except SinchError as err:
-            return err
-
-    workers = max(1, min(ctx.settings.workers, len(items)))
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sinch-create")
-    futures = [pool.submit(create_one, item) for item in items]
-    try:
-        for future in futures:
-            future.result()
-    except KeyboardInterrupt:
-        pass  # what was sent is reported below; the rest is cancelled
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return [f.result() if f.done() and not f.cancelled() else None for f in futures]
-
-
 def create_cell(ctx: Context, args: argparse.Namespace, cell: str) -> pd.DataFrame:
+    """A plan of creates, applied by the one engine (journal, resume, reconcile, Ctrl-C)."""
     if args.name:
         raise MagicError("as a cell, names go in the cell body, one per line")
     common = validate_labels(labels_dict(args.labels))
     items = parse_create_cell(cell, common)
-    outcomes = _create_all(ctx, items)
-    created = [o for o in outcomes if isinstance(o, Subproject)]
+    client = ctx.client()
+    plan = Plan.of_creates(
+        client, [(i.line, i.name, i.labels) for i in items], origin="%%sinch create"
+    )
+    result = plan.apply(
+        workers=min(ctx.settings.workers, len(items)),
+        progress=len(items) > PROGRESS_FROM,
+    )
+    created = [o.subproject for o in result.outcomes if o.status == "ok" and o.subproject]
     frame = ctx.views.frames.mark(records_frame([sp.to_dict() for sp in created]))
     ctx.store(args.output, frame)
-    pairs = list(zip(items, outcomes, strict=True))
-    failed = [(item, o) for item, o in pairs if isinstance(o, SinchError)]
-    unsent = [item.line for item, o in pairs if o is None]
-    if not failed and not unsent:
+    if result.ok:
         return frame
     if created:
         ctx.show(frame)
-    problems = [f"  line {item.line} ({item.name!r}): {err}" for item, err in failed]
+    not_done = [o for o in result.outcomes if o.status != "ok"]
+    problems = [
+        f"  line {o.change.row} ({o.change.display_name!r}): {o.error}"
+        for o in not_done
+        if o.status != "skipped"
+    ]
+    unsent = [str(o.change.row) for o in not_done if o.status == "skipped"]
     if unsent:
-        listed = ", ".join(str(n) for n in unsent)
-        problems.append(f"  interrupted: line{'s' if len(unsent) > 1 else ''} {listed} not sent")
+        why = "interrupted" if result.interrupted else (result.stopped or "stopped")
+        many = "s" if len(unsent) > 1 else ""
+        problems.append(f"  {why}: line{many} {', '.join(unsent)} not sent")
     shown = " (the created ones are shown above)" if created else ""
     lines = "\n".join(problems)
-    raise MagicError(
-        f"{len(failed) + len(unsent)} of {len(items)} subprojects were not created{shown}:\n{lines}"
+    error = MagicError(
+        f"{len(not_done)} of {len(items)} subprojects were not created{shown}:\n{lines}"
     )
+    error.result = result
+    raise error
 
 
 COMMANDS = [

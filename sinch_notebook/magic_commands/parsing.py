@@ -54,6 +54,14 @@ def label_pair(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def label_filter(text: str) -> tuple[str, str]:
+    """`key=value` or just `key` (the label must be there, any value)."""
+    key, _, value = text.partition("=")
+    if not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY or KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
 def labels_dict(pairs: list[tuple[str, str]] | None, where: str = "--label") -> dict[str, str]:
     """Pairs as a dict; a key given twice is an error rather than a silent overwrite."""
     labels: dict[str, str] = {}

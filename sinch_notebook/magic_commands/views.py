@@ -16,97 +16,44 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from IPython.lib.pretty import _repr_pprint
 
-from ..models import Subproject, format_time
+from ..display import (
+    TABLE,
+    ConnectionStatus,
+    html_rows,
+    subproject_html,
+    subproject_text,
+    text_rows,
+)
+from ..models import Subproject
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
     from ..sandbox import Sandbox
 
-_TABLE = '<table style="text-align:left">{}</table>'
-_ROW = (
-    '<tr><th style="text-align:left;padding-right:1em">{}</th>'
-    '<td style="text-align:left">{}</td></tr>'
-)
 
+class StatusView:
+    """The active connection as `%sinch status` shows it (see `display.ConnectionStatus`)."""
 
-def _html_rows(rows: list[tuple[str, str]]) -> str:
-    return "".join(_ROW.format(html.escape(k), html.escape(v)) for k, v in rows)
-
-
-def _text_rows(rows: list[tuple[str, str]]) -> str:
-    width = max((len(k) for k, _ in rows), default=0)
-    return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
-
-
-def token_text(auth: str, minutes_left: float | None) -> str:
-    if auth != "oauth":
-        return "none: Basic auth sends the key with every call"
-    if minutes_left is None:
-        return "none yet (one is fetched on the next call)"
-    if minutes_left <= 0:
-        return "expired (a new one is fetched on the next call)"
-    return f"expires in {minutes_left:.0f} min"
-
-
-@dataclass(frozen=True)
-class ConnectionStatus:
-    """The active connection as `%sinch status` shows it."""
-
-    connected: bool
-    project_id: str | None = None
-    key_id: str | None = None
-    auth: str | None = None
-    api_url: str | None = None
-    api_version: str | None = None
-    auth_url: str | None = None
-    token_minutes_left: float | None = None
-    sandbox: bool = False
+    def __init__(self, status: ConnectionStatus) -> None:
+        self.status = status
 
     @classmethod
-    def of(
-        cls, client: SubprojectsClient | None, sandbox: Sandbox | None = None
-    ) -> ConnectionStatus:
-        if client is None:
-            return cls(connected=False)
-        facts = client.status()
-        return cls(
-            connected=True,
-            project_id=facts["project_id"],
-            key_id=facts["key_id"],
-            auth=facts["auth"],
-            api_url=facts["api_url"],
-            api_version=facts["api_version"],
-            auth_url=facts["auth_url"],
-            token_minutes_left=facts["token_minutes_left"],
-            sandbox=sandbox is not None and facts["api_url"] == sandbox.url,
-        )
+    def of(cls, client: SubprojectsClient | None) -> StatusView:
+        return cls(ConnectionStatus.of(client))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.status, name)
 
     @property
     def title(self) -> str:
-        if not self.connected:
-            return "Not connected: run %sinch login (or %sinch login --sandbox for a demo)"
-        where = " (local sandbox, demo account)" if self.sandbox else ""
-        return f"Connected to project {self.project_id!r}{where}"
-
-    def rows(self) -> list[tuple[str, str]]:
-        if not self.connected:
-            return []
-        rows = [
-            ("Key ID", str(self.key_id)),
-            ("Auth", "OAuth2" if self.auth == "oauth" else "Basic"),
-            ("API", f"{self.api_url}/{self.api_version}"),
-        ]
-        if self.auth_url:
-            rows.append(("Token endpoint", self.auth_url))
-        rows.append(("Token", token_text(str(self.auth), self.token_minutes_left)))
-        return rows
+        return self.status.title("run %sinch login (or %sinch login --sandbox for a demo)")
 
     def __repr__(self) -> str:
-        rows = self.rows()
-        return self.title + ("\n" + _text_rows(rows) if rows else "")
+        rows = self.status.rows()
+        return self.title + ("\n" + text_rows(rows) if rows else "")
 
     def _repr_html_(self) -> str:
-        return f"<b>{html.escape(self.title)}</b>" + _TABLE.format(_html_rows(self.rows()))
+        return f"<b>{html.escape(self.title)}</b>" + TABLE.format(html_rows(self.status.rows()))
 
 
 @dataclass(frozen=True)
@@ -155,35 +102,13 @@ class SandboxStatus:
 
     def __repr__(self) -> str:
         rows = self.rows()
-        return self.title + ("\n" + _text_rows(rows) if rows else "")
+        return self.title + ("\n" + text_rows(rows) if rows else "")
 
     def _repr_html_(self) -> str:
-        return f"<b>{html.escape(self.title)}</b>" + _TABLE.format(_html_rows(self.rows()))
+        return f"<b>{html.escape(self.title)}</b>" + TABLE.format(html_rows(self.rows()))
 
 
 # -- Subproject ------------------------------------------------------------------------------
-
-
-def _subproject_rows(sp: Subproject) -> list[tuple[str, str]]:
-    labels = ", ".join(f"{k}={v}" for k, v in sorted(sp.labels.items())) or "(none)"
-    return [
-        ("Labels", labels),
-        ("Parent project", sp.parent_project_id),
-        ("Created", format_time(sp.create_time) or ""),
-        ("Updated", format_time(sp.update_time) or ""),
-        ("Deleted", "yes" if sp.deleted else "no"),
-    ]
-
-
-def subproject_text(sp: Subproject) -> str:
-    return f"Subproject {sp.subproject_id}  {sp.display_name!r}\n" + _text_rows(
-        _subproject_rows(sp)
-    )
-
-
-def subproject_html(sp: Subproject) -> str:
-    title = f"<b>{html.escape(sp.display_name)}</b> <code>{html.escape(sp.subproject_id)}</code>"
-    return title + _TABLE.format(_html_rows(_subproject_rows(sp)))
 
 
 def _subproject_pretty(sp: Subproject, p: Any, cycle: bool) -> None:

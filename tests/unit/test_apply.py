@@ -50,7 +50,13 @@ def mixed_plan(cl, *, renames: int = 3, deletes: int = 2, creates: int = 2) -> P
 def test_apply_returns_a_result_per_change(sb: Sandbox, cl, tmp_path) -> None:
     plan = mixed_plan(cl)
     result = plan.apply(progress=False)
-    assert result.ok and result.counts == {"ok": 7, "failed": 0, "conflict": 0, "skipped": 0}
+    assert result.ok and result.counts == {
+        "ok": 7,
+        "failed": 0,
+        "unknown": 0,
+        "conflict": 0,
+        "skipped": 0,
+    }
     frame = result.frame
     assert list(frame.columns) == [
         "operation",
@@ -102,7 +108,7 @@ def test_failures_are_reported_and_re_applied(sb: Sandbox, cl) -> None:
     sb.inject(403, method="PATCH", path_contains=victim)
     result = plan.apply(progress=False, journal=False)
     assert not result.ok
-    assert result.counts == {"ok": 2, "failed": 1, "conflict": 0, "skipped": 0}
+    assert result.counts == {"ok": 2, "failed": 1, "unknown": 0, "conflict": 0, "skipped": 0}
     row = result.frame.set_index("subprojectId").loc[victim]
     assert row["status"] == "failed" and row["http_status"] == 403
     assert row["error"].startswith("403") and victim in row["error"]
@@ -122,11 +128,15 @@ def test_transient_errors_are_retried_and_counted(sb: Sandbox, cl) -> None:
     assert result.frame.loc[0, "attempts"] == 3
 
 
-def test_update_of_a_subproject_deleted_meanwhile_fails_404(sb: Sandbox, cl) -> None:
+def test_update_of_a_subproject_deleted_meanwhile_is_a_conflict(sb: Sandbox, cl) -> None:
+    """Deleted after the plan was made: the last-moment check sees it, nothing is sent."""
     plan = mixed_plan(cl, renames=1, deletes=0, creates=0)
     cl.delete(plan.changes[0].subproject_id)
+    sb.reset_stats()
     result = plan.apply(progress=False, journal=False)
-    assert result.frame.loc[0, "http_status"] == 404 and result.counts["failed"] == 1
+    assert result.counts["conflict"] == 1 and not result.ok
+    assert "deleted on the server since the plan" in result.frame.loc[0, "error"]
+    assert sb.stats["operations"].get("update", 0) == 0
 
 
 def test_delete_of_a_subproject_deleted_meanwhile_is_ok(sb: Sandbox, cl) -> None:
@@ -145,8 +155,8 @@ def test_conflicts_and_invalid_rows_show_in_the_result(sb: Sandbox, cl) -> None:
     plan = cl.plan(df)
     sb.reset_stats()
     result = plan.apply(progress=False, journal=False)
-    assert sb.stats["operations"] == {"update": 1}
-    assert result.counts == {"ok": 1, "failed": 0, "conflict": 1, "skipped": 1}
+    assert sb.stats["operations"] == {"get": 1, "update": 1}  # the last-moment check
+    assert result.counts == {"ok": 1, "failed": 0, "unknown": 0, "conflict": 1, "skipped": 1}
     assert not result.ok
     statuses = dict(zip(result.frame["row"], result.frame["status"], strict=True))
     assert statuses == {"2": "ok", "0": "conflict", "1": "skipped"}
@@ -363,17 +373,17 @@ def test_create_of_unknown_outcome_is_looked_for_before_resending(
         sb.inject(502, method="POST")  # not created, but the client cannot know
     sb.inject(500, method="GET", path_contains="/subprojects")  # and the look-up fails
     result = plan.apply(progress=False)
-    assert result.counts["failed"] == 1
+    assert result.counts["unknown"] == 1 and result.frame.loc[0, "status"] == "unknown"
     assert "may or may not have happened" in result.frame.loc[0, "error"]
     outcome = result.outcomes[0]
     assert outcome.unknown and outcome.since
     lines = [json.loads(x) for x in result.journal_path.read_text().splitlines()]
-    assert [x["type"] for x in lines] == ["plan", "start", "outcome", "end"]
-    assert lines[2]["unknown"] is True
+    assert [x["type"] for x in lines] == ["plan", "start", "unknown", "outcome", "end"]
+    assert lines[3]["unknown"] is True and lines[3]["status"] == "unknown"
     retry = result.failed
     assert retry.changes[0].reconcile_since == outcome.since
     sb.reset_stats()
-    again = retry.apply(progress=False, journal=False)
+    again = retry.apply(progress=False)  # continues the journal
     assert again.ok
     matching = [r for r in sb.subprojects() if r["displayName"] == "Maybe Co"]
     assert len(matching) == 1, "never a duplicate"

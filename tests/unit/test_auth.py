@@ -40,9 +40,13 @@ def test_expired_token_401_refreshes_once_and_retries(client, sandbox: Sandbox) 
     assert [s["displayName"] for s in sandbox.subprojects()] == ["after expiry"]
 
 
-def test_revoked_token_is_replaced_once(client, sandbox: Sandbox) -> None:
+def test_revoked_token_is_one_clear_error_then_replaced(client, sandbox: Sandbox) -> None:
+    """The SDKs' rule: only an *expired* challenge is refreshed and resent; any other rejected
+    token is one clear error, and is dropped so the next call fetches a new one."""
     client.list()
     sandbox.revoke_tokens()
+    with pytest.raises(sn.Unauthenticated, match="a new one is fetched on the next call"):
+        client.list()
     client.list()
     stats = sandbox.stats
     assert stats["token_requests"] == 2
@@ -62,6 +66,10 @@ def test_restarted_server_on_the_same_port_does_not_strand_the_shared_token() ->
         port = first.port
         first.connect(activate=False).list()
     with Sandbox(port=port) as second:
+        # connect() verifies: the stale shared token is rejected once (one clear error) ...
+        with pytest.raises(sn.Unauthenticated, match="a new one is fetched"):
+            second.connect(activate=False)
+        # ... and dropped, so the next connection works with one new token.
         assert second.connect(activate=False).list() == []
         assert second.stats["token_requests"] == 1
 

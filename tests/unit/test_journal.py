@@ -11,7 +11,7 @@ import pytest
 import sinch_notebook as sn
 from sinch_notebook.bulk import read_journal
 from sinch_notebook.bulk.journal import JournalWriter
-from sinch_notebook.models import format_time
+from sinch_notebook.models import rfc3339
 from sinch_notebook.sandbox import DEMO_KEY_SECRET, Sandbox
 from tests.conftest import FAST_RETRY
 from tests.helpers import journal_in_tmp, journal_records  # noqa: F401 - fixture
@@ -134,7 +134,7 @@ def _write_journal(path, client, changes, extra: list[dict] = (), allow=False) -
 
 def test_resume_reconciles_creates_that_may_have_happened(sb: Sandbox, cl, tmp_path) -> None:
     """A crash between sending a create and journaling its outcome: resume looks first."""
-    since = format_time(cl.server_now() - timedelta(seconds=2))
+    since = rfc3339(cl.server_now() - timedelta(seconds=2))
     plan = cl.plan(
         pd.DataFrame(
             {"displayName": ["Made It", "Never Sent", "Made It"], "label.k": ["1", "2", "1"]}
@@ -167,7 +167,7 @@ def test_resume_reconciles_creates_that_may_have_happened(sb: Sandbox, cl, tmp_p
 def test_resume_does_not_claim_subprojects_the_journal_already_created(
     sb: Sandbox, cl, tmp_path
 ) -> None:
-    since = format_time(cl.server_now() - timedelta(seconds=2))
+    since = rfc3339(cl.server_now() - timedelta(seconds=2))
     plan = cl.plan(pd.DataFrame({"displayName": ["Twin", "Twin"]}))
     first = cl.create("Twin", {})
     extra = [
@@ -233,4 +233,7 @@ def test_failed_outcomes_are_retried_by_resume(sb: Sandbox, cl, tmp_path) -> Non
     sb.reset_stats()
     again = sn.resume(first.journal_path, progress=False, client=cl)
     assert again.ok and [o.change.subproject_id for o in again.outcomes] == [victim]
-    assert sb.stats["operations"] == {"update": 1}
+    assert sb.stats["operations"] == {
+        "get": 1,
+        "update": 1,
+    }  # the last-moment check, then the update

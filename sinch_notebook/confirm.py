@@ -1,0 +1,68 @@
+"""The one confirmation policy: what must be asked before anything is deleted.
+
+Every face asks before any delete, single or bulk, in the way that fits it (the magic a `[y/N]`
+prompt, the panel a confirm button), and refuses when nobody can answer. What is asked, and
+when, is decided here; `%config Sinch.confirm_deletes = False` (or the face's "yes" switch:
+`--yes`) turns the question off. The separate mass-delete rule (more than
+`MASS_DELETE_THRESHOLD` deletes need an explicit permission, question or not) is a safety rule
+of the plan itself (`Plan.raise_if_unsafe`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .config import settings
+from .models import Subproject
+
+if TYPE_CHECKING:
+    from .bulk import Plan
+
+MASS_DELETE_THRESHOLD = 10
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 change`, `2 changes` (the plural may be given when it is not word + "s")."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+@dataclass(frozen=True)
+class Question:
+    """What to ask before deleting, and what to say when nobody can answer."""
+
+    text: str
+    deletes: int
+    refusal: str
+
+
+def describe(subproject: Subproject) -> str:
+    return f"{subproject.display_name!r} ({subproject.subproject_id})"
+
+
+def wants_confirmation(assume_yes: bool = False) -> bool:
+    """Whether deletes are asked about at all (reads, and so checks, the shared setting)."""
+    return not assume_yes and bool(settings().confirm_deletes)
+
+
+def before_deleting(subject: Plan | Subproject, *, assume_yes: bool = False) -> Question | None:
+    """The question to ask before `subject` deletes anything; None when nothing need be asked."""
+    if not wants_confirmation(assume_yes):
+        return None
+    if isinstance(subject, Subproject):
+        what = describe(subject)
+        return Question(
+            f"Delete {what}? There is no undelete.",
+            1,
+            f"not deleting {what}: nobody can confirm in this non-interactive run",
+        )
+    deletes = subject.deletes
+    if not deletes:
+        return None
+    return Question(
+        f"Apply {plural(len(subject), 'change')}, including {plural(deletes, 'delete')} "
+        "(there is no undelete)?",
+        deletes,
+        f"not applying: the plan deletes {plural(deletes, 'subproject')} and nobody can "
+        "confirm in this non-interactive run",
+    )

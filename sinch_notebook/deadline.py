@@ -1,0 +1,140 @@
+"""An overall deadline for each HTTP request, on top of requests' per-read timeouts.
+
+requests' read timeout bounds each wait for bytes, not the request: a server that trickles one
+byte every few seconds holds it forever. Here one watchdog thread shuts the socket of a request
+that outlives its deadline, which makes the blocked read return at once; the caller reports it
+as "no complete answer within N s".
+
+How the socket is found: our connection pools note, per thread, the connection a request is
+about to use (`_make_request`), so the watchdog knows what to cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+_current = threading.local()
+
+
+class _InFlight:
+    """One request under a deadline: the connection it uses, and whether it was cut."""
+
+    __slots__ = ("conn", "cut", "lock")
+
+    def __init__(self) -> None:
+        self.conn: Any = None
+        self.cut = False
+        self.lock = threading.Lock()
+
+    def kill(self) -> None:
+        with self.lock:
+            conn = self.conn
+            if conn is None:
+                return
+            self.cut = True
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One daemon thread that fires deadlines in time order."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _InFlight]] = []
+        self._cancelled: set[int] = set()
+        self._counter = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, seconds: float, flight: _InFlight) -> int:
+        handle = next(self._counter)
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + seconds, handle, flight))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="sinch-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+        return handle
+
+    def disarm(self, handle: int) -> None:
+        with self._cond:
+            self._cancelled.add(handle)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    while self._heap and self._heap[0][1] in self._cancelled:
+                        self._cancelled.discard(heapq.heappop(self._heap)[1])
+                    if not self._heap:
+                        self._cond.wait(5.0)
+                        if not self._heap:
+                            self._thread = None
+                            return
+                        continue
+                    due = self._heap[0][0] - time.monotonic()
+                    if due <= 0:
+                        flight = heapq.heappop(self._heap)[2]
+                        break
+                    self._cond.wait(due)
+            flight.kill()
+
+
+_watchdog = _Watchdog()
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[_InFlight]:
+    """Within this block, a request on a `DeadlineAdapter` is cut after `seconds`."""
+    flight = _InFlight()
+    previous = getattr(_current, "flight", None)
+    _current.flight = flight
+    handle = _watchdog.arm(seconds, flight)
+    try:
+        yield flight
+    finally:
+        _watchdog.disarm(handle)
+        with flight.lock:
+            flight.conn = None
+        _current.flight = previous
+
+
+def _note_connection(conn: Any) -> None:
+    flight = getattr(_current, "flight", None)
+    if flight is not None:
+        with flight.lock:
+            flight.conn = conn
+
+
+class _HTTPPool(HTTPConnectionPool):
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        _note_connection(conn)
+        return super()._make_request(conn, *args, **kwargs)
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        _note_connection(conn)
+        return super()._make_request(conn, *args, **kwargs)
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """An HTTPAdapter whose pools tell `deadline()` which connection a request uses."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}

@@ -1,0 +1,157 @@
+"""How things look to people, the same in every face: a time, the token, a connection, a
+subproject. The magic (text in a terminal, HTML in Jupyter) and the panel both use these.
+
+Nothing here ever receives the Key Secret or a token: statuses are built from
+`SubprojectsClient.status()`, which leaves both out.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .config import is_loopback_host
+from .models import Subproject
+
+if TYPE_CHECKING:
+    from .client import SubprojectsClient
+
+AUTH_LABELS = {"oauth": "OAuth2", "basic": "Basic"}
+TABLE = '<table style="text-align:left">{}</table>'
+_ROW = (
+    '<tr><th style="text-align:left;padding-right:1em">{}</th>'
+    '<td style="text-align:left">{}</td></tr>'
+)
+
+
+def short_time(value: datetime | None) -> str:
+    """The one time format people see: `2026-04-17 18:24 UTC`."""
+    if value is None:
+        return ""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def token_text(auth: str, seconds_left: float | None) -> str:
+    """The token's countdown in words (never the token), or what Basic auth means instead."""
+    if auth != "oauth":
+        return "no token: Basic auth sends the key with every call"
+    if seconds_left is None:
+        return "no token yet (one is fetched on the next call)"
+    if seconds_left <= 0:
+        return "token expired (a new one is fetched on the next call)"
+    minutes = int(seconds_left // 60)
+    if minutes < 1:
+        return "token valid for less than a minute (renewed on the next call)"
+    return f"token valid for {minutes} min"
+
+
+def is_sandbox_url(url: str | None) -> bool:
+    """A connection to this machine is a local sandbox (Sinch itself is never on loopback)."""
+    return bool(url) and is_loopback_host(urlsplit(url).hostname)
+
+
+def html_rows(rows: list[tuple[str, str]]) -> str:
+    return "".join(_ROW.format(html.escape(k), html.escape(v)) for k, v in rows)
+
+
+def text_rows(rows: list[tuple[str, str]]) -> str:
+    width = max((len(k) for k, _ in rows), default=0)
+    return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    """The active connection, as `%sinch status` and the panel's header show it."""
+
+    connected: bool
+    project_id: str | None = None
+    key_id: str | None = None
+    auth: str | None = None
+    api_url: str | None = None
+    api_version: str | None = None
+    auth_url: str | None = None
+    token_seconds_left: float | None = None
+    sandbox: bool = False
+
+    @classmethod
+    def of(cls, client: SubprojectsClient | None) -> ConnectionStatus:
+        if client is None:
+            return cls(connected=False)
+        facts = client.status()
+        return cls(
+            connected=True,
+            project_id=facts["project_id"],
+            key_id=facts["key_id"],
+            auth=facts["auth"],
+            api_url=facts["api_url"],
+            api_version=facts["api_version"],
+            auth_url=facts["auth_url"],
+            token_seconds_left=client.token_seconds_left(),
+            sandbox=is_sandbox_url(facts["api_url"]),
+        )
+
+    @property
+    def token_minutes_left(self) -> float | None:
+        left = self.token_seconds_left
+        return None if left is None else round(left / 60, 1)
+
+    @property
+    def auth_label(self) -> str:
+        return AUTH_LABELS.get(str(self.auth), str(self.auth))
+
+    @property
+    def token(self) -> str:
+        return token_text(str(self.auth), self.token_seconds_left)
+
+    def title(self, not_connected_hint: str = "") -> str:
+        if not self.connected:
+            return "Not connected" + (f": {not_connected_hint}" if not_connected_hint else "")
+        where = " (local sandbox)" if self.sandbox else ""
+        return f"Connected to project {self.project_id!r}{where}"
+
+    def rows(self) -> list[tuple[str, str]]:
+        if not self.connected:
+            return []
+        rows = [
+            ("Key ID", str(self.key_id)),
+            ("Auth", self.auth_label),
+            ("API", f"{self.api_url}/{self.api_version}"),
+        ]
+        if self.auth_url:
+            rows.append(("Token endpoint", self.auth_url))
+        rows.append(("Token", self.token))
+        return rows
+
+
+def subproject_rows(sp: Subproject) -> list[tuple[str, str]]:
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(sp.labels.items())) or "(none)"
+    return [
+        ("Labels", labels),
+        ("Parent project", sp.parent_project_id),
+        ("Created", short_time(sp.create_time)),
+        ("Updated", short_time(sp.update_time)),
+        ("Deleted", "yes" if sp.deleted else "no"),
+    ]
+
+
+def subproject_text(sp: Subproject) -> str:
+    return f"Subproject {sp.subproject_id}  {sp.display_name!r}\n" + text_rows(subproject_rows(sp))
+
+
+def subproject_html(sp: Subproject) -> str:
+    title = f"<b>{html.escape(sp.display_name)}</b> <code>{html.escape(sp.subproject_id)}</code>"
+    return title + TABLE.format(html_rows(subproject_rows(sp)))
+
+
+def subproject_line(sp: Subproject) -> str:
+    """One line: `'Acme EU' (01FC...)`, for messages."""
+    return f"{sp.display_name!r} ({sp.subproject_id})"
+
+
+def labels_text(labels: Any) -> str:
+    if not isinstance(labels, dict) or not labels:
+        return ""
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))

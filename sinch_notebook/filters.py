@@ -1,0 +1,72 @@
+"""The one filter of subprojects, shared by `%sinch list` and the panel's Browse tab.
+
+Rules (the same in every face):
+- `text` matches part of the display name or of the subprojectId, ignoring case;
+- `label_key` keeps subprojects that have that label (the key compared ignoring case);
+- `label_value` matches part of that label's value, ignoring case (with no key: of any value);
+- `labels` (KEY -> VALUE pairs, as `%sinch list --label` gives them) must all match by the
+  same two rules; a pair with an empty value only asks for the label to be there;
+- deleted subprojects are kept only with `show_deleted`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import Subproject
+
+
+def _fold(text: Any) -> str:
+    return str(text or "").strip().casefold()
+
+
+def _label_matches(labels: Mapping[str, str], key: str, value: str) -> bool:
+    """`key` (folded; empty = any key) present, its value containing `value` (folded)."""
+    for have_key, have_value in labels.items():
+        if key and _fold(have_key) != key:
+            continue
+        if not value or value in _fold(have_value):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class SubprojectFilter:
+    """What to keep; every field empty keeps every live subproject."""
+
+    text: str = ""
+    label_key: str = ""
+    label_value: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    show_deleted: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Whether anything is filtered out besides deleted subprojects."""
+        return bool(
+            _fold(self.text) or _fold(self.label_key) or _fold(self.label_value) or self.labels
+        )
+
+    def matches(self, item: Subproject | Mapping[str, Any]) -> bool:
+        if isinstance(item, Subproject):
+            name, sid, labels, deleted = (
+                item.display_name,
+                item.subproject_id,
+                item.labels,
+                item.deleted,
+            )
+        else:
+            raw = item.get("labels")
+            name, sid = item.get("displayName"), item.get("subprojectId")
+            labels, deleted = (raw if isinstance(raw, dict) else {}), item.get("deleted") is True
+        if deleted and not self.show_deleted:
+            return False
+        text = _fold(self.text)
+        if text and text not in _fold(name) and text not in _fold(sid):
+            return False
+        key, value = _fold(self.label_key), _fold(self.label_value)
+        if (key or value) and not _label_matches(labels, key, value):
+            return False
+        return all(_label_matches(labels, _fold(k), _fold(v)) for k, v in self.labels.items())

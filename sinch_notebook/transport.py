@@ -1,0 +1,313 @@
+"""Sending one API request: auth, proxies, an overall deadline, the retry rules, the server clock.
+
+Retry rules (the loop itself is `retry.run_with_retries`):
+- GET, PATCH and DELETE are retried on connection errors, 429, 502, 503, 504 and on a success
+  whose body is not what the API promises (a proxy page), honouring `Retry-After`.
+- A non-idempotent request (create) is retried here only when it surely did not reach the
+  server (connection refused, 429). When its outcome is unknown (a dropped connection, a read
+  timeout, the deadline, a 5xx, a body that is not the resource) `OutcomeUnknown` is raised and
+  the caller reconciles (see `creates.py`).
+- A 401 whose challenge says the token expired refreshes the shared token and resends once.
+
+Proxies: loopback traffic (the sandbox) never goes through a proxy, so neither credentials nor
+tokens reach one in clear text; remote traffic honours the user's proxy settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from ._version import __version__
+from .auth import DEFAULT_TIMEOUT, BasicAuth, TokenAuth
+from .config import is_loopback_host
+from .deadline import DeadlineAdapter, deadline
+from .errors import (
+    TransportError,
+    UnexpectedResponse,
+    describe_body,
+    describe_transport_failure,
+    error_from_response,
+    parse_retry_after,
+)
+from .models import parse_time
+from .retry import RETRYABLE_STATUSES, Retryable, RetryNotifier, RetryPolicy, run_with_retries
+
+log = logging.getLogger("sinch_notebook.client")
+
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+MAX_CLOCK_SKEW = 30.0  # how far off the client's clock may be when no server time is known
+Check = Callable[[Any], "str | None"]
+
+
+class OutcomeUnknown(Exception):
+    """A non-idempotent request went out and we do not know whether it took effect."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.at = time.time()
+
+
+def session_for(url: str, pool_size: int = 32) -> requests.Session:
+    """A session for one host: no proxy for loopback hosts, the user's proxies for others."""
+    session = requests.Session()
+    # trust_env also brings proxy variables; loopback must never go through a proxy.
+    session.trust_env = not is_loopback_host(urlsplit(url).hostname)
+    adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(
+        {"Accept": "application/json", "User-Agent": f"sinch-notebook/{__version__}"}
+    )
+    return session
+
+
+def _nothing_was_sent(exc: requests.RequestException) -> bool:
+    """True for failures that happen before a request reaches the server."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+class ServerClock:
+    """Our estimate of the server's clock, from `Date` headers and the times of resources.
+
+    Reconciling a create looks for subprojects created at or after the moment it was sent, in
+    the server's time. Without any server time the estimate may be off by MAX_CLOCK_SKEW.
+    """
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._known = False
+        self._lock = threading.Lock()
+
+    @property
+    def known(self) -> bool:
+        return self._known
+
+    def note(self, response: requests.Response, sent_at: float, received_at: float) -> None:
+        date = response.headers.get("Date")
+        if not date:
+            return
+        try:
+            server = parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError):
+            return
+        with self._lock:
+            self._offset = server + 0.5 - (sent_at + received_at) / 2  # Date has 1 s resolution
+            self._known = True
+
+    def note_resource(self, record: Any, sent_at: float, received_at: float) -> None:
+        """A mutation's `updateTime` is the server's time while we waited for the answer."""
+        if self._known or not isinstance(record, dict):
+            return
+        stamp = parse_time(record.get("updateTime"))
+        if stamp is None:
+            return
+        with self._lock:
+            if not self._known:
+                self._offset = stamp.timestamp() - (sent_at + received_at) / 2
+                self._known = True
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(time.time() + self._offset, tz=timezone.utc)
+
+    def uncertainty(self) -> float:
+        """Seconds the estimate may be off: a Date header's second, or the allowed skew."""
+        return 2.0 if self._known else MAX_CLOCK_SKEW + 2.0
+
+    def earliest(self, local_time: float | None = None) -> datetime:
+        """The earliest server time at which something sent now (or at `local_time`) landed."""
+        at = time.time() if local_time is None else local_time
+        moment = datetime.fromtimestamp(at + self._offset, tz=timezone.utc)
+        return moment - timedelta(seconds=self.uncertainty())
+
+
+class Transport:
+    """Sends API requests to one base URL with one auth; thread-safe."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: TokenAuth | BasicAuth,
+        *,
+        retry: RetryPolicy,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        pool_size: int = 32,
+    ) -> None:
+        self.base_url = base_url
+        self.auth = auth
+        self.retry = retry
+        self.timeout = timeout
+        self.session = session_for(base_url, pool_size)
+        self.clock = ServerClock()
+        self.events = RetryNotifier()
+
+    @property
+    def deadline_seconds(self) -> float:
+        """The most one attempt may take, however the server trickles its answer."""
+        return float(sum(self.timeout))
+
+    def close(self) -> None:
+        self.session.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+        idempotent: bool = True,
+        check: Check | None = None,
+    ) -> Any:
+        """The parsed JSON body of a successful answer that passes `check` (None = fine)."""
+
+        def attempt(number: int) -> Any:
+            return self._attempt(method, path, params, json, idempotent, check, number)
+
+        return run_with_retries(attempt, self.retry, method=method, path=path, notify=self.events)
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: dict[str, Any] | None,
+        idempotent: bool,
+        check: Check | None,
+        number: int,
+    ) -> Any:
+        refreshed = False
+        while True:
+            sent_at = time.time()
+            response = self._send(method, path, params, json, idempotent, number)
+            received_at = time.time()
+            self.clock.note(response, sent_at, received_at)
+            code = response.status_code
+            log.debug("%s %s -> %s (%.0f ms)", method, path, code, (received_at - sent_at) * 1000)
+            if code == 401 and not refreshed and self.auth.should_retry_unauthorized(response):
+                refreshed = True
+                continue
+            if code == 401 and self.auth.mode == "oauth":
+                error = error_from_response(response, path=path)
+                error.set_message(
+                    f"{error.message}: the access token was not accepted; a new one is "
+                    "fetched on the next call"
+                )
+                raise error
+            if code < 400:
+                body = self._body(method, path, response, idempotent, check)
+                if method != "GET":
+                    self.clock.note_resource(body, sent_at, received_at)
+                return body
+            if not idempotent and code >= 500:
+                raise OutcomeUnknown(f"server error {code}")
+            error = error_from_response(response, path=path)
+            if code in RETRYABLE_STATUSES:
+                raise Retryable(
+                    error,
+                    status=code,
+                    reason=f"HTTP {code}",
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                )
+            raise error
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: dict[str, Any] | None,
+        idempotent: bool,
+        number: int,
+    ) -> requests.Response:
+        seconds = self.deadline_seconds
+        try:
+            with deadline(seconds) as flight:
+                return self.session.request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    json=json,
+                    auth=self.auth,
+                    timeout=self.timeout,
+                )
+        except _TRANSIENT as exc:
+            if flight.cut:
+                words = f"no complete answer within {seconds:g} s"
+            else:
+                words = describe_transport_failure(exc)
+            if not idempotent and not _nothing_was_sent(exc):
+                raise OutcomeUnknown(words) from None
+            tries = f"after {number} attempts" if number > 1 else "to the first attempt"
+            error = TransportError(
+                f"no response {tries} from {self.base_url}: {words}", method=method, path=path
+            )
+            raise Retryable(error, status=None, reason=words) from None
+
+    def _body(
+        self,
+        method: str,
+        path: str,
+        response: requests.Response,
+        idempotent: bool,
+        check: Check | None,
+    ) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+            problem = f"{describe_body(response)} instead of JSON"
+        else:
+            problem = check(body) if check is not None else None
+        if problem is None:
+            return body
+        problem = f"the API answered {response.status_code} with {problem}"
+        if not idempotent:
+            raise OutcomeUnknown(problem)
+        error = UnexpectedResponse(
+            f"{problem} (a proxy, captive portal or gateway in between?)",
+            http_status=response.status_code,
+            method=method,
+            path=path,
+        )
+        raise Retryable(error, status=response.status_code, reason="unexpected answer")
+
+
+def expect_object(body: Any) -> str | None:
+    """The body must be a JSON object."""
+    return None if isinstance(body, dict) else f"a JSON {type(body).__name__} instead of an object"
+
+
+def expect_subproject(body: Any) -> str | None:
+    """The body must be a Subproject resource."""
+    if not isinstance(body, dict):
+        return f"a JSON {type(body).__name__} instead of a subproject"
+    if not isinstance(body.get("subprojectId"), str) or not body["subprojectId"]:
+        return "a JSON object without a subprojectId"
+    return None
+
+
+def expect_page(body: Any) -> str | None:
+    """The body must be a page of a listing."""
+    if not isinstance(body, dict):
+        return f"a JSON {type(body).__name__} instead of a page of subprojects"
+    items = body.get("subprojects")
+    if items is not None and not isinstance(items, list):
+        return "a page whose subprojects are not a list"
+    token = body.get("nextPageToken")
+    if token is not None and not isinstance(token, str):
+        return "a page whose nextPageToken is not a string"
+    return None
