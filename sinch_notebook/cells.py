@@ -33,6 +33,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import ValidationError
+from .models import parse_bool
+
 # The strings pandas.read_csv reads as NaN by default (pandas.io.parsers' STR_NA_VALUES).
 CSV_NA_STRINGS = frozenset(
     {
@@ -59,8 +62,6 @@ CSV_NA_STRINGS = frozenset(
 )
 CSV_TRUE = frozenset({"True", "TRUE", "true"})
 CSV_FALSE = frozenset({"False", "FALSE", "false"})
-TRUTHY = frozenset({"true", "t", "yes", "y", "1", "x", "on", "delete"})
-FALSY = frozenset({"false", "f", "no", "n", "0", "off", ""})
 
 
 class CellError(ValueError):
@@ -157,20 +158,16 @@ def resolve(value: Any, server: str | None) -> tuple[bool, str | None]:
 
 
 def truthy(value: Any) -> bool:
-    """A `delete` (or `deleted`) cell as a bool: true/yes/1/x, false/no/0/empty, or NA."""
-    if is_missing(value):
+    """A `delete` (or `deleted`) cell as a bool by the package's one rule (`parse_bool`);
+    a missing or empty cell is False. Numbers other than 0 and 1 are refused, not true."""
+    if is_missing(value) or (isinstance(value, str) and not value.strip()):
         return False
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (numbers.Number, Decimal)):
-        return value != 0
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in TRUTHY:
-            return True
-        if word in FALSY:
-            return False
-    raise CellError(f"must be true or false (or yes/no, 1/0, x), got {value!r}")
+    if isinstance(value, Decimal):
+        value = float(value)
+    try:
+        return parse_bool(value, "cell")
+    except ValidationError as err:
+        raise CellError(err.rule) from None
 
 
 def to_timestamp(value: Any) -> pd.Timestamp | None:

@@ -320,8 +320,16 @@ class SubprojectsClient:
         subproject_id: str,
         display_name: str | None = None,
         labels: Mapping[str, str] | None = None,
+        *,
+        expected_update_time: str | datetime | None = None,
     ) -> Subproject:
-        """Rename and/or replace the full set of labels (a sent `labels` map is the new set)."""
+        """Rename and/or replace the full set of labels (a sent `labels` map is the new set).
+
+        With `expected_update_time` (the version the change was planned against), a re-send
+        after a failed attempt first reads the subproject: if the earlier attempt took effect
+        it is done; if someone else changed it meanwhile, `ChangedOnServer` instead of
+        overwriting them. (The first send is checked by the caller: the bulk engine, or `edit`.)
+        """
         body: dict[str, Any] = {}
         if display_name is not None:
             body["displayName"] = validate_display_name(display_name)
@@ -329,10 +337,39 @@ class SubprojectsClient:
             body["labels"] = validate_labels(labels)
         if not body:
             raise ValidationError("update", "give display_name and/or labels to change")
+        guard = None
+        if expected_update_time is not None:
+            guard = self._resend_guard(subproject_id, expected_update_time, body)
         record = self.transport.call(
-            "PATCH", self._item(subproject_id), json=body, check=expect_subproject
+            "PATCH",
+            self._item(subproject_id),
+            json=body,
+            check=expect_subproject,
+            before_resend=guard,
         )
         return Subproject.from_api(record)
+
+    def _resend_guard(
+        self, subproject_id: str, expected: str | datetime, body: Mapping[str, Any] | None
+    ) -> Callable[[], dict[str, Any] | None]:
+        """Before a re-send: None (still as planned: send), the record (already done), or raise."""
+
+        def check() -> dict[str, Any] | None:
+            record = self.get_record(subproject_id)
+            if same_version(expected, record.get("updateTime")):
+                return None
+            if body is None:  # a delete
+                if record.get("deleted"):
+                    return {}
+            elif all(record.get(k) == v for k, v in body.items()):
+                return record
+            raise ChangedOnServer(
+                f"{record.get('displayName')!r} ({subproject_id}) changed on the server "
+                f"(updateTime {record.get('updateTime')}) while the change was being sent; "
+                "it was not sent again"
+            )
+
+        return check
 
     def edit(
         self,
@@ -375,18 +412,29 @@ class SubprojectsClient:
         send_labels = labels if labels != current.labels else None
         if send_name is None and send_labels is None:
             return Edit(current, False, [*notes, "nothing to change"])
-        updated = self.update(current.subproject_id, display_name=send_name, labels=send_labels)
+        updated = self.update(
+            current.subproject_id,
+            display_name=send_name,
+            labels=send_labels,
+            expected_update_time=current.update_time,
+        )
         return Edit(updated, True, notes)
 
-    def delete(self, subproject_id: str) -> bool:
+    def delete(
+        self, subproject_id: str, *, expected_update_time: str | datetime | None = None
+    ) -> bool:
         """Soft-delete. True when this call deleted it, False when it was already deleted.
 
         The one delete policy: a subproject that is already deleted is not an error (what was
         asked for holds), and every face reports it as "was already deleted".
+        `expected_update_time` guards re-sends as `update` does.
         """
         path = self._item(subproject_id)
+        guard = None
+        if expected_update_time is not None:
+            guard = self._resend_guard(subproject_id, expected_update_time, None)
         try:
-            self.transport.call("DELETE", path, check=expect_object)
+            self.transport.call("DELETE", path, check=expect_object, before_resend=guard)
         except NotFound:
             try:
                 gone = self.get(subproject_id).deleted

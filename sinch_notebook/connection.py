@@ -32,6 +32,7 @@ def connect(
     verify: bool = True,
     activate: bool = True,
     retry: RetryPolicy | None = None,
+    token_retry: RetryPolicy | None = None,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     pool_size: int = 32,
 ) -> SubprojectsClient:
@@ -40,7 +41,10 @@ def connect(
     With `verify` (the default) one cheap call proves the credentials and project now, so a
     typo surfaces here rather than in the middle of later work. The new client becomes the
     active connection unless `activate=False`. `credentials` (a `Credentials`) replaces
-    key_id/key_secret, for callers that never hold the secret in a variable.
+    key_id/key_secret, for callers that never hold the secret in a variable. `retry` is the
+    policy of API calls; `token_retry` that of the key exchange (by default what the official
+    SDKs do: 3 retries, full jitter up to 1 s x 4^n); it applies when this call makes the
+    process's shared token source for the credential.
     """
     options = resolve_connection(
         key_id=credentials.key_id if credentials is not None else key_id,
@@ -60,7 +64,9 @@ def connect(
         raise ValidationError("pool_size", f"must be an integer from 1 to 256, got {pool_size!r}")
     if options.auth == "oauth":
         authenticator: TokenAuth | BasicAuth = TokenAuth(
-            shared_token_source(credentials, options.endpoints.auth_url, timeout=timeout)
+            shared_token_source(
+                credentials, options.endpoints.auth_url, timeout=timeout, retry=token_retry
+            )
         )
     else:
         authenticator = BasicAuth(credentials)

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope
+from IPython.core.magic import (
+    Magics,
+    line_cell_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
+from IPython.utils.text import DollarFormatter
 
 from . import config
 from .magic_commands import dispatch
 from .magic_commands.context import Context
+from .magic_commands.errors import MagicError
 from .magic_commands.registry import help_text
 from .magic_commands.views import Views
 
@@ -25,16 +33,45 @@ class SinchMagics(Magics):
         super().__init__(shell)
         self.views = Views(lambda: config.settings().display_limit)
 
+    @no_var_expand
     @needs_local_scope
     @line_cell_magic
     def sinch(self, line: str, cell: str | None = None, local_ns: dict | None = None) -> Any:
         """The Sinch Subprojects API. `%sinch help` lists the commands."""
-        line = line.strip()
+        try:
+            line = expand(line, {**self.shell.user_ns, **(local_ns or {})}).strip()
+        except MagicError as err:
+            if not config.settings().short_errors:
+                raise
+            raise err from None
         silent = cell is None and line.endswith(";")
         result = dispatch(Context(self.shell, self.views, local_ns), line.rstrip(";"), cell)
         return None if silent else result
 
     sinch.__doc__ = f"The Sinch Subprojects API.\n\n{help_text()}"
+
+
+def expand(line: str, namespace: dict[str, Any]) -> str:
+    """`{expression}` and `$name` from the user's variables, as IPython expands magic lines,
+    except that one that cannot be expanded is an error rather than text left in the line (a
+    typo must not become a display name). `{{`, `}}` and `$$` stand for literal characters.
+    """
+    formatter = DollarFormatter()
+    try:
+        return formatter.vformat(line, args=[], kwargs=namespace)
+    except Exception:
+        pass
+    for _text, field, _spec, _conversion in formatter.parse(line):
+        if field is None:
+            continue
+        try:
+            eval(field, namespace)  # what IPython itself does with the fields of magic lines
+        except Exception as err:
+            raise MagicError(
+                f"cannot put {{{field}}} in the line ({type(err).__name__}: {err}); "
+                "write {{ }} or $$ for literal braces or dollars"
+            ) from None
+    raise MagicError("cannot expand the {...} and $... in the line; write {{ }} or $$ for them")
 
 
 def load_ipython_extension(shell: Any) -> None:

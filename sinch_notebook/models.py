@@ -16,6 +16,9 @@ from .errors import ValidationError
 MAX_NAME_LENGTH = 255
 MAX_LABELS = 255
 MAX_LABEL_LENGTH = 255
+NAME_LIMIT = f"1..{MAX_NAME_LENGTH} characters"
+LABEL_LIMIT = f"1..{MAX_LABEL_LENGTH} characters"
+LABELS_RULE = f"at most {MAX_LABELS} labels are allowed"
 
 
 def check_encodable(value: str, field_name: str) -> str:
@@ -38,10 +41,20 @@ def validate_display_name(value: Any, field_name: str = "displayName") -> str:
         raise ValidationError(field_name, f"must be a string, got {type(value).__name__}")
     check_encodable(value, field_name)
     if len(value) < 1:
-        raise ValidationError(field_name, "must be 1..255 characters, got an empty string")
+        raise ValidationError(field_name, f"must be {NAME_LIMIT}, got an empty string")
     if len(value) > MAX_NAME_LENGTH:
-        raise ValidationError(field_name, f"must be 1..255 characters, got {len(value)}")
+        raise ValidationError(field_name, f"must be {NAME_LIMIT}, got {len(value)}")
     return value
+
+
+def validate_label_key(key: Any, field_name: str) -> str:
+    """A label key: a string of 1..255 characters that UTF-8 can encode."""
+    if not isinstance(key, str):
+        raise ValidationError(field_name, "must be a string")
+    check_encodable(key, field_name)
+    if not 1 <= len(key) <= MAX_LABEL_LENGTH:
+        raise ValidationError(field_name, f"a label key must be {LABEL_LIMIT}, got {len(key)}")
+    return key
 
 
 def validate_labels(value: Any, field_name: str = "labels") -> dict[str, str]:
@@ -53,29 +66,24 @@ def validate_labels(value: Any, field_name: str = "labels") -> dict[str, str]:
             field_name, f"must be a mapping of strings, got {type(value).__name__}"
         )
     if len(value) > MAX_LABELS:
-        raise ValidationError(field_name, f"at most 255 labels are allowed, got {len(value)}")
+        raise ValidationError(field_name, f"{LABELS_RULE}, got {len(value)}")
     labels: dict[str, str] = {}
     for key, val in value.items():
-        if not isinstance(key, str):
-            raise ValidationError(f"{field_name} key {key!r}", "must be a string")
-        check_encodable(key, f"{field_name} key {key[:40]!r}")
-        if not 1 <= len(key) <= MAX_LABEL_LENGTH:
-            raise ValidationError(
-                f"{field_name} key {key[:40]!r}", f"must be 1..255 characters, got {len(key)}"
-            )
+        shown = key[:40] if isinstance(key, str) else key
+        validate_label_key(key, f"{field_name} key {shown!r}")
         where = f"{field_name}[{key!r}]"
         if not isinstance(val, str):
             raise ValidationError(where, f"must be a string, got {type(val).__name__}")
         check_encodable(val, where)
         if not 1 <= len(val) <= MAX_LABEL_LENGTH:
-            raise ValidationError(where, f"must be 1..255 characters, got {len(val)}")
+            raise ValidationError(where, f"must be {LABEL_LIMIT}, got {len(val)}")
         labels[key] = val
     return labels
 
 
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "x", "on", "delete"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "off"})
-BOOL_RULE = "must be one of 1/0, true/false, yes/no, on/off, x (or True/False)"
+BOOL_RULE = "must be true or false (one of True/False, 1/0, true/false, yes/no, on/off, x)"
 
 
 def parse_bool(value: Any, field_name: str) -> bool:

@@ -171,10 +171,19 @@ class Transport:
         json: dict[str, Any] | None = None,
         idempotent: bool = True,
         check: Check | None = None,
+        before_resend: Callable[[], Any] | None = None,
     ) -> Any:
-        """The parsed JSON body of a successful answer that passes `check` (None = fine)."""
+        """The parsed JSON body of a successful answer that passes `check` (None = fine).
+
+        `before_resend()` runs before each attempt after the first: it may return a body (the
+        earlier attempt did take effect: done, nothing is resent) or raise to stop.
+        """
 
         def attempt(number: int) -> Any:
+            if number > 1 and before_resend is not None:
+                done = before_resend()
+                if done is not None:
+                    return done
             return self._attempt(method, path, params, json, idempotent, check, number)
 
         return run_with_retries(attempt, self.retry, method=method, path=path, notify=self.events)

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import MAX_WORKERS
 from ..creates import Wanted
-from ..errors import SinchError, ValidationError
+from ..errors import ChangedOnServer, SinchError, ValidationError
 from ..models import Subproject, parse_time, rfc3339, same_version
 from .errors import JournalError, PlanAlreadyApplied
 from .freshness import Freshness
@@ -58,6 +58,7 @@ ProgressArg = bool | ProgressCallback
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PROGRESS_INTERVAL = 0.1  # seconds between progress callbacks (the first and last always come)
 DISPATCH_TICK = 0.2  # the dispatcher wakes at least this often
+RESOLVE_BATCH_WAIT = 1.0  # seconds a due parked create may wait for others to share a listing
 
 
 class AdaptiveLimit:
@@ -283,7 +284,10 @@ class _Engine:
         if self.parked and not self.resolving and self.active < self.limit.current:
             now = time.time()
             due = [p for p in self.parked.values() if p.unknown_at + self.grace <= now]
-            if due:
+            oldest = min(p.unknown_at for p in self.parked.values()) + self.grace
+            # One listing for all: wait until every parked create is due, unless the oldest
+            # has already waited RESOLVE_BATCH_WAIT beyond its grace.
+            if due and (len(due) == len(self.parked) or now - oldest >= RESOLVE_BATCH_WAIT):
                 self.resolving = True
                 self.active += 1
                 pool.submit(self._resolve, due)
@@ -298,8 +302,9 @@ class _Engine:
     def _wait_time(self) -> float:
         waits = [DISPATCH_TICK]
         if self.parked and not self.resolving:
-            soonest = min(p.unknown_at for p in self.parked.values()) + self.grace
-            waits.append(soonest - time.time())
+            now = time.time()
+            times = [p.unknown_at + self.grace for p in self.parked.values()]
+            waits.extend(t - now for t in (min(times) + RESOLVE_BATCH_WAIT, max(times)))
         if self.pause_until:
             waits.append(self.pause_until - time.monotonic())
         return max(0.01, min(waits))
@@ -602,9 +607,15 @@ class _Engine:
                     ),
                     subproject_id=sid,
                 )
+        expected = None if change.forced else change.base_update_time
         try:
             if change.op == "update":
-                sp = client.update(sid, display_name=change.send_name, labels=change.send_labels)
+                sp = client.update(
+                    sid,
+                    display_name=change.send_name,
+                    labels=change.send_labels,
+                    expected_update_time=expected,
+                )
                 return Outcome(
                     change,
                     "ok",
@@ -612,7 +623,9 @@ class _Engine:
                     subproject_id=sid,
                     update_time=rfc3339(sp.update_time),
                 )
-            deleted_now = client.delete(sid)
+            deleted_now = client.delete(sid, expected_update_time=expected)
+        except ChangedOnServer as err:
+            return Outcome(change, "conflict", error=err.message, subproject_id=sid)
         except SinchError as err:
             return self._failure(change, err)
         note = None if deleted_now else "was already deleted"
@@ -717,9 +730,7 @@ def _open_journal(plan: Plan, journal: Any, allow_mass_delete: bool) -> _Journal
     try:
         writer.plan(plan, allow_mass_delete=allow_mass_delete)
     except JournalError as err:
-        with contextlib.suppress(JournalError):
-            writer.close()
-        path.unlink(missing_ok=True)
+        writer.discard()
         raise JournalError(
             f"{err.message}; nothing was sent (give another journal path, or journal=False)"
         ) from None
@@ -762,10 +773,11 @@ def apply_plan(
         plan._mark_applied()
     except PlanAlreadyApplied:
         if writer is not None:
-            with contextlib.suppress(JournalError):
-                writer.close()
             if opened.new_file:
-                writer.path.unlink(missing_ok=True)
+                writer.discard()
+            else:
+                with contextlib.suppress(JournalError):
+                    writer.close()
         raise
     conflicts = [Outcome(c, "conflict", error=c.conflict) for c in plan.conflicts]
     changes = opened.changes

@@ -158,7 +158,18 @@ class JournalWriter:
         except OSError as err:
             raise JournalError(f"cannot lock the journal {self.path}: {err}") from None
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self.created = True
+        except FileExistsError:
+            fd = None
+            self.created = False
+        except OSError:
+            fd = None
+            self.created = False
+        try:
+            if fd is not None:
+                os.close(fd)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND, 0o600)
         except OSError as err:
             self._release()
             raise JournalError(f"cannot open the journal {self.path}: {err}") from None
@@ -169,6 +180,13 @@ class JournalWriter:
     def _release(self) -> None:
         if self._lock_file is not None:
             self._lock_file.release()
+
+    def discard(self) -> None:
+        """Close, and remove the file if this writer created it (nothing was applied)."""
+        with contextlib.suppress(JournalError):
+            self.close()
+        if self.created and self.path.is_file():
+            self.path.unlink(missing_ok=True)
 
     def write(self, record: dict[str, Any]) -> None:
         """One line, flushed and fsynced before returning."""

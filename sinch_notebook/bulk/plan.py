@@ -26,7 +26,13 @@ import pandas as pd
 
 from .. import cells as nz
 from ..errors import ValidationError
-from ..models import same_version, validate_display_name, validate_labels
+from ..models import (
+    NAME_LIMIT,
+    same_version,
+    validate_display_name,
+    validate_label_key,
+    validate_labels,
+)
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -333,12 +339,7 @@ def _read_columns(edited: Any) -> _Columns:
         elif name in _KNOWN:
             setattr(cols, _KNOWN[name], name)
         elif name.startswith(LABEL_PREFIX):
-            key = name[len(LABEL_PREFIX) :]
-            if not 1 <= len(key) <= 255:
-                raise ValidationError(
-                    name, f"a label key must be 1..255 characters, got {len(key)}"
-                )
-            cols.labels[key] = name
+            cols.labels[validate_label_key(name[len(LABEL_PREFIX) :], name)] = name
         elif name not in _READ_ONLY:
             cols.ignored.append(name)
     if cols.ids is None and cols.name is None:
@@ -588,7 +589,7 @@ class _Differ:
         if not changed:
             return None
         if new is None:
-            problems.append("displayName: is required (1..255 characters), got an empty value")
+            problems.append(f"displayName: is required ({NAME_LIMIT}), got an empty value")
             return None
         try:
             validate_display_name(new)

@@ -31,6 +31,7 @@ from ..sandbox import DEMO_SUBPROJECTS
 from .command import Command, no_arguments
 from .errors import MagicError
 from .interaction import ask, ask_secret, can_ask, in_kernel, panel_available
+from .parsing import bounded_int, seconds
 from .views import SandboxStatus, StatusView
 
 if TYPE_CHECKING:
@@ -189,26 +190,33 @@ def panel(ctx: Context, args: argparse.Namespace) -> Any:
 
 # -- sandbox ---------------------------------------------------------------------------------
 
+MAX_SANDBOX_SUBPROJECTS = 1_000_000
+MAX_LATENCY = 60.0
+
 
 def _sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("start", "stop", "status"))
     parser.add_argument(
         "--subprojects",
-        type=int,
+        type=bounded_int(0, MAX_SANDBOX_SUBPROJECTS),
         default=DEMO_SUBPROJECTS,
         metavar="N",
         help="demo subprojects to seed on start (default %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the demo data on start")
     parser.add_argument(
-        "--latency", type=float, default=0.0, metavar="SECONDS", help="added to every request"
+        "--seed", type=bounded_int(0, 2**31 - 1), default=0, help="seed of the demo data on start"
+    )
+    parser.add_argument(
+        "--latency",
+        type=seconds(0.0, MAX_LATENCY),
+        default=0.0,
+        metavar="SECONDS",
+        help=f"added to every request (0..{MAX_LATENCY:g})",
     )
 
 
 def sandbox(ctx: Context, args: argparse.Namespace) -> SandboxStatus | None:
     if args.action == "start":
-        if args.subprojects < 0 or args.latency < 0:
-            raise MagicError("--subprojects and --latency must not be negative")
         running = local_sandbox()
         if running is not None:
             print("The local sandbox is already running (stop it first to change its options).")

@@ -169,7 +169,7 @@ def test_settings_defaults_come_from_the_environment(monkeypatch: pytest.MonkeyP
     [
         ("SINCH_PAGE_SIZE", "0", "SINCH_PAGE_SIZE: must be an integer from 1 to 1000, got '0'"),
         ("SINCH_WORKERS", "many", "SINCH_WORKERS: must be an integer from 1 to 64, got 'many'"),
-        ("SINCH_CONFIRM_DELETES", "maybe", "SINCH_CONFIRM_DELETES: must be one of 1/0"),
+        ("SINCH_CONFIRM_DELETES", "maybe", "SINCH_CONFIRM_DELETES: must be true or false"),
         ("SINCH_API_VERSION", "v9", "SINCH_API_VERSION: must be one of v1, v1alpha1"),
     ],
 )
