@@ -168,6 +168,8 @@ class Handler(BaseHTTPRequestHandler):
         """
         self.log_error("code %d, message %s", code, message)
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # a line too garbled to have a version: answer
+            self.request_version = "HTTP/1.0"  # with a status line and headers all the same
         self._deliver(Reply.error(ApiError(400, message=message or "")))
 
     def send_response(self, code: int, message: str | None = None) -> None:
