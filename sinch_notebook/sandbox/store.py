@@ -82,7 +82,7 @@ def check_labels(value: Any) -> dict[str, str]:
 def create_fields(body: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """The validated (displayName, labels) of a create body; a body `parentProjectId` is ignored."""
     name = check_display_name(body.get("displayName"))
-    labels = check_labels(body.get("labels") if body.get("labels") is not None else {})
+    labels = check_labels(body["labels"]) if "labels" in body else {}
     return name, labels
 
 
@@ -92,7 +92,7 @@ def update_fields(body: dict[str, Any]) -> dict[str, Any]:
     if "displayName" in body:
         changes["displayName"] = check_display_name(body["displayName"])
     if "labels" in body:
-        changes["labels"] = check_labels(body["labels"] if body["labels"] is not None else {})
+        changes["labels"] = check_labels(body["labels"])  # null is not a map: 400
     return changes
 
 

@@ -191,6 +191,7 @@ def test_unknown_id_and_bad_path_are_404(sandbox: Sandbox, bearer: str) -> None:
         {"displayName": "ok", "labels": {"k" * 256: "v"}},
         {"displayName": "ok", "labels": {"k": "v" * 256}},
         {"displayName": 7},
+        {"displayName": "ok", "labels": None},
     ],
 )
 def test_create_validation_is_400_invalid_argument(sandbox: Sandbox, bearer: str, body) -> None:
