@@ -107,35 +107,38 @@ class Faults:
         return None
 
     def draw(self, method: str, rates: Rates) -> Fault | None:
-        """One random fault (or None) for an API call, by the configured rates."""
+        """One random fault (or None) for an API call, by the configured rates.
+
+        Draws two numbers per call, and more only for the newer kinds (late commit, odd), so a
+        `fault_seed` gives the same throttles, errors and resets as before those existed.
+        """
         with self._lock:
             roll = self._rng.random()
             gateway = self._rng.choice((502, 503, 504))
-            late_drop = self._rng.random() < 0.5
-            odd_content_type, odd_body = self._rng.choice(ODD_BODIES)
         mutation = method in MUTATIONS
-        for rate, make in (
+        kinds: list[tuple[float, Callable[[], Fault]]] = [
             (rates.throttle, lambda: Fault(429, retry_after=rates.retry_after)),
             (rates.error, lambda: Fault(gateway, commit=gateway == 504)),
             (rates.reset, lambda: Fault(commit=True, reset=True)),
-            (
-                rates.late_commit if mutation else 0.0,
-                lambda: Fault(
-                    0 if late_drop else 504, reset=late_drop, commit_after=rates.commit_delay
-                ),
-            ),
+            (rates.late_commit if mutation else 0.0, lambda: self._late(rates.commit_delay)),
             (rates.slow, lambda: Fault(commit=True, delay=rates.slow_seconds)),
-            (
-                rates.odd,
-                lambda: Fault(
-                    200, commit=True, body=odd_body, content_type=odd_content_type, odd=True
-                ),
-            ),
-        ):
+            (rates.odd, self._odd),
+        ]
+        for rate, make in kinds:
             if roll < rate:
                 return make()
             roll -= rate
         return None
+
+    def _late(self, delay: float) -> Fault:
+        with self._lock:
+            drop = self._rng.random() < 0.5
+        return Fault(0 if drop else 504, reset=drop, commit_after=delay)
+
+    def _odd(self) -> Fault:
+        with self._lock:
+            content_type, body = self._rng.choice(ODD_BODIES)
+        return Fault(200, commit=True, body=body, content_type=content_type, odd=True)
 
 
 def fault_reply(fault: Fault, error_body: Callable[[int], str], challenge: str | None) -> Reply:

@@ -281,3 +281,38 @@ def test_token_storm_is_part_of_the_chaos() -> None:
             for _ in range(3)
         ]
     assert statuses[0] == 401 and statuses[1:] == [429, 429]
+
+
+def test_all_the_chaos_at_once_is_what_the_stats_say() -> None:
+    """Every random knob together, as a scenario test would set them, seen by a plain client."""
+    with Sandbox(
+        error_rate=0.1,
+        throttle_rate=0.1,
+        reset_rate=0.05,
+        late_commit_rate=0.15,
+        commit_delay=0.05,
+        slow_rate=0.05,
+        slow_seconds=0.05,
+        odd_rate=0.1,
+        retry_after=0,
+        fault_seed=42,
+    ) as sb:
+        bearer = token(sb)
+        statuses: list[int | str] = []
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Bearer {bearer}"
+            for i in range(120):
+                try:
+                    response = session.post(sb.url + LIST, json={"displayName": f"c{i}"})
+                    statuses.append(response.status_code)
+                except requests.ConnectionError:
+                    statuses.append("reset")
+        assert sb.wait_commits(timeout=30)
+        stats = sb.stats
+        made = len(sb.subprojects())
+    assert set(statuses) <= {200, 429, 502, 503, 504, "reset"}
+    assert stats["late_commits"] > 0 and stats["odd_answers"] > 0 and stats["resets"] > 0
+    assert stats["responses"][429] > 0
+    nothing_done = stats["responses"][429] + stats["responses"].get(502, 0)
+    nothing_done += stats["responses"].get(503, 0)
+    assert made == 120 - nothing_done, "every other create was committed, late ones included"
