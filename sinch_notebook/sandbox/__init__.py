@@ -3,19 +3,24 @@
     with Sandbox(subprojects=200) as sb:
         client = sb.connect()
 
-Everything in ../shared/api-facts.md that a client can observe is reproduced here, so tests,
-demos and Binder run offline and without an account.
+Everything in ../shared/api-facts.md that a client can observe is reproduced here (the token
+endpoint's answers and JWTs, the API's errors, field order, soft deletes, paging), and the
+faults real gateways produce can be switched on, at random rates or scripted per request, so
+tests, demos and Binder run offline and without an account against what users will meet.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, Accounts
-from .faults import Fault, Faults
+from .faults import PAGE_FAULTS, Fault, Faults, Rates
+from .scheduler import CommitScheduler
 from .seed import demo_subprojects
-from .server import TOKEN_PATH, SandboxHTTPServer, Stats
+from .server import TOKEN_PATH, SandboxHTTPServer
+from .stats import Stats
 from .store import Store
 
 if TYPE_CHECKING:
@@ -36,7 +41,28 @@ __all__ = [
 
 
 class Sandbox:
-    """The sandbox server. Knobs are plain attributes and may be changed while it runs."""
+    """The sandbox server. Knobs are plain attributes and may be changed while it runs.
+
+    Service: `latency` (s added to every request), `token_ttl` (a token's real lifetime in s;
+    the token endpoint says `expires_in = token_ttl - 1`, as Sinch says 3599 for an hour),
+    `rate_limit` (API requests/s per key, Basic counting double; 429 with `Retry-After`),
+    `token_burst`/`token_rate` (the token endpoint's bucket per key: 30 refilled at 10/s as
+    documented; 429 without `Retry-After` when empty; a storm is token_burst=1, token_rate=0.2),
+    `basic_auth_deletes` (False: a DELETE with Basic auth is 403, as observed live),
+    `auth_challenge` (False: 401s carry no WWW-Authenticate at all, as seen live),
+    `date_header` (False: no response carries `Date`, as behind a proxy that drops it),
+    `clock_offset` (s added to the server's clock: createTime, updateTime, Date and the
+    tokens' iat/exp; -30 makes the client's clock look 30 s fast).
+
+    Random faults, each a fraction of API calls (drawn with `fault_seed`):
+    `throttle_rate` 429 with `Retry-After: retry_after`, nothing done;
+    `error_rate` 502/503 nothing done, or 504 with the change made;
+    `reset_rate` the change made, then the connection reset with no answer;
+    `late_commit_rate` (mutations only) 504 or a reset at once, the change made `commit_delay`
+    s later; `slow_rate` the change made at once, the answer `slow_seconds` later (longer than a
+    client's read timeout); `odd_rate` 200 with a body that is not what the API promises (HTML
+    proxy page, empty, a JSON array, an object without the resource), the change made first.
+    """
 
     def __init__(
         self,
@@ -55,6 +81,17 @@ class Sandbox:
         rate_limit: float | None = None,
         retry_after: int | None = 1,
         fault_seed: int | None = None,
+        late_commit_rate: float = 0.0,
+        commit_delay: float = 1.0,
+        slow_rate: float = 0.0,
+        slow_seconds: float = 35.0,
+        odd_rate: float = 0.0,
+        date_header: bool = True,
+        clock_offset: float = 0.0,
+        token_burst: float = Accounts.TOKEN_BURST,
+        token_rate: float = Accounts.TOKEN_RATE,
+        basic_auth_deletes: bool = False,
+        auth_challenge: bool = True,
     ) -> None:
         self.port = port
         self.latency = latency
@@ -64,13 +101,26 @@ class Sandbox:
         self.reset_rate = reset_rate
         self.rate_limit = rate_limit
         self.retry_after = retry_after
+        self.late_commit_rate = late_commit_rate
+        self.commit_delay = commit_delay
+        self.slow_rate = slow_rate
+        self.slow_seconds = slow_seconds
+        self.odd_rate = odd_rate
+        self.date_header = date_header
+        self.clock_offset = clock_offset
+        self.token_burst = token_burst
+        self.token_rate = token_rate
+        self.basic_auth_deletes = basic_auth_deletes
+        self.auth_challenge = auth_challenge
         self.key_id = key_id
         self.project_id = project_id
         self._key_secret = key_secret
-        self.accounts = Accounts()
-        self.store = Store()
+        self.accounts = Accounts(clock=self.now)
+        self.store = Store(clock=self.now)
         self.faults = Faults(fault_seed)
+        self.scheduler = CommitScheduler()
         self.counters = Stats()
+        self._stopping = threading.Event()
         self._gate = threading.Event()
         self._gate.set()
         self._held = 0
@@ -99,6 +149,8 @@ class Sandbox:
     def start(self) -> Sandbox:
         if self._server is not None:
             return self
+        self._stopping.clear()
+        self.scheduler.open()
         self._server = SandboxHTTPServer(("127.0.0.1", self.port), self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -111,8 +163,11 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        """Stop serving. Pending late commits are made now (the backend finishes its work)."""
+        self._stopping.set()
         self.release_requests()
         server, self._server = self._server, None
+        self.scheduler.close()
         if server is None:
             return
         server.shutdown()
@@ -169,18 +224,60 @@ class Sandbox:
         options.update(kwargs)
         return connect(**options)
 
+    # -- the server's clock and waits ------------------------------------------------------------
+
+    def now(self) -> float:
+        """The server's clock: wall time plus `clock_offset`."""
+        return time.time() + self.clock_offset
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait `seconds` (a slow answer, a trickle); False if the sandbox stopped meanwhile."""
+        return not self._stopping.wait(max(0.0, seconds))
+
+    def rates(self) -> Rates:
+        """The random fault knobs as they are right now."""
+        return Rates(
+            error=self.error_rate,
+            throttle=self.throttle_rate,
+            reset=self.reset_rate,
+            late_commit=self.late_commit_rate,
+            slow=self.slow_rate,
+            odd=self.odd_rate,
+            retry_after=self.retry_after,
+            commit_delay=self.commit_delay,
+            slow_seconds=self.slow_seconds,
+        )
+
     # -- observation and faults ----------------------------------------------------------------
 
     @property
     def stats(self) -> dict[str, Any]:
+        """token_requests, requests, resets, late_commits, odd_answers, responses, operations."""
         return self.counters.snapshot()
 
     def reset_stats(self) -> None:
         self.counters.reset()
 
+    @property
+    def commits_pending(self) -> int:
+        """How many late commits are scheduled and not yet made (tests wait for 0)."""
+        return self.scheduler.pending
+
+    def wait_commits(self, timeout: float | None = 30.0) -> bool:
+        """Block until every scheduled late commit has been made; False if `timeout` ran out."""
+        return self.scheduler.wait(timeout)
+
+    def issued_tokens(self) -> list[str]:
+        """Every bearer token the sandbox handed out and still remembers (server-side truth)."""
+        return self.accounts.issued_tokens()
+
     def expire_tokens(self) -> None:
         """Make every issued token expired now (the next API call gets a 401 saying so)."""
         self.accounts.expire_all()
+
+    def revoke_tokens(self) -> None:
+        """Forget every issued token (the next API call gets a 401 saying it is invalid)."""
+        self.accounts.revoke_all()
 
     def hold_requests(self) -> None:
         """Keep API requests waiting (after their latency, before any work) until released.
@@ -209,10 +306,6 @@ class Sandbox:
             with self._held_lock:
                 self._held -= 1
 
-    def revoke_tokens(self) -> None:
-        """Forget every issued token (the next API call gets a 401 saying it is invalid)."""
-        self.accounts.revoke_all()
-
     def inject(
         self,
         status: int = 0,
@@ -225,10 +318,45 @@ class Sandbox:
         retry_after: int | None = None,
         body: str | None = None,
         content_type: str = "application/json",
+        commit_after: float | None = None,
+        delay: float = 0.0,
+        trickle: float | None = None,
+        page: str | None = None,
+        challenge: bool | str = True,
     ) -> None:
-        """Fail the next `times` matching requests: with `status`, or by dropping (`reset`).
+        """Script the next `times` matching requests (by `method` and `path_contains`).
 
-        `commit` makes the change first and then fails, as a gateway timeout would.
+        - `status` answers with that status (the API's error JSON, or `body` as
+          `content_type`); 0 means the request's real answer. `reset` drops the connection.
+        - `commit` makes the change first and then fails (a gateway timeout after the backend
+          finished); `commit_after` answers now (`status`, 504 by default, or the drop) and makes
+          the change that many seconds later (a late commit; see `wait_commits`).
+        - `delay` waits that many seconds before answering; with `commit` the change is made
+          first (an answer slower than the client's read timeout).
+        - `trickle` sends the body one byte every `trickle` seconds.
+        - `page` (list responses): "repeat-token" answers the real page with a nextPageToken
+          that does not advance (the request's own token, or on the first page a token to the
+          first page), "empty-with-token" answers an empty page whose token leads to the items
+          this page should have had.
+        - `challenge` (status 401): True sends a bare `Bearer realm` challenge (one that does
+          not reject the token), False none at all, a string that exact header.
+        - `retry_after` adds a `Retry-After` header. Token-endpoint faults
+          (`path_contains="/oauth2/token"`) answer in OAuth2 JSON, with no `Retry-After` unless
+          given.
         """
-        fault = Fault(status, commit or reset, reset, retry_after, body, content_type)
+        if page is not None and page not in PAGE_FAULTS:
+            raise ValueError(f"page must be one of {PAGE_FAULTS}, not {page!r}")
+        fault = Fault(
+            status,
+            commit=commit or reset,
+            reset=reset,
+            retry_after=retry_after,
+            body=body,
+            content_type=content_type,
+            commit_after=commit_after,
+            delay=delay,
+            trickle=trickle,
+            page=page,
+            challenge=challenge,
+        )
         self.faults.script(fault, method, path_contains, times)

@@ -2,17 +2,60 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from .tokens import Signer
+
+# How long the registry remembers a token after it expired, so that it is still answered as
+# "expired" (not "invalid") for a while; older expired tokens are recognised by their `exp`.
+_REMEMBER_EXPIRED = 3600.0
 
 
 @dataclass(frozen=True)
 class Account:
     key_id: str
-    key_secret: str
+    key_secret: str = field(repr=False)
     project_id: str
+
+
+@dataclass
+class _Issued:
+    account: Account
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """The verdict on a bearer token: an account, or why not ("invalid" or "expired")."""
+
+    account: Account | None
+    problem: str = ""
+    expired_at: float = 0.0
+
+
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """(Key ID, Key Secret) of an HTTP Basic `Authorization` header; None for other schemes.
+
+    A Basic header that does not decode gives ("", ""), which no account matches. The parts
+    are URL-decoded as RFC 6749 section 2.3.1 asks of OAuth2 clients.
+    """
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    key_id, _, secret = decoded.partition(":")
+    return unquote(key_id), unquote(secret)
 
 
 class TokenBucket:
@@ -34,22 +77,32 @@ class TokenBucket:
             if self._level >= cost:
                 self._level -= cost
                 return 0.0
-            return (cost - self._level) / self.rate
+            return (cost - self._level) / self.rate if self.rate > 0 else math.inf
 
 
 class Accounts:
-    """Which key belongs to which project, and which bearer tokens are live."""
+    """Which key belongs to which project, which bearer tokens were issued, and the buckets.
+
+    Tokens are JWTs signed by this instance (see tokens.py). The registry of issued tokens is
+    what makes revocation and `expire_all()` possible: a correctly signed token that is not in
+    the registry and not yet past its `exp` was revoked.
+    """
 
     # The auth gateway's documented token-request limit: a bucket of 30, refilled at 10/s.
     TOKEN_BURST = 30
     TOKEN_RATE = 10.0
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.signer = Signer()
         self._by_key: dict[str, Account] = {}
-        self._tokens: dict[str, tuple[Account, float]] = {}
+        self._tokens: dict[str, _Issued] = {}
         self._token_buckets: dict[str, TokenBucket] = {}
         self._api_buckets: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Accounts(keys={sorted(self._by_key)!r}, tokens={len(self._tokens)})"
 
     def add(self, account: Account) -> None:
         with self._lock:
@@ -60,41 +113,61 @@ class Accounts:
 
     def check_secret(self, key_id: str, key_secret: str) -> Account | None:
         account = self._by_key.get(key_id)
-        if account is None or not secrets.compare_digest(account.key_secret, key_secret):
+        if account is None or not secrets.compare_digest(
+            account.key_secret.encode("utf-8"), key_secret.encode("utf-8", "surrogatepass")
+        ):
             return None
         return account
 
+    # -- tokens --------------------------------------------------------------------------------
+
     def issue(self, account: Account, ttl: float) -> str:
-        token = secrets.token_urlsafe(32)
+        """A new JWT for `account` that really lives `ttl` seconds."""
+        now = self.clock()
+        token, _ = self.signer.sign(account.key_id, int(now), int(now + ttl))
         with self._lock:
-            now = time.time()
-            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now - 3600}
-            self._tokens[token] = (account, now + ttl)
+            horizon = now - _REMEMBER_EXPIRED
+            self._tokens = {t: v for t, v in self._tokens.items() if v.expires_at > horizon}
+            self._tokens[token] = _Issued(account, now + ttl)
         return token
 
-    def check_token(self, token: str) -> tuple[Account | None, str]:
-        """(account, "") for a live token, else (None, "invalid" | "expired")."""
-        entry = self._tokens.get(token)
-        if entry is None:
-            return None, "invalid"
-        account, expires_at = entry
-        if time.time() >= expires_at:
-            return None, "expired"
-        return account, ""
+    def issued_tokens(self) -> list[str]:
+        with self._lock:
+            return list(self._tokens)
+
+    def check_token(self, token: str) -> TokenCheck:
+        claims = self.signer.verify(token)
+        if claims is None:
+            return TokenCheck(None, "invalid")
+        now = self.clock()
+        issued = self._tokens.get(token)
+        if issued is None:
+            if claims.exp <= now:  # genuine and long expired: forgotten by the registry
+                return TokenCheck(None, "expired", float(claims.exp))
+            return TokenCheck(None, "invalid")  # genuine but revoked
+        if now >= issued.expires_at:
+            return TokenCheck(None, "expired", issued.expires_at)
+        return TokenCheck(issued.account)
 
     def revoke_all(self) -> None:
         with self._lock:
             self._tokens = {}
 
     def expire_all(self) -> None:
+        now = self.clock()
         with self._lock:
-            self._tokens = {t: (a, 0.0) for t, (a, _) in self._tokens.items()}
+            for issued in self._tokens.values():
+                issued.expires_at = min(issued.expires_at, now)
 
-    def token_request_wait(self, key_id: str) -> float:
+    # -- rate limits ---------------------------------------------------------------------------
+
+    def token_request_wait(
+        self, key_id: str, burst: float = TOKEN_BURST, rate: float = TOKEN_RATE
+    ) -> float:
         with self._lock:
-            bucket = self._token_buckets.setdefault(
-                key_id, TokenBucket(self.TOKEN_BURST, self.TOKEN_RATE)
-            )
+            bucket = self._token_buckets.get(key_id)
+            if bucket is None or (bucket.capacity, bucket.rate) != (burst, rate):
+                bucket = self._token_buckets[key_id] = TokenBucket(burst, rate)
         return bucket.take()
 
     def api_request_wait(self, key_id: str, rate_limit: float, cost: float) -> float:

@@ -113,14 +113,14 @@ def demo_subprojects(count: int, project_id: str, seed: int = 0) -> list[dict[st
             labels["cost-center"] = f"cc-{rng.randint(1000, 9999)}"
         millis = int(created.timestamp() * 1000)
         records.append(
-            {
+            {  # the live API's field order
                 "subprojectId": ulid_at(millis, rng.getrandbits(79)),
-                "parentProjectId": project_id,
                 "displayName": f"{brand} {business} {SUFFIXES[region]}",
-                "labels": labels,
                 "createTime": _rfc3339(created),
                 "updateTime": _rfc3339(updated),
                 "deleted": rng.random() < 0.07,
+                "labels": labels,
+                "parentProjectId": project_id,
             }
         )
     return records
