@@ -5,9 +5,10 @@ no local variable of this package's frames that a verbose traceback would print)
 `***`, log lines show the Key ID, and every message passes through `redact()`.
 
 One token per credential is shared by every thread and client of the process (`TokenSource`).
-Its refresh is single-flight: callers queue on one lock; the first asks, the others take its
-token, or its failure, so a burst of workers costs one token request and a token endpoint that
-keeps answering 429 is asked a bounded number of times.
+Its refresh is single-flight: callers queue on one lock; the first asks, and those that were
+waiting meanwhile take its token, or its failure. So a burst of workers costs one token request,
+and a token endpoint that keeps answering 429 sees one retry cycle at a time, not one per
+worker.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ from .retry import TOKEN_RETRY, Retryable, RetryNotifier, RetryPolicy, run_with_
 log = logging.getLogger("sinch_notebook.auth")
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
-FAILURE_COOLDOWN = 5.0  # seconds a failed key exchange is answered from memory
 
 
 def _check_text(value: object, field: str, what: str) -> str:
@@ -141,8 +141,8 @@ class TokenSource:
         self.events = RetryNotifier()
         self._lock = threading.Lock()
         self._token: _Token | None = None
-        self._failure: SinchError | None = None
-        self._failure_until = 0.0
+        self._failure: tuple[int, SinchError] | None = None  # (cycles ended, what it raised)
+        self._cycles_ended = 0
         self._session = requests.Session()
         self._session.trust_env = not is_loopback_host(urlsplit(token_url).hostname)
         self._basic = _BasicHeader(credentials)
@@ -155,18 +155,21 @@ class TokenSource:
         current = self._token
         if current is not None and time.time() < current.refresh_at:
             return current.value
+        arrived = self._cycles_ended
         with self._lock:
             current = self._token
             if current is not None and time.time() < current.refresh_at:
                 return current.value
-            if self._failure is not None and time.monotonic() < self._failure_until:
-                raise _copy(self._failure)  # the same failure for every waiting thread
+            failed = self._failure
+            if failed is not None and failed[0] > arrived:
+                raise _copy(failed[1])  # a cycle failed while we waited: its failure is ours
             try:
                 current = self._token = self._fetch()
             except SinchError as err:
-                self._failure = err
-                self._failure_until = time.monotonic() + FAILURE_COOLDOWN
+                self._failure = (self._cycles_ended + 1, err)
                 raise
+            finally:
+                self._cycles_ended += 1
             self._failure = None
             return current.value
 
@@ -287,6 +290,12 @@ def shared_token_source(credentials: Credentials, token_url: str, **kwargs) -> T
 def forget_token_source(credentials: Credentials, token_url: str) -> None:
     with _SOURCES_LOCK:
         _SOURCES.pop((token_url, credentials.fingerprint()), None)
+
+
+def forget_all_token_sources() -> None:
+    """Drop every shared token (`%sinch logout` of everything; tests between sandboxes)."""
+    with _SOURCES_LOCK:
+        _SOURCES.clear()
 
 
 class TokenAuth(AuthBase):

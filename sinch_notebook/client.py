@@ -6,6 +6,7 @@ outcome made is `creates.py`; the rules for input are `models.py`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -244,7 +245,8 @@ class SubprojectsClient:
 
     def get_record(self, subproject_id: str) -> dict[str, Any]:
         """One subproject as the API returns it (a deleted one answers with `deleted: true`)."""
-        return self.transport.call("GET", self._item(subproject_id), check=expect_subproject)
+        with _naming(subproject_id):
+            return self.transport.call("GET", self._item(subproject_id), check=expect_subproject)
 
     def get(self, subproject_id: str) -> Subproject:
         return Subproject.from_api(self.get_record(subproject_id))
@@ -340,13 +342,14 @@ class SubprojectsClient:
         guard = None
         if expected_update_time is not None:
             guard = self._resend_guard(subproject_id, expected_update_time, body)
-        record = self.transport.call(
-            "PATCH",
-            self._item(subproject_id),
-            json=body,
-            check=expect_subproject,
-            before_resend=guard,
-        )
+        with _naming(subproject_id):
+            record = self.transport.call(
+                "PATCH",
+                self._item(subproject_id),
+                json=body,
+                check=expect_subproject,
+                before_resend=guard,
+            )
         return Subproject.from_api(record)
 
     def _resend_guard(
@@ -435,13 +438,13 @@ class SubprojectsClient:
             guard = self._resend_guard(subproject_id, expected_update_time, None)
         try:
             self.transport.call("DELETE", path, check=expect_object, before_resend=guard)
-        except NotFound:
+        except NotFound as missing:
             try:
                 gone = self.get(subproject_id).deleted
             except NotFound:
                 gone = False
             if not gone:
-                raise
+                raise _named(missing, subproject_id) from None
             return False
         except PermissionDenied as err:
             if self.auth_mode == "basic":
@@ -499,6 +502,22 @@ class SubprojectsClient:
         from .bulk import make_plan
 
         return make_plan(self, edited, **kwargs)
+
+
+def _named(err: NotFound, subproject_id: str) -> NotFound:
+    """A terse 404 ("Not Found", as the live API writes it) says which subproject."""
+    if subproject_id not in err.message:
+        extra = err.message if err.message.lower() not in ("not found", "") else ""
+        err.set_message(f"subproject {subproject_id} not found" + (f" ({extra})" if extra else ""))
+    return err
+
+
+@contextlib.contextmanager
+def _naming(subproject_id: str) -> Iterator[None]:
+    try:
+        yield
+    except NotFound as err:
+        raise _named(err, subproject_id) from None
 
 
 def rfc3339_text(value: str | datetime) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 import sinch_notebook as sn
+from sinch_notebook.auth import forget_all_token_sources
 from sinch_notebook.retry import RetryPolicy
 from sinch_notebook.sandbox import Sandbox
 
@@ -22,6 +23,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(name)
     yield
     sn.disconnect()
+    # Each test's sandbox is a new server, maybe on a port an earlier one used: its tokens
+    # must not meet the cached token of a server that is gone (that case has its own test).
+    forget_all_token_sources()
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ from ..creates import Wanted
 from ..errors import ChangedOnServer, SinchError, ValidationError
 from ..models import Subproject, parse_time, rfc3339, same_version
 from .errors import JournalError, PlanAlreadyApplied
-from .freshness import Freshness
+from .freshness import Cancelled, Freshness
 from .journal import JournalWriter, default_journal_path, read_journal
 from .plan import Change, Plan
 from .result import ApplyResult, Outcome
@@ -177,14 +177,13 @@ class _Engine:
         writer: JournalWriter | None,
         reporter: _Reporter,
         exclude: Collection[str],
-        freshness: Freshness | None,
     ) -> None:
         self.client = client
         self.workers = workers
         self.writer = writer
         self.reporter = reporter
         self.exclude = set(exclude)
-        self.freshness = freshness
+        self.freshness: Freshness | None = None
         self.grace = client.retry.commit_grace
         self.max_attempts = client.retry.retries + 1
         self.limit = AdaptiveLimit(workers)
@@ -455,6 +454,8 @@ class _Engine:
             if not self._journal(lambda w: w.started(change, self.sent[change.key][1])):
                 return None  # not sent: without a journal line it could not be resumed safely
         since, since_text = self.sent[change.key]
+        if self.stop.is_set():
+            return None
         attempt = self.attempts[change.key] = self.attempts.get(change.key, 0) + 1
         try:
             sent = client.send_create(change.send_name or "", change.send_labels or {})
@@ -555,13 +556,16 @@ class _Engine:
             with self.cond:
                 self._finish(outcome)
 
-    def _guarded(self, change: Change) -> Outcome:
-        """An update or delete, after checking nobody changed the subproject since the plan."""
+    def _guarded(self, change: Change) -> Outcome | None:
+        """An update or delete, after checking nobody changed the subproject since the plan;
+        None when the apply stopped before it was sent."""
         client = self.client
         sid = change.subproject_id or ""
         if self.freshness is not None and not change.forced and change.base_update_time:
             try:
                 record = self.freshness.current(sid)
+            except Cancelled:
+                return None
             except SinchError as err:
                 return self._failure(change, err)
             if record is None:
@@ -608,6 +612,8 @@ class _Engine:
                     subproject_id=sid,
                 )
         expected = None if change.forced else change.base_update_time
+        if self.stop.is_set():
+            return None  # stopped (a failed key exchange, a journal error) while checking
         try:
             if change.op == "update":
                 sp = client.update(
@@ -783,7 +789,6 @@ def apply_plan(
     changes = opened.changes
     started = time.monotonic()
     guarded = sum(1 for c in changes if c.op != "create" and not c.forced)
-    freshness = Freshness(client, guarded, plan.server_size) if guarded else None
     reporter = _Reporter(progress, len(changes), "apply")
     engine = _Engine(
         client,
@@ -792,8 +797,9 @@ def apply_plan(
         writer=writer,
         reporter=reporter,
         exclude=opened.exclude,
-        freshness=freshness,
     )
+    if guarded:
+        engine.freshness = Freshness(client, guarded, plan.server_size, engine.stop.is_set)
     try:
         if changes:
             engine.run()

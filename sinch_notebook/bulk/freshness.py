@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
@@ -27,15 +28,26 @@ from ..errors import NotFound
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
 
-MAX_AGE = 1.0  # seconds a shared listing may be old when a change is checked against it
+MAX_AGE = 0.5  # seconds a shared listing may be old when a change is checked against it
 PAGE = 1000
+
+
+class Cancelled(Exception):
+    """The apply stopped while this check waited its turn: do not read, do not send."""
 
 
 class Freshness:
     """The current record of a subproject, read just before a change to it is sent."""
 
-    def __init__(self, client: SubprojectsClient, guarded: int, project_size: int | None) -> None:
+    def __init__(
+        self,
+        client: SubprojectsClient,
+        guarded: int,
+        project_size: int | None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.client = client
+        self.cancelled = cancelled
         # A listing is worth it when it replaces several GETs in each MAX_AGE window; with the
         # project's size unknown (a resumed journal) every change gets its own GET.
         pages = max(1, math.ceil(project_size / PAGE)) if project_size is not None else None
@@ -54,6 +66,8 @@ class Freshness:
             except NotFound:
                 return None
         with self._lock:
+            if self.cancelled():
+                raise Cancelled
             if time.monotonic() - self._taken > MAX_AGE:
                 self.reads += 1
                 started = time.monotonic()

@@ -4,6 +4,7 @@ the sandbox's fault model over real HTTP."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -51,8 +52,12 @@ def named(sb: Sandbox, name: str) -> list[dict]:
     [
         {"status": 504, "commit_after": 0.5},  # the gateway gave up; the backend commits later
         {"reset": True, "commit_after": 0.5},  # the connection dropped; committed later
-        {"status": 200, "body": "<html><title>Proxy</title></html>", "content_type": "text/html",
-         "commit": True},  # a proxy page instead of the resource
+        {
+            "status": 200,
+            "body": "<html><title>Proxy</title></html>",
+            "content_type": "text/html",
+            "commit": True,
+        },  # a proxy page instead of the resource
     ],
     ids=["504-late", "reset-late", "html-200"],
 )
@@ -96,33 +101,33 @@ def test_a_create_that_never_commits_is_sent_again_after_the_grace(sb: Sandbox) 
 
 def test_an_outcome_that_stays_unknown_is_reported_unknown_never_ok(sb: Sandbox) -> None:
     client = connect(sb)
+    plan = client.plan(pd.DataFrame([{"displayName": "Unknown Co"}]))
     sb.inject(504, method="POST", commit_after=0.3)
-    sb.inject(500, method="GET", path_contains="/subprojects", times=100)  # look-ups fail
-    result = client.plan(pd.DataFrame([{"displayName": "Unknown Co"}])).apply(progress=False)
+    sb.inject(500, method="GET", path_contains="/subprojects")  # and the look-up fails
+    result = plan.apply(progress=False)
     assert result.frame.loc[0, "status"] == "unknown" and not result.ok
     assert "may or may not have happened" in result.frame.loc[0, "error"]
-    sb.faults.clear() if hasattr(sb.faults, "clear") else None
     sb.wait_commits(timeout=10)
-    while sb.faults.scripted_for("GET", "/subprojects") is not None:
-        pass  # drop the remaining injected GET failures
     again = result.failed.apply(progress=False)
     assert again.ok and "earlier attempt had created it" in again.frame.loc[0, "note"]
     assert len(named(sb, "Unknown Co")) == 1, "found, not sent again"
 
 
-def test_late_twins_are_swept_after_the_batch(sb: Sandbox) -> None:
-    """A commit later than the grace (beyond what anyone promised) still ends as one."""
+def test_a_commit_later_than_the_grace_is_swept_as_a_twin(sb: Sandbox) -> None:
+    """Beyond what was promised: the first attempt commits after the look-up at the end of
+    the grace, while the re-sent create is still on its way. The sweep deletes the twin."""
     client = connect(sb, retry=sn.RetryPolicy(retries=4, base=0.01, commit_grace=0.3))
-    sb.inject(504, method="POST", commit_after=1.5)
-    result = client.plan(pd.DataFrame([{"displayName": "Twin Co"}])).apply(progress=False)
+    plan = client.plan(pd.DataFrame([{"displayName": "Twin Co"}]))
+    sb.inject(504, method="POST", commit_after=0.8)  # attempt 1: lands at ~0.8 s
+    sb.inject(method="POST", commit=True, delay=1.0)  # attempt 2 (~0.3 s): answered at ~1.3 s
+    result = plan.apply(progress=False)
     assert result.ok
-    sb.wait_commits(timeout=10)
-    # the late commit landed after the re-send: the sweep only sees it if it ran after; when
-    # it ran before, the twin is still there now. Either way exactly one must be live.
     live = [r for r in named(sb, "Twin Co") if not r["deleted"]]
-    if len(live) == 2:
-        pytest.skip("the late commit landed after the sweep (beyond the guaranteed window)")
-    assert len(live) == 1
+    assert [r["subprojectId"] for r in live] == [result.outcomes[0].subproject_id]
+    assert len(named(sb, "Twin Co")) == 2, "the twin existed and is now deleted"
+    assert "made a duplicate" in result.frame.loc[0, "note"]
+    twins = [r for r in journal_records(result.journal_path) if r["type"] == "twin"]
+    assert len(twins) == 1 and twins[0]["deleted"] is True
 
 
 # -- clock skew ----------------------------------------------------------------------------------
@@ -132,8 +137,8 @@ def test_a_client_clock_30_s_fast_without_date_headers_still_finds_its_create() 
     with Sandbox(date_header=False, clock_offset=-30.0, retry_after=0) as sb:
         client = connect(sb, verify=False)
         sb.inject(504, method="POST", commit=True)
+        assert not client.clock.known, "no Date header: the clock is not known"
         made = client.create("Skewed Co")
-        assert not client.clock.known or True
         assert [r["subprojectId"] for r in named(sb, "Skewed Co")] == [made.id]
 
 
@@ -181,15 +186,17 @@ def test_a_resume_in_another_process_locks_the_journal(sb: Sandbox, tmp_path) ->
     sb.hold_requests()  # the other process's resume stays in flight
     script = textwrap.dedent(
         f"""
-        import sinch_notebook as sn
-        client = sn.connect({sb.key_id!r}, {"x" * 0!r} or {sb.env()["SINCH_KEY_SECRET"]!r},
-                            {sb.project_id!r}, auth_url={sb.token_url!r}, api_url={sb.url!r},
-                            verify=False, activate=False)
+        import sinch_notebook as sn  # connects with the SINCH_* variables it was given
+        client = sn.connect(verify=False, activate=False)
         print(sn.resume({str(path)!r}, progress=False, client=client).ok, flush=True)
         """
     )
     other = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **sb.env(), "PYTHONPATH": str(Path(__file__).parents[2])},
     )
     try:
         deadline = time.monotonic() + 30
@@ -330,7 +337,11 @@ def test_an_odd_200_is_a_clear_sinch_error(sb: Sandbox, body, content_type, word
 def test_a_repeated_page_token_stops_instead_of_looping(sb: Sandbox) -> None:
     client = connect(sb)
     sb.inject(method="GET", path_contains="/subprojects", page="repeat-token", times=1000)
-    for call in (client.list, client.frame, lambda: client.plan(pd.DataFrame({"x": [1]}))):
+    for call in (
+        client.list,
+        client.frame,
+        lambda: client.plan(pd.DataFrame({"displayName": ["x"]})),
+    ):
         with pytest.raises(sn.UnexpectedResponse, match="same nextPageToken twice"):
             call()
 
@@ -401,11 +412,10 @@ def test_1000_changes_with_late_commits_token_bursts_and_colleagues(tmp_path) ->
     with Sandbox(
         subprojects=800,
         seed=22,
+        latency=0.02,
         error_rate=0.05,
         throttle_rate=0.03,
         reset_rate=0.01,
-        late_commit_rate=0.1,
-        commit_delay=0.5,
         retry_after=0,
         fault_seed=9,
     ) as sb:
@@ -418,17 +428,24 @@ def test_1000_changes_with_late_commits_token_bursts_and_colleagues(tmp_path) ->
         new = pd.DataFrame([{"displayName": f"chaos {i}", "label.n": str(i)} for i in range(400)])
         plan = client.plan(pd.concat([df, new], ignore_index=True))
         assert len(plan) == 1000
-        theirs: dict[str, dict] = {}
+        # 10% of the creates commit after the gateway's 504. (Late commits of PATCHes could
+        # land after a colleague's edit: the window no client can close, see the README.)
+        sb.inject(504, method="POST", path_contains="/subprojects", commit_after=0.5, times=40)
+        # A colleague edits ten subprojects the plan changes late in its order, while the
+        # apply is under way (the engine reaches them well after their edits).
+        targets = [c.subproject_id for c in plan.changes if c.op == "update"][-10:]
         colleague = connect(sb, retry=sn.RetryPolicy(retries=20, base=0.01, cap=0.05))
-        targets = [c.subproject_id for c in plan.changes if c.op == "update"][::25]
+        theirs: dict[str, dict] = {}
+        started = threading.Event()
 
         def colleague_edits() -> None:
+            started.wait(30)
             for sid in targets:
                 labels = dict(colleague.get(sid).labels, colleague="yes")
                 theirs[sid] = colleague.update(sid, labels=labels).labels
-                time.sleep(0.01)
 
         def token_bursts() -> None:
+            started.wait(30)
             for _ in range(3):
                 time.sleep(0.3)
                 client.auth.source.invalidate(client.auth.source.token())
@@ -437,7 +454,11 @@ def test_1000_changes_with_late_commits_token_bursts_and_colleagues(tmp_path) ->
         helpers = [threading.Thread(target=colleague_edits), threading.Thread(target=token_bursts)]
         for thread in helpers:
             thread.start()
-        result = plan.apply(workers=16, progress=False, allow_mass_delete=True)
+
+        def progress(done, total, counts):
+            started.set()
+
+        result = plan.apply(workers=16, progress=progress, allow_mass_delete=True)
         for thread in helpers:
             thread.join()
         rounds = 0
@@ -453,6 +474,7 @@ def test_1000_changes_with_late_commits_token_bursts_and_colleagues(tmp_path) ->
     assert sorted(r["displayName"] for r in created if not r["deleted"]) == sorted(
         f"chaos {i}" for i in range(400)
     ), "every create exactly once"
+    assert len(theirs) == len(targets)
     for sid, labels in theirs.items():
         assert truth[sid]["labels"] == labels, "a colleague's edit is never overwritten"
     for change in plan.changes:
@@ -460,7 +482,7 @@ def test_1000_changes_with_late_commits_token_bursts_and_colleagues(tmp_path) ->
             assert truth[change.subproject_id]["deleted"]
         elif change.op == "update" and change.subproject_id not in theirs:
             assert truth[change.subproject_id]["labels"] == change.send_labels
-    assert stats["late_commits"] > 0 and stats["responses"].get(429, 0) > 0
+    assert stats["late_commits"] >= 40 and stats["responses"].get(429, 0) > 0
 
 
 def test_journal_records_parse(tmp_path) -> None:

@@ -296,7 +296,10 @@ def test_sandbox_stop_keeps_other_connections(ip: MagicShell, sandbox_env: Sandb
 def test_sandbox_needs_an_action(ip: MagicShell) -> None:
     run = ip.fails("%sinch sandbox restart")
     assert "argument action: invalid choice: 'restart'" in run.lines()[0]
-    assert "--subprojects and --latency" in ip.fails("%sinch sandbox start --latency -1").text
+    for bad in ("-1", "inf", "nan", "61"):
+        run = ip.fails(f"%sinch sandbox start --latency={bad}")
+        assert "argument --latency: must be a number of seconds from 0 to 60" in run.text
+    assert "from 0 to 1000000" in ip.fails("%sinch sandbox start --subprojects=-5").text
 
 
 # -- the panel -------------------------------------------------------------------------------

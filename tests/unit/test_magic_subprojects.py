@@ -349,7 +349,7 @@ def test_cell_reports_the_lines_the_api_refused(ip: MagicShell, on_empty: Sandbo
     run = ip.fails("%%sinch create -o made\nFirst\nSecond\nThird\n")
     assert [line for line in run.lines() if line.startswith(("%sinch", "  line"))] == [
         "%sinch create: 1 of 3 subprojects were not created (the created ones are shown above):",
-        "  line 1 ('First'): 409 ALREADY_EXISTS: injected fault 409 "
+        "  line 1 ('First'): 409 ALREADY_EXISTS: it already exists "
         f"(POST /projects/{on_empty.project_id}/subprojects)",
     ]
     assert list(ip.user_ns["made"]["displayName"]) == ["Second", "Third"]

@@ -65,5 +65,6 @@ def test_short_lived_tokens_under_16_threads() -> None:
         stats = sb.stats
     assert errors == []
     assert min(calls) > 0
-    assert stats["token_requests"] <= duration / ttl + 1
+    # Tokens say expires_in = ttl - 1 (3599 for an hour, as live) and are renewed 10% early.
+    assert stats["token_requests"] <= duration / ((ttl - 1) * 0.9) + 1
     assert 401 not in stats["responses"]
