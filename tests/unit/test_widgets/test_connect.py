@@ -257,7 +257,8 @@ def test_a_panel_made_while_connected_shows_it_at_once(
 def test_token_countdown_is_refreshed_by_a_timer_that_stops_on_disconnect(
     make_panel: PanelFactory,
 ) -> None:
-    with Sandbox(token_ttl=61, retry_after=0) as sb:
+    # expires_in is token_ttl - 1, as live (3599 for an hour): 61 s shows "1 min"
+    with Sandbox(token_ttl=62, retry_after=0) as sb:
         panel = make_panel(tick_seconds=0.05)
         connect_panel(panel, sb)
         assert "token valid for 1 min" in panel.header.value
