@@ -56,13 +56,43 @@ def _check_text(value: object, field: str, what: str) -> str:
     return value
 
 
+class Secret:
+    """A Key Secret on its way to `Credentials`, masked in reprs (and so in verbose tracebacks).
+
+    Functions that take the secret as a parameter wrap it here as their first statement and
+    delete the parameter, so a traceback through them cannot print it.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value
+
+    @classmethod
+    def wrap(cls, value: str | Secret | None) -> Secret:
+        return value if isinstance(value, Secret) else cls(value)
+
+    @property
+    def given(self) -> bool:
+        return self._value is not None
+
+    def reveal(self) -> str | None:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})" if self._value is not None else "Secret(None)"
+
+    def __reduce__(self):
+        raise TypeError("a Secret cannot be pickled")
+
+
 class Credentials:
     """A Key ID and Key Secret. The secret is readable through `.secret()` and nowhere else."""
 
     __slots__ = ("_secret", "key_id")
 
-    def __init__(self, key_id: str, key_secret: str) -> None:
-        self._secret = key_secret
+    def __init__(self, key_id: str, key_secret: str | Secret) -> None:
+        self._secret = Secret.wrap(key_secret).reveal()
         del key_secret  # from here on only the slot holds it (verbose tracebacks print locals)
         self.key_id = _check_text(key_id, "key_id", "Key ID").strip()
         _check_text(self._secret, "key_secret", "Key Secret")

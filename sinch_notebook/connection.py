@@ -5,7 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .auth import DEFAULT_TIMEOUT, BasicAuth, Credentials, TokenAuth, shared_token_source
+from .auth import (
+    DEFAULT_TIMEOUT,
+    BasicAuth,
+    Credentials,
+    Secret,
+    TokenAuth,
+    shared_token_source,
+)
 from .client import SubprojectsClient
 from .config import ENV_PROJECT_ID
 from .errors import SinchError, ValidationError
@@ -46,6 +53,8 @@ def connect(
     SDKs do: 3 retries, full jitter up to 1 s x 4^n); it applies when this call makes the
     process's shared token source for the credential.
     """
+    secret = Secret.wrap(key_secret)
+    del key_secret  # only the Secret holds it (verbose tracebacks print arguments)
     options = resolve_connection(
         key_id=credentials.key_id if credentials is not None else key_id,
         project_id=project_id,
@@ -55,8 +64,8 @@ def connect(
         api_version=api_version,
     )
     if credentials is None:
-        credentials = options.credentials(key_secret)
-    del key_secret  # only the credentials hold it from here (verbose tracebacks print locals)
+        credentials = options.credentials(secret)
+    del secret
     project = required(options.project_id, "project_id", ENV_PROJECT_ID)
     policy = retry or RetryPolicy()
     timeout = check_timeout(timeout)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import ValidationError
+from .models import parse_bool
 
 if TYPE_CHECKING:
     from .client import SubprojectsClient
@@ -36,8 +37,7 @@ def subprojects_frame(
 ) -> pd.DataFrame:
     """Every subproject of the client's project as a DataFrame (see the module docstring)."""
     _check_labels_mode(labels)
-    if not isinstance(show_deleted, bool):
-        raise ValidationError("show_deleted", f"must be True or False, got {show_deleted!r}")
+    show_deleted = parse_bool(show_deleted, "show_deleted")
     records: list[dict[str, Any]] = []
     for page in client.iter_pages(show_deleted=show_deleted, page_size=page_size):
         records.extend(page)

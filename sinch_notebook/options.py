@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .auth import Credentials
+from .auth import Credentials, Secret
 from .config import (
     API_VERSIONS,
     AUTH_MODES,
@@ -51,11 +51,13 @@ class ConnectionOptions:
         """Whether `SINCH_KEY_SECRET` is set and belongs to this Key ID."""
         return env(ENV_KEY_SECRET) is not None and self.key_id == env(ENV_KEY_ID)
 
-    def credentials(self, key_secret: str | None = None) -> Credentials:
+    def credentials(self, key_secret: str | Secret | None = None) -> Credentials:
         """Credentials for this Key ID: the secret given, else the environment's own."""
+        given = Secret.wrap(key_secret)
+        del key_secret  # verbose tracebacks print arguments
         key_id = required(self.key_id, "key_id", ENV_KEY_ID)
-        if key_secret is not None:
-            return Credentials(key_id, key_secret)
+        if given.given:
+            return Credentials(key_id, given)
         if self.env_secret_applies:
             return Credentials(key_id, os.environ[ENV_KEY_SECRET].strip())
         if env(ENV_KEY_SECRET) is not None:
