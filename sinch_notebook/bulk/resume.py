@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from ..client import SubprojectsClient
 from ..connection import require_active
 from ..errors import ValidationError
 from .apply import ProgressArg, apply_plan
 from .journal import read_journal
 from .plan import Plan
 from .result import ApplyResult
+
+if TYPE_CHECKING:
+    from ..client import SubprojectsClient
 
 
 def resume(
