@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..confirm import plural
 from ..filters import SubprojectFilter
 from ..frames import records_frame
 from ..models import Subproject
 from . import controls as ui
-from .common import Context, describe_error, message, shared_setting
+from .common import Context, amount, describe_error, message, shared_setting
 from .export import download_link
 from .grid import SubprojectGrid
 
@@ -213,7 +212,7 @@ class BrowseView(widgets.VBox):
         self._apply()
         deleted = sum(1 for sp in rows.values() if sp.deleted)
         self.ctx.log.info(
-            f"Loaded {plural(len(rows), 'subproject')} "
+            f"Loaded {amount(len(rows), 'subproject')} "
             f"({len(rows) - deleted:,} live, {deleted:,} deleted)."
         )
 
@@ -243,7 +242,7 @@ class BrowseView(widgets.VBox):
         hidden = 0 if wanted.show_deleted else len(rows) - len(pool)
         extra = f" ({hidden:,} deleted hidden)" if hidden else ""
         if self._view:
-            shown = f"Showing {len(self._view):,} of {plural(len(pool), 'subproject')}{extra}"
+            shown = f"Showing {len(self._view):,} of {amount(len(pool), 'subproject')}{extra}"
             hint = f" · {self.grid.sort_words} (click a column header to sort, a row to edit it)"
         else:
             shown = f"No subproject matches these filters (of {len(pool):,}{extra})"
@@ -271,7 +270,7 @@ class BrowseView(widgets.VBox):
         except Exception as err:  # openpyxl missing, usually: say so in the panel
             self.download.value = message("error", f"Could not export: {describe_error(err)}")
             return
-        self.ctx.log.info(f"Exported {plural(len(self._view), 'subproject')} ({kind}).")
+        self.ctx.log.info(f"Exported {amount(len(self._view), 'subproject')} ({kind}).")
 
     def _on_to_frame(self, _button: widgets.Button | None = None) -> None:
         name = self.frame_name.value.strip()
@@ -298,7 +297,7 @@ class BrowseView(widgets.VBox):
     def _to_frame(self, name: str, ids: list[str], show_deleted: bool) -> None:
         frame = view_frame(self.ctx.client(), ids, show_deleted)
         self.ctx.namespace()[name] = frame
-        text = f"{name} = DataFrame of {plural(len(frame), 'row')} × {len(frame.columns)} columns"
+        text = f"{name} = DataFrame of {amount(len(frame), 'row')} × {len(frame.columns)} columns"
         self.status.value = message("ok", text)
         self.ctx.log.info(text)
         if self.on_frame is not None:

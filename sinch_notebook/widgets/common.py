@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..confirm import plural
 from ..connection import active
 from ..errors import SinchError
 from ..redact import redact
@@ -43,6 +44,11 @@ def message(kind: str, text: str, *, raw_html: str = "") -> str:
     prefix = f"{icon} " if icon else ""
     color = _COLORS.get(kind, "inherit")
     return f'<span style="color:{color}">{prefix}{html.escape(text)}{raw_html}</span>'
+
+
+def amount(count: int, word: str) -> str:
+    """`1 subproject`, `9,295 subprojects`: the core's plural, with thousands separated."""
+    return plural(count, word).replace(str(count), f"{count:,}", 1)
 
 
 def esc(value: Any) -> str:
@@ -152,15 +158,22 @@ class Context:
 
 
 def close_tree(root: widgets.Widget) -> None:
-    """Close a widget, everything below it, and their layout and style models."""
+    """Close a widget and every widget it refers to (children, layout, style, a grid's
+    renderers), so closing the panel leaves no model behind in the kernel."""
     seen: set[int] = set()
     stack: list[Any] = [root]
     while stack:
         item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+            continue
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            continue
         if not isinstance(item, widgets.Widget) or id(item) in seen:
             continue
         seen.add(id(item))
-        stack.extend(getattr(item, "children", ()) or ())
-        for attr in ("layout", "style"):
-            stack.append(getattr(item, attr, None))
+        for name in item.keys:
+            if not name.startswith("_") or name == "_transforms":
+                stack.append(getattr(item, name, None))
         item.close()

@@ -64,6 +64,7 @@ class EditForm(widgets.VBox):
         self.name.observe(self.ctx.guard(lambda _c: self._update()), names="value")
         self.labels.on_change(self._update)
         self.save_button.on_click(self.ctx.guard(self._on_save))
+        self.reload_button.on_click(self.ctx.guard(lambda _b: self.reload()))
         self.delete_button.on_click(self.ctx.guard(self._on_delete))
         self.confirm_button.on_click(self.ctx.guard(self._on_confirm_delete))
         self.cancel_button.on_click(self.ctx.guard(lambda _b: self._confirming(None)))

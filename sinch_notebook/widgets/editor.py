@@ -25,10 +25,10 @@ import pandas as pd
 from ipydatagrid import DataGrid
 
 from ..bulk import MassDeleteRefused
-from ..confirm import before_deleting, plural
+from ..confirm import before_deleting
 from ..frames import LABEL_PREFIX
 from . import controls as ui
-from .common import Context, describe_error, esc, message, shared_setting
+from .common import Context, amount, describe_error, esc, message, shared_setting
 from .export import download_link
 from .plan_view import plan_html, plan_summary, result_html, result_summary
 
@@ -316,7 +316,7 @@ class FrameEditor(widgets.VBox):
         if len(plan):
             them = "it" if len(plan) == 1 else "them"
             self.status.value = message(
-                "info", f"{plural(len(plan), 'change')} planned: review {them}, then Apply."
+                "info", f"{amount(len(plan), 'change')} planned: review {them}, then Apply."
             )
         else:
             self.status.value = message("ok", f"Nothing to apply ({plan_summary(plan)}).")
@@ -359,7 +359,7 @@ class FrameEditor(widgets.VBox):
             plan.raise_if_unsafe(self.allow_mass_delete.value)
         except MassDeleteRefused as refused:
             text = (
-                f"Not applied: the plan deletes {plural(refused.deletes, 'subproject')}, "
+                f"Not applied: the plan deletes {amount(refused.deletes, 'subproject')}, "
                 "more than the panel deletes at once without asking: review it, tick "
                 "“allow mass delete”, then Apply again."
             )
@@ -398,7 +398,7 @@ class FrameEditor(widgets.VBox):
         ui.show(self.progress_box, True)
         self._last_progress = 0.0
         self._set_busy(True)
-        self.status.value = message("busy", f"Applying {plural(total, 'change')}…")
+        self.status.value = message("busy", f"Applying {amount(total, 'change')}…")
         options = {
             "workers": self.workers.value,
             "allow_mass_delete": self.allow_mass_delete.value,

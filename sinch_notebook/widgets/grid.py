@@ -114,7 +114,7 @@ class SubprojectGrid(widgets.VBox):
         self._frame = display_frame(rows)
         self.grid.clear_selection()
         self.grid._transforms = []  # the header menu's sorts and filters belong to old data
-        self.grid.data = self._frame
+        self.grid.data = self._frame.copy()  # the grid adds a key column to what it gets
         self.grid.tick()  # the front-end asks again for the rows on screen
         self.grid.layout.height = self._height(len(rows))
 

@@ -12,8 +12,8 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..bulk import MASS_DELETE_THRESHOLD
-from ..confirm import plural
 from ..redact import redact
+from .common import amount
 
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
@@ -48,7 +48,7 @@ def _table(head: list[str], rows: list[list[Any]], tone: list[str]) -> str:
         body.append(f'<tr style="background:{colour}14">{"".join(map(_cell, values))}</tr>')
     more = ""
     if len(rows) > MAX_ROWS:
-        more = f"<div>… and {plural(len(rows) - MAX_ROWS, 'more row')} (export shows all)</div>"
+        more = f"<div>… and {amount(len(rows) - MAX_ROWS, 'more row')} (export shows all)</div>"
     table = f"<table {_TABLE}><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody>"
     return f"{table}</table>{more}"
 
@@ -58,7 +58,7 @@ def plan_summary(plan: Plan) -> str:
     counts = plan.summary()
     parts = [f"{counts[op]:,} to {op}" for op in ("create", "update", "delete") if counts[op]]
     if counts["conflict"]:
-        parts.append(plural(counts["conflict"], "conflict"))
+        parts.append(amount(counts["conflict"], "conflict"))
     if counts["invalid"]:
         parts.append(f"{counts['invalid']:,} invalid")
     return ", ".join(parts) or "nothing to change"
@@ -68,7 +68,7 @@ def plan_html(plan: Plan) -> str:
     """The plan: a headline, one row per changed field, and what will not be applied."""
     head = f"<b>Plan:</b> {escape(plan_summary(plan))}"
     if plan.unchanged:
-        head += f"; {plural(plan.unchanged, 'row')} unchanged"
+        head += f"; {amount(plan.unchanged, 'row')} unchanged"
     frame = plan.frame
     out = [f'<div class="sn-plan">{head}.']
     if len(frame):
@@ -84,11 +84,11 @@ def plan_html(plan: Plan) -> str:
     notes = []
     if plan.conflicts:
         notes.append(
-            f"{plural(len(plan.conflicts), 'row')} changed on the server since the frame was "
+            f"{amount(len(plan.conflicts), 'row')} changed on the server since the frame was "
             "read: not applied (make the frame again to edit the new version)."
         )
     if plan.invalid:
-        notes.append(f"{plural(len(plan.invalid), 'row')} break a rule: not applied (see note).")
+        notes.append(f"{amount(len(plan.invalid), 'row')} break a rule: not applied (see note).")
     if plan.deletes > MASS_DELETE_THRESHOLD:
         notes.append(
             f"Deletes {plan.deletes:,} subprojects, more than {MASS_DELETE_THRESHOLD} at once: "
@@ -112,7 +112,7 @@ def result_summary(result: ApplyResult) -> str:
     counts = result.counts
     sent = sum(1 for o in result.outcomes if o.status in ("ok", "failed", "unknown"))
     parts = [f"{counts[s]:,} {s}" for s in STATUSES if counts[s]]
-    head = f"Applied {plural(sent, 'change')} in {result.elapsed:.1f} s"
+    head = f"Applied {amount(sent, 'change')} in {result.elapsed:.1f} s"
     if parts:
         head += ": " + ", ".join(parts)
     if result.interrupted:
@@ -143,7 +143,7 @@ def result_html(result: ApplyResult) -> str:
         )
     if result.failed.changes:
         out.append(
-            f"<div>{escape(plural(len(result.failed), 'change'))} can be tried again: "
+            f"<div>{escape(amount(len(result.failed), 'change'))} can be tried again: "
             "“Retry failed”.</div>"
         )
     out.append("</div>")
