@@ -189,6 +189,11 @@ class FrameEditor(widgets.VBox):
         ui.show(self.confirm_box, False)
         self._update()
 
+    def __repr__(self) -> str:
+        """Short on purpose: the text fallback of a displayed editor (GitHub, nbval)."""
+        rows = 0 if self.frame is None else len(self.frame)
+        return f"FrameEditor({rows} rows)"
+
     def wait(self, timeout: float | None = 60.0) -> bool:
         """Wait for background work (planning, applying); False on timeout."""
         return self.ctx.worker.wait(timeout)
