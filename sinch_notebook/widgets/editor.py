@@ -97,7 +97,6 @@ class FrameEditor(widgets.VBox):
         self._progress_lock = threading.Lock()
         self._last_progress = 0.0
         self._question: Any = None
-        self._reverting = False
         self._unsubscribe: Callable[[], None] | None = None
 
         self.grid = DataGrid(
@@ -250,38 +249,42 @@ class FrameEditor(widgets.VBox):
         self.request_plan()
 
     def set_cell(self, row: int, column: str, value: Any) -> None:
-        """What an edit of one grid cell does (row = position, as the grid numbers rows)."""
-        self.grid.set_cell_value_by_index(column, row, value)
+        """What an edit of one grid cell does (row = position, as the grid numbers rows).
+
+        The grid is then sent again whole: a single-cell update sent to the front-end would
+        come back as an edit of its own, possibly after another frame was loaded.
+        """
+        if self._edit(row, column, value):
+            self.request_plan()
+        self._show_grid()
 
     def _on_cell_change(self, cell: dict[str, Any]) -> None:
+        """An edit made in the front-end's grid."""
+        if self._edit(int(cell["row"]), str(cell["column"]), cell["value"]):
+            self.request_plan()
+        else:
+            self._show_grid()  # put back what the front-end shows wrongly
+
+    def _edit(self, row: int, column: str, value: Any) -> bool:
+        """Apply one cell's edit to the frame; False when it is refused (read-only)."""
         frame = self.frame
-        if frame is None:
-            return
-        row, column, value = int(cell["row"]), str(cell["column"]), cell["value"]
+        if frame is None or not 0 <= row < len(frame):
+            return False
         label = frame.index[row]
-        if self._reverting:
-            return
-        if column in READ_ONLY:
-            old = frame.at[label, column]
+        if column in READ_ONLY or column not in editable_columns(frame):
             self.grid_note.value = message(
                 "warn", f"{column} is read-only: it says which subproject a row is."
             )
-            self._reverting = True
-            try:
-                self.grid.set_cell_value_by_index(column, row, "" if pd.isna(old) else str(old))
-            finally:
-                self._reverting = False
-            return
+            return False
         if column == "delete":
             if "delete" not in frame.columns:
                 frame["delete"] = False
             frame.at[label, "delete"] = bool(value)
-        else:
-            text = "" if value is None else str(value)
-            frame.at[label, column] = (
-                pd.NA if text.strip() == "" and column != "displayName" else text
-            )
-        self.request_plan()
+            return True
+        text = "" if value is None else str(value)
+        blank = text.strip() == "" and column != "displayName"
+        frame.at[label, column] = pd.NA if blank else text
+        return True
 
     # -- the plan ------------------------------------------------------------------------------
 
