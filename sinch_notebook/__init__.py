@@ -75,6 +75,7 @@ def resume(
 # Loaded on first use, so `import sinch_notebook` does not import pandas.
 _LAZY = {
     "connect_or_sandbox": "local_sandbox",
+    "edit": "widgets",
     "Plan": "bulk",
     "ApplyResult": "bulk",
     "Change": "bulk",
@@ -141,6 +142,7 @@ __all__ = [
     "connect",
     "connect_or_sandbox",
     "disconnect",
+    "edit",
     "label_coverage",
     "label_summary",
     "on_change",

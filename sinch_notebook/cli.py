@@ -103,6 +103,7 @@ def demo_options(args: argparse.Namespace) -> DemoOptions:
         seed=args.seed,
         latency=args.latency,
         lab_args=tuple(lab_args),
+        fresh=args.fresh,
     )
 
 
@@ -134,7 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8888, help="JupyterLab's port (0 picks a free one)"
     )
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    demo.add_argument("--notebook-dir", default=None, help="default: the example notebooks")
+    demo.add_argument(
+        "--notebook-dir",
+        default=None,
+        help="serve this folder as it is (default: a working copy of the example notebooks "
+        "in ~/sinch-notebook-demo)",
+    )
+    demo.add_argument(
+        "--fresh",
+        action="store_true",
+        help="copy the example notebooks again over the working copy (your changes go)",
+    )
     demo.add_argument(
         "--subprojects", type=int, default=DEMO_SUBPROJECTS, help="demo subprojects to seed"
     )

@@ -5,6 +5,12 @@ starts connects to the sandbox), and Ctrl-C, SIGTERM or SIGHUP stop both. Jupyte
 session of its own so the terminal's Ctrl-C reaches only this process, which then shuts
 JupyterLab down cleanly (kernels included) instead of leaving it at its "Shutdown? (y/n)"
 prompt.
+
+The notebooks ship in the package (`sinch_notebook/examples`). The demo serves a *working copy*
+of them (by default `~/sinch-notebook-demo`), made on the first run and kept after: running and
+autosaving change that copy, never a checkout or the installed package; `--fresh` starts again
+from the originals. JupyterLab's token travels in its environment (`JUPYTER_TOKEN`), never on
+its command line, where any user of the machine could read it (`ps`, /proc/<pid>/cmdline).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import importlib.util
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +34,8 @@ from pathlib import Path
 from .sandbox import DEMO_SUBPROJECTS, Sandbox
 
 FIRST_NOTEBOOK = "01-getting-started.ipynb"
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+DEFAULT_WORKDIR = "sinch-notebook-demo"  # under the home directory
 STARTUP_TIMEOUT = 120.0
 SHUTDOWN_TIMEOUT = 20.0
 _STOP_SIGNALS = tuple(
@@ -43,17 +52,33 @@ class DemoOptions:
     seed: int = 0
     latency: float = 0.0
     lab_args: tuple[str, ...] = ()
+    fresh: bool = False
 
 
-def default_notebook_dir() -> Path:
-    """The repository's notebooks/ for a source checkout, else the current directory."""
-    candidate = Path(__file__).resolve().parent.parent / "notebooks"
-    return candidate if candidate.is_dir() else Path.cwd()
+def example_files(source: Path = EXAMPLES) -> list[Path]:
+    """The example notebooks and their pictures, relative to `source` (nothing else)."""
+    found = sorted(source.glob("*.ipynb")) + sorted(source.glob("images/*.png"))
+    return [path.relative_to(source) for path in found]
+
+
+def working_copy(target: Path, *, fresh: bool = False, source: Path = EXAMPLES) -> list[str]:
+    """Copy the examples into `target`: missing files only (your changes stay), or every one
+    with `fresh`. Returns what was copied."""
+    copied = []
+    for relative in example_files(source):
+        destination = target / relative
+        if destination.exists() and not fresh:
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / relative, destination)
+        copied.append(str(relative))
+    return copied
 
 
 def lab_command(
-    port: int, notebook_dir: Path, token: str, no_browser: bool, extra: Sequence[str] = ()
+    port: int, notebook_dir: Path, no_browser: bool, extra: Sequence[str] = ()
 ) -> list[str]:
+    """JupyterLab's command line: no secret in it (the token goes in `JUPYTER_TOKEN`)."""
     command = [
         sys.executable,
         "-m",
@@ -61,7 +86,6 @@ def lab_command(
         f"--port={port}",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.root_dir={notebook_dir}",
-        f"--IdentityProvider.token={token}",
         # Our own banner (printed once it answers) is the one line to read; warnings still show.
         "--ServerApp.log_level=WARN",
         "--LabApp.log_level=WARN",
@@ -136,20 +160,32 @@ def run(options: DemoOptions) -> int:
             file=sys.stderr,
         )
         return 1
-    notebook_dir = (options.notebook_dir or default_notebook_dir()).resolve()
-    if not notebook_dir.is_dir():
-        print(f"sinch-notebook demo: no such directory {notebook_dir}", file=sys.stderr)
-        return 1
+    if options.notebook_dir is not None:
+        notebook_dir = options.notebook_dir.resolve()
+        if not notebook_dir.is_dir():
+            print(f"sinch-notebook demo: no such directory {notebook_dir}", file=sys.stderr)
+            return 1
+    else:
+        notebook_dir = (Path.home() / DEFAULT_WORKDIR).resolve()
+        copied = working_copy(notebook_dir, fresh=options.fresh)
+        if copied:
+            print(f"Copied the example notebooks to {notebook_dir}", flush=True)
+        else:
+            print(
+                f"Using your working copy of the example notebooks in {notebook_dir} "
+                "(--fresh starts again from the originals)",
+                flush=True,
+            )
     token = secrets.token_hex(24)
     sandbox = Sandbox(subprojects=options.subprojects, seed=options.seed, latency=options.latency)
     with _stop_requested() as stop:
+        print("Starting the Sinch sandbox (demo account)...", flush=True)
         sandbox.start()
         try:
+            print("Starting JupyterLab (a few seconds)...", flush=True)
             lab = subprocess.Popen(
-                lab_command(
-                    options.port, notebook_dir, token, options.no_browser, options.lab_args
-                ),
-                env={**os.environ, **sandbox.env()},
+                lab_command(options.port, notebook_dir, options.no_browser, options.lab_args),
+                env={**os.environ, **sandbox.env(), "JUPYTER_TOKEN": token},
                 start_new_session=True,
             )
             try:

@@ -9,17 +9,19 @@ from __future__ import annotations
 import html
 import weakref
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from IPython.lib.pretty import _repr_pprint
 
+from ..confirm import plural
 from ..display import (
     TABLE,
     ConnectionStatus,
     html_rows,
+    labels_text,
+    short_time,
     subproject_html,
     subproject_text,
     text_rows,
@@ -115,15 +117,118 @@ def _subproject_pretty(sp: Subproject, p: Any, cycle: bool) -> None:
     p.text(subproject_text(sp))
 
 
-# -- frames returned by `%sinch list`: the display limit -------------------------------------
+# -- frames returned by `%sinch list`: an analyst's listing ----------------------------------
+
+NAME_WIDTH = 40  # characters of a name in the terminal listing
+LABELS_WIDTH = 60
+_CELL = 'style="text-align:left;padding:1px 10px 1px 0;white-space:nowrap"'
+_WRAP = 'style="text-align:left;padding:1px 10px 1px 0"'
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _labels_of(frame: pd.DataFrame, position: int) -> dict[str, str]:
+    row = frame.iloc[position]
+    if "labels" in frame.columns and isinstance(row["labels"], dict):
+        return {str(k): str(v) for k, v in row["labels"].items()}
+    labels = {}
+    for column in frame.columns:
+        if isinstance(column, str) and column.startswith("label."):
+            value = row[column]
+            if not pd.isna(value):
+                labels[column[len("label.") :]] = str(value)
+    return labels
+
+
+def _time(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return short_time(pd.Timestamp(value).to_pydatetime())
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a listing shows: the first `limit` rows as name, labels, times and a short id; the
+    parent project once; "showing N of M". The DataFrame itself keeps every row and column."""
+
+    frame: pd.DataFrame
+    limit: int
+
+    @property
+    def shown(self) -> int:
+        return len(self.frame) if not self.limit else min(self.limit, len(self.frame))
+
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        frame = self.frame
+        out = []
+        for position in range(self.shown):
+            row = frame.iloc[position]
+            name = str(row.get("displayName", "") if "displayName" in frame else "")
+            if "deleted" in frame.columns and bool(row["deleted"]):
+                name += " (deleted)"
+            out.append(
+                (
+                    name,
+                    labels_text(_labels_of(frame, position)),
+                    _time(row["updateTime"]) if "updateTime" in frame.columns else "",
+                    _time(row["createTime"]) if "createTime" in frame.columns else "",
+                    str(row["subprojectId"]) if "subprojectId" in frame.columns else "",
+                )
+            )
+        return out
+
+    def heading(self) -> str:
+        total = len(self.frame)
+        parents = (
+            sorted({str(p) for p in self.frame["parentProjectId"].dropna()})
+            if "parentProjectId" in self.frame.columns
+            else []
+        )
+        where = f"Project {parents[0]} · " if len(parents) == 1 else ""
+        count = f"showing {self.shown} of {plural(total, 'subproject')}"
+        if self.shown < total:
+            count += " (%config Sinch.display_limit = 0 shows all; the DataFrame has every row)"
+        return where + count
+
+    def text(self) -> str:
+        titles = ("Name", "Labels", "Updated", "Created", "ID")
+        rows = [
+            (_cut(n, NAME_WIDTH), _cut(lab, LABELS_WIDTH), u, c, i)
+            for n, lab, u, c, i in self.rows()
+        ]
+        widths = [max([len(t)] + [len(r[k]) for r in rows]) for k, t in enumerate(titles)]
+        line = "  ".join
+
+        def fit(cells: tuple[str, ...]) -> str:
+            return line(cell.ljust(widths[k]) for k, cell in enumerate(cells)).rstrip()
+
+        return "\n".join([self.heading(), fit(titles), *(fit(r) for r in rows)])
+
+    def html(self) -> str:
+        head = "".join(
+            f"<th {_CELL}>{t}</th>" for t in ("Name", "Labels", "Updated", "Created", "ID")
+        )
+        body = "".join(
+            f"<tr><td {_CELL}><b>{html.escape(n)}</b></td><td {_WRAP}>{html.escape(lab)}</td>"
+            f"<td {_CELL}>{u}</td><td {_CELL}>{c}</td>"
+            f'<td {_CELL}><code style="font-size:85%">{html.escape(i)}</code></td></tr>'
+            for n, lab, u, c, i in self.rows()
+        )
+        return (
+            f'<div class="sinch-listing"><div>{html.escape(self.heading())}</div>'
+            f'<table style="border-collapse:collapse;font-size:12px">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
 
 
 class DisplayLimit:
-    """Shows frames that `%sinch list` returned with at most `limit()` rows.
+    """Shows frames that `%sinch list` returned as a `Listing` of at most `limit()` rows.
 
     Only those exact objects are affected (tracked by identity, weakly); every other DataFrame,
     including copies and slices of a listing, displays as pandas normally does. The returned
-    DataFrame always holds every row.
+    DataFrame always holds every row and every column.
     """
 
     def __init__(self, limit: Callable[[], int]) -> None:
@@ -137,29 +242,27 @@ class DisplayLimit:
         self._frames[key] = weakref.ref(frame, lambda _ref, key=key: self._frames.pop(key, None))
         return frame
 
-    def rows_for(self, frame: Any) -> int | None:
-        """The row limit for `frame`, or None when it displays as usual."""
+    def listing(self, frame: Any) -> Listing | None:
+        """How `frame` shows as a listing, or None when it displays as pandas does."""
         ref = self._frames.get(id(frame))
         if ref is None or ref() is not frame:
             return None
-        limit = self._limit()
-        return limit if limit and len(frame) > limit else None
-
-    def _options(self, frame: pd.DataFrame) -> Any:
-        rows = self.rows_for(frame)
-        if rows is None:
-            return nullcontext()
-        return pd.option_context("display.max_rows", rows, "display.min_rows", rows)
+        return Listing(frame, self._limit())
 
     def html(self, frame: pd.DataFrame) -> str | None:
+        listing = self.listing(frame)
+        if listing is not None:
+            return listing.html()
         previous = self._previous.get("text/html")
-        with self._options(frame):
-            return previous(frame) if previous else frame._repr_html_()
+        return previous(frame) if previous else frame._repr_html_()
 
     def pretty(self, frame: pd.DataFrame, p: Any, cycle: bool) -> None:
+        listing = self.listing(frame)
+        if listing is not None:
+            p.text(listing.text())
+            return
         previous = self._previous.get("text/plain")
-        with self._options(frame):
-            (previous or _repr_pprint)(frame, p, cycle)
+        (previous or _repr_pprint)(frame, p, cycle)
 
     def install(self, shell: Any) -> None:
         self._formatters = shell.display_formatter.formatters

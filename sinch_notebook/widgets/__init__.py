@@ -1,10 +1,11 @@
-"""The ipywidgets panel: pure widget composition, no custom JavaScript.
+"""The ipywidgets panel and the grid editor: widget composition, no JavaScript of their own.
 
-Works wherever ipywidgets 8 does (JupyterLab 4, Notebook 7, VS Code, Binder). Every button
-calls the same core functions as the Python API and the `%sinch` magic.
+Works wherever ipywidgets 8 and ipydatagrid do (JupyterLab 4, Notebook 7, VS Code, Binder).
+Every button calls the same core functions as the Python API and the `%sinch` magic.
 
     import sinch_notebook as sn
     sn.panel()
+    sn.edit(df)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .bulk import BulkForm
 from .connect import ConnectForm
 from .create import CreateForm
 from .edit import EditForm
+from .editor import FrameEditor, edit
 from .labels import LabelsEditor
 from .output import PanelLog
 from .panel import Panel, panel
@@ -25,10 +27,12 @@ __all__ = [
     "ConnectForm",
     "CreateForm",
     "EditForm",
+    "FrameEditor",
     "LabelsEditor",
     "Panel",
     "PanelLog",
     "Ticker",
     "Worker",
+    "edit",
     "panel",
 ]

@@ -1,19 +1,21 @@
-"""What every part of the panel shares: the context, message HTML and small widget helpers."""
+"""What every part of the panel shares: the context, messages in the panel's words, and the one
+wrapper that runs a background job and turns its failure into a message plus a log line."""
 
 from __future__ import annotations
 
 import functools
 import html
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..confirm import plural
 from ..connection import active
 from ..errors import SinchError
+from ..redact import redact
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -44,15 +46,13 @@ def message(kind: str, text: str, *, raw_html: str = "") -> str:
     return f'<span style="color:{color}">{prefix}{html.escape(text)}{raw_html}</span>'
 
 
+def amount(count: int, word: str) -> str:
+    """`1 subproject`, `9,295 subprojects`: the core's plural, with thousands separated."""
+    return plural(count, word).replace(str(count), f"{count:,}", 1)
+
+
 def esc(value: Any) -> str:
     return html.escape(str(value))
-
-
-def format_time(value: datetime | None) -> str:
-    """A compact UTC timestamp for tables and forms."""
-    if value is None:
-        return ""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def shared_setting(name: str, fallback: Any) -> Any:
@@ -70,74 +70,24 @@ def shared_setting(name: str, fallback: Any) -> Any:
         return fallback
 
 
-def describe_error(exc: BaseException) -> str:
-    """One line for the user; our own errors are already free of secrets."""
-    if isinstance(exc, SinchError):
-        return str(exc)
-    log.debug("unexpected error in the panel", exc_info=exc)
-    return f"unexpected {type(exc).__name__}: {exc}"
-
-
-def show(widget: widgets.Widget, visible: bool) -> None:
-    widget.layout.display = None if visible else "none"
-
-
-def checkbox(description: str, css_class: str, *, value: bool = False) -> widgets.Checkbox:
-    """A label-on-the-right checkbox sized to its text, with a stable CSS class."""
-    box = widgets.Checkbox(
-        value=value, description=description, indent=False, layout=widgets.Layout(width="auto")
-    )
-    box.add_class(css_class)
-    return box
-
-
-def button(
-    description: str,
-    css_class: str,
-    *,
-    style: str = "",
-    icon: str = "",
-    tooltip: str = "",
-    width: str | None = None,
-) -> widgets.Button:
-    b = widgets.Button(description=description, button_style=style, icon=icon, tooltip=tooltip)
-    if width:
-        b.layout.width = width
-    b.add_class(css_class)
-    return b
-
-
-def with_class(widget: widgets.Widget, *css_classes: str) -> widgets.Widget:
-    """Stable CSS hooks for browser tests and for users who style the panel."""
-    for name in css_classes:
-        widget.add_class(name)
-    return widget
-
-
-def close_tree(root: widgets.Widget) -> None:
-    """Close a widget, everything below it, and their layout and style models."""
-    seen: set[int] = set()
-    stack: list[Any] = [root]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, widgets.Widget) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        stack.extend(getattr(item, "children", ()) or ())
-        for attr in ("layout", "style"):
-            stack.append(getattr(item, attr, None))
-        item.close()
-
-
-def close_all(items: Iterable[widgets.Widget]) -> None:
-    for item in items:
-        close_tree(item)
-
-
 class NotConnected(SinchError):
     """Raised by `Context.client()` when no connection is active."""
 
     status = "NOT_CONNECTED"
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the user, in the panel's words, with every secret masked.
+
+    Our own errors are already redacted and network failures already plain words; anything
+    else (a bug, a pandas error from a strange frame) is redacted here.
+    """
+    if isinstance(exc, NotConnected):
+        return "not connected: connect in the Connect tab first"
+    if isinstance(exc, SinchError):
+        return str(exc)
+    log.debug("unexpected error in the panel", exc_info=exc)
+    return redact(f"unexpected {type(exc).__name__}: {exc}")
 
 
 @dataclass
@@ -165,9 +115,65 @@ class Context:
 
         return guarded
 
+    def submit(
+        self,
+        label: str,
+        work: Callable[..., Any],
+        *args: Any,
+        failure: str,
+        status: widgets.HTML | None = None,
+        after: Callable[[], None] | None = None,
+        explain: Callable[[BaseException], str | None] | None = None,
+    ) -> None:
+        """Run `work(*args)` in the background; a failure becomes "<failure>: <why>" in
+        `status` and in the log (redacted), and `after()` runs either way.
+
+        `explain(exc)` may word a known failure for this form (None keeps the default).
+        The one place where the panel turns a background exception into words.
+        """
+
+        def job() -> None:
+            try:
+                work(*args)
+            except Exception as exc:  # a SinchError, usually; nothing may leave a form stuck
+                log.debug("panel job %r failed", label, exc_info=True)
+                words = (explain(exc) if explain is not None else None) or (
+                    f"{failure}: {describe_error(exc)}"
+                )
+                if status is not None:
+                    status.value = message("error", words)
+                self.log.error(words)
+            finally:
+                if after is not None:
+                    after()
+
+        self.worker.submit(label, job)
+
     def client(self) -> SubprojectsClient:
         """The active connection (shared with `sn.connect` and the magic)."""
         client = active()
         if client is None:
-            raise NotConnected("not connected: connect in the Connect tab first")
+            raise NotConnected("not connected")
         return client
+
+
+def close_tree(root: widgets.Widget) -> None:
+    """Close a widget and every widget it refers to (children, layout, style, a grid's
+    renderers), so closing the panel leaves no model behind in the kernel."""
+    seen: set[int] = set()
+    stack: list[Any] = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+            continue
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            continue
+        if not isinstance(item, widgets.Widget) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        for name in item.keys:
+            if not name.startswith("_") or name == "_transforms":
+                stack.append(getattr(item, name, None))
+        item.close()

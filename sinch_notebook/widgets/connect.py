@@ -1,11 +1,16 @@
 """The Connect tab: credentials in, key exchange in the background, connection status out.
 
+Where each value comes from is decided by the core, exactly as for `sn.connect()` and
+`%sinch login` (`options.resolve_connection`): a field of the form, else `%config Sinch`, else
+`SINCH_*`, else Sinch's defaults. The environment's Key Secret is only ever used with the
+environment's Key ID (`ConnectionOptions.credentials`); with any other Key ID the form asks for
+the secret.
+
 The Key Secret is the one value here that must never be persisted. A Password widget's `value`
-is a synced trait, so whatever it holds is written into the notebook when widget state is
-saved. Connect therefore reads the secret into a local variable and empties the field *before*
-the exchange starts, whatever its outcome; the token never enters a widget at all (the status
-shows only minutes left). A secret set in `SINCH_KEY_SECRET` is never shown: the field says
-where it comes from, and connecting with the field empty uses it.
+is a synced trait, so a typed secret is moved out of it the moment it reaches the kernel and
+waits in a private attribute; Connect turns it straight into `Credentials` (no local variable
+of the panel's frames ever holds it, so `%xmode Verbose` tracebacks cannot print it). The token
+never enters a widget: the status shows only minutes left.
 """
 
 from __future__ import annotations
@@ -14,77 +19,58 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..auth import Credentials
 from ..config import (
     API_VERSIONS,
+    DEFAULT_API_URL,
+    DEFAULT_AUTH_URL,
     ENV_API_URL,
-    ENV_API_VERSION,
-    ENV_AUTH_MODE,
     ENV_AUTH_URL,
     ENV_KEY_ID,
     ENV_KEY_SECRET,
-    ENV_PROJECT_ID,
     env,
+    has_env_credentials,
 )
 from ..connection import active, connect, disconnect, set_active
-from .common import (
-    Context,
-    button,
-    checkbox,
-    describe_error,
-    esc,
-    message,
-    shared_setting,
-    show,
-    with_class,
-)
+from ..display import AUTH_LABELS, ConnectionStatus, html_rows
+from ..errors import ValidationError
+from ..options import ConnectionOptions, resolve_connection
+from . import controls as ui
+from .common import Context, describe_error, esc, message
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
 
-AUTH_LABELS = {"oauth": "OAuth2", "basic": "Basic"}
-_STYLE = {"description_width": "8em"}
+NOT_CONNECTED_HINT = "fill in the form and press Connect, or tick Use sandbox"
 
 
-def token_text(client: SubprojectsClient) -> str:
-    """The token countdown in minutes (never the token), or what Basic auth means instead."""
-    if client.auth_mode != "oauth":
-        return "Basic auth: no token, the key is sent with every call"
-    left = client.token_seconds_left()
-    if left is None:
-        return "no token yet (one is fetched on the next call)"
-    if left <= 0:
-        return "token expired (a new one is fetched on the next call)"
-    minutes = int(left // 60)
-    if minutes < 1:
-        return "token valid for less than 1 min (renewed on the next call)"
-    return f"token valid for {minutes} min"
-
-
-def connection_summary(client: SubprojectsClient) -> str:
-    """Project, key, auth mode, API and token countdown as one HTML line."""
-    auth = AUTH_LABELS.get(client.auth_mode, client.auth_mode)
-    return message(
-        "ok",
-        "",
-        raw_html=(
-            f"Connected to project <b>{esc(client.project_id)}</b> with key "
-            f"<code>{esc(client.key_id)}</code> · {esc(auth)} · {esc(token_text(client))}"
-            f' <span style="opacity:.7">· {esc(client.base_url)}</span>'
-        ),
+def status_html(client: SubprojectsClient | None) -> str:
+    """The connection as the Connect tab shows it (never the secret or the token)."""
+    status = ConnectionStatus.of(client)
+    if not status.connected:
+        return message("muted", status.title(NOT_CONNECTED_HINT) + ".")
+    badge = sandbox_badge() if status.sandbox else ""
+    return (
+        message("ok", status.title()) + badge + f'<table style="text-align:left">'
+        f"{html_rows(status.rows())}</table>"
     )
 
 
-def _field(description: str, placeholder: str, css_class: str, value: str) -> widgets.Text:
-    """One of the form's text fields: same width and label width for all."""
-    field = widgets.Text(
-        value=value,
-        description=description,
-        placeholder=placeholder,
-        layout=widgets.Layout(width="32em"),
-        style=_STYLE,
+def sandbox_badge() -> str:
+    """The marker shown wherever a local sandbox is connected: it is not a real account."""
+    return (
+        ' <span class="sn-sandbox-badge" style="background:var(--jp-warn-color2,#ffe0b2);'
+        "color:var(--jp-ui-font-color0,#000);border-radius:3px;padding:0 6px;font-weight:600;"
+        'font-size:90%">SANDBOX</span>'
     )
-    field.add_class(css_class)
-    return field
+
+
+def _defaults(**given: str | None) -> tuple[ConnectionOptions | None, str]:
+    """The form's starting values by the core's precedence; a bad SINCH_* value is a message."""
+    try:
+        return resolve_connection(**given), ""
+    except ValidationError as err:
+        return None, f"{err} (from the environment or %config Sinch)"
 
 
 class ConnectForm(widgets.VBox):
@@ -103,87 +89,80 @@ class ConnectForm(widgets.VBox):
         sandbox: bool = False,
     ) -> None:
         self.ctx = ctx
-        secret_in_env = env(ENV_KEY_SECRET) is not None
-        self.key_id = _field(
-            "Key ID", "Key ID of an access key", "sn-key-id", key_id or env(ENV_KEY_ID) or ""
+        options, problem = _defaults(
+            key_id=key_id,
+            project_id=project_id,
+            auth=auth,
+            api_version=api_version,
+            api_url=api_url,
+            auth_url=auth_url,
         )
-        self.key_secret = with_class(
-            widgets.Password(
-                value="",
-                # Synced once when the field is left (Connect's click does that), not per
-                # keystroke: fewer copies of the secret in flight.
-                continuous_update=False,
-                description="Key Secret",
-                placeholder=self._secret_placeholder(secret_in_env),
-                layout=widgets.Layout(width="32em"),
-                style=_STYLE,
-            ),
-            "sn-key-secret",
+        endpoints = options.endpoints if options is not None else None
+        self.key_id = ui.field(
+            "Key ID",
+            "sn-key-id",
+            value=(options.key_id if options else key_id) or "",
+            placeholder="Key ID of an access key",
         )
-        self.project_id = _field(
+        self.key_secret = ui.password("Key Secret", "sn-key-secret")
+        self.project_id = ui.field(
             "Project ID",
-            "the parent project's ID",
             "sn-project-id",
-            project_id or env(ENV_PROJECT_ID) or "",
+            value=(options.project_id if options else project_id) or "",
+            placeholder="the parent project's ID",
         )
-        mode = auth or env(ENV_AUTH_MODE) or "oauth"
-        self.auth_mode = with_class(
-            widgets.ToggleButtons(
-                options=[(label, value) for value, label in AUTH_LABELS.items()],
-                value=mode if mode in AUTH_LABELS else "oauth",
-                description="Auth",
-                tooltips=["OAuth2 bearer token (default)", "HTTP Basic on every call (testing)"],
-                style={**_STYLE, "button_width": "7em"},
-            ),
+        self.auth_mode = ui.toggles(
+            "Auth",
             "sn-auth-mode",
+            [(label, value) for value, label in AUTH_LABELS.items()],
+            value=options.auth if options else "oauth",
+            tooltips=["OAuth2 bearer token (default)", "HTTP Basic on every call (testing)"],
         )
-        version = api_version or env(ENV_API_VERSION) or shared_setting("api_version", "v1")
-        self.api_version = with_class(
-            widgets.Dropdown(
-                options=list(API_VERSIONS),
-                value=version if version in API_VERSIONS else "v1",
-                description="API version",
-                style=_STYLE,
-                layout=widgets.Layout(width="16em"),
-            ),
+        self.api_version = ui.dropdown(
+            "API version",
             "sn-api-version",
+            API_VERSIONS,
+            value=endpoints.api_version if endpoints else "v1",
         )
-        self.api_url = _field(
+        # Only a URL someone chose is shown; empty means Sinch's own.
+        self.api_url = ui.field(
             "API URL",
-            "https://subproject.api.sinch.com",
             "sn-api-url",
-            api_url or env(ENV_API_URL) or "",
+            value=_chosen(api_url, ENV_API_URL, endpoints.api_url if endpoints else None),
+            placeholder=DEFAULT_API_URL,
         )
-        self.auth_url = _field(
+        self.auth_url = ui.field(
             "Token URL",
-            "https://auth.sinch.com/oauth2/token",
             "sn-auth-url",
-            auth_url or env(ENV_AUTH_URL) or "",
+            value=_chosen(auth_url, ENV_AUTH_URL, endpoints.auth_url if endpoints else None),
+            placeholder=DEFAULT_AUTH_URL,
         )
         self.endpoints = widgets.Accordion(
-            children=[widgets.VBox([self.api_url, self.auth_url])],
-            titles=("Endpoints (leave empty for Sinch's)",),
+            children=[widgets.VBox([self.api_version, self.api_url, self.auth_url])],
+            titles=("API version and endpoints (empty: Sinch's own)",),
             selected_index=None,
         )
-        self.use_sandbox = checkbox(
-            "Use sandbox (a local Sinch-compatible server with demo data)",
+        self.use_sandbox = ui.checkbox(
+            "Use sandbox (a local Sinch-compatible server with demo data, no account needed)",
             "sn-use-sandbox",
             value=sandbox,
         )
-        self.connect_button = button("Connect", "sn-connect", style="primary", icon="plug")
-        self.disconnect_button = button("Disconnect", "sn-disconnect", icon="times")
-        self.status = with_class(widgets.HTML(), "sn-connect-status")
+        self.connect_button = ui.button("Connect", "sn-connect", style="primary", icon="plug")
+        self.disconnect_button = ui.button("Disconnect", "sn-disconnect", icon="times")
+        self.status = ui.html("sn-connect-status")
 
         # A typed secret is taken out of the synced field the moment it arrives (see
-        # _absorb_secret); until Connect it lives only in this plain attribute.
+        # _absorb_secret); until Connect it lives only in this private attribute.
         self._typed_secret = ""
         self.key_secret.observe(self.ctx.guard(self._absorb_secret), names="value")
+        self.key_id.observe(self.ctx.guard(self._on_key_id), names="value")
         self.connect_button.on_click(self.ctx.guard(self._on_connect))
         self.disconnect_button.on_click(self.ctx.guard(self._on_disconnect))
         self.use_sandbox.observe(self.ctx.guard(self._on_sandbox_switch), names="value")
         self._connecting = False
-        self._error = ""
+        self._error = message("error", problem) if problem else ""
         self._on_sandbox_switch()
+        self._on_key_id()
         self.show_client(None)
         super().__init__(
             [
@@ -192,9 +171,8 @@ class ConnectForm(widgets.VBox):
                 self.key_secret,
                 self.project_id,
                 self.auth_mode,
-                self.api_version,
                 self.endpoints,
-                widgets.HBox([self.connect_button, self.disconnect_button]),
+                ui.row(self.connect_button, self.disconnect_button),
                 self.status,
             ]
         )
@@ -207,40 +185,59 @@ class ConnectForm(widgets.VBox):
         if self._connecting:
             return
         self.disconnect_button.disabled = client is None
-        show(self.disconnect_button, client is not None)
-        state = message("muted", "Not connected.") if client is None else connection_summary(client)
+        ui.show(self.disconnect_button, client is not None)
+        state = status_html(client)
         # A failed attempt stays visible until the next one: the refresh must not hide it.
         self.status.value = f"{self._error}<br>{state}" if self._error else state
 
-    @staticmethod
-    def _secret_placeholder(secret_in_env: bool) -> str:
-        return f"set in {ENV_KEY_SECRET}" if secret_in_env else "Key Secret (never saved)"
+    @property
+    def env_secret_applies(self) -> bool:
+        """Whether Connect with the secret field empty would use SINCH_KEY_SECRET."""
+        return env(ENV_KEY_SECRET) is not None and self.key_id.value.strip() == env(ENV_KEY_ID)
+
+    @property
+    def autoconnect(self) -> bool:
+        """The environment has complete credentials and the form would use them as they are."""
+        return (
+            has_env_credentials()
+            and not self.use_sandbox.value
+            and self.env_secret_applies
+            and bool(self.project_id.value.strip())
+        )
+
+    def _placeholder(self) -> str:
+        if self._typed_secret:
+            return "Key Secret entered (hidden, not saved): press Connect"
+        if self.env_secret_applies:
+            return f"set in {ENV_KEY_SECRET}"
+        return "Key Secret (never saved)"
+
+    def _on_key_id(self, _change: Any = None) -> None:
+        self.key_secret.placeholder = self._placeholder()
 
     def _absorb_secret(self, change: dict[str, Any]) -> None:
         """Move a typed secret out of the synced trait at once, so saved state never has it.
 
         The front end syncs the field when it is left or Enter is pressed; the kernel empties it
-        again straight away and keeps the value in a plain attribute for Connect.
+        again straight away and keeps the value in a private attribute for Connect.
         """
         if not change["new"]:
             return
         self._typed_secret = change["new"]
         self.key_secret.value = ""
-        self.key_secret.placeholder = "Key Secret entered (hidden, not saved): press Connect"
+        self.key_secret.placeholder = self._placeholder()
 
-    def _take_secret(self) -> str:
-        """The typed secret, forgotten by the form as it is handed over."""
-        secret, self._typed_secret = self._typed_secret, ""
+    def _forget_secret(self) -> None:
+        self._typed_secret = ""
         self.key_secret.value = ""
-        self.key_secret.placeholder = self._secret_placeholder(env(ENV_KEY_SECRET) is not None)
-        return secret
+        self.key_secret.placeholder = self._placeholder()
 
     def _on_sandbox_switch(self, _change: Any = None) -> None:
         on = self.use_sandbox.value
-        for field in (self.key_id, self.key_secret, self.project_id, self.api_url, self.auth_url):
-            field.disabled = on
+        for item in (self.key_id, self.key_secret, self.project_id, self.api_url, self.auth_url):
+            item.disabled = on
         if on:
-            self._take_secret()
+            self._forget_secret()
 
     def _set_connecting(self, connecting: bool, what: str = "") -> None:
         self._connecting = connecting
@@ -252,83 +249,118 @@ class ConnectForm(widgets.VBox):
 
     # -- actions ---------------------------------------------------------------------------------
 
+    def connect(self) -> None:
+        """Press Connect (what the button does; the panel also calls it to connect by itself)."""
+        self._on_connect()
+
     def _on_connect(self, _button: widgets.Button | None = None) -> None:
-        # Take the secret out of the form first: from here on it lives only in this call's
-        # local variables and, once connected, inside the client's credentials.
-        secret = self._take_secret()
         if self._connecting:
+            self._forget_secret()
             return
         if self.use_sandbox.value:
-            options = {"auth": self.auth_mode.value, "api_version": self.api_version.value}
             self._set_connecting(True, "Starting the local sandbox and connecting…")
-            self.ctx.worker.submit("Connecting to the sandbox", self._connect_sandbox, options)
+            self.ctx.submit(
+                "Connecting to the sandbox",
+                self._connect_sandbox,
+                self.auth_mode.value,
+                self.api_version.value,
+                failure="Could not connect",
+                status=None,
+                explain=self._failed,
+            )
             return
-        problem = self._missing(secret)
-        if problem:
-            self._error = message("error", problem)
-            self.show_client(active())
-            self.ctx.log.error(f"Connect: {problem}")
+        try:
+            options = resolve_connection(
+                key_id=self.key_id.value.strip() or None,
+                project_id=self.project_id.value.strip() or None,
+                auth=self.auth_mode.value,
+                api_version=self.api_version.value,
+                api_url=self.api_url.value.strip() or None,
+                auth_url=self.auth_url.value.strip() or None,
+            )
+            credentials = self._credentials(options)
+        except ValidationError as err:
+            self._forget_secret()
+            self._refuse(self._form_words(err))
             return
-        options = {
-            "key_id": self.key_id.value.strip(),
-            # None lets sn.connect take the secret from SINCH_KEY_SECRET.
-            "key_secret": secret or None,
-            "project_id": self.project_id.value.strip(),
-            "auth": self.auth_mode.value,
-            "api_version": self.api_version.value,
-            "api_url": self.api_url.value.strip() or None,
-            "auth_url": self.auth_url.value.strip() or None,
-        }
-        del secret
+        if not options.project_id:
+            self._refuse("Project ID is required (the parent project's ID).")
+            return
         what = (
             "exchanging the key for an OAuth2 token"
-            if options["auth"] == "oauth"
+            if options.auth == "oauth"
             else "checking the key with Basic auth"
         )
-        self._set_connecting(True, f"Connecting to {options['project_id']}: {what}…")
-        self.ctx.worker.submit("Connecting", self._connect, options)
+        self._set_connecting(True, f"Connecting to {options.project_id}: {what}…")
+        self.ctx.submit(
+            "Connecting",
+            self._connect,
+            credentials,
+            options,
+            failure="Could not connect",
+            explain=self._failed,
+        )
 
-    def _missing(self, secret: str) -> str:
-        """The first required field left empty, as a message; '' when all are there."""
-        if not self.key_id.value.strip():
-            return "Key ID is required (the Key ID of an access key)."
-        if not secret and env(ENV_KEY_SECRET) is None:
+    def _credentials(self, options: ConnectionOptions) -> Credentials:
+        """Credentials from the typed secret (taken from the form as they are built), else the
+        environment's own, which the core gives only for the environment's Key ID."""
+        if not options.key_id:
+            raise ValidationError("Key ID", "is required (the Key ID of an access key)")
+        if self._typed_secret:
+            try:
+                return Credentials(options.key_id, self._typed_secret)
+            finally:
+                self._forget_secret()
+        return options.credentials(None)
+
+    @staticmethod
+    def _form_words(err: ValidationError) -> str:
+        """A refusal before any request, naming the form's field."""
+        if err.field == "key_secret":
+            if env(ENV_KEY_SECRET) is not None:
+                return (
+                    f"Key Secret is required for this Key ID: {ENV_KEY_SECRET} belongs to Key ID "
+                    f"{env(ENV_KEY_ID)!r} and is never sent with another one."
+                )
             return "Key Secret is required (type it, or set SINCH_KEY_SECRET before Jupyter)."
-        if not self.project_id.value.strip():
-            return "Project ID is required (the parent project's ID)."
-        return ""
+        names = {"api_url": "API URL", "auth_url": "Token URL", "key_id": "Key ID"}
+        return f"{names.get(err.field, err.field)}: {err.rule}"
 
-    def _connect(self, options: dict[str, Any]) -> None:
-        try:
-            client = connect(activate=False, **options)
-        except Exception as err:  # a SinchError, usually; nothing may leave the form stuck
-            self._failed(err)
-            return
-        finally:
-            options.clear()  # drops the secret with the options
+    def _refuse(self, text: str) -> None:
+        self._error = message("error", text)
+        self.show_client(active())
+        self.ctx.log.error(f"Connect: {text}")
+
+    def _connect(self, credentials: Credentials, options: ConnectionOptions) -> None:
+        client = connect(
+            credentials=credentials,
+            project_id=options.project_id,
+            auth=options.auth,
+            auth_url=options.endpoints.auth_url,
+            api_url=options.endpoints.api_url,
+            api_version=options.endpoints.api_version,
+            activate=False,
+        )
         self._connected(client)
 
-    def _connect_sandbox(self, options: dict[str, Any]) -> None:
+    def _connect_sandbox(self, auth: str, api_version: str) -> None:
         from ..local_sandbox import connect_local_sandbox
 
-        try:
-            client = connect_local_sandbox(activate=False, **options)
-        except Exception as err:  # a SinchError, usually; nothing may leave the form stuck
-            self._failed(err)
-            return
-        self._connected(client)
+        self._connected(connect_local_sandbox(auth=auth, api_version=api_version, activate=False))
 
-    def _failed(self, err: BaseException) -> None:
+    def _failed(self, err: BaseException) -> str:
+        """The job wrapper's words for a failed attempt; it also stays in the form."""
         self._set_connecting(False)
         text = f"Could not connect: {describe_error(err)}"
         self._error = message("error", text)
         self.show_client(active())
-        self.ctx.log.error(text)
+        return text
 
     def _connected(self, client: SubprojectsClient) -> None:
         self._set_connecting(False)
-        auth = AUTH_LABELS.get(client.auth_mode, client.auth_mode)
-        self.ctx.log.info(f"Connected to project {client.project_id} ({auth}).")
+        status = ConnectionStatus.of(client)
+        where = "local sandbox, " if status.sandbox else ""
+        self.ctx.log.info(f"Connected to project {client.project_id} ({where}{status.auth_label}).")
         set_active(client)  # the panel's listener (and the magic's) take it from here
         self.show_client(client)
 
@@ -336,3 +368,26 @@ class ConnectForm(widgets.VBox):
         self._error = ""
         disconnect()
         self.ctx.log.info("Disconnected.")
+
+
+def _chosen(given: str | None, env_name: str, resolved: str | None) -> str:
+    """A URL to show in the form: one given or set in the environment (else empty)."""
+    if given or env(env_name):
+        return resolved or ""
+    return ""
+
+
+def header_html(client: SubprojectsClient | None) -> str:
+    """The panel's one-line header: project, auth, token minutes, and the sandbox marker."""
+    status = ConnectionStatus.of(client)
+    if not status.connected:
+        return "<b>Sinch Subprojects</b> · " + message("muted", "not connected")
+    parts = [
+        f"project <b>{esc(status.project_id)}</b>",
+        esc(status.auth_label),
+        esc(status.token),
+    ]
+    badge = ""
+    if status.sandbox:
+        badge = sandbox_badge() + f' <span style="opacity:.7">{esc(status.api_url)}</span>'
+    return "<b>Sinch Subprojects</b> · " + " · ".join(parts) + badge

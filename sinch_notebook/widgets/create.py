@@ -1,4 +1,9 @@
-"""The Create tab: a display name and labels, validated live; Create is enabled only when valid."""
+"""The Create tab: a display name and labels, validated live; Create is enabled only when valid.
+
+The rules are the core's (`models.validate_display_name`, `validate_labels`), and the create
+goes through the one apply engine (`Plan.of_creates(...).apply()`), so a create whose answer is
+lost is looked for before it is sent again, exactly as in a bulk apply: never twice.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,20 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..bulk import Plan
 from ..errors import ValidationError
-from ..models import MAX_NAME_LENGTH, Subproject, validate_display_name
-from .common import Context, button, describe_error, esc, message, with_class
+from ..models import Subproject, validate_display_name
+from . import controls as ui
+from .common import Context, esc, message
 from .labels import LabelsEditor
 
-NAME_RULE = f"1..{MAX_NAME_LENGTH} characters"
+NAME_FIELD = "Display name"
 
 
 def name_problem(value: str) -> str:
-    """The displayName rule `value` breaks, or ''."""
+    """The core's words for what is wrong with a display name, or ''."""
     try:
-        validate_display_name(value, "Display name")
+        validate_display_name(value, NAME_FIELD)
     except ValidationError as err:
         return str(err)
     return ""
@@ -32,19 +39,11 @@ class CreateForm(widgets.VBox):
     ) -> None:
         self.ctx = ctx
         self.on_created = on_created
-        self.name = with_class(
-            widgets.Text(
-                description="Display name",
-                placeholder=f"required, {NAME_RULE}",
-                layout=widgets.Layout(width="36em"),
-                style={"description_width": "8em"},
-            ),
-            "sn-create-name",
-        )
-        self.name_error = with_class(widgets.HTML(), "sn-create-name-error")
+        self.name = ui.field(NAME_FIELD, "sn-create-name", placeholder="required", width="36em")
+        self.name_error = ui.html("sn-create-name-error")
         self.labels = LabelsEditor()
-        self.create_button = button("Create", "sn-create", style="success", icon="plus-circle")
-        self.status = with_class(widgets.HTML(), "sn-create-status")
+        self.create_button = ui.button("Create", "sn-create", style="success", icon="plus-circle")
+        self.status = ui.html("sn-create-status")
         self._connected = False
         self._busy = False
         self._touched = False
@@ -80,10 +79,7 @@ class CreateForm(widgets.VBox):
 
     def _update(self) -> None:
         problem = name_problem(self.name.value)
-        if problem and self._touched:
-            self.name_error.value = message("error", f"{problem} (the rule: {NAME_RULE})")
-        else:
-            self.name_error.value = ""
+        self.name_error.value = message("error", problem) if problem and self._touched else ""
         self.create_button.disabled = self._busy or not self._connected or not self.valid
         if not self._connected:
             self.create_button.tooltip = "Connect first"
@@ -93,26 +89,38 @@ class CreateForm(widgets.VBox):
             self.create_button.tooltip = "Create the subproject"
 
     def _on_create(self, _button: widgets.Button | None = None) -> None:
-        if not self.valid or self._busy:  # a click can race a keystroke: check again
+        if not self.valid or self._busy or not self._connected:  # a click can race a keystroke
             self._update()
             return
         name, labels = self.name.value, self.labels.labels
         self._busy = True
         self._update()
         self.status.value = message("busy", f"Creating {name!r}…")
-        self.ctx.worker.submit("Creating a subproject", self._create, name, labels)
+        self.ctx.submit(
+            "Creating a subproject",
+            self._create,
+            name,
+            labels,
+            failure=f"Could not create {name!r}",
+            status=self.status,
+            after=self._idle,
+        )
+
+    def _idle(self) -> None:
+        self._busy = False
+        self._update()
 
     def _create(self, name: str, labels: dict[str, str]) -> None:
-        try:
-            created = self.ctx.client().create(name, labels=labels)
-        except Exception as err:  # a SinchError, usually; nothing may leave the form stuck
-            text = f"Could not create {name!r}: {describe_error(err)}"
+        plan = Plan.of_creates(self.ctx.client(), [(0, name, labels)], origin="the Create tab")
+        (outcome,) = plan.apply(workers=1, progress=False, journal=False).outcomes
+        created = outcome.subproject
+        if outcome.status != "ok" or created is None:
+            text = f"Could not create {name!r}: {outcome.error or outcome.status}"
+            if outcome.unknown:
+                text += " (it may exist: press Refresh in Browse before trying again)"
             self.status.value = message("error", text)
             self.ctx.log.error(text)
             return
-        finally:
-            self._busy = False
-            self._update()
         self.status.value = message(
             "ok",
             "",

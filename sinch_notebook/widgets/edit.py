@@ -1,9 +1,9 @@
-"""The Edit tab: rename, edit labels, Save (PATCH), Delete behind a confirmation step.
+"""The Edit tab: rename, edit labels, Save, and Delete behind the core's confirmation.
 
-The API has no ETag or update mask, and a sent `labels` map replaces every label. Saving over
-a subproject that someone changed after it was opened here would silently undo their change,
-so Save first fetches the subproject again and compares its `updateTime` with the one seen at
-open; if it moved, the panel says so and offers Reload instead of overwriting.
+Save is `client.edit(..., expected_update_time=<the version opened here>)`: the core reads the
+subproject again and, if it changed on the server since it was opened, sends nothing and raises
+`ChangedOnServer`; the form then says so and offers Reload. Delete asks the question the core
+decides on (`confirm.before_deleting`, which honours `%config Sinch.confirm_deletes`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import NotFound
+from ..confirm import before_deleting
+from ..display import short_time
+from ..errors import ChangedOnServer, FailedPrecondition, NotFound
 from ..models import Subproject
-from .common import (
-    Context,
-    button,
-    describe_error,
-    esc,
-    format_time,
-    message,
-    show,
-    with_class,
-)
-from .create import NAME_RULE, name_problem
+from . import controls as ui
+from .common import Context, esc, message
+from .create import NAME_FIELD, name_problem
 from .labels import LabelsEditor
 
 
@@ -42,37 +36,27 @@ class EditForm(widgets.VBox):
         self._connected = False
         self._busy = False
 
-        self.subproject_id = with_class(
-            widgets.Text(
-                description="Subproject ID",
-                placeholder="pick one in Browse, or paste an id",
-                layout=widgets.Layout(width="30em"),
-                style={"description_width": "8em"},
-            ),
+        self.subproject_id = ui.field(
+            "Subproject ID",
             "sn-edit-id",
+            placeholder="click a row in Browse, or paste an id",
+            width="30em",
         )
-        self.open_button = button("Open", "sn-edit-open", icon="folder-open")
-        self.info = with_class(widgets.HTML(), "sn-edit-info")
-        self.name = with_class(
-            widgets.Text(
-                description="Display name",
-                layout=widgets.Layout(width="36em"),
-                style={"description_width": "8em"},
-            ),
-            "sn-edit-name",
-        )
-        self.name_error = with_class(widgets.HTML(), "sn-edit-name-error")
+        self.open_button = ui.button("Open", "sn-edit-open", icon="folder-open")
+        self.info = ui.html("sn-edit-info")
+        self.name = ui.field(NAME_FIELD, "sn-edit-name", width="36em")
+        self.name_error = ui.html("sn-edit-name-error")
         self.labels = LabelsEditor()
-        self.save_button = button("Save", "sn-edit-save", style="primary", icon="save")
-        self.delete_button = button("Delete…", "sn-edit-delete", style="danger", icon="trash")
-        self.reload_button = button("Reload", "sn-edit-reload", style="warning", icon="refresh")
-        self.confirm_text = with_class(widgets.HTML(), "sn-edit-confirm-text")
-        self.confirm_button = button("Yes, delete it", "sn-edit-confirm", style="danger")
-        self.cancel_button = button("Cancel", "sn-edit-cancel")
-        self.confirm_box = widgets.VBox(
-            [self.confirm_text, widgets.HBox([self.confirm_button, self.cancel_button])]
+        self.save_button = ui.button("Save", "sn-edit-save", style="primary", icon="save")
+        self.delete_button = ui.button("Delete…", "sn-edit-delete", style="danger", icon="trash")
+        self.reload_button = ui.button("Reload", "sn-edit-reload", style="warning", icon="refresh")
+        self.confirm_text = ui.html("sn-edit-confirm-text")
+        self.confirm_button = ui.button("Yes, delete it", "sn-edit-confirm", style="danger")
+        self.cancel_button = ui.button("Cancel", "sn-edit-cancel")
+        self.confirm_box = ui.column(
+            self.confirm_text, ui.row(self.confirm_button, self.cancel_button)
         )
-        self.status = with_class(widgets.HTML(), "sn-edit-status")
+        self.status = ui.html("sn-edit-status")
 
         self.open_button.on_click(
             self.ctx.guard(lambda _b: self.open_subproject(self.subproject_id.value))
@@ -80,25 +64,20 @@ class EditForm(widgets.VBox):
         self.name.observe(self.ctx.guard(lambda _c: self._update()), names="value")
         self.labels.on_change(self._update)
         self.save_button.on_click(self.ctx.guard(self._on_save))
+        self.reload_button.on_click(self.ctx.guard(lambda _b: self.reload()))
         self.delete_button.on_click(self.ctx.guard(self._on_delete))
         self.confirm_button.on_click(self.ctx.guard(self._on_confirm_delete))
-        self.cancel_button.on_click(self.ctx.guard(lambda _b: self._confirming(False)))
-        self.reload_button.on_click(self.ctx.guard(lambda _b: self.reload()))
-
-        self.fields = widgets.VBox(
-            [
-                self.info,
-                self.name,
-                self.name_error,
-                widgets.HTML("<b>Labels</b>"),
-                self.labels,
-                widgets.HBox([self.save_button, self.delete_button, self.reload_button]),
-                self.confirm_box,
-            ]
+        self.cancel_button.on_click(self.ctx.guard(lambda _b: self._confirming(None)))
+        self.fields = ui.column(
+            self.info,
+            self.name,
+            self.name_error,
+            widgets.HTML("<b>Labels</b>"),
+            self.labels,
+            ui.row(self.save_button, self.delete_button, self.reload_button),
+            self.confirm_box,
         )
-        super().__init__(
-            [widgets.HBox([self.subproject_id, self.open_button]), self.fields, self.status]
-        )
+        super().__init__([ui.row(self.subproject_id, self.open_button), self.fields, self.status])
         self.add_class("sn-edit-form")
         self.clear()
 
@@ -116,7 +95,13 @@ class EditForm(widgets.VBox):
             return
         self.subproject_id.value = subproject_id
         self.status.value = message("busy", f"Opening {subproject_id}…")
-        self.ctx.worker.submit("Opening a subproject", self._open, subproject_id)
+        self.ctx.submit(
+            "Opening a subproject",
+            self._open,
+            subproject_id,
+            failure=f"Could not open {subproject_id}",
+            status=self.status,
+        )
 
     def reload(self) -> None:
         if self.opened is not None:
@@ -127,33 +112,32 @@ class EditForm(widgets.VBox):
         self.name.value = ""
         self.labels.clear()
         self.info.value = ""
-        self._confirming(False)
-        show(self.fields, False)
-        show(self.reload_button, False)
+        self._confirming(None)
+        ui.show(self.fields, False)
+        ui.show(self.reload_button, False)
         self._update()
 
     @property
     def changes(self) -> dict[str, Any]:
-        """What Save would send: only the fields that differ from the opened version."""
+        """What Save asks the core for: a new name, labels to set and labels to remove."""
         if self.opened is None:
             return {}
         changes: dict[str, Any] = {}
         if self.name.value != self.opened.display_name:
             changes["display_name"] = self.name.value
-        if self.labels.labels != self.opened.labels:
-            changes["labels"] = self.labels.labels
+        wanted, before = self.labels.labels, self.opened.labels
+        set_labels = {k: v for k, v in wanted.items() if before.get(k) != v}
+        removed = [k for k in before if k not in wanted]
+        if set_labels:
+            changes["set_labels"] = set_labels
+        if removed:
+            changes["remove_labels"] = removed
         return changes
 
     # -- loading -------------------------------------------------------------------------------
 
     def _open(self, subproject_id: str) -> None:
-        try:
-            sp = self.ctx.client().get(subproject_id)
-        except Exception as err:  # a SinchError, usually; nothing may leave the form stuck
-            text = f"Could not open {subproject_id}: {describe_error(err)}"
-            self.status.value = message("error", text)
-            self.ctx.log.error(text)
-            return
+        sp = self.ctx.client().get(subproject_id)
         self._load(sp)
         self.status.value = message("info", f"Opened {sp.display_name!r}.")
 
@@ -164,21 +148,19 @@ class EditForm(widgets.VBox):
         self.labels.set_labels(sp.labels)
         deleted = ' · <b style="color:#c62828">deleted</b>' if sp.deleted else ""
         self.info.value = (
-            f"<code>{esc(sp.subproject_id)}</code> · created {format_time(sp.create_time)} · "
-            f"updated {format_time(sp.update_time)} UTC{deleted}"
+            f"<code>{esc(sp.subproject_id)}</code> · created {esc(short_time(sp.create_time))}"
+            f" · updated {esc(short_time(sp.update_time))}{deleted}"
         )
-        self._confirming(False)
-        show(self.reload_button, False)
-        show(self.fields, True)
+        self._confirming(None)
+        ui.show(self.reload_button, False)
+        ui.show(self.fields, True)
         self._update()
 
     # -- state ---------------------------------------------------------------------------------
 
     def _update(self) -> None:
         problem = name_problem(self.name.value) if self.opened is not None else ""
-        self.name_error.value = (
-            message("error", f"{problem} (the rule: {NAME_RULE})") if problem else ""
-        )
+        self.name_error.value = message("error", problem) if problem else ""
         editable = self._connected and self.opened is not None and not self.opened.deleted
         idle = editable and not self._busy
         self.name.disabled = not editable
@@ -187,109 +169,113 @@ class EditForm(widgets.VBox):
         self.delete_button.disabled = not idle
         self.open_button.disabled = not self._connected or self._busy
 
-    def _confirming(self, on: bool) -> None:
-        show(self.confirm_box, on)
-        if on and self.opened is not None:
-            self.confirm_text.value = message(
-                "warn",
-                "",
-                raw_html=f"Delete <b>{esc(self.opened.display_name)}</b> "
-                f"(<code>{esc(self.opened.subproject_id)}</code>)? It is a soft delete and "
-                "cannot be undone.",
-            )
-
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self._update()
 
+    def _confirming(self, question: str | None) -> None:
+        ui.show(self.confirm_box, question is not None)
+        self.confirm_text.value = message("warn", question) if question else ""
+
     # -- save ----------------------------------------------------------------------------------
 
     def _on_save(self, _button: widgets.Button | None = None) -> None:
-        if self.opened is None or self._busy:
+        opened = self.opened
+        if opened is None or self._busy:
             return
         changes = self.changes
         if not changes:
-            self.status.value = message("info", "Nothing to save: no changes.")
-            return
-        if name_problem(self.name.value) or not self.labels.valid:
-            self._update()
+            self.status.value = message("info", "Nothing to save: nothing was changed.")
             return
         self._set_busy(True)
-        self.status.value = message("busy", "Saving…")
-        self.ctx.worker.submit("Saving a subproject", self._save, self.opened, changes)
+        self.status.value = message("busy", f"Saving {opened.display_name!r}…")
+        self.ctx.submit(
+            "Saving a subproject",
+            self._save,
+            opened,
+            changes,
+            failure=f"Could not save {opened.display_name!r}",
+            status=self.status,
+            after=lambda: self._set_busy(False),
+            explain=self._explain_save,
+        )
 
     def _save(self, opened: Subproject, changes: dict[str, Any]) -> None:
-        try:
-            client = self.ctx.client()
-            current = client.get(opened.subproject_id)
-            if current.update_time != opened.update_time or current.deleted:
-                self._conflict(current)
-                return
-            saved = client.update(opened.subproject_id, **changes)
-        except Exception as err:  # a SinchError, usually; nothing may leave the form stuck
-            text = f"Could not save {opened.display_name!r}: {describe_error(err)}"
-            self.status.value = message("error", text)
-            self.ctx.log.error(text)
-            return
-        finally:
-            self._set_busy(False)
+        edit = self.ctx.client().edit(
+            opened.subproject_id, expected_update_time=opened.update_time, **changes
+        )
+        saved = edit.subproject
         self._load(saved)
         what = " and ".join(
-            {"display_name": "name", "labels": "labels"}[field] for field in changes
+            part
+            for part, present in (
+                ("name", "display_name" in changes),
+                ("labels", "set_labels" in changes or "remove_labels" in changes),
+            )
+            if present
         )
-        self.status.value = message("ok", f"Saved the {what} of {saved.display_name!r}.")
+        text = f"Saved the {what} of {saved.display_name!r}."
+        if not edit.changed:
+            text = f"Nothing to save: {saved.display_name!r} already is as in the form."
+        self.status.value = message("ok", text)
         self.ctx.log.info(f"Saved {saved.subproject_id} ({what}).")
         if self.on_changed is not None:
             self.on_changed(saved)
 
-    def _conflict(self, current: Subproject) -> None:
-        if current.deleted:
-            what = "was deleted"
-        else:
-            what = f"changed on the server at {format_time(current.update_time)} UTC"
-        text = (
-            f"Not saved: {current.display_name!r} {what}, after you opened it here. "
-            "Reload to see the server's version (your edits in this form will be replaced), "
-            "then make them again."
+    def _explain_save(self, err: BaseException) -> str | None:
+        """A change made elsewhere since opening is not overwritten: say so, offer Reload."""
+        if not isinstance(err, (ChangedOnServer, FailedPrecondition)):
+            return None
+        opened = self.opened
+        name = opened.display_name if opened is not None else "it"
+        what = (
+            "was deleted"
+            if isinstance(err, FailedPrecondition)
+            else "changed on the server after you opened it here"
         )
-        self.status.value = message("warn", text)
-        self.ctx.log.error(text)
-        show(self.reload_button, True)
-        if self.on_changed is not None:
-            self.on_changed(current)
+        ui.show(self.reload_button, True)
+        return (
+            f"Not saved: {name!r} {what}. Reload to see the server's version (your edits in "
+            "this form will be replaced), then make them again."
+        )
 
     # -- delete --------------------------------------------------------------------------------
 
     def _on_delete(self, _button: widgets.Button | None = None) -> None:
         if self.opened is None or self._busy:
             return
-        self._confirming(True)
+        question = before_deleting(self.opened)
+        if question is None:  # %config Sinch.confirm_deletes = False
+            self._on_confirm_delete()
+            return
+        self._confirming(question.text)
 
     def _on_confirm_delete(self, _button: widgets.Button | None = None) -> None:
-        if self.opened is None or self._busy:
+        opened = self.opened
+        if opened is None or self._busy:
             return
-        self._confirming(False)
+        self._confirming(None)
         self._set_busy(True)
-        self.status.value = message("busy", f"Deleting {self.opened.display_name!r}…")
-        self.ctx.worker.submit("Deleting a subproject", self._delete, self.opened)
+        self.status.value = message("busy", f"Deleting {opened.display_name!r}…")
+        self.ctx.submit(
+            "Deleting a subproject",
+            self._delete,
+            opened,
+            failure=f"Could not delete {opened.display_name!r}",
+            status=self.status,
+            after=lambda: self._set_busy(False),
+        )
 
     def _delete(self, opened: Subproject) -> None:
+        client = self.ctx.client()
+        deleted_now = client.delete(opened.subproject_id)
         try:
-            client = self.ctx.client()
-            client.delete(opened.subproject_id)
-            try:
-                gone = client.get(opened.subproject_id)
-            except NotFound:
-                gone = replace(opened, deleted=True)
-        except Exception as err:  # a SinchError, usually; nothing may leave the form stuck
-            text = f"Could not delete {opened.display_name!r}: {describe_error(err)}"
-            self.status.value = message("error", text)
-            self.ctx.log.error(text)
-            return
-        finally:
-            self._set_busy(False)
+            gone = client.get(opened.subproject_id)
+        except NotFound:
+            gone = replace(opened, deleted=True)
         self._load(gone)
-        self.status.value = message("ok", f"Deleted {opened.display_name!r}.")
-        self.ctx.log.info(f"Deleted {opened.subproject_id} ({opened.display_name!r}).")
+        already = "" if deleted_now else " (it was already deleted)"
+        self.status.value = message("ok", f"Deleted {opened.display_name!r}{already}.")
+        self.ctx.log.info(f"Deleted {opened.subproject_id} ({opened.display_name!r}){already}.")
         if self.on_changed is not None:
             self.on_changed(gone)

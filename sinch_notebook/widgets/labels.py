@@ -1,8 +1,8 @@
 """A reusable labels editor: key/value rows, each validated as you type, duplicates flagged.
 
-The rules are the API's (see `models.validate_labels`): at most 255 labels, keys and values of
-1..255 characters. A row left completely empty is ignored rather than an error, so adding a row
-and not using it never blocks a form.
+The rules are the API's and live in the core (`models.validate_labels`); each row is checked
+with it, and so is the whole set (the number of labels). A row left completely empty is
+ignored rather than an error, so adding a row and not using it never blocks a form.
 """
 
 from __future__ import annotations
@@ -11,15 +11,18 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
-from ..models import MAX_LABEL_LENGTH, MAX_LABELS
-from .common import button, close_tree, esc, message, show, with_class
+from ..errors import ValidationError
+from ..models import validate_labels
+from .common import close_tree, esc, message
+from .controls import button, field, show, with_class
 
 
-def _length_problem(what: str, text: str) -> str:
-    if not text:
-        return f"{what} is required (1..{MAX_LABEL_LENGTH} characters)"
-    if len(text) > MAX_LABEL_LENGTH:
-        return f"{what} must be 1..{MAX_LABEL_LENGTH} characters, got {len(text)}"
+def _rule_broken(labels: Mapping[str, str], field_name: str = "labels") -> str:
+    """The core's words for what is wrong with `labels` ('' when nothing)."""
+    try:
+        validate_labels(labels, field_name)
+    except ValidationError as err:
+        return str(err)
     return ""
 
 
@@ -27,16 +30,11 @@ class LabelRow(widgets.VBox):
     """One key/value pair with a remove button and its own error line."""
 
     def __init__(self, key: str = "", value: str = "") -> None:
-        self.key = with_class(
-            widgets.Text(value=key, placeholder="key", layout=widgets.Layout(width="14em")),
-            "sn-label-key",
+        self.key = field("", "sn-label-key", value=key, placeholder="key", width="14em")
+        self.value = field("", "sn-label-value", value=value, placeholder="value", width="18em")
+        self.remove = button(
+            "", "sn-label-remove", icon="trash", tooltip="Remove this label", width="3em"
         )
-        self.value = with_class(
-            widgets.Text(value=value, placeholder="value", layout=widgets.Layout(width="18em")),
-            "sn-label-value",
-        )
-        self.remove = button("", "sn-label-remove", icon="trash", tooltip="Remove this label")
-        self.remove.layout.width = "3em"
         self.error = with_class(widgets.HTML(), "sn-label-error")
         super().__init__([widgets.HBox([self.key, self.value, self.remove]), self.error])
         self.add_class("sn-label-row")
@@ -49,7 +47,7 @@ class LabelRow(widgets.VBox):
         """What is wrong with this row on its own ('' when fine or blank)."""
         if self.blank:
             return ""
-        return _length_problem("key", self.key.value) or _length_problem("value", self.value.value)
+        return _rule_broken({self.key.value: self.value.value}, "label")
 
 
 class LabelsEditor(widgets.VBox):
@@ -121,9 +119,10 @@ class LabelsEditor(widgets.VBox):
             problem = self._row_problem(row)
             if problem:
                 found.append(f"row {number}: {problem}")
-        count = sum(1 for row in self.rows if not row.blank)
-        if count > MAX_LABELS:
-            found.append(f"at most {MAX_LABELS} labels are allowed, got {count}")
+        if not found:
+            whole = _rule_broken(self.labels)
+            if whole:
+                found.append(whole)
         return found
 
     @property
@@ -159,12 +158,10 @@ class LabelsEditor(widgets.VBox):
             row.error.value = message("error", problem) if problem else ""
             show(row.error, bool(problem))
         count = sum(1 for row in self.rows if not row.blank)
-        too_many = count > MAX_LABELS
         text = f"{count} label{'s' if count != 1 else ''}"
+        whole = "" if any(self._row_problem(r) for r in self.rows) else _rule_broken(self.labels)
         self.summary.value = (
-            message("error", f"{text}: at most {MAX_LABELS} are allowed")
-            if too_many
-            else f'<span style="opacity:.7">{esc(text)}</span>'
+            message("error", whole) if whole else f'<span style="opacity:.7">{esc(text)}</span>'
         )
         for listener in list(self._listeners):
             listener()

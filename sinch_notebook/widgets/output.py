@@ -1,9 +1,13 @@
-"""The panel's activity log: an Output widget that any thread may append to.
+"""The panel's activity log: an Output widget that any thread may add to, newest entry first.
 
 Callbacks run in worker threads, where `print` and `with output:` would land in whichever cell
-happens to be executing (or nowhere). Appending to the Output widget's `outputs` trait instead
+happens to be executing (or nowhere). Changing the Output widget's `outputs` trait instead
 works from any thread; a lock makes the read-modify-write of that tuple safe, so no message is
 lost when several threads report at once.
+
+The newest entry goes on top: the log is a box of fixed height, and a front-end shows the top
+of a scrolled box, so what just happened is always in view without any JavaScript. The log
+keeps the last MAX_ENTRIES entries.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ def _formatted(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return data, metadata
 
 
+MAX_ENTRIES = 500
+
+
 class PanelLog:
     """Timestamped messages and rich objects in an Output widget, safe to call from threads."""
 
@@ -46,7 +53,7 @@ class PanelLog:
 
     def _append(self, entry: dict[str, Any]) -> None:
         with self._lock:
-            self.widget.outputs = (*self.widget.outputs, entry)
+            self.widget.outputs = (entry, *self.widget.outputs[: MAX_ENTRIES - 1])
 
     def _stream(self, name: str, text: str) -> None:
         self._append({"output_type": "stream", "name": name, "text": f"{self._stamp()} {text}\n"})
@@ -56,6 +63,14 @@ class PanelLog:
 
     def error(self, text: str) -> None:
         self._stream("stderr", text)
+
+    def newest(self) -> str:
+        """The newest entry as plain text ('' when the log is empty)."""
+        outputs = self.widget.outputs
+        if not outputs:
+            return ""
+        entry = outputs[0]
+        return str(entry.get("text") or entry.get("data", {}).get("text/plain", "")).strip()
 
     def display(self, obj: Any) -> None:
         """A rich object (a DataFrame, a Plan, an ApplyResult) as it would show in a cell."""
@@ -67,9 +82,9 @@ class PanelLog:
             self.widget.outputs = ()
 
     def text(self) -> str:
-        """Everything logged, as plain text (what tests and `panel.log_text()` read)."""
+        """Everything logged, oldest first, as plain text (what `panel.log_text()` reads)."""
         parts: list[str] = []
-        for entry in self.widget.outputs:
+        for entry in reversed(self.widget.outputs):
             if entry.get("output_type") == "stream":
                 parts.append(entry.get("text", ""))
             else:

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..connection import active, on_change
-from .browse import BrowseView
+from . import controls as ui
+from .browse import VISIBLE_ROWS, BrowseView
 from .bulk import BulkForm
-from .common import Context, button, close_tree, esc, message, with_class
-from .connect import AUTH_LABELS, ConnectForm, token_text
+from .common import Context, close_tree, message
+from .connect import ConnectForm, header_html
 from .create import CreateForm
 from .edit import EditForm
 from .output import PanelLog
@@ -25,9 +26,7 @@ from .worker import Ticker, Worker
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
 
-TABS = ("Connect", "Browse", "Create", "Edit", "Bulk")
 TICK_SECONDS = 30.0  # how often the token countdown refreshes while connected
-BROWSE = TABS.index("Browse")
 
 # The newest panel preloads Browse on every connection change. Older ones (a re-run cell leaves
 # its panel alive in the kernel) load only when their Browse tab is shown, so re-running
@@ -59,12 +58,13 @@ class Panel(widgets.VBox):
         sandbox: bool = False,
         namespace: dict[str, Any] | None = None,
         threaded: bool = True,
-        page_size: int = 25,
+        visible_rows: int = VISIBLE_ROWS,
         tick_seconds: float = TICK_SECONDS,
+        autoconnect: bool = True,
     ) -> None:
         self.activity = PanelLog()
-        self.header = with_class(widgets.HTML(), "sn-header")
-        self.busy = with_class(widgets.HTML(), "sn-busy")
+        self.header = ui.html("sn-header")
+        self.busy = ui.html("sn-busy")
         self.worker = Worker(self.activity, threaded=threaded, on_busy=self._show_busy)
         self.ctx = Context(
             log=self.activity,
@@ -82,34 +82,37 @@ class Panel(widgets.VBox):
             sandbox=sandbox,
         )
         self.browser = BrowseView(
-            self.ctx, on_open=self.open_in_edit, on_frame=self._on_frame, page_size=page_size
+            self.ctx, on_open=self.open_in_edit, on_frame=self._on_frame, visible_rows=visible_rows
         )
         self.create_form = CreateForm(self.ctx, on_created=self.browser.upsert)
         self.edit_form = EditForm(self.ctx, on_changed=self.browser.upsert)
         self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh)
-        self.tabs = with_class(
+        # The tabs, in order: (title, widget). A new tab is one more entry here; a tab with a
+        # `set_connected(bool)` method is told whenever the connection changes.
+        self.pages: list[tuple[str, widgets.Widget]] = [
+            ("Connect", self.connect_form),
+            ("Browse", self.browser),
+            ("Create", self.create_form),
+            ("Edit", self.edit_form),
+            ("Bulk", self.bulk_form),
+        ]
+        self.tabs = ui.with_class(
             widgets.Tab(
-                children=[
-                    self.connect_form,
-                    self.browser,
-                    self.create_form,
-                    self.edit_form,
-                    self.bulk_form,
-                ],
-                titles=TABS,
+                children=[page for _, page in self.pages],
+                titles=[title for title, _ in self.pages],
             ),
             "sn-tabs",
         )
         self.tabs.observe(self.ctx.guard(self._on_tab), names="selected_index")
-        self.clear_log_button = button("Clear log", "sn-clear-log", icon="eraser")
+        self.clear_log_button = ui.button("Clear log", "sn-clear-log", icon="eraser")
         self.clear_log_button.on_click(self.ctx.guard(lambda _b: self.activity.clear()))
         self._ticker = Ticker(tick_seconds, self.refresh_status)
         self._client: SubprojectsClient | None = None
         super().__init__(
             [
-                widgets.HBox([self.header, self.busy]),
+                ui.row(self.header, self.busy),
                 self.tabs,
-                widgets.HBox([widgets.HTML("<b>Activity</b>"), self.clear_log_button]),
+                ui.row(widgets.HTML("<b>Activity</b> (newest first)"), self.clear_log_button),
                 self.activity.widget,
             ]
         )
@@ -119,6 +122,9 @@ class Panel(widgets.VBox):
         self._unsubscribe = on_change(self._on_active_changed)
         self._closed = False
         self._on_active_changed(active())
+        if autoconnect and active() is None and self.connect_form.autoconnect:
+            # Complete SINCH_* credentials: connect as Connect would, without waiting for a click.
+            self.connect_form.connect()
 
     def __repr__(self) -> str:
         """Short on purpose: the text fallback of a displayed panel (GitHub, nbval) is this."""
@@ -137,22 +143,21 @@ class Panel(widgets.VBox):
         """The activity log as plain text."""
         return self.activity.text()
 
+    def tab_index(self, title: str) -> int:
+        return [name for name, _ in self.pages].index(title)
+
+    def show_tab(self, title: str) -> None:
+        self.tabs.selected_index = self.tab_index(title)
+
     def open_in_edit(self, subproject_id: str) -> None:
         """Load a subproject into the Edit tab and show that tab."""
-        self.tabs.selected_index = TABS.index("Edit")
+        self.show_tab("Edit")
         self.edit_form.open_subproject(subproject_id)
 
     def refresh_status(self) -> None:
         """Redraw the header and the Connect tab's status (token minutes left)."""
         client = self._client
-        if client is None:
-            self.header.value = "<b>Sinch Subprojects</b> · " + message("muted", "not connected")
-        else:
-            auth = AUTH_LABELS.get(client.auth_mode, client.auth_mode)
-            self.header.value = (
-                f"<b>Sinch Subprojects</b> · project <b>{esc(client.project_id)}</b> · "
-                f"{esc(auth)} · {esc(token_text(client))}"
-            )
+        self.header.value = header_html(client)
         self.connect_form.show_client(client)
 
     def close(self) -> None:
@@ -176,8 +181,9 @@ class Panel(widgets.VBox):
             return
         previous, self._client = self._client, client
         connected = client is not None
-        for form in (self.create_form, self.edit_form, self.bulk_form):
-            form.set_connected(connected)
+        for _, page in self.pages:
+            if hasattr(page, "set_connected"):
+                page.set_connected(connected)
         self.refresh_status()
         if client is None:
             self._ticker.stop()
@@ -191,7 +197,7 @@ class Panel(widgets.VBox):
         if client is not previous:
             self.edit_form.clear()
             self.browser.clear()
-            if self.newest or self.tabs.selected_index == BROWSE:
+            if self.newest or self.tabs.selected_index == self.tab_index("Browse"):
                 self.browser.refresh()
 
     @property
@@ -202,15 +208,19 @@ class Panel(widgets.VBox):
     def _on_tab(self, change: Any) -> None:
         self.refresh_status()  # the countdown also moves on every interaction
         browser = self.browser
-        if change["new"] == BROWSE and self._client is not None and not browser.loaded:
+        showing_browse = change["new"] == self.tab_index("Browse")
+        if showing_browse and self._client is not None and not browser.loaded:
             browser.refresh()  # a no-op while a load is already on its way
-        if change["new"] == TABS.index("Bulk"):
+        if change["new"] == self.tab_index("Bulk"):
             self.bulk_form.rescan()
 
     def _on_frame(self, name: str) -> None:
         self.bulk_form.rescan()
         if name in self.bulk_form.variable.options:
             self.bulk_form.variable.value = name
+            self.bulk_form.picker_status.value = message(
+                "info", f"{name} is ready: Load and plan shows it in the grid."
+            )
 
     def _show_busy(self, label: str | None) -> None:
         self.busy.value = message("busy", f"{label}…") if label else ""

@@ -33,6 +33,8 @@ from .lab import (
 KEY_ID = "ui-key-id"
 PROJECT_ID = "ui-project"
 SLOW = 120_000  # ms: first kernel start and first widget render on a busy machine
+HEADER = 24  # px: the grids' header and row heights (widgets/grid.py, widgets/editor.py)
+ROW = 22
 
 
 @pytest.fixture
@@ -109,15 +111,31 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     settled(page)
     screenshot(page, "03-connected")
 
-    # -- browse ---------------------------------------------------------------------------------
-    alive = sum(1 for sp in ui_sandbox.subprojects() if not sp["deleted"])
-    tab(page, "Browse")
-    expect(page.locator(".sn-browse-count").first).to_contain_text(
-        f"Showing 1–25 of {alive}", timeout=SLOW
+    # -- browse: the grid, a header click sorts, the log shows the newest entry --------------
+    alive = sorted(
+        (sp for sp in ui_sandbox.subprojects() if not sp["deleted"]),
+        key=lambda sp: (sp["displayName"].casefold(), sp["subprojectId"]),
     )
-    expect(page.locator(".sn-browse-table tbody tr")).to_have_count(25)
+    tab(page, "Browse")
+    count = page.locator(".sn-browse-count").first
+    expect(count).to_contain_text(f"Showing {len(alive)} of {len(alive)}", timeout=SLOW)
+    expect(count).to_contain_text("sorted by Updated, newest first")
+    grid = page.locator(".sn-browse-grid").first
+    grid.wait_for(state="visible")
+    page.wait_for_timeout(1000)  # the grid asks the kernel for the rows on screen
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 60, box["y"] + HEADER / 2)  # the "Name" header
+    expect(count).to_contain_text("sorted by Name, A–Z", timeout=SLOW)
+    expect(page.locator(".sn-log").first).to_contain_text("Loaded")
     settled(page)
-    screenshot(page, "04-browse")
+    screenshot(page, "04-browse-sorted")
+
+    # -- a row click opens it in Edit ------------------------------------------------------------
+    page.mouse.click(box["x"] + 60, box["y"] + HEADER + ROW * 1.5)  # the second row
+    edit = page.locator(".sn-edit-form").first
+    expect(edit.locator(".sn-edit-name input")).to_have_value(alive[1]["displayName"], timeout=SLOW)
+    settled(page)
+    screenshot(page, "05-row-opened-in-edit")
 
     # -- create one through the form ------------------------------------------------------------
     tab(page, "Create")
@@ -137,22 +155,17 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     assert len(made) == 1 and made[0]["labels"] == {"region": "eu-ui"}
     new_id = made[0]["subprojectId"]
     expect(form.locator(".sn-create-status")).to_contain_text(new_id)
+    expect(page.locator(".sn-log").first).to_contain_text(f"as {new_id}")  # newest on top
+    first_line = page.locator(".sn-log .jp-OutputArea-output").first
+    expect(first_line).to_contain_text("Created 'UI Made Customer'")
     settled(page)
-    screenshot(page, "05-created")
 
-    # -- see it listed --------------------------------------------------------------------------
+    # -- find it, open it with a click, edit a label, save ---------------------------------------
     tab(page, "Browse")
     page.locator(".sn-name-filter input").first.fill("UI Made")
-    expect(page.locator(".sn-browse-count").first).to_contain_text("Showing 1–1 of 1")
-    row = page.locator(f'.sn-browse-table tr[data-id="{new_id}"]')
-    expect(row).to_contain_text("UI Made Customer")
-    expect(row).to_contain_text("region=eu-ui")
-    settled(page)
-    screenshot(page, "06-listed")
-
-    # -- select it, edit a label, save --------------------------------------------------------
-    page.locator(".sn-browse-select select").first.select_option(index=0)
-    edit = page.locator(".sn-edit-form").first
+    expect(count).to_contain_text("Showing 1 of")
+    page.wait_for_timeout(800)
+    page.mouse.click(box["x"] + 60, box["y"] + HEADER + ROW / 2)
     expect(edit.locator(".sn-edit-name input")).to_have_value("UI Made Customer", timeout=SLOW)
     expect(edit.locator(".sn-label-value input").first).to_have_value("eu-ui")
     edit.locator(".sn-label-value input").first.fill("eu-ui-edited")
@@ -162,6 +175,43 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     assert truth["labels"] == {"region": "eu-ui-edited"}
     settled(page)
     screenshot(page, "07-edited")
+
+    # -- a delete asks first -----------------------------------------------------------------
+    edit.locator(".sn-edit-delete").click()
+    expect(edit.locator(".sn-edit-confirm-text")).to_contain_text("There is no undelete")
+    edit.locator(".sn-edit-cancel").click()
+    page.wait_for_timeout(500)
+    assert not next(sp for sp in ui_sandbox.subprojects() if sp["subprojectId"] == new_id)[
+        "deleted"
+    ]
+    screenshot(page, "07b-delete-cancelled")
+
+    # -- a grid edit in Bulk plans and applies ---------------------------------------------------
+    tab(page, "Browse")
+    page.locator(".sn-frame-name input").first.fill("mine")
+    page.locator(".sn-to-frame").first.click()
+    expect(page.locator(".sn-browse-status").first).to_contain_text("mine = DataFrame of 1 row")
+    tab(page, "Bulk")
+    bulk = page.locator(".sn-bulk-form").first
+    bulk.locator(".sn-bulk-plan").click()
+    expect(bulk.locator(".sn-bulk-status")).to_contain_text("Nothing to apply", timeout=SLOW)
+    cells = bulk.locator(".sn-edit-grid").first
+    page.wait_for_timeout(800)
+    cbox = cells.bounding_box()
+    name_cell = (cbox["x"] + 215 + 100, cbox["y"] + ROW + ROW / 2)  # displayName, row 1
+    page.mouse.dblclick(*name_cell)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("UI Grid Renamed")
+    page.keyboard.press("Enter")
+    expect(bulk.locator(".sn-bulk-status")).to_contain_text("1 change planned", timeout=SLOW)
+    expect(bulk.locator(".sn-bulk-plan-view")).to_contain_text("UI Grid Renamed")
+    screenshot(page, "08-grid-edit-planned")
+    bulk.locator(".sn-bulk-apply").click()
+    expect(bulk.locator(".sn-bulk-result")).to_contain_text("1 ok", timeout=SLOW)
+    truth = next(sp for sp in ui_sandbox.subprojects() if sp["subprojectId"] == new_id)
+    assert truth["displayName"] == "UI Grid Renamed"
+    settled(page)
+    screenshot(page, "09-grid-edit-applied")
 
     # -- save with widget state; the file on disk has the state but no secret or token ----------
     save_notebook(page)
@@ -180,5 +230,5 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     for token in tokens:
         assert token not in text
     assert not re.search(r"[Bb]earer [A-Za-z0-9_\-]{20,}", text)
-    screenshot(page, "08-saved")
+    screenshot(page, "10-saved")
     print(f"\nUI scenario took {time.monotonic() - started:.1f} s")

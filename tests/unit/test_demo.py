@@ -26,7 +26,7 @@ import pytest
 import requests
 import websocket
 
-from sinch_notebook.demo import FIRST_NOTEBOOK, lab_command
+from sinch_notebook.demo import FIRST_NOTEBOOK, lab_command, working_copy
 from sinch_notebook.sandbox import DEMO_PROJECT_ID, DEMO_SUBPROJECTS, Sandbox
 from tests.helpers import refuses_connections
 
@@ -57,13 +57,16 @@ class Demo:
         return self.proc.wait(timeout=timeout)
 
 
-def start_demo(*args: str) -> Demo:
+def start_demo(*args: str, home: Path | None = None) -> Demo:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SINCH_")}
+    if home is not None:
+        env["HOME"] = str(home)  # the working copy goes to $HOME/sinch-notebook-demo
     proc = subprocess.Popen(
         [sys.executable, "-m", "sinch_notebook.cli", "demo", "--no-browser", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SINCH_")},
+        env=env,
     )
     lines: queue.Queue = queue.Queue()
     output: list[str] = []
@@ -91,8 +94,8 @@ def start_demo(*args: str) -> Demo:
 
 
 @contextlib.contextmanager
-def running_demo(*args: str) -> Iterator[Demo]:
-    demo = start_demo(*args)
+def running_demo(*args: str, home: Path | None = None) -> Iterator[Demo]:
+    demo = start_demo(*args, home=home)
     try:
         yield demo
     finally:
@@ -170,9 +173,40 @@ print(json.dumps({"listed": len(client.list()), "api_url": os.environ["SINCH_API
 """
 
 
+def process_tree(root: int) -> list[int]:
+    """`root` and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def committed_state() -> str:
+    """What git says about notebooks/ (empty: as committed)."""
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--", str(NOTEBOOKS)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    ).stdout
+
+
 @pytest.mark.slow
-def test_demo_serves_the_notebooks_with_a_connected_kernel_and_ctrl_c_stops_all() -> None:
-    with running_demo("--port", "0") as demo:
+def test_demo_serves_a_working_copy_with_a_connected_kernel_and_ctrl_c_stops_all(
+    tmp_path: Path,
+) -> None:
+    before = committed_state()
+    with running_demo("--port", "0", home=tmp_path) as demo:
         assert demo.url.startswith(f"http://127.0.0.1:{demo.port}/lab/tree/{FIRST_NOTEBOOK}?")
         assert demo.api("/api/status").status_code == 200
         assert requests.get(demo.url, timeout=10).status_code == 200  # the printed URL works
@@ -182,7 +216,21 @@ def test_demo_serves_the_notebooks_with_a_connected_kernel_and_ctrl_c_stops_all(
         served = {item["name"] for item in listing["content"]}
         committed = {path.name for path in NOTEBOOKS.glob("*.ipynb")}
         assert FIRST_NOTEBOOK in committed
-        assert committed <= served
+        assert served == committed | {"images"}  # only the notebooks (and their pictures)
+        workdir = tmp_path / "sinch-notebook-demo"
+        assert listing["path"] == "" and (workdir / FIRST_NOTEBOOK).exists()
+        assert "Copied the example notebooks to" in "".join(demo.output)
+        assert "Starting the Sinch sandbox" in "".join(demo.output)
+
+        # The token is in no process's command line (ps shows those to every user).
+        pids = process_tree(demo.proc.pid)
+        assert len(pids) >= 2  # the demo and JupyterLab at least
+        for pid in pids:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            assert demo.token.encode() not in cmdline, f"the token is in the argv of {pid}"
 
         seen = json.loads(execute_in_new_kernel(demo, KERNEL_PROBE).strip().splitlines()[-1])
         assert seen["api_url"] == demo.sandbox_url
@@ -196,15 +244,26 @@ def test_demo_serves_the_notebooks_with_a_connected_kernel_and_ctrl_c_stops_all(
         assert refuses_connections(demo.sandbox_url), "the sandbox still answers"
         assert process_gone(seen["pid"]), "the kernel outlived the demo"
         assert "Stopped." in "".join(demo.output)
+    assert committed_state() == before  # the checkout's notebooks were not touched
+
+    # A second run keeps the working copy (the user's changes stay).
+    (tmp_path / "sinch-notebook-demo" / FIRST_NOTEBOOK).write_text("{}")
+    with running_demo("--port", "0", home=tmp_path) as demo:
+        assert "Using your working copy" in "".join(demo.output)
+        assert (tmp_path / "sinch-notebook-demo" / FIRST_NOTEBOOK).read_text() == "{}"
+        demo.proc.send_signal(signal.SIGINT)
+        assert demo.wait_for_exit() == 0
 
 
 @pytest.mark.slow
-def test_demo_on_a_busy_port_prints_the_port_it_really_got_and_stops_on_sigterm() -> None:
+def test_demo_on_a_busy_port_prints_the_port_it_really_got_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         taken = busy.getsockname()[1]
-        with running_demo("--port", str(taken)) as demo:
+        with running_demo("--port", str(taken), home=tmp_path) as demo:
             assert demo.port != taken
             assert demo.api("/api/status").status_code == 200
             demo.proc.send_signal(signal.SIGTERM)
@@ -234,11 +293,12 @@ def test_demo_refuses_a_missing_notebook_dir(tmp_path: Path) -> None:
 
 def test_lab_command_opens_the_first_notebook_and_honours_no_browser(tmp_path: Path) -> None:
     (tmp_path / FIRST_NOTEBOOK).write_text("{}")
-    command = lab_command(8899, tmp_path, "t0ken", no_browser=True)
+    command = lab_command(8899, tmp_path, no_browser=True)
     assert "--port=8899" in command and "--no-browser" in command
     assert f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}" in command
     assert "--ServerApp.ip=127.0.0.1" in command
-    bare = lab_command(8899, tmp_path / "elsewhere", "t0ken", no_browser=False)
+    assert not any("token" in arg.lower() for arg in command)  # it goes in JUPYTER_TOKEN
+    bare = lab_command(8899, tmp_path / "elsewhere", no_browser=False)
     assert "--no-browser" not in bare
     assert not any(arg.startswith("--LabApp.default_url") for arg in bare)
 
@@ -249,7 +309,7 @@ def test_options_after_double_dash_go_to_jupyter_lab() -> None:
     args = build_parser().parse_args(["demo", "--port", "0", "--", "--ServerApp.x=1", "--"])
     options = demo_options(args)
     assert options.port == 0 and options.lab_args == ("--ServerApp.x=1", "--")
-    command = lab_command(0, NOTEBOOKS, "t0ken", False, options.lab_args)
+    command = lab_command(0, NOTEBOOKS, False, options.lab_args)
     assert command[-2:] == ["--ServerApp.x=1", "--"]
     assert demo_options(build_parser().parse_args(["demo"])).lab_args == ()
 
@@ -262,3 +322,37 @@ def test_demo_help_mentions_port_and_no_browser() -> None:
         check=True,
     ).stdout
     assert "--port" in out and "--no-browser" in out
+
+
+def test_the_working_copy_has_only_the_notebooks_and_keeps_changes(tmp_path: Path) -> None:
+    copied = working_copy(tmp_path)
+    names = {path.name for path in NOTEBOOKS.glob("*.ipynb")}
+    assert {c for c in copied if c.endswith(".ipynb")} == names
+    assert not [c for c in copied if c.endswith((".py", ".cfg"))]
+    (tmp_path / FIRST_NOTEBOOK).write_text("mine")
+    assert working_copy(tmp_path) == []
+    assert (tmp_path / FIRST_NOTEBOOK).read_text() == "mine"
+    assert FIRST_NOTEBOOK in working_copy(tmp_path, fresh=True)
+    assert (tmp_path / FIRST_NOTEBOOK).read_text() != "mine"
+
+
+@pytest.mark.slow
+def test_a_wheel_ships_the_example_notebooks(tmp_path: Path) -> None:
+    """`pip install sinch-notebook` then `sinch-notebook demo` has notebooks to serve."""
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    (wheel,) = tmp_path.glob("sinch_notebook-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        assert f"sinch_notebook/examples/{path.name}" in names
+    assert "sinch_notebook/examples/images/04-panel.png" in names
+    assert not [
+        n for n in names if n.startswith("sinch_notebook/examples/") and n.endswith((".py", ".cfg"))
+    ]

@@ -240,14 +240,17 @@ def test_display_limit_applies_to_listings_only(
     total = len(frame)
     assert total > 6
     html = listing.formatted["text/html"]
-    assert html.count("<tr>") == 6 + 1  # 6 rows and the "..." row
-    assert f"{total} rows" in html
-    assert f"[{total} rows" in listing.formatted["text/plain"]
-    assert len(listing.formatted["text/plain"].splitlines()) == 1 + 6 + 1 + 2  # header, rows, ...
+    assert html.count("<tr>") == 1 + 6  # the header and exactly 6 rows
+    assert f"showing 6 of {total} subprojects" in html
+    text = listing.formatted["text/plain"]
+    assert f"showing 6 of {total} subprojects" in text
+    assert len(text.splitlines()) == 1 + 1 + 6  # heading, column titles, rows
+    assert "rows ×" not in text and "rows x" not in html  # no pandas footer
     copy = ip.ok("df.copy()").formatted
     assert copy["text/html"] == frame.copy()._repr_html_()  # pandas' own display
     ip.ok("%config Sinch.display_limit = 0")
-    assert ip.ok("df").formatted["text/html"] == frame._repr_html_()
+    shown = ip.ok("df").formatted["text/html"]
+    assert shown.count("<tr>") == 1 + total and f"showing {total} of {total}" in shown
 
 
 def test_other_dataframes_display_exactly_as_without_the_extension(ip: MagicShell) -> None:

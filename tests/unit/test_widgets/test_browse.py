@@ -1,44 +1,62 @@
-"""The Browse tab: table, filters, paging, sorting, opening in Edit, and 10,000 subprojects."""
+"""The Browse tab: the grid, filters, header sorting, a row opening Edit, export, 10,000 rows."""
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import re
 
+import pandas as pd
+
 import sinch_notebook as sn
+from sinch_notebook.display import short_time
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
-from sinch_notebook.widgets.browse import table_html
 
 from .conftest import PanelFactory
-from .helpers import connect_panel, live_widgets
+from .helpers import connect_panel, live_widgets, plain
 
 
-def table_ids(panel: Panel) -> list[str]:
-    return re.findall(r'<tr data-id="([^"]+)"', panel.browser.table.value)
+def grid_ids(panel: Panel) -> list[str]:
+    """The ids in the grid, top to bottom (what the front-end is sent when it scrolls)."""
+    return list(panel.browser.grid._frame["ID"])
 
 
 def live(sandbox: Sandbox) -> list[dict]:
     return [sp for sp in sandbox.subprojects() if not sp["deleted"]]
 
 
-def test_the_table_shows_one_page_and_the_count(connected: Panel, secret_sandbox: Sandbox) -> None:
+def test_the_grid_shows_every_match_and_the_count(
+    connected: Panel, secret_sandbox: Sandbox
+) -> None:
     browser = connected.browser
     alive = live(secret_sandbox)
     deleted = len(secret_sandbox.subprojects()) - len(alive)
     assert deleted > 0  # the demo data has some, so "hidden" is exercised
-    assert f"Showing 1–25 of {len(alive)}" in browser.count.value
-    assert f"{len(alive) + deleted} loaded ({deleted} deleted hidden)" in browser.count.value
-    ids = table_ids(connected)
-    assert len(ids) == 25 and len(browser.select.options) == 25
+    count = plain(browser.count.value)
+    assert f"Showing {len(alive)} of {len(alive)} subprojects ({deleted} deleted hidden)" in count
+    assert "sorted by Updated, newest first" in count
+    ids = grid_ids(connected)
+    assert sorted(ids) == sorted(sp["subprojectId"] for sp in alive)
     first = next(sp for sp in alive if sp["subprojectId"] == ids[0])
-    row = browser.table.value.split(f'data-id="{ids[0]}"')[1].split("</tr>")[0]
-    assert first["displayName"].replace("&", "&amp;") in row
-    key, value = next(iter(first["labels"].items()))
-    assert f"{key}={value}" in row
-    assert first["createTime"][:10] in row and first["updateTime"][:10] in row
-    for title in ("Name", "ID", "Labels", "Created (UTC)", "Updated (UTC)"):
-        assert f">{title}</th>" in browser.table.value
-    assert f"Page 1 of {-(-len(alive) // 25)}" in browser.page_label.value
+    row = browser.grid._frame.iloc[0]
+    assert row["Name"] == first["displayName"]
+    key, value = sorted(first["labels"].items())[0]
+    assert row["Labels"].startswith(f"{key}={value}")  # labels next to the name
+    assert row["Updated"] == short_time(sn.models.parse_time(first["updateTime"]))
+    assert list(browser.grid._frame.columns) == ["Name", "Labels", "Updated", "Created", "ID"]
+    updated = [sp.update_time for sp in browser.view]
+    assert updated == sorted(updated, reverse=True)
+
+
+def test_the_grid_grows_with_the_rows_up_to_a_limit(connected: Panel) -> None:
+    browser = connected.browser
+    tall = int(browser.grid.grid.layout.height.rstrip("px"))
+    browser.name_filter.value = browser.view[0].subproject_id
+    short = int(browser.grid.grid.layout.height.rstrip("px"))
+    assert short < tall
+    assert tall >= 20 * 20  # 20 rows in view at once, not 4 or 5
 
 
 def test_name_filter_matches_names_and_ids(connected: Panel, secret_sandbox: Sandbox) -> None:
@@ -49,42 +67,40 @@ def test_name_filter_matches_names_and_ids(connected: Panel, secret_sandbox: San
     ]
     browser.name_filter.value = word.upper()
     assert {sp.id for sp in browser.view} == {sp["subprojectId"] for sp in expected}
-    assert f"of {len(expected)}" in browser.count.value
+    assert f"Showing {len(expected)} of" in plain(browser.count.value)
 
     one = expected[0]["subprojectId"]
     browser.name_filter.value = one.lower()
     assert [sp.id for sp in browser.view] == [one]
 
+
+def test_no_match_keeps_the_grid_and_says_how_to_get_rows_back(connected: Panel) -> None:
+    browser = connected.browser
     browser.name_filter.value = "no such subproject anywhere"
+    browser.label_key.value = "region"
     assert browser.view == []
-    assert "No subprojects match" in browser.count.value
-    assert browser.table.value == "" and browser.select.options == ()
+    count = plain(browser.count.value)
+    assert "No subproject matches these filters" in count and "Clear filters" in count
+    assert browser.grid.layout.display != "none" and list(browser.grid._frame.columns)
+
+    browser.clear_button.click()
+    assert browser.name_filter.value == "" and browser.label_key.value == ""
+    assert len(browser.view) == len([sp for sp in browser.rows if not sp.deleted])
 
 
-def test_label_filters(connected: Panel, secret_sandbox: Sandbox) -> None:
+def test_label_filters_are_the_cores(connected: Panel, secret_sandbox: Sandbox) -> None:
     browser = connected.browser
     alive = live(secret_sandbox)
     assert "region" in browser.label_key.options
-
-    browser.label_key.value = "region"
+    browser.label_key.value = "REGION"  # the key ignoring case, as %sinch list --label does
     assert len(browser.view) == sum(1 for sp in alive if "region" in sp["labels"])
-
-    browser.label_value.value = "EU"  # case-insensitive substring of the value
+    browser.label_value.value = "EU"
     expected = {
         sp["subprojectId"] for sp in alive if "eu" in sp["labels"].get("region", "").casefold()
     }
     assert expected and {sp.id for sp in browser.view} == expected
-
-    browser.label_key.value = ""  # a value alone matches any label's value
-    expected_any = {
-        sp["subprojectId"]
-        for sp in alive
-        if any("eu" in v.casefold() for v in sp["labels"].values())
-    }
-    assert {sp.id for sp in browser.view} == expected_any
-
-    browser.label_key.value = "no-such-key"
-    assert browser.view == []
+    filt = browser.filter
+    assert all(filt.matches(sp) for sp in browser.view)
 
 
 def test_show_deleted(connected: Panel, secret_sandbox: Sandbox) -> None:
@@ -93,52 +109,48 @@ def test_show_deleted(connected: Panel, secret_sandbox: Sandbox) -> None:
     browser.show_deleted.value = True
     assert len(browser.view) == len(everything)
     assert "hidden" not in browser.count.value
-    browser.sort.value = "Name A–Z"
-    browser.page_size.value = 200
-    assert browser.table.value.count("deleted</span>") == sum(sp["deleted"] for sp in everything)
-    assert any("(deleted)" in label for label, _ in browser.select.options)
+    names = list(browser.grid._frame["Name"])
+    assert sum(name.endswith("(deleted)") for name in names) == sum(
+        sp["deleted"] for sp in everything
+    )
 
 
-def test_paging(connected: Panel, secret_sandbox: Sandbox) -> None:
+def test_a_header_click_sorts_the_whole_view_and_a_second_reverses(connected: Panel) -> None:
     browser = connected.browser
-    total = len(live(secret_sandbox))
-    first_page = table_ids(connected)
-    assert browser.prev_button.disabled and not browser.next_button.disabled
-
-    pages = -(-total // 25)
-    assert pages >= 3
-    browser.next_button.click()
-    assert f"Showing 26–50 of {total}" in browser.count.value
-    assert not set(table_ids(connected)) & set(first_page)
-    assert f"Page 2 of {pages}" in browser.page_label.value
-    assert not browser.next_button.disabled and not browser.prev_button.disabled
-    browser.go_to_page(pages - 1)
-    assert f"Showing {(pages - 1) * 25 + 1}–{total} of {total}" in browser.count.value
-    assert browser.next_button.disabled
-
-    browser.go_to_page(0)
-    assert table_ids(connected) == first_page
-    assert browser.prev_button.disabled
-
-    browser.page_size.value = 50
-    assert len(table_ids(connected)) == 50
-    browser.next_button.click()
-    browser.name_filter.value = "a"  # a new filter starts again at page 1
-    assert "Page 1 of" in browser.page_label.value
-    seen = [sp.id for sp in browser.view]
-    assert len(seen) == len(set(seen))
-
-
-def test_sorting(connected: Panel) -> None:
-    browser = connected.browser
-    browser.sort.value = "Name A–Z"
+    connected.show_tab("Browse")
+    browser.grid.click_header("Name")
     names = [sp.display_name.casefold() for sp in browser.view]
     assert names == sorted(names)
-    browser.sort.value = "Newest first"
+    assert grid_ids(connected) == [sp.id for sp in browser.view]
+    assert "sorted by Name, A–Z" in plain(browser.count.value)
+    browser.grid.click_header("Name")
+    assert [sp.display_name.casefold() for sp in browser.view] == sorted(names, reverse=True)
+    browser.grid.click_header("Created")  # times start newest first
     created = [sp.create_time for sp in browser.view]
     assert created == sorted(created, reverse=True)
-    browser.sort.value = "Oldest first"
-    assert [sp.create_time for sp in browser.view] == sorted(created)
+    # what the front-end sends for a header click: a cell-click in the column-header region
+    browser.grid._on_cell_click({"region": "column-header", "column": "ID", "row": 0})
+    browser.grid._on_selection({"new": [{"r1": 0, "r2": 60, "c1": 4, "c2": 4}]})  # ignored
+    assert [sp.id for sp in browser.view] == sorted(sp.id for sp in browser.view)
+    assert connected.wait()
+    assert connected.tabs.selected_index == 1  # still Browse: a header click opens nothing
+
+
+def test_a_row_click_opens_it_in_edit(connected: Panel) -> None:
+    browser = connected.browser
+    browser.sort_by("Name")
+    chosen = browser.view[3]
+    browser.grid._on_selection({"new": [{"r1": 3, "r2": 3, "c1": 0, "c2": 4}]})  # as clicked
+    assert connected.wait()
+    assert connected.tabs.selected_index == connected.tab_index("Edit")
+    edit = connected.edit_form
+    assert edit.opened is not None and edit.opened.id == chosen.id
+    assert edit.subproject_id.value == chosen.id
+    assert browser.grid.grid.selections == []  # so the same row can be clicked again
+    edit.clear()
+    browser.grid.click_row(3)
+    assert connected.wait()
+    assert edit.opened is not None and edit.opened.id == chosen.id
 
 
 def test_refresh_shows_changes_made_elsewhere(connected: Panel, secret_sandbox: Sandbox) -> None:
@@ -155,47 +167,53 @@ def test_a_load_failure_is_a_message(connected: Panel, secret_sandbox: Sandbox) 
     secret_sandbox.inject(403, method="GET", path_contains="/subprojects")
     connected.browser.refresh_button.click()
     assert connected.wait()
-    assert "Could not load subprojects: 403" in connected.browser.count.value
-    assert "Could not load subprojects" in connected.log_text()
+    assert "Could not load subprojects: 403" in plain(connected.browser.count.value)
+    assert "Could not load subprojects" in connected.activity.newest()
     assert not connected.browser.refresh_button.disabled
 
 
-def test_selecting_a_row_opens_it_in_edit(connected: Panel) -> None:
+def test_a_network_failure_is_in_plain_words(connected: Panel, secret_sandbox: Sandbox) -> None:
+    sn.require_active().retry = sn.RetryPolicy(retries=0)
+    secret_sandbox.stop()
+    connected.browser.refresh_button.click()
+    assert connected.wait()
+    text = plain(connected.browser.count.value)
+    assert "the connection was refused" in text
+    assert "urllib3" not in text and "HTTPConnectionPool" not in text and "Errno" not in text
+
+
+def _download(panel: Panel) -> tuple[str, bytes]:
+    link = panel.browser.download.value
+    name = re.search(r'download="([^"]+)"', link).group(1)
+    data = re.search(r'href="data:[^;]+;base64,([^"]+)"', link).group(1)
+    return name, base64.b64decode(data)
+
+
+def test_export_the_view_as_csv_and_excel_and_both_plan_no_change(connected: Panel) -> None:
     browser = connected.browser
-    browser.next_button.click()
-    label, chosen = browser.select.options[3]
-    browser.select.value = chosen
-    assert connected.wait()
-    assert connected.tabs.selected_index == 3  # the Edit tab
-    edit = connected.edit_form
-    assert edit.opened is not None and edit.opened.id == chosen
-    assert edit.name.value in label
-    assert edit.subproject_id.value == chosen
-    assert browser.select.value is None  # so the same row can be picked again
-    edit.clear()
-    browser.select.value = chosen
-    assert connected.wait()
-    assert edit.opened is not None and edit.opened.id == chosen
+    browser.label_key.value = "region"
+    browser.label_value.value = "eu"
+    browser.csv_button.click()
+    name, data = _download(connected)
+    assert name.startswith("subprojects-") and name.endswith(".csv")
+    from_csv = pd.read_csv(io.BytesIO(data))
+    assert list(from_csv["subprojectId"]) == [sp.id for sp in browser.view]
+    assert len(sn.plan(from_csv)) == 0
+
+    browser.excel_button.click()
+    name, data = _download(connected)
+    assert name.endswith(".xlsx")
+    from_excel = pd.read_excel(io.BytesIO(data))
+    assert list(from_excel["subprojectId"]) == [sp.id for sp in browser.view]
+    plan = sn.plan(from_excel)
+    assert len(plan) == 0 and not plan.conflicts and not plan.invalid, str(plan)
+    assert "Exported" in connected.activity.newest()
+
+    browser.name_filter.value = "x"  # the link was for the old view: it goes
+    assert browser.download.value == ""
 
 
-def test_an_unexpected_error_in_a_handler_lands_in_the_log(connected: Panel) -> None:
-    connected.browser.page_size.options = [25, 0]  # a page size of 0 divides by zero
-    connected.browser.page_size.value = 0
-    assert "unexpected ZeroDivisionError" in connected.log_text()
-
-
-def test_names_are_escaped(connected: Panel, secret_sandbox: Sandbox) -> None:
-    sn.require_active().create("<img src=x onerror=alert(1)>", labels={"<k>": "<v>"})
-    connected.browser.refresh()
-    assert connected.wait()
-    html = connected.browser.table.value + table_html(connected.browser.view, 1)
-    assert "<img" not in html and "&lt;img src=x" in html
-    assert "&lt;k&gt;=&lt;v&gt;" in html
-
-
-def test_ten_thousand_subprojects_cost_one_page_of_front_end_work(
-    make_panel: PanelFactory,
-) -> None:
+def test_ten_thousand_subprojects_stay_in_the_kernel(make_panel: PanelFactory) -> None:
     with Sandbox(subprojects=10_000, seed=1, retry_after=0) as sb:
         panel = make_panel()
         widgets_before = live_widgets()
@@ -203,15 +221,12 @@ def test_ten_thousand_subprojects_cost_one_page_of_front_end_work(
         browser = panel.browser
         assert len(browser.rows) == 10_000
         alive = len(live(sb))
-        assert f"Showing 1–25 of {alive:,}" in browser.count.value
+        assert f"Showing {alive:,} of {alive:,}" in plain(browser.count.value)
         assert live_widgets() == widgets_before  # loading made no widget per row
-        assert len(table_ids(panel)) == 25 and len(browser.select.options) == 25
-        assert len(browser.table.value) < 50_000
-
-        browser.page_size.value = 200
-        browser.go_to_page(10_000)  # clamps to the last page
-        last = -(-alive // 200)
-        assert f"Page {last:,} of {last:,}" in browser.page_label.value
+        state = json.dumps(browser.grid.grid.get_state(), default=str)
+        assert len(state) < 10_000  # the saved widget state holds no rows
+        assert browser.view[0].subproject_id not in state
+        browser.grid.click_header("Name")
         browser.label_key.value = "tier"
         browser.label_value.value = "enterprise"
         assert 0 < len(browser.view) < alive

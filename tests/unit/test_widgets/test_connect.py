@@ -8,11 +8,20 @@ import time
 import pytest
 
 import sinch_notebook as sn
+from sinch_notebook import config
 from sinch_notebook.local_sandbox import local_sandbox, stop_local_sandbox
 from sinch_notebook.sandbox import Sandbox
 
 from .conftest import PanelFactory
-from .helpers import KEY_ID, PROJECT_ID, SECRET, connect_panel, fill_credentials, live_widgets
+from .helpers import (
+    KEY_ID,
+    PROJECT_ID,
+    SECRET,
+    connect_panel,
+    fill_credentials,
+    live_widgets,
+    plain,
+)
 
 
 def panel_threads() -> list[threading.Thread]:
@@ -39,7 +48,8 @@ def test_typed_credentials_connect_and_show_project_auth_and_token_minutes(
     assert form.disconnect_button.layout.display is None
     assert not form.disconnect_button.disabled
     assert form.connect_button.description == "Connect" and not form.connect_button.disabled
-    assert f"Connected to project {PROJECT_ID} (OAuth2)." in panel.log_text()
+    assert f"Connected to project {PROJECT_ID} (local sandbox, OAuth2)." in panel.log_text()
+    assert "SANDBOX" in panel.header.value  # a loopback API is a sandbox, never Sinch
     assert secret_sandbox.stats["token_requests"] == 1
 
 
@@ -93,7 +103,7 @@ def test_the_panel_says_it_is_connecting_while_the_exchange_runs(
 @pytest.mark.parametrize(
     ("blank", "expected"),
     [
-        ("key_id", "Key ID is required"),
+        ("key_id", "Key ID: is required"),
         ("key_secret", "Key Secret is required"),
         ("project_id", "Project ID is required"),
     ],
@@ -122,8 +132,9 @@ def test_a_bad_url_is_named_and_nothing_is_sent(
     panel.connect_form.api_url.value = "http://example.com"  # credentials in clear text: refused
     panel.connect_form.connect_button.click()
     assert panel.wait()
-    assert "api_url" in panel.connect_form.status.value
-    assert "plain http" in panel.connect_form.status.value
+    assert "API URL: refusing to send credentials over plain http" in plain(
+        panel.connect_form.status.value
+    )
     assert secret_sandbox.stats["token_requests"] == 0
 
 
@@ -133,7 +144,8 @@ def test_fields_are_prefilled_from_the_environment_and_the_secret_is_not_shown(
     for name, value in secret_sandbox.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("SINCH_API_VERSION", "v1alpha1")
-    panel = make_panel()
+    config.reset_settings()  # the settings read SINCH_API_VERSION when first made
+    panel = make_panel(autoconnect=False)
     form = panel.connect_form
     assert form.key_id.value == KEY_ID
     assert form.project_id.value == PROJECT_ID
@@ -155,7 +167,7 @@ def test_typed_secret_wins_over_the_environment(
 ) -> None:
     for name, value in secret_sandbox.env().items():
         monkeypatch.setenv(name, value)
-    panel = make_panel()
+    panel = make_panel(autoconnect=False)
     panel.connect_form.key_secret.value = "typed-and-wrong"
     panel.connect_form.connect_button.click()
     assert panel.wait()
@@ -263,9 +275,9 @@ def test_token_countdown_is_refreshed_by_a_timer_that_stops_on_disconnect(
         connect_panel(panel, sb)
         assert "token valid for 1 min" in panel.header.value
         deadline = time.monotonic() + 10
-        while "less than 1 min" not in panel.header.value and time.monotonic() < deadline:
+        while "less than a minute" not in panel.header.value and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert "less than 1 min" in panel.header.value  # no interaction: the timer did it
+        assert "less than a minute" in panel.header.value  # no interaction: the timer did it
         ticker = panel._ticker._thread
         assert ticker is not None and ticker.is_alive()
         panel.connect_form.disconnect_button.click()
@@ -323,6 +335,89 @@ def test_a_malformed_url_is_named_and_does_not_leave_connect_stuck(
     panel.connect_form.connect_button.click()
     assert panel.wait()
     form = panel.connect_form
-    assert "Could not connect" in form.status.value and "api_url" in form.status.value
+    assert "API URL: is not a valid URL" in plain(form.status.value)
     assert not form.connect_button.disabled and form.connect_button.description == "Connect"
     assert secret_sandbox.stats["token_requests"] == 0
+
+
+# -- one core: the same options and the same credential rule as sn.connect and %sinch login ----
+
+
+@pytest.fixture
+def env_account(secret_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    for name, value in secret_sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    return secret_sandbox
+
+
+def test_another_key_id_never_travels_with_the_environments_secret(
+    make_panel: PanelFactory, env_account: Sandbox
+) -> None:
+    env_account.add_account("other-key", "other-secret-value", "other-project")
+    panel = make_panel(autoconnect=False)
+    form = panel.connect_form
+    form.key_id.value = "other-key"
+    assert form.key_secret.placeholder == "Key Secret (never saved)"  # no longer "set in ..."
+    form.connect_button.click()
+    assert panel.wait()
+    assert sn.active() is None
+    text = plain(form.status.value)
+    assert "Key Secret is required for this Key ID" in text
+    assert f"SINCH_KEY_SECRET belongs to Key ID {KEY_ID!r}" in text
+    assert env_account.stats["token_requests"] == 0  # refused before any request
+
+    form.key_secret.value = "other-secret-value"  # typed: that one is used
+    form.project_id.value = "other-project"
+    form.connect_button.click()
+    assert panel.wait()
+    assert sn.require_active().key_id == "other-key"
+
+
+def test_the_api_version_follows_the_magics_precedence(
+    make_panel: PanelFactory, env_account: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SINCH_API_VERSION=v1 and %config Sinch.api_version = "v1alpha1": v1alpha1, as the magic."""
+    monkeypatch.setenv("SINCH_API_VERSION", "v1")
+    config.reset_settings()
+    try:
+        config.settings().api_version = "v1alpha1"
+        panel = make_panel()
+        assert panel.connect_form.api_version.value == "v1alpha1"
+        assert panel.wait()
+        assert sn.require_active().base_url.endswith("/v1alpha1")
+    finally:
+        config.reset_settings()
+
+
+def test_the_panel_connects_by_itself_with_complete_environment_credentials(
+    make_panel: PanelFactory, env_account: Sandbox
+) -> None:
+    panel = make_panel()
+    assert panel.wait()
+    client = sn.active()
+    assert client is not None and client.project_id == PROJECT_ID
+    assert "token valid for" in panel.header.value
+    assert len(panel.browser.rows) == 60
+
+
+def test_no_connection_by_itself_with_half_the_credentials(
+    make_panel: PanelFactory, secret_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SINCH_KEY_ID", KEY_ID)
+    monkeypatch.setenv("SINCH_PROJECT_ID", PROJECT_ID)
+    panel = make_panel()
+    assert panel.wait()
+    assert sn.active() is None and secret_sandbox.stats["token_requests"] == 0
+    assert "Not connected" in panel.connect_form.status.value
+
+
+def test_the_sandbox_is_marked_wherever_the_connection_shows(make_panel: PanelFactory) -> None:
+    try:
+        panel = make_panel(sandbox=True)
+        panel.connect_form.connect_button.click()
+        assert panel.wait()
+        assert "SANDBOX" in panel.header.value and local_sandbox().url in panel.header.value
+        status = plain(panel.connect_form.status.value)
+        assert "(local sandbox)" in status and local_sandbox().url in status
+    finally:
+        stop_local_sandbox()

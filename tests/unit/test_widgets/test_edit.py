@@ -6,6 +6,8 @@ import sinch_notebook as sn
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
 
+from .helpers import plain
+
 
 def server(sandbox: Sandbox, subproject_id: str) -> dict:
     return next(sp for sp in sandbox.subprojects() if sp["subprojectId"] == subproject_id)
@@ -16,11 +18,12 @@ def visible(widget) -> bool:
 
 
 def open_first(panel: Panel) -> str:
-    panel.browser.sort.value = "Name A–Z"
-    chosen = panel.browser.select.options[0][1]
-    panel.browser.select.value = chosen
+    """Click the first row of Browse sorted by name, as a person would."""
+    panel.browser.sort_by("Name", descending=False)
+    chosen = panel.browser.view[0].id
+    panel.browser.grid.click_row(0)
     assert panel.wait()
-    assert panel.edit_form.opened is not None
+    assert panel.edit_form.opened is not None and panel.edit_form.opened.id == chosen
     return chosen
 
 
@@ -66,7 +69,7 @@ def test_removing_a_label_removes_it_on_the_server(
     assert len(before["labels"]) >= 2
     gone = edit.labels.rows[0].key.value
     edit.labels.rows[0].remove.click()
-    assert edit.changes == {"labels": {k: v for k, v in before["labels"].items() if k != gone}}
+    assert edit.changes == {"remove_labels": [gone]}
     edit.save_button.click()
     assert connected.wait()
     assert gone not in server(secret_sandbox, sid)["labels"]
@@ -78,7 +81,7 @@ def test_nothing_to_save(connected: Panel, secret_sandbox: Sandbox) -> None:
     before = server(secret_sandbox, sid)["updateTime"]
     connected.edit_form.save_button.click()
     assert connected.wait()
-    assert "Nothing to save" in connected.edit_form.status.value
+    assert "Nothing to save: nothing was changed" in connected.edit_form.status.value
     assert server(secret_sandbox, sid)["updateTime"] == before
 
 
@@ -86,7 +89,9 @@ def test_invalid_edits_disable_save(connected: Panel) -> None:
     open_first(connected)
     edit = connected.edit_form
     edit.name.value = ""
-    assert edit.save_button.disabled and "1..255" in edit.name_error.value
+    assert edit.save_button.disabled
+    shown = plain(edit.name_error.value)
+    assert shown == "✖ Display name: must be 1..255 characters, got an empty string"
     edit.name.value = "ok"
     assert not edit.save_button.disabled
     edit.labels.add_row("dup", "1")
@@ -142,7 +147,7 @@ def test_delete_needs_confirmation(connected: Panel, secret_sandbox: Sandbox) ->
     assert not visible(edit.confirm_box)
     edit.delete_button.click()
     assert visible(edit.confirm_box)
-    assert "cannot be undone" in edit.confirm_text.value and sid in edit.confirm_text.value
+    assert "There is no undelete" in edit.confirm_text.value and sid in edit.confirm_text.value
     assert not server(secret_sandbox, sid)["deleted"]
 
     edit.cancel_button.click()
@@ -175,6 +180,36 @@ def test_open_by_pasted_id_and_a_missing_one(connected: Panel, secret_sandbox: S
     assert connected.wait()
     assert "Could not open" in edit.status.value and "404" in edit.status.value
     assert edit.opened is not None and edit.opened.id == sid  # the open one stays
+
+
+def test_delete_without_the_question_when_confirmations_are_off(
+    connected: Panel, secret_sandbox: Sandbox
+) -> None:
+    from sinch_notebook.config import settings
+
+    sid = open_first(connected)
+    settings().confirm_deletes = False
+    try:
+        connected.edit_form.delete_button.click()
+        assert connected.wait()
+    finally:
+        settings().confirm_deletes = True
+    assert server(secret_sandbox, sid)["deleted"]
+    assert not visible(connected.edit_form.confirm_box)
+
+
+def test_save_sends_the_version_opened_so_a_change_since_is_not_overwritten(
+    connected: Panel, secret_sandbox: Sandbox
+) -> None:
+    """The guard is the core's `client.edit(expected_update_time=...)`: one read, no PATCH."""
+    sid = open_first(connected)
+    sn.require_active().update(sid, display_name="Meanwhile")
+    secret_sandbox.reset_stats()
+    connected.edit_form.name.value = "Mine"
+    connected.edit_form.save_button.click()
+    assert connected.wait()
+    assert secret_sandbox.stats["operations"].get("update", 0) == 0
+    assert "changed on the server after you opened it" in connected.edit_form.status.value
 
 
 def test_disconnect_clears_the_form(connected: Panel) -> None:

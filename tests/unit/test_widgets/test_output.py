@@ -19,7 +19,7 @@ def test_log_appends_from_many_threads_lose_nothing() -> None:
 
     def spam(n: int) -> None:
         barrier.wait()
-        for i in range(200):
+        for i in range(60):
             (log.info if i % 2 else log.error)(f"thread {n} message {i}")
 
     threads = [threading.Thread(target=spam, args=(n,)) for n in range(8)]
@@ -27,13 +27,33 @@ def test_log_appends_from_many_threads_lose_nothing() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(log.widget.outputs) == 1600
+    assert len(log.widget.outputs) == 480
     text = log.text()
     for n in range(8):
-        for i in range(200):
+        for i in range(60):
             assert f"thread {n} message {i}\n" in text
     names = {entry["name"] for entry in log.widget.outputs}
     assert names == {"stdout", "stderr"}
+
+
+def test_the_newest_entry_is_on_top_so_it_is_always_in_view() -> None:
+    log = PanelLog()
+    log.error("an old failure")
+    for n in range(30):
+        log.info(f"action {n}")
+    assert "action 29" in log.widget.outputs[0]["text"]  # the top of the scrolled box
+    assert log.newest().endswith("action 29")
+    assert log.text().index("an old failure") < log.text().index("action 29")  # text: in order
+
+
+def test_the_log_keeps_the_last_entries() -> None:
+    from sinch_notebook.widgets.output import MAX_ENTRIES
+
+    log = PanelLog()
+    for n in range(MAX_ENTRIES + 10):
+        log.info(f"entry {n}")
+    assert len(log.widget.outputs) == MAX_ENTRIES
+    assert log.newest().endswith(f"entry {MAX_ENTRIES + 9}")
 
 
 def test_log_shows_rich_objects_and_clears() -> None:

@@ -6,6 +6,8 @@ read exactly that, for every widget in the process, after each way the secret ca
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 import sinch_notebook as sn
@@ -104,3 +106,107 @@ def test_basic_auth_keeps_the_secret_out_too(
     assert panel.wait()
     assert sn.require_active().auth_mode == "basic"
     assert_nowhere(SECRET)
+
+
+# -- a proxy that quotes the request back ------------------------------------------------------
+
+
+def echo_page(*quoted: str) -> str:
+    """An HTML error page of a proxy that quotes the request it got (headers, body)."""
+    lines = "\n".join(quoted)
+    return (
+        f"<html><head><title>502 Bad Gateway: {' '.join(quoted)}</title></head>"
+        f"<body><h1>Bad Gateway {quoted[0]}</h1><pre>{lines}</pre></body></html>"
+    )
+
+
+def basic_value(key_id: str, secret: str) -> str:
+    return base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+
+
+def test_an_echoing_token_endpoint_reaches_no_widget(
+    make_panel: PanelFactory, secret_sandbox: Sandbox
+) -> None:
+    panel = make_panel()
+    fill_credentials(panel, secret_sandbox, SECRET)
+    basic = basic_value(secret_sandbox.key_id, SECRET)
+    secret_sandbox.inject(
+        502,
+        method="POST",
+        path_contains="/oauth2/token",
+        times=50,
+        body=echo_page(f"Authorization: Basic {basic}", f"client_secret={SECRET}"),
+        content_type="text/html",
+    )
+    panel.connect_form.connect_button.click()
+    assert panel.wait()
+    status = panel.connect_form.status.value
+    assert "Could not connect" in status and "***" in status  # shown, with the quotes masked
+    assert_nowhere(SECRET, basic)
+    assert SECRET not in panel.log_text() and basic not in panel.log_text()
+
+
+@pytest.mark.parametrize("auth", ["oauth", "basic"])
+def test_an_echoing_proxy_page_reaches_no_widget(
+    make_panel: PanelFactory, secret_sandbox: Sandbox, auth: str
+) -> None:
+    panel = make_panel()
+    fill_credentials(panel, secret_sandbox, SECRET)
+    panel.connect_form.auth_mode.value = auth
+    basic = basic_value(secret_sandbox.key_id, SECRET)
+    panel.connect_form.connect_button.click()
+    assert panel.wait()
+    client = sn.require_active()
+    client.retry = sn.RetryPolicy(retries=1, base=0.01, cap=0.02)
+    token = client.auth.source.token() if auth == "oauth" else ""
+    quoted = [f"Authorization: Basic {basic}", f"key_secret={SECRET}"]
+    if token:
+        quoted.insert(0, f"Authorization: Bearer {token}")
+    secret_sandbox.inject(
+        502, method="GET", times=50, body=echo_page(*quoted), content_type="text/html"
+    )
+    panel.browser.refresh_button.click()
+    panel.edit_form.open_subproject(panel.browser.rows[0].id)
+    assert panel.wait()
+    shown = panel.browser.count.value + panel.edit_form.status.value
+    assert "Could not load subprojects: 502" in shown and "Could not open" in shown
+    assert "***" in shown  # the page's text is shown, with what it quoted masked
+    needles = [SECRET, basic] + ([token] if token else [])
+    assert_nowhere(*needles)
+    assert not any(n in panel.log_text() for n in needles)
+
+
+# -- %xmode Verbose prints every frame's locals: none of the panel's may hold the secret --------
+
+
+def test_no_frame_of_the_panel_holds_the_secret_in_a_local(
+    make_panel: PanelFactory, secret_sandbox: Sandbox
+) -> None:
+    import os
+    import sys
+
+    import sinch_notebook.widgets as widgets_package
+
+    here = os.path.dirname(widgets_package.__file__)
+    holders: list[str] = []
+
+    def watch(frame, event, _arg):
+        if event in ("call", "return") and frame.f_code.co_filename.startswith(here):
+            for name, value in frame.f_locals.items():
+                if isinstance(value, str) and SECRET in value:
+                    holders.append(f"{frame.f_code.co_name}:{name}")
+                elif isinstance(value, dict) and SECRET in map(str, value.values()):
+                    holders.append(f"{frame.f_code.co_name}:{name} (dict)")
+
+    panel = make_panel(threaded=False)
+    fill_credentials(panel, secret_sandbox, "")
+    sys.setprofile(watch)
+    try:
+        panel.connect_form.key_secret.value = SECRET  # typed, then synced
+        panel.connect_form.connect_button.click()
+    finally:
+        sys.setprofile(None)
+    assert sn.require_active().project_id == secret_sandbox.project_id  # it did connect
+    # Only the change notification that brought the typed value from the front-end (traitlets
+    # hands it to the observer); every other frame holds Credentials or nothing.
+    assert set(holders) <= {"_absorb_secret:change (dict)"}, holders

@@ -68,7 +68,7 @@ def test_the_panel_reads_the_settings_the_magic_sets(
     ip.ok("%config Sinch.page_size = 7")
     ip.ok("%config Sinch.api_version = 'v1alpha1'")
     panel = make_panel(namespace=ip.user_ns)
-    assert panel.bulk_form.workers.value == 3
+    assert panel.bulk_form.editor.workers.value == 3
     assert panel.connect_form.api_version.value == "v1alpha1"
     secret_sandbox.reset_stats()
     connect_panel(panel, secret_sandbox)
@@ -86,6 +86,6 @@ def test_a_bad_setting_variable_does_not_stop_the_panel(
     config.reset_settings()
     try:
         panel = make_panel()
-        assert panel.bulk_form.workers.value == 8
+        assert panel.bulk_form.editor.workers.value == 8
     finally:
         config.reset_settings()

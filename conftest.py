@@ -1,5 +1,8 @@
 """pytest settings for the example notebooks, so `pytest --nbval notebooks/` works on its own.
 
+(At the repository's root rather than in notebooks/, so that the folder the demo serves and the
+package ships holds only the notebooks.)
+
 - The output sanitizers in nbval-sanitize.cfg are used unless --nbval-sanitize-with is given.
 - With --nbval (outputs compared) every SINCH_* variable is removed first: the committed outputs
   are the sandbox's deterministic demo account, so that is what the kernels must run against.
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-SANITIZE = Path(__file__).with_name("nbval-sanitize.cfg")
+SANITIZE = Path(__file__).parent / "notebooks" / "nbval-sanitize.cfg"
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,0 +1,193 @@
+"""Every widget constructor of the panel, in one place: same widths, label widths and CSS hooks.
+
+Each control gets a stable CSS class (`sn-...`) so browser tests and users who style the panel
+can find it; nothing else in the panel calls an ipywidgets constructor for a form control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+LABEL_WIDTH = "8em"
+FIELD_WIDTH = "32em"
+
+
+def with_class(widget: widgets.Widget, *css_classes: str) -> widgets.Widget:
+    """Stable CSS hooks for browser tests and for users who style the panel."""
+    for name in css_classes:
+        widget.add_class(name)
+    return widget
+
+
+def _style(description: str, label_width: str | None) -> dict[str, str]:
+    return {"description_width": label_width or (LABEL_WIDTH if description else "0")}
+
+
+def field(
+    description: str,
+    css_class: str,
+    *,
+    value: str = "",
+    placeholder: str = "",
+    width: str = FIELD_WIDTH,
+    label_width: str | None = None,
+    continuous: bool = True,
+) -> widgets.Text:
+    """A one-line text field."""
+    return with_class(
+        widgets.Text(
+            value=value,
+            description=description,
+            placeholder=placeholder,
+            continuous_update=continuous,
+            layout=widgets.Layout(width=width),
+            style=_style(description, label_width),
+        ),
+        css_class,
+    )
+
+
+def combobox(
+    css_class: str, *, placeholder: str = "", width: str = "10em", options: Sequence[str] = ()
+) -> widgets.Combobox:
+    """A text field that suggests values (label keys) but accepts anything."""
+    return with_class(
+        widgets.Combobox(
+            placeholder=placeholder,
+            options=list(options),
+            ensure_option=False,
+            layout=widgets.Layout(width=width),
+        ),
+        css_class,
+    )
+
+
+def password(description: str, css_class: str, *, placeholder: str = "") -> widgets.Password:
+    """A password field synced once when left (not per keystroke): fewer copies in flight."""
+    return with_class(
+        widgets.Password(
+            value="",
+            continuous_update=False,
+            description=description,
+            placeholder=placeholder,
+            layout=widgets.Layout(width=FIELD_WIDTH),
+            style=_style(description, None),
+        ),
+        css_class,
+    )
+
+
+def checkbox(description: str, css_class: str, *, value: bool = False) -> widgets.Checkbox:
+    """A label-on-the-right checkbox sized to its text."""
+    return with_class(
+        widgets.Checkbox(
+            value=value,
+            description=description,
+            indent=False,
+            layout=widgets.Layout(width="auto"),
+        ),
+        css_class,
+    )
+
+
+def button(
+    description: str,
+    css_class: str,
+    *,
+    style: str = "",
+    icon: str = "",
+    tooltip: str = "",
+    width: str | None = None,
+) -> widgets.Button:
+    b = widgets.Button(description=description, button_style=style, icon=icon, tooltip=tooltip)
+    b.layout.width = width or "auto"
+    return with_class(b, css_class)
+
+
+def dropdown(
+    description: str,
+    css_class: str,
+    options: Sequence[Any],
+    *,
+    value: Any = None,
+    width: str = "16em",
+    label_width: str | None = None,
+) -> widgets.Dropdown:
+    box = widgets.Dropdown(
+        options=list(options),
+        description=description,
+        layout=widgets.Layout(width=width),
+        style=_style(description, label_width),
+    )
+    if value is not None:
+        box.value = value
+    return with_class(box, css_class)
+
+
+def toggles(
+    description: str,
+    css_class: str,
+    options: Sequence[tuple[str, str]],
+    *,
+    value: str,
+    tooltips: Sequence[str] = (),
+) -> widgets.ToggleButtons:
+    return with_class(
+        widgets.ToggleButtons(
+            options=list(options),
+            value=value,
+            description=description,
+            tooltips=list(tooltips),
+            style={**_style(description, None), "button_width": "7em"},
+        ),
+        css_class,
+    )
+
+
+def integer(
+    description: str, css_class: str, *, value: int, low: int, high: int
+) -> widgets.BoundedIntText:
+    return with_class(
+        widgets.BoundedIntText(
+            value=value,
+            min=low,
+            max=high,
+            description=description,
+            layout=widgets.Layout(width="10em"),
+            style={"description_width": "5em"},
+        ),
+        css_class,
+    )
+
+
+def html(css_class: str, value: str = "", **layout: Any) -> widgets.HTML:
+    """A piece of text or markup the panel writes (statuses, counts, tables)."""
+    return with_class(widgets.HTML(value=value, layout=widgets.Layout(**layout)), css_class)
+
+
+def progress(css_class: str) -> widgets.IntProgress:
+    return with_class(
+        widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="30em")),
+        css_class,
+    )
+
+
+def row(*children: widgets.Widget, css_class: str = "", wrap: bool = True) -> widgets.HBox:
+    """Controls side by side, wrapping onto the next line when the panel is narrow."""
+    box = widgets.HBox(
+        list(children),
+        layout=widgets.Layout(flex_flow="row wrap" if wrap else "row", align_items="center"),
+    )
+    return with_class(box, css_class) if css_class else box
+
+
+def column(*children: widgets.Widget, css_class: str = "") -> widgets.VBox:
+    box = widgets.VBox(list(children))
+    return with_class(box, css_class) if css_class else box
+
+
+def show(widget: widgets.Widget, visible: bool) -> None:
+    widget.layout.display = None if visible else "none"

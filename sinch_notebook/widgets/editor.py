@@ -1,0 +1,508 @@
+"""Bulk edits with the mouse: a DataFrame in an editable grid, its plan kept up to date as you
+edit, then applied by the one engine with the core's confirmations.
+
+    editor = sn.edit(df)   # in a notebook: change cells, add rows, tick "delete", then Apply
+
+The grid edits `df` itself (what you change in the grid is in the frame, for pandas or
+`client.plan(df)` afterwards). `subprojectId` is shown to tell rows apart and is read-only; the
+other columns of the frame (times, parent) stay as they are and are not shown. Every edit asks
+for a new plan in the background (edits made while one is planned are planned together next).
+
+Applying is exactly `plan.apply(...)`: the plan's safety rule (`Plan.raise_if_unsafe`: more
+than MASS_DELETE_THRESHOLD deletes need "allow mass delete") and the confirmation policy
+(`confirm.before_deleting`: "Yes, delete N" / "Cancel") are the core's.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import pandas as pd
+from ipydatagrid import DataGrid
+
+from ..bulk import MassDeleteRefused
+from ..confirm import before_deleting
+from ..frames import LABEL_PREFIX
+from . import controls as ui
+from .common import Context, amount, describe_error, esc, message, shared_setting
+from .export import download_link
+from .plan_view import plan_html, plan_summary, result_html, result_summary
+
+if TYPE_CHECKING:
+    from ..bulk import ApplyResult, Plan
+
+MAX_WORKERS = 64  # what plan.apply accepts
+PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates (the last one always shows)
+READ_ONLY = ("subprojectId",)
+ROW_HEIGHT = 22
+
+
+def editable_columns(frame: pd.DataFrame) -> list[str]:
+    """What the grid shows: the id, the name, every label column, and `delete` (added)."""
+    labels = [c for c in frame.columns if isinstance(c, str) and c.startswith(LABEL_PREFIX)]
+    shown = [c for c in ("subprojectId", "displayName") if c in frame.columns]
+    return [*shown, *labels, "delete"]
+
+
+def grid_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the grid shows it: text cells ('' for missing), `delete` as ticks."""
+    out: dict[str, list[Any]] = {}
+    for name in editable_columns(frame):
+        if name == "delete":
+            values = frame["delete"].tolist() if "delete" in frame.columns else [False] * len(frame)
+            out[name] = [_tick(v) for v in values]
+        else:
+            out[name] = ["" if pd.isna(v) else str(v) for v in frame[name].tolist()]
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def _tick(value: Any) -> bool:
+    try:
+        return bool(value) and not pd.isna(value)
+    except (TypeError, ValueError):
+        return bool(value)
+
+
+def counts_text(counts: dict[str, Any], keys: tuple[str, ...]) -> str:
+    """ "12 ok · 1 failed" from a counts dict (only non-zero entries, in `keys` order)."""
+    return " · ".join(f"{counts[key]:,} {key}" for key in keys if counts.get(key))
+
+
+class FrameEditor(widgets.VBox):
+    """An editable grid over a DataFrame, its live plan, and Apply with confirmation."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        on_applied: Callable[[ApplyResult], None] | None = None,
+        result_name: Callable[[], str] = lambda: "bulk_result",
+        visible_rows: int = 12,
+    ) -> None:
+        self.ctx = ctx
+        self.on_applied = on_applied
+        self.result_name = result_name
+        self.visible_rows = visible_rows
+        self.frame: pd.DataFrame | None = None
+        self.plan: Plan | None = None
+        self.result: ApplyResult | None = None
+        self._connected = False
+        self._busy = False
+        self._plan_wanted = False
+        self._plan_lock = threading.Lock()
+        self._progress_lock = threading.Lock()
+        self._last_progress = 0.0
+        self._question: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+        self.grid = DataGrid(
+            pd.DataFrame({"displayName": []}),
+            editable=True,
+            selection_mode="cell",
+            header_visibility="column",
+            base_row_size=ROW_HEIGHT,
+            base_column_size=120,
+            layout=widgets.Layout(height="120px", width="100%"),
+        )
+        self.grid.add_class("sn-edit-grid")
+        self.grid.on_cell_change(self.ctx.guard(self._on_cell_change))
+        self.add_row_button = ui.button(
+            "Add row", "sn-grid-add-row", icon="plus", tooltip="A new subproject: type its name"
+        )
+        self.grid_note = ui.html("sn-grid-note")
+        self.plan_view = ui.html("sn-bulk-plan-view", max_height="24em", overflow="auto")
+        self.workers = ui.integer(
+            "Workers",
+            "sn-bulk-workers",
+            value=min(MAX_WORKERS, max(1, int(shared_setting("workers", 8)))),
+            low=1,
+            high=MAX_WORKERS,
+        )
+        self.allow_mass_delete = ui.checkbox("allow mass delete", "sn-bulk-mass-delete")
+        self.keep_journal = ui.checkbox(
+            "keep a journal (an interrupted apply can be finished later)",
+            "sn-bulk-journal",
+            value=True,
+        )
+        self.apply_button = ui.button("Apply", "sn-bulk-apply", style="danger", icon="play")
+        self.confirm_text = ui.html("sn-bulk-confirm-text")
+        self.confirm_button = ui.button("Yes, delete", "sn-bulk-confirm", style="danger")
+        self.cancel_button = ui.button("Cancel", "sn-bulk-cancel")
+        self.confirm_box = ui.column(
+            self.confirm_text, ui.row(self.confirm_button, self.cancel_button)
+        )
+        self.progress = ui.progress("sn-bulk-progress")
+        self.progress_label = ui.html("sn-bulk-progress-label")
+        self.progress_box = ui.row(self.progress, self.progress_label)
+        self.status = ui.html("sn-bulk-status")
+        self.result_view = ui.html("sn-bulk-result", max_height="24em", overflow="auto")
+        self.retry_button = ui.button("Retry failed", "sn-bulk-retry", icon="redo")
+        self.export_plan_csv = ui.button("Plan as CSV", "sn-export-plan-csv", icon="download")
+        self.export_plan_xlsx = ui.button("Plan as Excel", "sn-export-plan-xlsx", icon="download")
+        self.export_result_csv = ui.button("Result as CSV", "sn-export-result-csv", icon="download")
+        self.export_result_xlsx = ui.button(
+            "Result as Excel", "sn-export-result-xlsx", icon="download"
+        )
+        self.download = ui.html("sn-bulk-download")
+
+        self.add_row_button.on_click(self.ctx.guard(lambda _b: self.add_row()))
+        self.apply_button.on_click(self.ctx.guard(self._on_apply))
+        self.confirm_button.on_click(self.ctx.guard(self._on_confirm))
+        self.cancel_button.on_click(self.ctx.guard(self._on_cancel))
+        self.retry_button.on_click(self.ctx.guard(self._on_retry))
+        self.allow_mass_delete.observe(self.ctx.guard(lambda _c: self._update()), names="value")
+        for item, what, kind in (
+            (self.export_plan_csv, "plan", "csv"),
+            (self.export_plan_xlsx, "plan", "xlsx"),
+            (self.export_result_csv, "result", "csv"),
+            (self.export_result_xlsx, "result", "xlsx"),
+        ):
+            item.on_click(self.ctx.guard(lambda _b, w=what, k=kind: self.export(w, k)))
+
+        super().__init__(
+            [
+                self.grid,
+                ui.row(self.add_row_button, self.grid_note),
+                self.plan_view,
+                ui.row(self.workers, self.allow_mass_delete, self.keep_journal, self.apply_button),
+                self.confirm_box,
+                self.progress_box,
+                self.status,
+                self.result_view,
+                ui.row(
+                    self.retry_button,
+                    self.export_plan_csv,
+                    self.export_plan_xlsx,
+                    self.export_result_csv,
+                    self.export_result_xlsx,
+                ),
+                self.download,
+            ]
+        )
+        self.add_class("sn-frame-editor")
+        ui.show(self.progress_box, False)
+        ui.show(self.confirm_box, False)
+        self._update()
+
+    def __repr__(self) -> str:
+        """Short on purpose: the text fallback of a displayed editor (GitHub, nbval)."""
+        rows = 0 if self.frame is None else len(self.frame)
+        return f"FrameEditor({rows} rows)"
+
+    def wait(self, timeout: float | None = 60.0) -> bool:
+        """Wait for background work (planning, applying); False on timeout."""
+        return self.ctx.worker.wait(timeout)
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        super().close()
+
+    # -- the frame -----------------------------------------------------------------------------
+
+    def set_frame(self, frame: pd.DataFrame | None, plan: bool = True) -> None:
+        """Edit `frame` (in place) from now on; None shows nothing."""
+        self.frame = frame
+        self._forget_plan()
+        self.result = None
+        self.result_view.value = ""
+        ui.show(self.progress_box, False)
+        self._show_grid()
+        if frame is not None and plan:
+            self.request_plan()
+        self._update()
+
+    def _show_grid(self) -> None:
+        frame = self.frame
+        shown = grid_frame(frame) if frame is not None else pd.DataFrame({"displayName": []})
+        self.grid.data = shown
+        self.grid.column_widths = {
+            name: 215 if name == "subprojectId" else 240 if name == "displayName" else 120
+            for name in shown.columns
+        }
+        rows = max(3, min(len(shown), self.visible_rows))
+        self.grid.layout.height = f"{(rows + 1) * ROW_HEIGHT + 6}px"
+        self.grid_note.value = (
+            '<span style="opacity:.75">Double-click a cell to edit it; tick <b>delete</b> to '
+            "delete a row; subprojectId is read-only.</span>"
+            if frame is not None
+            else ""
+        )
+
+    def add_row(self, **values: Any) -> None:
+        """A new row (a subproject to create); `values` fills cells, e.g. displayName="Acme"."""
+        frame = self.frame
+        if frame is None:
+            return
+        label = (
+            int(frame.index.max()) + 1
+            if len(frame) and pd.api.types.is_integer_dtype(frame.index)
+            else len(frame)
+        )
+        frame.loc[label] = pd.Series(values, dtype=object).reindex(frame.columns)
+        self._show_grid()
+        self.request_plan()
+
+    def set_cell(self, row: int, column: str, value: Any) -> None:
+        """What an edit of one grid cell does (row = position, as the grid numbers rows).
+
+        The grid is then sent again whole: a single-cell update sent to the front-end would
+        come back as an edit of its own, possibly after another frame was loaded.
+        """
+        if self._edit(row, column, value):
+            self.request_plan()
+        self._show_grid()
+
+    def _on_cell_change(self, cell: dict[str, Any]) -> None:
+        """An edit made in the front-end's grid."""
+        if self._edit(int(cell["row"]), str(cell["column"]), cell["value"]):
+            self.request_plan()
+        else:
+            self._show_grid()  # put back what the front-end shows wrongly
+
+    def _edit(self, row: int, column: str, value: Any) -> bool:
+        """Apply one cell's edit to the frame; False when it is refused (read-only)."""
+        frame = self.frame
+        if frame is None or not 0 <= row < len(frame):
+            return False
+        label = frame.index[row]
+        if column in READ_ONLY or column not in editable_columns(frame):
+            self.grid_note.value = message(
+                "warn", f"{column} is read-only: it says which subproject a row is."
+            )
+            return False
+        if column == "delete":
+            if "delete" not in frame.columns:
+                frame["delete"] = False
+            frame.at[label, "delete"] = bool(value)
+            return True
+        text = "" if value is None else str(value)
+        blank = text.strip() == "" and column != "displayName"
+        frame.at[label, column] = pd.NA if blank else text
+        return True
+
+    # -- the plan ------------------------------------------------------------------------------
+
+    def set_connected(self, connected: bool) -> None:
+        self._connected = connected
+        self._update()
+
+    def request_plan(self) -> None:
+        """Plan the frame as it is now (in the background; edits meanwhile are planned next)."""
+        if self.frame is None or not self._connected:
+            self._update()
+            return
+        with self._plan_lock:
+            if self._plan_wanted:
+                return  # a plan job is queued: it reads the frame when it runs
+            self._plan_wanted = True
+        self.status.value = message("busy", "Planning…")
+        self.ctx.submit(
+            "Planning a bulk edit",
+            self._plan,
+            failure="Could not plan",
+            status=self.status,
+            after=self._update,
+        )
+
+    def _plan(self) -> None:
+        with self._plan_lock:
+            self._plan_wanted = False
+        frame = self.frame
+        if frame is None:
+            return
+        plan = self.ctx.client().plan(frame.copy())
+        self.plan = plan
+        self._question = None
+        ui.show(self.confirm_box, False)
+        self.plan_view.value = plan_html(plan)
+        if len(plan):
+            them = "it" if len(plan) == 1 else "them"
+            self.status.value = message(
+                "info", f"{amount(len(plan), 'change')} planned: review {them}, then Apply."
+            )
+        else:
+            self.status.value = message("ok", f"Nothing to apply ({plan_summary(plan)}).")
+
+    def _forget_plan(self) -> None:
+        self.plan = None
+        self.plan_view.value = ""
+        ui.show(self.confirm_box, False)
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def _update(self) -> None:
+        idle = self._connected and not self._busy
+        ready = self.plan is not None and len(self.plan) > 0 and not self.plan.applied
+        self.apply_button.disabled = not (idle and ready) or self._question is not None
+        self.add_row_button.disabled = self.frame is None or self._busy
+        failed = self.result is not None and bool(self.result.failed.changes)
+        self.retry_button.disabled = not (idle and failed)
+        ui.show(self.retry_button, failed)
+        for item in (self.export_plan_csv, self.export_plan_xlsx):
+            item.disabled = self.plan is None
+        for item in (self.export_result_csv, self.export_result_xlsx):
+            item.disabled = self.result is None
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._update()
+
+    # -- apply ---------------------------------------------------------------------------------
+
+    def _on_apply(self, _button: widgets.Button | None = None) -> None:
+        plan = self.plan
+        if plan is None or not len(plan) or self._busy or plan.applied:
+            return
+        self._start(plan)
+
+    def _start(self, plan: Plan) -> None:
+        """The plan's safety rule, then the confirmation policy, then the apply."""
+        try:
+            plan.raise_if_unsafe(self.allow_mass_delete.value)
+        except MassDeleteRefused as refused:
+            text = (
+                f"Not applied: the plan deletes {amount(refused.deletes, 'subproject')}, "
+                "more than the panel deletes at once without asking: review it, tick "
+                "“allow mass delete”, then Apply again."
+            )
+            self.status.value = message("error", text)
+            self.ctx.log.error(text)
+            return
+        question = before_deleting(plan)
+        if question is None:
+            self._apply_now(plan)
+            return
+        self._question = (question, plan)
+        self.confirm_text.value = message("warn", question.text)
+        self.confirm_button.description = f"Yes, delete {question.deletes:,}"
+        ui.show(self.confirm_box, True)
+        self._update()
+
+    def _on_confirm(self, _button: widgets.Button | None = None) -> None:
+        pending, self._question = self._question, None
+        ui.show(self.confirm_box, False)
+        if pending is not None:
+            self._apply_now(pending[1])
+
+    def _on_cancel(self, _button: widgets.Button | None = None) -> None:
+        self._question = None
+        ui.show(self.confirm_box, False)
+        self.status.value = message("info", "Not applied: nothing was sent.")
+        self.ctx.log.info("Apply cancelled: nothing was sent.")
+        self._update()
+
+    def _apply_now(self, plan: Plan) -> None:
+        total = len(plan)
+        self.progress.max = max(1, total)
+        self.progress.value = 0
+        self.progress.bar_style = ""
+        self.progress_label.value = f"0 / {total:,}"
+        ui.show(self.progress_box, True)
+        self._last_progress = 0.0
+        self._set_busy(True)
+        self.status.value = message("busy", f"Applying {amount(total, 'change')}…")
+        options = {
+            "workers": self.workers.value,
+            "allow_mass_delete": self.allow_mass_delete.value,
+            # None: the default journal under .sinch/, or the one a retry continues; False: none
+            "journal": None if self.keep_journal.value else False,
+        }
+        self.ctx.submit(
+            "Applying a bulk edit",
+            self._apply,
+            plan,
+            options,
+            failure="Apply stopped",
+            status=self.status,
+            after=lambda: self._set_busy(False),
+        )
+
+    def _on_progress(self, done: int, total: int, counts: dict[str, Any]) -> None:
+        """Called by the apply as changes complete (at most every PROGRESS_INTERVAL s here)."""
+        now = time.monotonic()
+        with self._progress_lock:
+            if done < total and now - self._last_progress < PROGRESS_INTERVAL:
+                return
+            self._last_progress = now
+            self.progress.max = max(1, total)
+            self.progress.value = done
+            detail = counts_text(counts, ("ok", "failed", "retrying"))
+            self.progress_label.value = esc(
+                f"{done:,} / {total:,}" + (f" · {detail}" if detail else "")
+            )
+
+    def _apply(self, plan: Plan, options: dict[str, Any]) -> None:
+        try:
+            result = plan.apply(progress=self._on_progress, **options)
+        except Exception:
+            self.progress.bar_style = "danger"
+            raise
+        self.result = result
+        name = self.result_name()
+        self.ctx.namespace()[name] = result
+        self.progress.value = self.progress.max
+        self.progress.bar_style = "success" if result.ok else "warning"
+        self.result_view.value = result_html(result)
+        kind = "ok" if result.ok else "warn"
+        journal = f" Journal: {result.journal_path}." if result.journal_path else ""
+        self.status.value = message(kind, f"Done; the result is in the variable {name}.{journal}")
+        self.ctx.log.info(f"{result_summary(result)} (result in {name}).{journal}")
+        if self.on_applied is not None:
+            self.on_applied(result)
+
+    def _on_retry(self, _button: widgets.Button | None = None) -> None:
+        if self.result is None or self._busy:
+            return
+        retry = self.result.failed
+        if not retry.changes:
+            return
+        self.plan = retry
+        self.plan_view.value = plan_html(retry)
+        self._start(retry)
+
+    # -- export --------------------------------------------------------------------------------
+
+    def export(self, what: str, kind: str) -> None:
+        """A download link for the plan or the result ("plan" / "result"), CSV or Excel."""
+        source = self.plan if what == "plan" else self.result
+        if source is None:
+            self.download.value = message("error", f"No {what} to export yet.")
+            return
+        try:
+            self.download.value = download_link(source.frame, f"sinch-{what}", kind)
+        except Exception as err:
+            self.download.value = message("error", f"Could not export: {describe_error(err)}")
+
+
+def edit(frame: pd.DataFrame, *, workers: int | None = None) -> FrameEditor:
+    """`sn.edit(df)`: edit `df` in a grid, see its plan as you edit, apply it (active connection).
+
+    The grid changes `df` itself; the result of an apply is in `editor.result`.
+    """
+    from ..connection import active, on_change
+    from .output import PanelLog
+    from .worker import Worker
+
+    if not isinstance(frame, pd.DataFrame):
+        from ..errors import ValidationError
+
+        raise ValidationError(
+            "frame", f"must be a pandas DataFrame (from client.frame()), got {type(frame).__name__}"
+        )
+    panel_log = PanelLog()
+    holder: dict[str, Any] = {}
+    ctx = Context(log=panel_log, worker=Worker(panel_log), namespace=lambda: holder)
+    editor = FrameEditor(ctx, result_name=lambda: "result")
+    if workers is not None:
+        editor.workers.value = workers
+    editor.set_connected(active() is not None)
+    editor._unsubscribe = on_change(lambda client: editor.set_connected(client is not None))
+    editor.set_frame(frame)
+    editor.children = (*editor.children, panel_log.widget)
+    return editor

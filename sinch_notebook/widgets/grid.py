@@ -1,0 +1,188 @@
+"""The subprojects grid of the Browse tab: ipydatagrid's streaming grid over a kernel-side view.
+
+Why this grid: ipydatagrid (Bloomberg, BSD) is a canvas grid with resizable columns, row
+selection and a header that reports clicks, and its *streaming* variant keeps the rows in the
+kernel and sends the front-end only the rows on screen. So 10,000 subprojects cost the browser
+what 20 do, and a notebook saved with widget state holds the column names, not the rows.
+
+Sorting happens here, over the whole view (a click on a column header sorts by it; a second
+click reverses). A click on a row reports that subproject's id. The grid's own header menu
+(the funnel icon) also sorts and filters in the kernel, over the whole view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+from ipydatagrid import StreamingDataGrid
+
+from ..display import labels_text, short_time
+from ..models import Subproject
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+ROW_HEIGHT = 22
+HEADER_HEIGHT = 24
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int
+    cell: Callable[[Subproject], str]
+    key: Callable[[Subproject], Any]
+    newest_first: bool = False  # the first click sorts descending (times)
+
+
+def _name(sp: Subproject) -> str:
+    return f"{sp.display_name} (deleted)" if sp.deleted else sp.display_name
+
+
+COLUMNS = (
+    Column("Name", 250, _name, lambda sp: (sp.display_name.casefold(), sp.subproject_id)),
+    Column("Labels", 340, lambda sp: labels_text(sp.labels), lambda sp: labels_text(sp.labels)),
+    Column(
+        "Updated",
+        150,
+        lambda sp: short_time(sp.update_time),
+        lambda sp: sp.update_time or _EPOCH,
+        True,
+    ),
+    Column(
+        "Created",
+        150,
+        lambda sp: short_time(sp.create_time),
+        lambda sp: sp.create_time or _EPOCH,
+        True,
+    ),
+    Column("ID", 215, lambda sp: sp.subproject_id, lambda sp: sp.subproject_id),
+)
+TITLES = tuple(c.title for c in COLUMNS)
+_BY_TITLE = {c.title: c for c in COLUMNS}
+
+
+def display_frame(rows: list[Subproject]) -> pd.DataFrame:
+    """What the grid shows: short UTC times, labels next to the name, the id last."""
+    return pd.DataFrame(
+        {c.title: [c.cell(sp) for sp in rows] for c in COLUMNS},
+        index=pd.RangeIndex(len(rows)),
+        dtype=object,
+    )
+
+
+class SubprojectGrid(widgets.VBox):
+    """The grid plus its sort state; `show(rows)` replaces what it shows."""
+
+    def __init__(
+        self, *, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
+    ) -> None:
+        self.on_open = on_open
+        self.on_sort = on_sort
+        self.visible_rows = visible_rows
+        self.sort_column = "Updated"
+        self.descending = True
+        self.rows: list[Subproject] = []
+        self._frame = display_frame([])
+        self._header_clicked = False
+        self.grid = StreamingDataGrid(
+            self._frame,
+            selection_mode="row",
+            header_visibility="column",
+            base_row_size=ROW_HEIGHT,
+            base_column_header_size=HEADER_HEIGHT,
+            column_widths={c.title: c.width for c in COLUMNS},
+            layout=widgets.Layout(height=self._height(0), width="100%"),
+        )
+        self.grid.add_class("sn-browse-grid")
+        self.grid.on_cell_click(self._on_cell_click)
+        self.grid.observe(self._on_selection, names="selections")
+        super().__init__([self.grid])
+
+    # -- what it shows -------------------------------------------------------------------------
+
+    def sort(self, rows: list[Subproject]) -> list[Subproject]:
+        column = _BY_TITLE[self.sort_column]
+        return sorted(rows, key=column.key, reverse=self.descending)
+
+    def show(self, rows: list[Subproject]) -> None:
+        """Show `rows` (already filtered and sorted) from the top."""
+        self.rows = rows
+        self._frame = display_frame(rows)
+        self.grid.clear_selection()
+        self.grid._transforms = []  # the header menu's sorts and filters belong to old data
+        self.grid.data = self._frame.copy()  # the grid adds a key column to what it gets
+        self.grid.tick()  # the front-end asks again for the rows on screen
+        self.grid.layout.height = self._height(len(rows))
+
+    def _height(self, count: int) -> str:
+        shown = max(3, min(count, self.visible_rows))
+        return f"{HEADER_HEIGHT + shown * ROW_HEIGHT + 4}px"
+
+    def set_sort(self, title: str, descending: bool | None = None) -> None:
+        """Sort by a column; None toggles (or, for a new column, its natural first order)."""
+        if title not in _BY_TITLE:
+            raise ValueError(f"no column {title!r}; the columns are {', '.join(TITLES)}")
+        if descending is None:
+            if title == self.sort_column:
+                descending = not self.descending
+            else:
+                descending = _BY_TITLE[title].newest_first
+        self.sort_column, self.descending = title, descending
+        self.on_sort()
+
+    @property
+    def sort_words(self) -> str:
+        if self.sort_column in ("Updated", "Created"):
+            order = "newest first" if self.descending else "oldest first"
+        else:
+            order = "Z–A" if self.descending else "A–Z"
+        return f"sorted by {self.sort_column}, {order}"
+
+    # -- clicks ----------------------------------------------------------------------------------
+
+    def row_id(self, number: int) -> str | None:
+        """The id of the row shown at `number` (0 = top), as the grid shows it now."""
+        frame = self._frame
+        if self.grid._transforms:
+            frame = self.grid._apply_frontend_transforms(self.grid._transforms, frame)
+        if not 0 <= number < len(frame):
+            return None
+        return str(frame["ID"].iloc[number])
+
+    def click_row(self, number: int) -> None:
+        """What a click on row `number` does (tests and scripts drive the grid through this)."""
+        self.grid.select(number, 0, number, len(COLUMNS) - 1, clear_mode="all")
+        self._open_selected(self.grid.selections)
+
+    def click_header(self, title: str) -> None:
+        """What a click on a column header does."""
+        self.set_sort(title)
+
+    def _on_cell_click(self, cell: dict[str, Any]) -> None:
+        # A header click arrives first, then the column selection it makes: ignore that one.
+        if cell.get("region") == "column-header":
+            self._header_clicked = True
+            title = cell.get("column")
+            if title in _BY_TITLE:
+                self.set_sort(str(title))
+
+    def _on_selection(self, change: dict[str, Any]) -> None:
+        if self._header_clicked:
+            self._header_clicked = False
+            return
+        self._open_selected(change["new"])
+
+    def _open_selected(self, selections: list[dict[str, Any]]) -> None:
+        if len(selections) != 1:
+            return
+        rect = selections[0]
+        if rect.get("r1") != rect.get("r2"):
+            return
+        sid = self.row_id(int(rect["r1"]))
+        self.grid.clear_selection()  # so a second click on the same row opens it again
+        if sid:
+            self.on_open(sid)

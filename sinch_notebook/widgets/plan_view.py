@@ -1,0 +1,150 @@
+"""Plans and results in the panel's words: what will change, what happened, what to click next.
+
+The core renders plans for notebooks and terminals, with hints in code (`plan.apply()`); the
+panel has buttons instead, so it shows the same data (`plan.frame`, `result.frame`) in its own
+words. Every value is user data, so all of it is escaped; long tables are cut (the frames and
+the export hold everything).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from ..bulk import MASS_DELETE_THRESHOLD
+from ..redact import redact
+from .common import amount
+
+if TYPE_CHECKING:
+    from ..bulk import ApplyResult, Plan
+
+MAX_ROWS = 200
+STATUSES = ("ok", "failed", "unknown", "conflict", "skipped")
+COLOURS = {
+    "create": "#1a7f37",
+    "update": "#9a6700",
+    "delete": "#cf222e",
+    "conflict": "#bc4c00",
+    "invalid": "#8250df",
+    "ok": "#1a7f37",
+    "failed": "#cf222e",
+    "unknown": "#bc4c00",
+    "skipped": "#6e7781",
+}
+_TABLE = 'class="sn-table" style="border-collapse:collapse;font-size:12px;text-align:left"'
+_CELL = 'style="padding:2px 8px;border-bottom:1px solid rgba(128,128,128,.25);text-align:left"'
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value) or str(value) == "<NA>":
+        return f"<td {_CELL}></td>"
+    return f"<td {_CELL}>{escape(redact(str(value)))}</td>"
+
+
+def _table(head: list[str], rows: list[list[Any]], tone: list[str]) -> str:
+    heads = "".join(f"<th {_CELL}>{escape(h)}</th>" for h in head)
+    body = []
+    for colour, values in zip(tone, rows[:MAX_ROWS], strict=False):
+        body.append(f'<tr style="background:{colour}14">{"".join(map(_cell, values))}</tr>')
+    more = ""
+    if len(rows) > MAX_ROWS:
+        more = f"<div>… and {amount(len(rows) - MAX_ROWS, 'more row')} (export shows all)</div>"
+    table = f"<table {_TABLE}><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody>"
+    return f"{table}</table>{more}"
+
+
+def plan_summary(plan: Plan) -> str:
+    """`2 to create, 5 to update, 1 to delete` (only what is there), or `nothing to change`."""
+    counts = plan.summary()
+    parts = [f"{counts[op]:,} to {op}" for op in ("create", "update", "delete") if counts[op]]
+    if counts["conflict"]:
+        parts.append(amount(counts["conflict"], "conflict"))
+    if counts["invalid"]:
+        parts.append(f"{counts['invalid']:,} invalid")
+    return ", ".join(parts) or "nothing to change"
+
+
+def plan_html(plan: Plan) -> str:
+    """The plan: a headline, one row per changed field, and what will not be applied."""
+    head = f"<b>Plan:</b> {escape(plan_summary(plan))}"
+    if plan.unchanged:
+        head += f"; {amount(plan.unchanged, 'row')} unchanged"
+    frame = plan.frame
+    out = [f'<div class="sn-plan">{head}.']
+    if len(frame):
+        rows = frame[["operation", "displayName", "field", "before", "after", "reason"]]
+        values = rows.astype(object).where(rows.notna(), None).values.tolist()
+        out.append(
+            _table(
+                ["change", "name", "field", "before", "after", "note"],
+                [[*row[:5], _note(row[5])] for row in values],
+                [COLOURS.get(str(row[0]), "#000000") for row in values],
+            )
+        )
+    notes = []
+    if plan.conflicts:
+        notes.append(
+            f"{amount(len(plan.conflicts), 'row')} changed on the server since the frame was "
+            "read: not applied (make the frame again to edit the new version)."
+        )
+    if plan.invalid:
+        notes.append(f"{amount(len(plan.invalid), 'row')} break a rule: not applied (see note).")
+    if plan.deletes > MASS_DELETE_THRESHOLD:
+        notes.append(
+            f"Deletes {plan.deletes:,} subprojects, more than {MASS_DELETE_THRESHOLD} at once: "
+            "tick “allow mass delete” to apply it."
+        )
+    out.extend(f"<div>{escape(n)}</div>" for n in notes)
+    out.append("</div>")
+    return "".join(out)
+
+
+def _note(reason: Any) -> Any:
+    """The core's reason, without its advice in code (the panel has no force=True)."""
+    if reason is None:
+        return None
+    text = str(reason)
+    return text.split("; plan with force=True")[0]
+
+
+def result_summary(result: ApplyResult) -> str:
+    """`Applied 9 changes in 0.1 s: 7 ok, 2 failed`."""
+    counts = result.counts
+    sent = sum(1 for o in result.outcomes if o.status in ("ok", "failed", "unknown"))
+    parts = [f"{counts[s]:,} {s}" for s in STATUSES if counts[s]]
+    head = f"Applied {amount(sent, 'change')} in {result.elapsed:.1f} s"
+    if parts:
+        head += ": " + ", ".join(parts)
+    if result.interrupted:
+        head += " (stopped: the changes not sent are skipped)"
+    elif result.stopped:
+        head += f" (stopped: {redact(result.stopped)})"
+    return head
+
+
+def result_html(result: ApplyResult) -> str:
+    """What happened, and each change that did not succeed with its reason."""
+    colour = COLOURS["ok"] if result.ok else COLOURS["failed"]
+    out = [
+        f'<div class="sn-result"><div style="color:{colour};font-weight:600">'
+        f"{escape(result_summary(result))}.</div>"
+    ]
+    frame = result.frame
+    problems = frame[frame["status"] != "ok"]
+    if len(problems):
+        rows = problems[["status", "operation", "displayName", "http_status", "error"]]
+        values = rows.astype(object).where(rows.notna(), None).values.tolist()
+        out.append(
+            _table(
+                ["status", "change", "name", "HTTP", "why"],
+                values,
+                [COLOURS.get(str(row[0]), "#000000") for row in values],
+            )
+        )
+    if result.failed.changes:
+        out.append(
+            f"<div>{escape(amount(len(result.failed), 'change'))} can be tried again: "
+            "“Retry failed”.</div>"
+        )
+    out.append("</div>")
+    return "".join(out)
