@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 
 def panel(**options: Any) -> Panel:
-    """The ipywidgets panel: Connect, Browse, Create, Edit, Bulk (see `widgets.Panel`).
+    """The ipywidgets panel: Connect, Browse, Create, Edit, Bulk, History (see `widgets.Panel`).
 
     Imported on first use, so `import sinch_notebook` does not load ipywidgets.
     """
@@ -82,6 +82,18 @@ _LAZY = {
     "JournalError": "bulk",
     "label_summary": "frames",
     "label_coverage": "frames",
+    # account history (sqlite3 is loaded with it)
+    "snapshot": "account_history",
+    "snapshots": "account_history",
+    "history": "account_history",
+    "diff": "account_history",
+    "Snapshot": "account_history",
+    "Diff": "account_history",
+    "HistoryStore": "account_history",
+    "open_store": "account_history",
+    "changes_per_day": "account_history",
+    "plot_account_size": "account_history",
+    "plot_changes_per_day": "account_history",
 }
 
 
@@ -111,7 +123,9 @@ __all__ = [
     "ApplyResult",
     "Change",
     "CreateOutcomeUnknown",
+    "Diff",
     "FailedPrecondition",
+    "HistoryStore",
     "InsecureTransportError",
     "InvalidArgument",
     "JournalError",
@@ -125,6 +139,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SinchError",
+    "Snapshot",
     "Subproject",
     "SubprojectsClient",
     "TransportError",
@@ -132,15 +147,23 @@ __all__ = [
     "ValidationError",
     "__version__",
     "active",
+    "changes_per_day",
     "connect",
     "connect_or_sandbox",
+    "diff",
     "disconnect",
+    "history",
     "label_coverage",
     "label_summary",
     "on_change",
+    "open_store",
     "panel",
     "plan",
+    "plot_account_size",
+    "plot_changes_per_day",
     "require_active",
     "resume",
     "set_active",
+    "snapshot",
+    "snapshots",
 ]
