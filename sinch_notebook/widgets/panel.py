@@ -1,4 +1,4 @@
-"""The panel: Connect, Browse, Create, Edit and Bulk tabs over one shared connection.
+"""The panel: Connect, Browse, Create, Edit, Bulk and History tabs over one shared connection.
 
 The panel holds no connection of its own. It shows whatever `sn.active()` is and listens with
 `sn.on_change`, so connecting in the panel, with `sn.connect()` or with `%sinch login` updates
@@ -19,13 +19,14 @@ from .common import Context, button, close_tree, esc, message, with_class
 from .connect import AUTH_LABELS, ConnectForm, token_text
 from .create import CreateForm
 from .edit import EditForm
+from .history import HistoryForm
 from .output import PanelLog
 from .worker import Ticker, Worker
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
 
-TABS = ("Connect", "Browse", "Create", "Edit", "Bulk")
+TABS = ("Connect", "Browse", "Create", "Edit", "Bulk", "History")
 TICK_SECONDS = 30.0  # how often the token countdown refreshes while connected
 BROWSE = TABS.index("Browse")
 
@@ -87,6 +88,7 @@ class Panel(widgets.VBox):
         self.create_form = CreateForm(self.ctx, on_created=self.browser.upsert)
         self.edit_form = EditForm(self.ctx, on_changed=self.browser.upsert)
         self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh)
+        self.history_form = HistoryForm(self.ctx)
         self.tabs = with_class(
             widgets.Tab(
                 children=[
@@ -95,6 +97,7 @@ class Panel(widgets.VBox):
                     self.create_form,
                     self.edit_form,
                     self.bulk_form,
+                    self.history_form,
                 ],
                 titles=TABS,
             ),
