@@ -85,6 +85,7 @@ _LAZY = {
     # account history (sqlite3 is loaded with it)
     "snapshot": "account_history",
     "snapshots": "account_history",
+    "snapshot_at": "account_history",
     "history": "account_history",
     "diff": "account_history",
     "Snapshot": "account_history",
@@ -165,5 +166,6 @@ __all__ = [
     "resume",
     "set_active",
     "snapshot",
+    "snapshot_at",
     "snapshots",
 ]

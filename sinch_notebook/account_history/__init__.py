@@ -2,6 +2,7 @@
 
     snap = sn.snapshot()            # the whole account (deleted included), stored with its time
     sn.snapshots()                  # DataFrame: id, time, project, counts
+    sn.snapshot_at("2025-06-01").frame   # the account as it was then
     sn.history(subproject_id)       # DataFrame: the versions of one subproject over time
     d = sn.diff(snap, "now")        # d.frame, d.summary(), d.revert() -> a Plan
 
@@ -15,7 +16,7 @@ subproject's versions), compare (diffs and reverts), render (HTML and text), plo
 from __future__ import annotations
 
 from .changes import KINDS
-from .compare import DIFF_COLUMNS, Diff, diff
+from .compare import DIFF_COLUMNS, Diff, diff, snapshot_at
 from .plots import changes_per_day, plot_account_size, plot_changes_per_day
 from .store import SCHEMA_VERSION, HistoryStore, StoreBusy, open_store
 from .timeline import Snapshot, history, snapshot, snapshots
@@ -35,5 +36,6 @@ __all__ = [
     "plot_account_size",
     "plot_changes_per_day",
     "snapshot",
+    "snapshot_at",
     "snapshots",
 ]

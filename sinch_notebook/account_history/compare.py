@@ -279,6 +279,31 @@ def _fixed(ref: Any, store: HistoryStore, name: str) -> Snapshot | None:
     return None
 
 
+def _looked_up(ref: Any, store: HistoryStore, project: str, name: str) -> Snapshot:
+    """A time (the latest snapshot at or before it) or "latest", in one project."""
+    if _word(ref) == "latest":
+        infos = store.snapshot_infos(project)
+        if not infos:
+            raise ValidationError(name, f"there is no snapshot of project {project!r} yet")
+        return Snapshot._stored(infos[-1], store)
+    return _by_time(store, _moment(ref, name), project, name)
+
+
+def snapshot_at(ref: Ref = "latest", store: Any = None, project: str | None = None) -> Snapshot:
+    """A stored snapshot: by id, by time (the latest at or before it) or "latest".
+
+    `project` picks among the projects of a store that holds several. Its `.frame` is the
+    account as it was then.
+    """
+    target = open_store(store)
+    if _word(ref) == "now":
+        raise ValidationError("ref", "'now' is not stored: use sn.snapshot() to take one")
+    fixed = _fixed(ref, target, "ref")
+    if fixed is not None:
+        return fixed
+    return _looked_up(ref, target, project or _project_of(target, "ref"), "ref")
+
+
 def resolve_pair(
     a: Any, b: Any, store: HistoryStore, client: SubprojectsClient | None
 ) -> tuple[Snapshot, Snapshot, SubprojectsClient | None]:
@@ -307,13 +332,7 @@ def resolve_pair(
         if name in found or _word(ref) == "now":
             continue
         project = project or _project_of(store, name)
-        if _word(ref) == "latest":
-            infos = store.snapshot_infos(project)
-            if not infos:
-                raise ValidationError(name, f"there is no snapshot of project {project!r} yet")
-            found[name] = Snapshot._stored(infos[-1], store)
-        else:
-            found[name] = _by_time(store, _moment(ref, name), project, name)
+        found[name] = _looked_up(ref, store, project, name)
     for name, ref in refs.items():
         if _word(ref) == "now":
             assert client is not None
@@ -376,4 +395,4 @@ def _differing(
     return in_a, in_b
 
 
-__all__ = ["DIFF_COLUMNS", "KINDS", "Diff", "diff"]
+__all__ = ["DIFF_COLUMNS", "KINDS", "Diff", "diff", "snapshot_at"]
