@@ -22,7 +22,7 @@ from ..connection import require_active
 from ..errors import ValidationError
 from ..models import parse_time
 from .changes import changes_between, describe
-from .store import HistoryStore, Row, SnapshotInfo, open_store, to_record, to_row
+from .store import HistoryStore, Row, SnapshotInfo, open_store, paused_gc, to_record, to_row
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,13 +55,21 @@ class Snapshot:
     subprojects: int
     deleted: int
     changed: int | None = None
+    previous: int | None = None
     store: HistoryStore | None = field(default=None, repr=False)
     _rows: Mapping[str, Row] | None = field(default=None, repr=False)
 
     @classmethod
     def _stored(cls, info: SnapshotInfo, store: HistoryStore) -> Snapshot:
         return cls(
-            info.id, info.time, info.project, info.subprojects, info.deleted, info.changed, store
+            info.id,
+            info.time,
+            info.project,
+            info.subprojects,
+            info.deleted,
+            info.changed,
+            info.previous,
+            store,
         )
 
     @property
@@ -106,8 +114,12 @@ class Snapshot:
         return hash((self.id, self.store)) if self.id is not None else id(self)
 
     def _facts(self) -> str:
-        changed = "" if self.changed is None else f", {self.changed:,} changed since the last"
-        return f"{self.subprojects:,} subprojects ({self.deleted:,} deleted){changed}"
+        facts = f"{self.subprojects:,} subprojects ({self.deleted:,} deleted)"
+        if self.id is None:
+            return facts
+        if self.previous is None:
+            return facts + ", the project's first snapshot"
+        return facts + f", {self.changed:,} changed since snapshot {self.previous}"
 
     def __repr__(self) -> str:
         what = f"Snapshot {self.id}" if self.id is not None else "Listing (not stored)"
@@ -138,11 +150,12 @@ def active_client(client: Any) -> SubprojectsClient:
 def listing(client: SubprojectsClient) -> Snapshot:
     """The account now (deleted included), not stored: what `diff(..., "now")` compares with."""
     rows: dict[str, Row] = {}
-    for page in client.iter_pages(show_deleted=True):
-        for record in page:
-            row = to_row(record, client.project_id)
-            if row is not None:
-                rows[row[0]] = row
+    with paused_gc():
+        for page in client.iter_pages(show_deleted=True):
+            for record in page:
+                row = to_row(record, client.project_id)
+                if row is not None:
+                    rows[row[0]] = row
     deleted = sum(row[5] for row in rows.values())
     moment = datetime.now(timezone.utc)
     return Snapshot(None, moment, client.project_id, len(rows), deleted, _rows=rows)
@@ -158,7 +171,8 @@ def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snap
     target = open_store(store)
     source = active_client(client)
     target.ensure()
-    records = [record for page in source.iter_pages(show_deleted=True) for record in page]
+    with paused_gc():
+        records = [record for page in source.iter_pages(show_deleted=True) for record in page]
     info = target.add_snapshot(source.project_id, records, datetime.now(timezone.utc))
     return Snapshot._stored(info, target)
 

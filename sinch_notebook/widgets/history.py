@@ -40,10 +40,8 @@ def _history() -> Any:
 
 def snapshot_label(info: Any) -> str:
     """ "#3 · 2025-06-01 12:00 · 120 subprojects (5 changed)" for a dropdown."""
-    return (
-        f"#{info.id} · {format_time(info.time)} · {info.subprojects:,} subprojects "
-        f"({info.changed:,} changed)"
-    )
+    changed = "first" if info.previous is None else f"{info.changed:,} changed"
+    return f"#{info.id} · {format_time(info.time)} · {info.subprojects:,} subprojects ({changed})"
 
 
 class HistoryForm(widgets.VBox):
@@ -225,9 +223,12 @@ class HistoryForm(widgets.VBox):
             return
         finally:
             self._set_busy(False)
+        since = (
+            "the first" if taken.previous is None else f"{taken.changed:,} changed since the last"
+        )
         text = (
             f"Snapshot {taken.id}: {taken.subprojects:,} subprojects ({taken.deleted:,} "
-            f"deleted), {taken.changed:,} changed since the last."
+            f"deleted), {since}."
         )
         self.status.value = message("ok", text)
         self.ctx.log.info(text)

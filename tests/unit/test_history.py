@@ -132,6 +132,10 @@ def test_a_snapshot_is_the_whole_account_with_its_time(
     assert [r["subprojectId"] for r in snap.records()] == sorted(truth(account))
     assert {r["subprojectId"]: r for r in snap.records()} == truth(account)
     assert "Snapshot 1 of project 'demo-project'" in repr(snap)
+    assert repr(snap).endswith(f"({snap.deleted} deleted), the project's first snapshot")
+    again = sn.snapshot(client, store)
+    assert (again.previous, again.changed) == (1, 0)
+    assert repr(again).endswith("0 changed since snapshot 1")
     assert "300 subprojects" in snap._repr_html_()
 
 
