@@ -41,6 +41,15 @@ def _pyplot() -> Any:
     return plt
 
 
+def _date_axis(ax: Axes) -> None:
+    """Dates that read well whether the snapshots span seconds or years."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def _project(store: HistoryStore, project: str | None) -> str:
     if project is not None:
         return project
@@ -128,14 +137,10 @@ def plot_account_size(
         _, ax = plt.subplots(figsize=(8, 3.5))
     ax.plot(frame["time"], frame["live"], marker="o", color="#08519c", label="live")
     ax.plot(frame["time"], frame["deleted"], marker=".", color="#cf222e", label="deleted")
-    ax.set(
-        title="Account size over the snapshots",
-        xlabel="snapshot time (UTC)",
-        ylabel="subprojects",
-    )
+    ax.set(title="Account size over the snapshots (UTC)", ylabel="subprojects")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False)
-    ax.figure.autofmt_xdate()
+    _date_axis(ax)
     return ax
 
 
@@ -147,16 +152,22 @@ def plot_changes_per_day(
     frame = changes_per_day(store, project)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
+    import pandas as pd
+
+    days = [day.tz_localize(None) for day in frame.index]  # each bar spans its own day
     bottom = [0] * len(frame)
     for kind in KINDS:
         values = frame[kind].tolist() if len(frame) else []
         if not any(values):
             continue
-        ax.bar(frame.index, values, bottom=bottom, width=0.8, color=COLOURS[kind], label=kind)
+        ax.bar(
+            days, values, bottom=bottom, width=0.8, align="edge", color=COLOURS[kind], label=kind
+        )
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    title = "Changes per day by kind" if len(frame) else "Changes per day (none yet)"
-    ax.set(title=title, xlabel="day (UTC)", ylabel="changes")
-    if len(frame):
-        ax.legend(frameon=False)
-    ax.figure.autofmt_xdate()
+    title = "Changes per day by kind (UTC)" if len(frame) else "Changes per day (none yet)"
+    ax.set(title=title, ylabel="changes")
+    if days:
+        ax.set_xlim(days[0] - pd.Timedelta(days=1), days[-1] + pd.Timedelta(days=2))
+        ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+    _date_axis(ax)
     return ax

@@ -571,9 +571,9 @@ def test_changes_per_day_and_the_plots(
     live, deleted = ax.get_lines()
     assert list(live.get_ydata()) == list(sn.snapshots(store)["live"])
     assert list(deleted.get_ydata()) == list(sn.snapshots(store)["deleted"])
-    assert ax.get_title() == "Account size over the snapshots"
+    assert ax.get_title() == "Account size over the snapshots (UTC)"
     bars = sn.plot_changes_per_day(store)
-    assert bars.get_title() == "Changes per day by kind"
+    assert bars.get_title() == "Changes per day by kind (UTC)"
     assert sum(p.get_height() for p in bars.patches) == len(sn.diff(before, after))
     assert [t.get_text() for t in bars.get_legend().get_texts()] == list(sn.account_history.KINDS)
     plt.close("all")
