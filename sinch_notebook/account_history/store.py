@@ -121,8 +121,14 @@ class VersionInfo:
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
-def to_row(record: Mapping[str, Any], project: str) -> Row | None:
-    """A raw API record in its stored form (None for something without a subprojectId)."""
+def to_row(
+    record: Mapping[str, Any], project: str, labels_cache: dict[tuple, str] | None = None
+) -> Row | None:
+    """A raw API record in its stored form (None for something without a subprojectId).
+
+    `labels_cache` remembers the JSON of label sets seen before: many subprojects of an account
+    share theirs, and encoding them is the largest part of this function's cost.
+    """
     sid = record.get("subprojectId")
     if type(sid) is not str or not sid:
         return None
@@ -136,15 +142,36 @@ def to_row(record: Mapping[str, Any], project: str) -> Row | None:
         extra = _dumps(fields)
     name = get("displayName")
     labels = get("labels")
+    if not labels:
+        labels_json = "{}"
+    elif labels_cache is None or type(labels) is not dict:
+        labels_json = _dumps(labels)
+    else:
+        key = tuple(labels.items())
+        try:
+            labels_json = labels_cache.get(key) or labels_cache.setdefault(key, _dumps(labels))
+        except TypeError:  # a value that cannot be a key (not a string): no caching
+            labels_json = _dumps(labels)
     return (
         sid,
         name if type(name) is str else "" if name is None else str(name),
-        _dumps(labels) if labels else "{}",
+        labels_json,
         get("createTime"),
         get("updateTime"),
         1 if get("deleted") is True else 0,
         extra,
     )
+
+
+def prepare_rows(records: Iterable[Mapping[str, Any]], project: str) -> dict[str, Row]:
+    """Records in stored form by subprojectId (a record listed twice counts once: the last)."""
+    rows: dict[str, Row] = {}
+    cache: dict[tuple, str] = {}
+    for record in records:
+        row = to_row(record, project, cache)
+        if row is not None:
+            rows[row[0]] = row
+    return rows
 
 
 def to_record(row: Row | tuple, project: str) -> dict[str, Any]:
@@ -387,55 +414,66 @@ class HistoryStore:
         """Store one listing of `project` (deleted subprojects included) taken at `time`.
 
         Only records that differ from the project's latest snapshot add a version; the rest
-        are shared. Everything but the comparison is prepared before the write lock is taken.
+        are shared. The records are prepared before the write lock is taken.
         """
-        rows: dict[str, Row] = {}
-        with paused_gc():
-            for record in records:
-                row = to_row(record, project)
-                if row is not None:
-                    rows[row[0]] = row  # a record listed twice counts once
-        deleted = sum(row[5] for row in rows.values())
         stamp = format_time(time)
         if not self.path.exists():
             self._create()
-        with self._write() as conn, paused_gc():
-            pid = self._project_key(conn, project)
-            previous = conn.execute(
-                "SELECT max(id) FROM snapshots WHERE project = ?", (pid,)
-            ).fetchone()[0]
-            snapshot_id = conn.execute(
-                "INSERT INTO snapshots (project, time, subprojects, deleted, changed, previous) "
-                "VALUES (?, ?, ?, ?, 0, ?)",
-                (pid, stamp, len(rows), deleted, previous),
-            ).lastrowid
-            unchanged: set[str] = set()
-            ended: list[tuple[int, int]] = []
-            vanished = 0  # current versions no longer listed at all
-            current = conn.execute(
-                f"SELECT subproject_id, {_CONTENT}, id FROM versions "
-                "WHERE project = ? AND until IS NULL",
-                (pid,),
-            ).fetchall()
-            for stored in current:
-                row = rows.get(stored[0])
-                if row is not None and stored[:7] == row:
-                    unchanged.add(row[0])
-                    continue
-                ended.append((snapshot_id, stored[7]))
-                vanished += row is None
-            added = [(pid, snapshot_id, *row) for sid, row in rows.items() if sid not in unchanged]
-            conn.executemany("UPDATE versions SET until = ? WHERE id = ?", ended)
-            conn.executemany(
-                "INSERT INTO versions (project, first, subproject_id, "
-                f"{_CONTENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                added,
-            )
-            changed = len(added) + vanished
-            conn.execute("UPDATE snapshots SET changed = ? WHERE id = ?", (changed, snapshot_id))
+        with paused_gc():  # everything made here is freed before the collector runs again
+            rows = prepare_rows(records, project)
+            total, deleted = len(rows), sum(row[5] for row in rows.values())
+            with self._write() as conn:
+                snapshot_id, previous, changed = self._write_rows(
+                    conn, project, stamp, rows, deleted
+                )
+            del rows
         return SnapshotInfo(
-            snapshot_id, project, parse_stored_time(stamp), len(rows), deleted, changed, previous
+            snapshot_id, project, parse_stored_time(stamp), total, deleted, changed, previous
         )
+
+    def _write_rows(
+        self,
+        conn: sqlite3.Connection,
+        project: str,
+        stamp: str,
+        rows: dict[str, Row],
+        deleted: int,
+    ) -> tuple[int, int | None, int]:
+        """Inside the write transaction: the snapshot row, and a version for each change."""
+        pid = self._project_key(conn, project)
+        previous = conn.execute(
+            "SELECT max(id) FROM snapshots WHERE project = ?", (pid,)
+        ).fetchone()[0]
+        snapshot_id = conn.execute(
+            "INSERT INTO snapshots (project, time, subprojects, deleted, changed, previous) "
+            "VALUES (?, ?, ?, ?, 0, ?)",
+            (pid, stamp, len(rows), deleted, previous),
+        ).lastrowid
+        unchanged: set[str] = set()
+        ended: list[tuple[int, int]] = []
+        vanished = 0  # current versions no longer listed at all
+        current = conn.execute(
+            f"SELECT subproject_id, {_CONTENT}, id FROM versions "
+            "WHERE project = ? AND until IS NULL",
+            (pid,),
+        ).fetchall()
+        for stored in current:
+            row = rows.get(stored[0])
+            if row is not None and stored[:7] == row:
+                unchanged.add(row[0])
+                continue
+            ended.append((snapshot_id, stored[7]))
+            vanished += row is None
+        added = [(pid, snapshot_id, *row) for sid, row in rows.items() if sid not in unchanged]
+        conn.executemany("UPDATE versions SET until = ? WHERE id = ?", ended)
+        conn.executemany(
+            "INSERT INTO versions (project, first, subproject_id, "
+            f"{_CONTENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            added,
+        )
+        changed = len(added) + vanished
+        conn.execute("UPDATE snapshots SET changed = ? WHERE id = ?", (changed, snapshot_id))
+        return snapshot_id, previous, changed
 
     @staticmethod
     def _project_key(conn: sqlite3.Connection, project: str) -> int:

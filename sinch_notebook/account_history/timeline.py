@@ -22,7 +22,7 @@ from ..connection import require_active
 from ..errors import ValidationError
 from ..models import parse_time
 from .changes import changes_between, describe
-from .store import HistoryStore, Row, SnapshotInfo, open_store, paused_gc, to_record, to_row
+from .store import HistoryStore, Row, SnapshotInfo, open_store, paused_gc, prepare_rows, to_record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -149,13 +149,9 @@ def active_client(client: Any) -> SubprojectsClient:
 
 def listing(client: SubprojectsClient) -> Snapshot:
     """The account now (deleted included), not stored: what `diff(..., "now")` compares with."""
-    rows: dict[str, Row] = {}
     with paused_gc():
-        for page in client.iter_pages(show_deleted=True):
-            for record in page:
-                row = to_row(record, client.project_id)
-                if row is not None:
-                    rows[row[0]] = row
+        pages = client.iter_pages(show_deleted=True)
+        rows = prepare_rows((record for page in pages for record in page), client.project_id)
     deleted = sum(row[5] for row in rows.values())
     moment = datetime.now(timezone.utc)
     return Snapshot(None, moment, client.project_id, len(rows), deleted, _rows=rows)
@@ -171,9 +167,10 @@ def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snap
     target = open_store(store)
     source = active_client(client)
     target.ensure()
-    with paused_gc():
+    with paused_gc():  # until the listing is freed again, so the collector never walks it
         records = [record for page in source.iter_pages(show_deleted=True) for record in page]
-    info = target.add_snapshot(source.project_id, records, datetime.now(timezone.utc))
+        info = target.add_snapshot(source.project_id, records, datetime.now(timezone.utc))
+        del records
     return Snapshot._stored(info, target)
 
 

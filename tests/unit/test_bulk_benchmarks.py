@@ -13,7 +13,11 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 @pytest.mark.parametrize(
     ("script", "expect"),
-    [("frame_listing.py", "ratio frame/baseline"), ("apply_concurrency.py", "speed-up")],
+    [
+        ("frame_listing.py", "ratio frame/baseline"),
+        ("apply_concurrency.py", "speed-up"),
+        ("history.py", "ratio unchanged snapshot/listing"),
+    ],
 )
 def test_benchmark_script_runs(script: str, expect: str) -> None:
     done = subprocess.run(

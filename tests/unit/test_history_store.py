@@ -436,3 +436,22 @@ def test_a_writer_waits_for_another_and_says_so_when_it_gives_up(
         raw.close()
     assert list(sn.snapshots(path)["id"]) == [1]
     assert sn.snapshot(client, path).id == 2
+
+
+def test_odd_records_are_stored_as_they_came(tmp_path: Path) -> None:
+    store = sn.open_store(tmp_path / "h.sqlite")
+    odd = [
+        {"subprojectId": "B", "displayName": None, "labels": {"k": ["not", "a", "string"]}},
+        {"subprojectId": "A", "displayName": "twice", "labels": {"x": "1"}},
+        {"subprojectId": "A", "displayName": "listed twice: the last wins", "labels": {"x": "1"}},
+        {"displayName": "no id: skipped"},
+        {"subprojectId": "C", "parentProjectId": "elsewhere", "deleted": True},
+    ]
+    info = store.add_snapshot("p", odd, datetime.now(timezone.utc))
+    assert (info.subprojects, info.deleted) == (3, 1)
+    records = {r["subprojectId"]: r for r in sn.snapshot_at(info.id, store=store).records()}
+    assert records["A"]["displayName"] == "listed twice: the last wins"
+    assert records["B"]["labels"] == {"k": ["not", "a", "string"]}
+    assert records["B"]["displayName"] == ""
+    assert records["C"]["parentProjectId"] == "elsewhere" and records["C"]["deleted"] is True
+    assert store.check() == []
