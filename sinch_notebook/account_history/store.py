@@ -342,9 +342,9 @@ class HistoryStore:
             self._check_version(version)
             if version < SCHEMA_VERSION:
                 self._migrate(conn)
-            # WAL with synchronous=NORMAL: a crash of the process or the machine never leaves
-            # a half snapshot (nor a damaged file); a power cut may lose the last snapshot
-            # taken, which costs a re-run, while fsyncing every page of a large one costs time.
+            # WAL with synchronous=NORMAL: no crash ever leaves a half snapshot or a damaged
+            # file; after a power cut the latest snapshot may be missing (take it again), which
+            # is worth not waiting for every page of a large snapshot to reach the disk twice.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             yield conn

@@ -366,14 +366,16 @@ def test_revert_restores_names_and_labels_exactly(
     account: Sandbox, client: sn.SubprojectsClient, store: sn.HistoryStore
 ) -> None:
     padded = client.create("  Padded name ", labels={"note": " spaced value "}).id
+    bare = client.create("No labels at first").id
     before = sn.snapshot(client, store)
     edits = make_edits(account, client)
     client.update(padded, display_name="Trimmed", labels={"note": "spaced value"})
+    client.update(bare, labels={"given": "later"})
     after = sn.snapshot(client, store)
 
     plan = sn.diff(before, after, client=client).revert()
     assert isinstance(plan, sn.Plan)
-    assert plan.summary() == {"create": 0, "update": 7, "delete": 2, "conflict": 0, "invalid": 2}
+    assert plan.summary() == {"create": 0, "update": 8, "delete": 2, "conflict": 0, "invalid": 2}
     assert {c.subproject_id for c in plan.changes if c.op == "delete"} == set(edits.created)
     assert {bad.subproject_id for bad in plan.invalid} == set(edits.deleted)
     assert {bad.reason for bad in plan.invalid} == {
@@ -381,8 +383,10 @@ def test_revert_restores_names_and_labels_exactly(
     }
     sent = next(c for c in plan.changes if c.subproject_id == padded)
     assert sent.send_name == "  Padded name " and sent.send_labels == {"note": " spaced value "}
+    assert next(c for c in plan.changes if c.subproject_id == bare).send_labels == {}
     result = plan.apply(progress=False, journal=False)
-    assert result.counts == {"ok": 9, "failed": 0, "conflict": 0, "skipped": 2}
+    assert result.counts == {"ok": 10, "failed": 0, "conflict": 0, "skipped": 2}
+    assert truth(account)[bare]["labels"] == {}
 
     back = sn.snapshot(client, store)
     restored = names_and_labels(back.records())
