@@ -7,8 +7,9 @@
     d = sn.diff(snap, "now")        # d.frame, d.summary(), d.revert() -> a Plan
 
 The API keeps no history (only createTime, updateTime and a deleted flag), so this keeps it.
-Modules: store (the SQLite file), changes (what counts as a change), timeline (snapshots and one
-subproject's versions), compare (diffs and reverts), render (HTML and text), plots.
+Modules: store (the SQLite file), rows (records in the store's form), changes (what counts as a
+change), timeline (snapshots and one subproject's versions), compare (diffs and reverts), render
+(HTML and text), plots.
 
 (The package is not called `history` because `sn.history` is the function.)
 """

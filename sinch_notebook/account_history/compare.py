@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ValidationError
 from ..models import parse_time
 from .changes import KINDS, ChangeRow, changes_between, count_kinds, labels_of
-from .store import HistoryStore, Row, SnapshotInfo, open_store, to_record
+from .rows import Row, to_record
+from .store import HistoryStore, SnapshotInfo, open_store
 from .timeline import Snapshot, active_client, listing
 
 if TYPE_CHECKING:

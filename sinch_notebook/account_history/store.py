@@ -26,8 +26,6 @@ Safety:
 from __future__ import annotations
 
 import contextlib
-import gc
-import json
 import os
 import sqlite3
 import tempfile
@@ -39,6 +37,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import SinchError, ValidationError
+from .rows import Row, paused_gc, prepare_rows, to_record
 
 APPLICATION_ID = int.from_bytes(b"SNhs", "big")  # PRAGMA application_id of every store
 SCHEMA_VERSION = 1
@@ -80,17 +79,9 @@ CREATE TABLE versions (
 CREATE INDEX versions_current ON versions(project, subproject_id) WHERE until IS NULL;
 """
 
-_KNOWN = frozenset(
-    {"subprojectId", "displayName", "parentProjectId", "labels", "createTime", "updateTime"}
-    | {"deleted"}
-)
 _CONTENT = "display_name, labels, create_time, update_time, deleted, extra"
 _INFO = "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous"
 _V_CONTENT = ", ".join(f"v.{column}" for column in _CONTENT.split(", "))
-
-# A record as stored: (subproject_id, display_name, labels JSON, create_time, update_time,
-# deleted 0/1, extra JSON or None). Two states are equal exactly when these tuples are.
-Row = tuple[str, str, str, Any, Any, int, Any]
 
 
 @dataclass(frozen=True)
@@ -116,81 +107,6 @@ class VersionInfo:
     record: dict[str, Any]
 
 
-# One encoder for every record: json.dumps with options builds a new one per call, which is
-# most of the cost of preparing 100,000 records.
-_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-
-
-def to_row(
-    record: Mapping[str, Any], project: str, labels_cache: dict[tuple, str] | None = None
-) -> Row | None:
-    """A raw API record in its stored form (None for something without a subprojectId).
-
-    `labels_cache` remembers the JSON of label sets seen before: many subprojects of an account
-    share theirs, and encoding them is the largest part of this function's cost.
-    """
-    sid = record.get("subprojectId")
-    if type(sid) is not str or not sid:
-        return None
-    get = record.get
-    parent = get("parentProjectId")
-    extra = None
-    if not _KNOWN.issuperset(record) or (parent is not None and parent != project):
-        fields = {k: record[k] for k in record.keys() - _KNOWN}
-        if parent is not None and parent != project:
-            fields["parentProjectId"] = parent
-        extra = _dumps(fields)
-    name = get("displayName")
-    labels = get("labels")
-    if not labels:
-        labels_json = "{}"
-    elif labels_cache is None or type(labels) is not dict:
-        labels_json = _dumps(labels)
-    else:
-        key = tuple(labels.items())
-        try:
-            labels_json = labels_cache.get(key) or labels_cache.setdefault(key, _dumps(labels))
-        except TypeError:  # a value that cannot be a key (not a string): no caching
-            labels_json = _dumps(labels)
-    return (
-        sid,
-        name if type(name) is str else "" if name is None else str(name),
-        labels_json,
-        get("createTime"),
-        get("updateTime"),
-        1 if get("deleted") is True else 0,
-        extra,
-    )
-
-
-def prepare_rows(records: Iterable[Mapping[str, Any]], project: str) -> dict[str, Row]:
-    """Records in stored form by subprojectId (a record listed twice counts once: the last)."""
-    rows: dict[str, Row] = {}
-    cache: dict[tuple, str] = {}
-    for record in records:
-        row = to_row(record, project, cache)
-        if row is not None:
-            rows[row[0]] = row
-    return rows
-
-
-def to_record(row: Row | tuple, project: str) -> dict[str, Any]:
-    """A stored row back in the API's shape (the field order of a live response)."""
-    sid, name, labels, create_time, update_time, deleted, extra = row
-    record = {
-        "subprojectId": sid,
-        "displayName": name,
-        "createTime": create_time,
-        "updateTime": update_time,
-        "deleted": bool(deleted),
-        "labels": json.loads(labels),
-        "parentProjectId": project,
-    }
-    if extra:
-        record.update(json.loads(extra))
-    return record
-
-
 def format_time(moment: datetime) -> str:
     """Snapshot times: UTC, microseconds, `Z`; these strings sort in time order."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -198,23 +114,6 @@ def format_time(moment: datetime) -> str:
 
 def parse_stored_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a listing is turned into rows.
-
-    100,000 records make a few hundred thousand dicts and tuples, none in a cycle, yet each
-    allocation burst makes the collector walk every live object of the kernel again: about a
-    fifth of a snapshot's time. Reference counting still frees everything as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class StoreBusy(SinchError):

@@ -22,7 +22,8 @@ from ..connection import require_active
 from ..errors import ValidationError
 from ..models import parse_time
 from .changes import changes_between, describe
-from .store import HistoryStore, Row, SnapshotInfo, open_store, paused_gc, prepare_rows, to_record
+from .rows import Row, paused_gc, prepare_rows, to_record
+from .store import HistoryStore, SnapshotInfo, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
