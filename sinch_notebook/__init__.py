@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 
 def panel(**options: Any) -> Panel:
-    """The ipywidgets panel: Connect, Browse, Create, Edit, Bulk (see `widgets.Panel`).
+    """The ipywidgets panel: Connect, Browse, Create, Edit, Bulk, History (see `widgets.Panel`).
 
     Imported on first use, so `import sinch_notebook` does not load ipywidgets.
     """
@@ -86,6 +86,19 @@ _LAZY = {
     "JournalLocked": "bulk",
     "label_summary": "frames",
     "label_coverage": "frames",
+    # account history (sqlite3 is loaded with it)
+    "snapshot": "account_history",
+    "snapshots": "account_history",
+    "snapshot_at": "account_history",
+    "history": "account_history",
+    "diff": "account_history",
+    "Snapshot": "account_history",
+    "Diff": "account_history",
+    "HistoryStore": "account_history",
+    "open_store": "account_history",
+    "changes_per_day": "account_history",
+    "plot_account_size": "account_history",
+    "plot_changes_per_day": "account_history",
 }
 
 
@@ -116,7 +129,9 @@ __all__ = [
     "Change",
     "ChangedOnServer",
     "CreateOutcomeUnknown",
+    "Diff",
     "FailedPrecondition",
+    "HistoryStore",
     "InsecureTransportError",
     "InvalidArgument",
     "JournalError",
@@ -131,6 +146,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SinchError",
+    "Snapshot",
     "Subproject",
     "SubprojectsClient",
     "TransportError",
@@ -139,16 +155,25 @@ __all__ = [
     "ValidationError",
     "__version__",
     "active",
+    "changes_per_day",
     "connect",
     "connect_or_sandbox",
+    "diff",
     "disconnect",
     "edit",
+    "history",
     "label_coverage",
     "label_summary",
     "on_change",
+    "open_store",
     "panel",
     "plan",
+    "plot_account_size",
+    "plot_changes_per_day",
     "require_active",
     "resume",
     "set_active",
+    "snapshot",
+    "snapshot_at",
+    "snapshots",
 ]

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from traitlets import Bool, Enum, Int, default
+from traitlets import Bool, Enum, Int, Unicode, default
 from traitlets.config import Configurable
 
 from .errors import InsecureTransportError, ValidationError
@@ -105,6 +105,7 @@ ENV_WORKERS = "SINCH_WORKERS"
 ENV_CONFIRM_DELETES = "SINCH_CONFIRM_DELETES"
 ENV_DISPLAY_LIMIT = "SINCH_DISPLAY_LIMIT"
 ENV_SHORT_ERRORS = "SINCH_SHORT_ERRORS"
+ENV_HISTORY = "SINCH_HISTORY"
 SETTINGS_ENV = (
     ENV_PAGE_SIZE,
     ENV_WORKERS,
@@ -112,6 +113,7 @@ SETTINGS_ENV = (
     ENV_CONFIRM_DELETES,
     ENV_DISPLAY_LIMIT,
     ENV_SHORT_ERRORS,
+    ENV_HISTORY,
 )
 MAX_WORKERS = 64
 
@@ -141,7 +143,8 @@ class Sinch(Configurable):
 
     Change them with `%config Sinch.page_size = 500` (or `c.Sinch.page_size` in an IPython
     profile); the defaults come from `SINCH_PAGE_SIZE`, `SINCH_WORKERS`, `SINCH_API_VERSION`,
-    `SINCH_CONFIRM_DELETES`, `SINCH_DISPLAY_LIMIT` and `SINCH_SHORT_ERRORS` when they are set.
+    `SINCH_CONFIRM_DELETES`, `SINCH_DISPLAY_LIMIT`, `SINCH_SHORT_ERRORS` and `SINCH_HISTORY`
+    when they are set.
     """
 
     page_size = Int(
@@ -161,6 +164,10 @@ class Sinch(Configurable):
     ).tag(config=True)
     short_errors = Bool(
         help="Show errors as one line; False shows the full traceback (for debugging)."
+    ).tag(config=True)
+    history = Unicode(
+        help="The account history store (a SQLite file); empty: .sinch/history.sqlite under "
+        "the working directory."
     ).tag(config=True)
 
     @default("page_size")
@@ -189,6 +196,10 @@ class Sinch(Configurable):
     @default("short_errors")
     def _short_errors_default(self) -> bool:
         return env_bool(ENV_SHORT_ERRORS, True)
+
+    @default("history")
+    def _history_default(self) -> str:
+        return env(ENV_HISTORY) or ""
 
 
 _settings: Sinch | None = None

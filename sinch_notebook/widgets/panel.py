@@ -1,4 +1,4 @@
-"""The panel: Connect, Browse, Create, Edit and Bulk tabs over one shared connection.
+"""The panel: Connect, Browse, Create, Edit, Bulk and History tabs over one shared connection.
 
 The panel holds no connection of its own. It shows whatever `sn.active()` is and listens with
 `sn.on_change`, so connecting in the panel, with `sn.connect()` or with `%sinch login` updates
@@ -20,6 +20,7 @@ from .common import Context, close_tree, message
 from .connect import ConnectForm, header_html
 from .create import CreateForm
 from .edit import EditForm
+from .history import HistoryForm
 from .output import PanelLog
 from .worker import Ticker, Worker
 
@@ -87,6 +88,7 @@ class Panel(widgets.VBox):
         self.create_form = CreateForm(self.ctx, on_created=self.browser.upsert)
         self.edit_form = EditForm(self.ctx, on_changed=self.browser.upsert)
         self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh)
+        self.history_form = HistoryForm(self.ctx)
         # The tabs, in order: (title, widget). A new tab is one more entry here; a tab with a
         # `set_connected(bool)` method is told whenever the connection changes.
         self.pages: list[tuple[str, widgets.Widget]] = [
@@ -95,6 +97,7 @@ class Panel(widgets.VBox):
             ("Create", self.create_form),
             ("Edit", self.edit_form),
             ("Bulk", self.bulk_form),
+            ("History", self.history_form),
         ]
         self.tabs = ui.with_class(
             widgets.Tab(

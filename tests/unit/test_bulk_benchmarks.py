@@ -17,6 +17,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
         ("frame_listing.py", "ratio frame/baseline"),
         ("apply_concurrency.py", "speed-up"),
         ("reconcile_cost.py", "ratio look-ups/listing"),
+        ("history.py", "ratio unchanged snapshot/listing"),
     ],
 )
 def test_benchmark_script_runs(script: str, expect: str) -> None:

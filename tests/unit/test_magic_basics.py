@@ -41,9 +41,10 @@ def test_unload_and_reload_leave_one_working_magic(ip: MagicShell) -> None:
 @pytest.mark.parametrize("line", ["%sinch", "%sinch help", "%sinch --help", "%sinch -h"])
 def test_help_lists_every_command_on_one_line_each(ip: MagicShell, line: str) -> None:
     out = ip.ok(line).stdout
+    width = max(len(name) for name in COMMANDS)
     for name, command in COMMANDS.items():
         assert [row for row in out.splitlines() if row.strip().startswith(f"{name} ")] == [
-            f"  {name.ljust(7)}  {command.summary}"
+            f"  {name.ljust(width)}  {command.summary}"
         ]
 
 

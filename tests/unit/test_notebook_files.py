@@ -21,6 +21,7 @@ EXPECTED = [
     "02-explore-account-structure.ipynb",
     "03-bulk-edits.ipynb",
     "04-widget-panel.ipynb",
+    "05-account-history.ipynb",
 ]
 
 # Things that must never be in a committed notebook, whatever the account.
@@ -37,7 +38,7 @@ LEAKS = {
 }
 
 
-def test_the_four_example_notebooks_exist() -> None:
+def test_the_five_example_notebooks_exist() -> None:
     assert [path.name for path in NOTEBOOKS] == EXPECTED
 
 

@@ -18,12 +18,12 @@ def test_importing_the_package_does_not_load_ipywidgets() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_sn_panel_builds_a_panel_with_five_tabs(make_panel: PanelFactory) -> None:
+def test_sn_panel_builds_a_panel_with_six_tabs(make_panel: PanelFactory) -> None:
     assert "panel" in sn.__all__
     panel = sn.panel(namespace={}, key_id="prefilled-key", project_id="prefilled-project")
     try:
         assert isinstance(panel, Panel)
-        assert panel.tabs.titles == ("Connect", "Browse", "Create", "Edit", "Bulk")
+        assert panel.tabs.titles == ("Connect", "Browse", "Create", "Edit", "Bulk", "History")
         assert panel.connect_form.key_id.value == "prefilled-key"
         assert panel.connect_form.project_id.value == "prefilled-project"
         assert "sn-panel" in panel._dom_classes

@@ -1,0 +1,42 @@
+"""Account history: snapshots of a whole account in one SQLite file, diffs, and the way back.
+
+    snap = sn.snapshot()            # the whole account (deleted included), stored with its time
+    sn.snapshots()                  # DataFrame: id, time, project, counts
+    sn.snapshot_at("2025-06-01").frame   # the account as it was then
+    sn.history(subproject_id)       # DataFrame: the versions of one subproject over time
+    d = sn.diff(snap, "now")        # d.frame, d.summary(), d.revert() -> a Plan
+
+The API keeps no history (only createTime, updateTime and a deleted flag), so this keeps it.
+Modules: store (the SQLite file), rows (records in the store's form), changes (what counts as a
+change), timeline (snapshots and one subproject's versions), compare (diffs and reverts), render
+(HTML and text), plots.
+
+(The package is not called `history` because `sn.history` is the function.)
+"""
+
+from __future__ import annotations
+
+from .changes import KINDS
+from .compare import DIFF_COLUMNS, Diff, diff, snapshot_at
+from .plots import changes_per_day, plot_account_size, plot_changes_per_day
+from .store import SCHEMA_VERSION, HistoryStore, StoreBusy, open_store
+from .timeline import Snapshot, history, snapshot, snapshots
+
+__all__ = [
+    "DIFF_COLUMNS",
+    "KINDS",
+    "SCHEMA_VERSION",
+    "Diff",
+    "HistoryStore",
+    "Snapshot",
+    "StoreBusy",
+    "changes_per_day",
+    "diff",
+    "history",
+    "open_store",
+    "plot_account_size",
+    "plot_changes_per_day",
+    "snapshot",
+    "snapshot_at",
+    "snapshots",
+]

@@ -1,0 +1,252 @@
+"""Snapshots of an account: take one, list them, follow one subproject through them.
+
+    snap = sn.snapshot()            # the whole account, deleted included, into the store
+    sn.snapshots()                  # DataFrame: id, time, project, counts
+    sn.history(subproject_id)       # DataFrame: that subproject's versions over time
+
+A snapshot is read with `client.iter_pages(show_deleted=True)` first and written afterwards in
+one transaction, so a slow listing never holds the store's lock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ..client import SubprojectsClient
+from ..connection import require_active
+from ..errors import ValidationError
+from ..models import parse_time
+from .changes import changes_between, describe
+from .rows import Row, paused_gc, prepare_rows, to_record
+from .store import HistoryStore, SnapshotInfo, open_store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SNAPSHOT_COLUMNS = ["id", "time", "project", "subprojects", "live", "deleted", "changed"]
+HISTORY_COLUMNS = [
+    "first_seen",
+    "last_seen",
+    "displayName",
+    "labels",
+    "deleted",
+    "updateTime",
+    "changes",
+    "first_snapshot",
+    "last_snapshot",
+]
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """The whole account at one time. `id` is None for a fresh listing ("now") not stored."""
+
+    id: int | None
+    time: datetime
+    project: str
+    subprojects: int
+    deleted: int
+    changed: int | None = None
+    previous: int | None = None
+    store: HistoryStore | None = field(default=None, repr=False)
+    _rows: Mapping[str, Row] | None = field(default=None, repr=False)
+
+    @classmethod
+    def _stored(cls, info: SnapshotInfo, store: HistoryStore) -> Snapshot:
+        return cls(
+            info.id,
+            info.time,
+            info.project,
+            info.subprojects,
+            info.deleted,
+            info.changed,
+            info.previous,
+            store,
+        )
+
+    @property
+    def live(self) -> int:
+        return self.subprojects - self.deleted
+
+    @property
+    def stored(self) -> bool:
+        return self.id is not None and self.store is not None
+
+    @property
+    def name(self) -> str:
+        """How a diff names it: "snapshot 3" or "now"."""
+        return f"snapshot {self.id}" if self.id is not None else "now"
+
+    def rows(self) -> Mapping[str, Row]:
+        """Every record in stored form, by subprojectId (for comparisons)."""
+        if self._rows is not None:
+            return self._rows
+        assert self.id is not None and self.store is not None
+        return self.store.rows(self.id)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every subproject as the API returned it (deleted included), in id order."""
+        return [to_record(row, self.project) for row in self.rows().values()]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The snapshot as `client.frame(show_deleted=True)` would have returned it then."""
+        from ..frames import records_frame
+
+        return records_frame(self.records())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        if self.id is None or other.id is None:
+            return self is other
+        return (self.id, self.store) == (other.id, other.store)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.store)) if self.id is not None else id(self)
+
+    def _facts(self) -> str:
+        facts = f"{self.subprojects:,} subprojects ({self.deleted:,} deleted)"
+        if self.id is None:
+            return facts
+        if self.previous is None:
+            return facts + ", the project's first snapshot"
+        return facts + f", {self.changed:,} changed since snapshot {self.previous}"
+
+    def __repr__(self) -> str:
+        what = f"Snapshot {self.id}" if self.id is not None else "Listing (not stored)"
+        return f"{what} of project {self.project!r} at {_when(self.time)}: {self._facts()}"
+
+    def _repr_html_(self) -> str:
+        what = f"Snapshot {self.id}" if self.id is not None else "Listing (not stored)"
+        where = f" in <code>{html.escape(str(self.store.path))}</code>" if self.store else ""
+        return (
+            f"<div class='sinch-snapshot'><b>{what}</b> of project "
+            f"<code>{html.escape(self.project)}</code> at {html.escape(_when(self.time))}: "
+            f"{html.escape(self._facts())}{where}</div>"
+        )
+
+
+def active_client(client: Any) -> SubprojectsClient:
+    """`client`, or the active connection when it is None."""
+    if client is None:
+        return require_active()
+    if not isinstance(client, SubprojectsClient):
+        raise ValidationError(
+            "client",
+            f"must be a SubprojectsClient (from sn.connect()), got {type(client).__name__}",
+        )
+    return client
+
+
+def listing(client: SubprojectsClient) -> Snapshot:
+    """The account now (deleted included), not stored: what `diff(..., "now")` compares with."""
+    with paused_gc():
+        pages = client.iter_pages(show_deleted=True)
+        rows = prepare_rows((record for page in pages for record in page), client.project_id)
+    deleted = sum(row[5] for row in rows.values())
+    moment = datetime.now(timezone.utc)
+    return Snapshot(None, moment, client.project_id, len(rows), deleted, _rows=rows)
+
+
+def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snapshot:
+    """List the whole account (deleted included) and store it as a new snapshot.
+
+    `client` defaults to the active connection, `store` to `%config Sinch.history`,
+    `SINCH_HISTORY` or `.sinch/history.sqlite` under the working directory. The store is checked
+    (and created) before anything is sent, so a wrong path fails before the listing.
+    """
+    target = open_store(store)
+    source = active_client(client)
+    target.ensure()
+    with paused_gc():  # until the listing is freed again, so the collector never walks it
+        records = [record for page in source.iter_pages(show_deleted=True) for record in page]
+        info = target.add_snapshot(source.project_id, records, datetime.now(timezone.utc))
+        del records
+    return Snapshot._stored(info, target)
+
+
+def snapshots(store: Any = None, project: str | None = None) -> pd.DataFrame:
+    """Every snapshot in the store (of one project, if given), oldest first.
+
+    Columns: id, time (UTC), project, subprojects (deleted included), live, deleted, changed
+    (subprojects that differ from the project's previous snapshot; all of them for the first).
+    """
+    import pandas as pd
+
+    infos = open_store(store).snapshot_infos(project)
+    frame = pd.DataFrame(
+        {
+            "id": pd.Series([i.id for i in infos], dtype="int64"),
+            "time": pd.to_datetime(pd.Series([i.time for i in infos], dtype=object), utc=True),
+            "project": pd.Series([i.project for i in infos], dtype="string"),
+            "subprojects": pd.Series([i.subprojects for i in infos], dtype="int64"),
+            "live": pd.Series([i.subprojects - i.deleted for i in infos], dtype="int64"),
+            "deleted": pd.Series([i.deleted for i in infos], dtype="int64"),
+            "changed": pd.Series([i.changed for i in infos], dtype="int64"),
+        },
+        columns=SNAPSHOT_COLUMNS,
+    )
+    frame["time"] = frame["time"].dt.as_unit("us")
+    return frame
+
+
+def history(subproject_id: str, store: Any = None) -> pd.DataFrame:
+    """One row per distinct version of a subproject across every snapshot in the store.
+
+    Columns: first_seen / last_seen (times of the first and last snapshot holding that version),
+    displayName, labels (a dict), deleted, updateTime, changes (what differs from the version
+    before), first_snapshot / last_snapshot (their ids).
+    """
+    import pandas as pd
+
+    if not isinstance(subproject_id, str) or not subproject_id.strip():
+        raise ValidationError("subproject_id", "must be a non-empty string")
+    sid = subproject_id.strip()
+    target = open_store(store)
+    versions = target.versions(sid)
+    if not versions:
+        raise ValidationError("subproject_id", f"no snapshot in {target.path} holds {sid!r}")
+    infos = target.snapshot_infos()
+    by_project: dict[str, list[SnapshotInfo]] = {}
+    for info in infos:
+        by_project.setdefault(info.project, []).append(info)
+    rows = []
+    previous: dict[str, Any] | None = None
+    for version in versions:
+        taken = by_project[version.project]
+        ids = [info.id for info in taken]
+        first = taken[bisect.bisect_left(ids, version.first)]
+        end = bisect.bisect_left(ids, version.until) if version.until is not None else len(ids)
+        last = taken[end - 1]
+        record = version.record
+        changes = describe(changes_between(previous, record)) if previous else "first seen"
+        rows.append(
+            {
+                "first_seen": first.time,
+                "last_seen": last.time,
+                "displayName": record["displayName"],
+                "labels": dict(record["labels"]),
+                "deleted": bool(record["deleted"]),
+                "updateTime": parse_time(record.get("updateTime")),
+                "changes": changes or "no change in name, labels or deleted",
+                "first_snapshot": first.id,
+                "last_snapshot": last.id,
+            }
+        )
+        previous = record
+    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    for name in ("first_seen", "last_seen", "updateTime"):
+        frame[name] = pd.to_datetime(frame[name], utc=True).dt.as_unit("us")
+    for name in ("displayName", "changes"):
+        frame[name] = frame[name].astype("string")
+    return frame

@@ -1,0 +1,96 @@
+"""Account history commands: `snapshot`, `snapshots`, `diff A [B]` and `history ID`.
+
+Each is one call into `sinch_notebook.account_history`; what it returns shows as HTML in Jupyter
+and as text in a terminal (Snapshot and Diff render themselves; frames as pandas does).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from .. import account_history
+from ..connection import active
+from .command import Command
+from .parsing import add_output
+
+if TYPE_CHECKING:
+    from .context import Context
+
+STORE_HELP = (
+    "the history store (default: %%config Sinch.history, $SINCH_HISTORY, or "
+    ".sinch/history.sqlite under the working directory)"
+)
+REFS_EPILOG = """\
+A and B are snapshot ids (as %sinch snapshots lists them), times (ISO 8601, UTC unless a zone is
+given: the latest snapshot at or before it), 'latest', or 'now' (a fresh listing, not stored).
+Then d.revert() is a plan back to A: review it and apply it with %sinch apply."""
+
+
+def _store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
+
+
+def _snapshot_arguments(parser: argparse.ArgumentParser) -> None:
+    _store_option(parser)
+    add_output(parser, "the snapshot")
+
+
+def snapshot(ctx: Context, args: argparse.Namespace) -> account_history.Snapshot:
+    taken = account_history.snapshot(ctx.client(), store=args.store)
+    ctx.store(args.output, taken)
+    return taken
+
+
+def _snapshots_arguments(parser: argparse.ArgumentParser) -> None:
+    _store_option(parser)
+    add_output(parser, "the DataFrame")
+
+
+def snapshots(ctx: Context, args: argparse.Namespace) -> Any:
+    frame = account_history.snapshots(store=args.store)
+    ctx.store(args.output, frame)
+    return ctx.views.frames.mark(frame)
+
+
+def _diff_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("a", metavar="A", help="the snapshot to compare from")
+    parser.add_argument("b", metavar="B", nargs="?", default="now", help="to (default: now)")
+    _store_option(parser)
+    add_output(parser, "the diff")
+
+
+def diff(ctx: Context, args: argparse.Namespace) -> account_history.Diff:
+    needs_listing = "now" in (args.a.strip().lower(), args.b.strip().lower())
+    client = ctx.client() if needs_listing else active()
+    result = account_history.diff(args.a, args.b, store=args.store, client=client)
+    ctx.store(args.output, result)
+    return result
+
+
+def _history_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID", help="the subprojectId")
+    _store_option(parser)
+    add_output(parser, "the DataFrame")
+
+
+def history(ctx: Context, args: argparse.Namespace) -> Any:
+    frame = account_history.history(args.id, store=args.store)
+    ctx.store(args.output, frame)
+    return ctx.views.frames.mark(frame)
+
+
+COMMANDS = [
+    Command("snapshot", "store a snapshot of the whole account", _snapshot_arguments, snapshot),
+    Command("snapshots", "the snapshots in the history store", _snapshots_arguments, snapshots),
+    Command(
+        "diff",
+        "what changed between two snapshots (or since one)",
+        _diff_arguments,
+        diff,
+        epilog=REFS_EPILOG,
+    ),
+    Command(
+        "history", "one subproject's versions across the snapshots", _history_arguments, history
+    ),
+]
