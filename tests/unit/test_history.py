@@ -385,7 +385,7 @@ def test_revert_restores_names_and_labels_exactly(
     assert sent.send_name == "  Padded name " and sent.send_labels == {"note": " spaced value "}
     assert next(c for c in plan.changes if c.subproject_id == bare).send_labels == {}
     result = plan.apply(progress=False, journal=False)
-    assert result.counts == {"ok": 10, "failed": 0, "conflict": 0, "skipped": 2}
+    assert result.counts == {"ok": 10, "failed": 0, "unknown": 0, "conflict": 0, "skipped": 2}
     assert truth(account)[bare]["labels"] == {}
 
     back = sn.snapshot(client, store)

@@ -87,7 +87,10 @@ def test_snapshot_diff_revert_and_apply_by_clicks(
     assert not form.apply_button.disabled
     assert by_id(secret_sandbox)[target]["displayName"] == "Changed outside the panel"  # not yet
 
-    form.apply_button.click()
+    form.apply_button.click()  # the revert deletes one: the panel asks first
+    assert "Apply 2 changes, including 1 delete" in plain(form.runner.confirm_text.value)
+    assert by_id(secret_sandbox)[created]["deleted"] is False, "nothing sent before the answer"
+    form.runner.confirm_button.click()
     assert history_panel.wait()
     now = by_id(secret_sandbox)
     assert (now[target]["displayName"], now[target]["labels"]) == (
@@ -95,7 +98,9 @@ def test_snapshot_diff_revert_and_apply_by_clicks(
         before[target]["labels"],
     )
     assert now[created]["deleted"] and now[other] == before[other]
-    assert "Reverted: ok 2" in plain(form.status.value)
+    assert "Done; the result is in the variable history_revert_result" in plain(
+        form.runner.status.value
+    )
     assert form.progress.value == form.progress.max and form.progress.bar_style == "success"
     assert history_panel.ctx.namespace()["history_revert_result"].ok
     assert form.apply_button.disabled  # a plan applies once
@@ -120,10 +125,11 @@ def test_a_revert_with_many_deletes_needs_allow_mass_delete(
     assert form.plan.deletes == 11
     form.apply_button.click()
     assert history_panel.wait()
-    assert "Not applied: the plan deletes 11 subprojects" in plain(form.status.value)
+    assert "Not applied: the plan deletes 11 subprojects" in plain(form.runner.status.value)
     assert not any(by_id(secret_sandbox)[sid]["deleted"] for sid in made)
     form.allow_mass_delete.value = True
     form.apply_button.click()
+    form.runner.confirm_button.click()  # "Yes, delete 11"
     assert history_panel.wait()
     assert all(by_id(secret_sandbox)[sid]["deleted"] for sid in made)
 
