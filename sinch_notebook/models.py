@@ -53,7 +53,7 @@ def validate_label_key(key: Any, field_name: str) -> str:
         raise ValidationError(field_name, "must be a string")
     check_encodable(key, field_name)
     if not 1 <= len(key) <= MAX_LABEL_LENGTH:
-        raise ValidationError(field_name, f"a label key must be {LABEL_LIMIT}, got {len(key)}")
+        raise ValidationError(field_name, f"must be {LABEL_LIMIT}, got {len(key)}")
     return key
 
 

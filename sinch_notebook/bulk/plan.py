@@ -37,6 +37,7 @@ from ..models import (
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
     from .apply import ProgressArg
+    from .render import Hints
     from .result import ApplyResult
 
 OPERATIONS = ("create", "update", "delete")
@@ -149,6 +150,7 @@ class Plan:
         # applying continues that journal, under its lock, skipping what it says is done.
         self.journal_path = journal_path
         self.server_size = server_size  # subprojects on the server when planned, if known
+        self.hints: Hints | None = None  # next steps in a face's words (None: Python's)
         self._applied = False
         self._lock = threading.Lock()
         keys = Counter(c.key for c in self.changes)
@@ -279,14 +281,14 @@ class Plan:
         return self._applied
 
     def _repr_html_(self) -> str:
-        from .render import plan_html
+        from .render import PYTHON_HINTS, plan_html
 
-        return plan_html(self)
+        return plan_html(self, self.hints or PYTHON_HINTS)
 
     def __str__(self) -> str:
-        from .render import plan_text
+        from .render import PYTHON_HINTS, plan_text
 
-        return plan_text(self)
+        return plan_text(self, self.hints or PYTHON_HINTS)
 
     __repr__ = __str__
 
@@ -339,7 +341,11 @@ def _read_columns(edited: Any) -> _Columns:
         elif name in _KNOWN:
             setattr(cols, _KNOWN[name], name)
         elif name.startswith(LABEL_PREFIX):
-            cols.labels[validate_label_key(name[len(LABEL_PREFIX) :], name)] = name
+            try:
+                key = validate_label_key(name[len(LABEL_PREFIX) :], name)
+            except ValidationError as err:
+                raise ValidationError(name, f"a label key {err.rule}") from None
+            cols.labels[key] = name
         elif name not in _READ_ONLY:
             cols.ignored.append(name)
     if cols.ids is None and cols.name is None:

@@ -6,12 +6,52 @@ Long plans are cut after MAX_ROWS rows; `plan.frame` / `result.frame` always hol
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
+
+from ..confirm import MASS_DELETE_THRESHOLD
 
 if TYPE_CHECKING:
     from .plan import Change, Invalid, Plan
     from .result import ApplyResult, Outcome
+
+
+@dataclass(frozen=True)
+class Hints:
+    """The next steps a plan or a result suggests, in the words of the face showing it."""
+
+    force: str  # how to apply a conflicting row anyway
+    force_all: str  # the same, said of all of them
+    mass_delete: str  # how to allow a mass delete
+    apply: str  # how to apply the plan
+    retry_failed: str  # "{n}": how many failed
+    resume: str  # "{path}": the journal
+    remaining: str
+    plan_frame: str = "plan.frame"
+    result_frame: str = "result.frame"
+
+
+PYTHON_HINTS = Hints(
+    force="plan with force=True to apply it",
+    force_all="plan with force=True to apply them anyway",
+    mass_delete="apply(allow_mass_delete=True) is required",
+    apply="Apply with plan.apply().",
+    retry_failed="result.failed.apply() re-applies the {n} failed.",
+    resume="sn.resume({path!r}) applies what is not done.",
+    remaining="result.remaining.apply() applies what is not done.",
+)
+MAGIC_HINTS = Hints(
+    force="%sinch plan FRAME --force applies it",
+    force_all="%sinch plan FRAME --force applies them anyway",
+    mass_delete="%sinch apply PLAN --allow-mass-delete is required",
+    apply="Apply with %sinch apply PLAN.",
+    retry_failed="%sinch apply RESULT.failed re-applies the {n} failed.",
+    resume="%sinch resume {path} applies what is not done.",
+    remaining="%sinch apply RESULT.remaining applies what is not done.",
+    plan_frame="PLAN.frame",
+    result_frame="RESULT.frame",
+)
 
 MAX_ROWS = 200
 MAX_TEXT_ENTRIES = 60
@@ -55,15 +95,15 @@ def _entries(plan: Plan) -> list[tuple[str, Change | None, Invalid | None]]:
     return entries
 
 
-def _reason(operation: str, change: Change) -> str | None:
+def _reason(operation: str, change: Change, hints: Hints = PYTHON_HINTS) -> str | None:
     if change.conflict is None:
         return None
     if operation == "conflict":
-        return f"{change.op} not applied: {change.conflict}; plan with force=True to apply it"
+        return f"{change.op} not applied: {change.conflict}; {hints.force}"
     return f"forced: {change.conflict}"
 
 
-def plan_rows(plan: Plan) -> list[list[Any]]:
+def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
     """Rows of `plan.frame`: one per changed field; one per invalid row."""
     rows: list[list[Any]] = []
     for operation, change, bad in _entries(plan):
@@ -82,7 +122,7 @@ def plan_rows(plan: Plan) -> list[list[Any]]:
             )
             continue
         assert change is not None
-        reason = _reason(operation, change)
+        reason = _reason(operation, change, hints)
         fields = change.fields.items() or [(None, (None, None))]
         for name, (before, after) in fields:
             rows.append(
@@ -113,18 +153,16 @@ def summary_text(summary: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-def _footer(plan: Plan) -> list[str]:
+def _footer(plan: Plan, hints: Hints) -> list[str]:
     notes = []
     if plan.ignored_columns:
         notes.append(f"Ignored columns: {', '.join(plan.ignored_columns)}.")
-    if plan.deletes > 10:
-        notes.append(
-            f"Deletes {plan.deletes} subprojects: apply(allow_mass_delete=True) is required."
-        )
+    if plan.deletes > MASS_DELETE_THRESHOLD:
+        notes.append(f"Deletes {plan.deletes} subprojects: {hints.mass_delete}.")
     if plan.applied:
         notes.append("Already applied.")
     elif len(plan):
-        notes.append("Apply with plan.apply().")
+        notes.append(hints.apply)
     else:
         notes.append("Nothing to apply.")
     return notes
@@ -137,7 +175,7 @@ def _headline(plan: Plan) -> str:
     return head + "."
 
 
-def plan_text(plan: Plan) -> str:
+def plan_text(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
     lines = [_headline(plan)]
     entries = _entries(plan)
     for operation, change, bad in entries[:MAX_TEXT_ENTRIES]:
@@ -150,7 +188,7 @@ def plan_text(plan: Plan) -> str:
         assert change is not None
         sid = change.subproject_id or "(new)"
         lines.append(f"  {symbol} {operation:<8} {sid} {_short(change.display_name)!r}")
-        reason = _reason(operation, change)
+        reason = _reason(operation, change, hints)
         if reason:
             lines.append(f"      ({reason})")
         if change.op == "delete":
@@ -163,8 +201,8 @@ def plan_text(plan: Plan) -> str:
             else:
                 lines.append(f"      {name}: {_short(before)!r} -> {_short(after)!r}")
     if len(entries) > MAX_TEXT_ENTRIES:
-        lines.append(f"  ... and {len(entries) - MAX_TEXT_ENTRIES} more (see plan.frame)")
-    lines.extend(_footer(plan))
+        lines.append(f"  ... and {len(entries) - MAX_TEXT_ENTRIES} more (see {hints.plan_frame})")
+    lines.extend(_footer(plan, hints))
     return "\n".join(lines)
 
 
@@ -183,7 +221,7 @@ def _value_html(value: str | None) -> str:
     return f"<code>{escape(_short(value) or '')}</code>"
 
 
-def plan_html(plan: Plan) -> str:
+def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
     summary = plan.summary()
     badges = _badges(
         summary,
@@ -197,7 +235,7 @@ def plan_html(plan: Plan) -> str:
     )
     unchanged = f"; {plan.unchanged} unchanged" if plan.unchanged else ""
     out = [f'<div class="sinch-plan"><b>Plan</b>: {badges}{unchanged}.']
-    rows = plan_rows(plan)
+    rows = plan_rows(plan, hints)
     if rows:
         head = "".join(
             f"<th {_CELL}>{h}</th>"
@@ -231,14 +269,15 @@ def plan_html(plan: Plan) -> str:
         out.append("</tbody></table>")
         if len(rows) > MAX_ROWS:
             out.append(
-                f"<div>… and {len(rows) - MAX_ROWS} more rows: see <code>plan.frame</code></div>"
+                f"<div>… and {len(rows) - MAX_ROWS} more rows: see "
+                f"<code>{escape(hints.plan_frame)}</code></div>"
             )
-    notes = _footer(plan)
+    notes = _footer(plan, hints)
     if plan.conflicts:
         notes.insert(
             0,
             "Conflicts changed on the server since the frame was read; they are not applied "
-            "(plan with force=True to apply them anyway).",
+            f"({hints.force_all}).",
         )
     out.append("".join(f"<div>{escape(n)}</div>" for n in notes))
     out.append("</div>")
@@ -302,16 +341,17 @@ def _result_headline(result: ApplyResult) -> str:
     return head + "."
 
 
-def _next_steps(result: ApplyResult) -> list[str]:
+def _next_steps(result: ApplyResult, hints: Hints) -> list[str]:
     steps = []
     counts = result.counts
-    if counts["failed"]:
-        steps.append(f"result.failed.apply() re-applies the {counts['failed']} failed.")
+    again = counts["failed"] + counts["unknown"]
+    if again:
+        steps.append(hints.retry_failed.format(n=again))
     if any(o.status == "skipped" for o in result.outcomes):
         if result.journal_path is not None:
-            steps.append(f"sn.resume({str(result.journal_path)!r}) applies what is not done.")
+            steps.append(hints.resume.format(path=str(result.journal_path)))
         else:
-            steps.append("result.remaining.apply() applies what is not done.")
+            steps.append(hints.remaining)
     if result.journal_path is not None:
         steps.append(f"Journal: {result.journal_path}")
     return steps
@@ -321,7 +361,7 @@ def _problem_outcomes(result: ApplyResult) -> list[Outcome]:
     return [o for o in result.outcomes if o.status != "ok"]
 
 
-def result_text(result: ApplyResult) -> str:
+def result_text(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
     lines = [_result_headline(result)]
     problems = _problem_outcomes(result)
     for o in problems[:MAX_TEXT_ENTRIES]:
@@ -334,12 +374,12 @@ def result_text(result: ApplyResult) -> str:
         lines.append(f"  skipped  invalid {where}: {bad.reason}")
     hidden = len(problems) + len(result.invalid) - MAX_TEXT_ENTRIES
     if hidden > 0:
-        lines.append(f"  ... and {hidden} more (see result.frame)")
-    lines.extend(_next_steps(result))
+        lines.append(f"  ... and {hidden} more (see {hints.result_frame})")
+    lines.extend(_next_steps(result, hints))
     return "\n".join(lines)
 
 
-def result_html(result: ApplyResult) -> str:
+def result_html(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
     counts = result.counts
     colour = COLOURS["ok"] if result.ok else COLOURS["failed"]
     headline = escape(_result_headline(result))
@@ -367,7 +407,10 @@ def result_html(result: ApplyResult) -> str:
             )
         out.append("</tbody></table>")
         if len(problems) > MAX_ROWS:
-            out.append(f"<div>… and {len(problems) - MAX_ROWS} more: see result.frame</div>")
-    out.append("".join(f"<div>{escape(step)}</div>" for step in _next_steps(result)))
+            out.append(
+                f"<div>… and {len(problems) - MAX_ROWS} more: "
+                f"see {escape(hints.result_frame)}</div>"
+            )
+    out.append("".join(f"<div>{escape(step)}</div>" for step in _next_steps(result, hints)))
     out.append("</div>")
     return "".join(out)

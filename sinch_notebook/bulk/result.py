@@ -91,6 +91,7 @@ class ApplyResult:
         # workers asked for, the lowest concurrency 429s brought it to, how often it slowed down
         self.concurrency = concurrency or {}
         self.stopped = stopped  # why the apply stopped sending before the end, if it did
+        self.hints = plan.hints  # next steps in the words of the face that applied it
 
     @property
     def client(self) -> SubprojectsClient | None:
@@ -137,13 +138,15 @@ class ApplyResult:
                     unknown_at=outcome.unknown_at or change.unknown_at,
                 )
             changes.append(change)
-        return Plan(
+        plan = Plan(
             self.plan.client,
             changes,
             origin=origin,
             journal_path=self.journal_path,
             server_size=self.plan.server_size,
         )
+        plan.hints = self.hints
+        return plan
 
     @property
     def failed(self) -> Plan:
@@ -201,14 +204,14 @@ class ApplyResult:
         )
 
     def _repr_html_(self) -> str:
-        from .render import result_html
+        from .render import PYTHON_HINTS, result_html
 
-        return result_html(self)
+        return result_html(self, self.hints or PYTHON_HINTS)
 
     def __str__(self) -> str:
-        from .render import result_text
+        from .render import PYTHON_HINTS, result_text
 
-        return result_text(self)
+        return result_text(self, self.hints or PYTHON_HINTS)
 
     __repr__ = __str__
 

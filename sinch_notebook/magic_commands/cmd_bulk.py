@@ -10,12 +10,22 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..bulk import MASS_DELETE_THRESHOLD, ApplyResult, JournalError, MassDeleteRefused, Plan
+from ..bulk import (
+    MASS_DELETE_THRESHOLD,
+    ApplyResult,
+    JournalError,
+    MassDeleteRefused,
+    Plan,
+    read_journal,
+)
+from ..bulk import resume as resume_journal
+from ..bulk.render import MAGIC_HINTS
+from ..config import MAX_WORKERS
 from ..confirm import before_deleting
 from .command import Command
 from .errors import MagicError
 from .interaction import confirm
-from .parsing import add_output, positive_int
+from .parsing import add_output, bounded_int
 
 if TYPE_CHECKING:
     from .context import Context
@@ -43,6 +53,7 @@ def plan(ctx: Context, args: argparse.Namespace) -> Plan:
     if not isinstance(frame, pd.DataFrame):
         raise MagicError(f"FRAME: {args.frame!r} is a {type(frame).__name__}, not a DataFrame")
     result = ctx.client().plan(frame, force=args.force)
+    result.hints = MAGIC_HINTS
     ctx.store(args.output, result)
     return result
 
@@ -52,7 +63,7 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
         metavar="N",
-        type=positive_int,
+        type=bounded_int(1, MAX_WORKERS),
         help="parallel requests (default: %%config Sinch.workers)",
     )
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
@@ -64,7 +75,7 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-journal",
         action="store_true",
-        help="do not write the journal (.sinch/journal-<time>.jsonl) that sn.resume() reads",
+        help="do not write the journal (.sinch/journal-<time>.jsonl) that %%sinch resume reads",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_output(parser, "the result")
@@ -130,8 +141,10 @@ def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
         )
     except JournalError as err:
         if err.result is not None:
+            err.result.hints = MAGIC_HINTS
             ctx.store(args.output, err.result)  # what was applied before the journal failed
         raise
+    result.hints = MAGIC_HINTS
     ctx.store(args.output, result)
     if result.ok:
         return result
@@ -154,6 +167,53 @@ def _not_all_applied(result: ApplyResult, output: str | None) -> MagicError:
     return error
 
 
+def _resume_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("journal", metavar="JOURNAL", help="the journal of an apply (a path)")
+    parser.add_argument(
+        "--workers",
+        metavar="N",
+        type=bounded_int(1, MAX_WORKERS),
+        help="parallel requests (default: %%config Sinch.workers)",
+    )
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output(parser, "the result")
+
+
+RESUME_EPILOG = """\
+Applies exactly the changes of a journal that are not done yet (an apply interrupted by Ctrl-C,
+a crash or a lost kernel), appending to it; creates that may already have happened are looked
+for first and never made twice. One apply or resume per journal at a time."""
+
+
+def resume(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
+    state = read_journal(args.journal)
+    pending = Plan(ctx.client(), state.pending())
+    if not len(pending):
+        print(f"Nothing to resume: every change of the journal is done ({len(state.done)} ok).")
+        return None
+    question = before_deleting(pending, assume_yes=args.yes)
+    if question is not None:
+        answer = confirm(ctx.shell, f"{question.text} [y/N] ")
+        if answer is None:
+            raise MagicError(f"{question.refusal}; add --yes")
+        if not answer:
+            print("Cancelled: nothing was applied.")
+            return None
+    result = resume_journal(
+        state.path,
+        workers=args.workers or ctx.settings.workers,
+        progress=not args.no_progress,
+        client=ctx.client(),
+    )
+    result.hints = MAGIC_HINTS
+    ctx.store(args.output, result)
+    if result.ok:
+        return result
+    ctx.show(result)
+    raise _not_all_applied(result, args.output)
+
+
 COMMANDS = [
     Command(
         "plan",
@@ -163,4 +223,11 @@ COMMANDS = [
         epilog=PLAN_EPILOG,
     ),
     Command("apply", "apply a reviewed plan, with progress", _apply_arguments, apply),
+    Command(
+        "resume",
+        "apply what an interrupted apply's journal has not done",
+        _resume_arguments,
+        resume,
+        epilog=RESUME_EPILOG,
+    ),
 ]

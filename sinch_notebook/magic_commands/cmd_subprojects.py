@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..bulk import Plan
+from ..bulk.render import MAGIC_HINTS
 from ..confirm import before_deleting, wants_confirmation
 from ..display import subproject_line
 from ..errors import ValidationError
@@ -246,6 +247,7 @@ def create_cell(ctx: Context, args: argparse.Namespace, cell: str) -> pd.DataFra
     plan = Plan.of_creates(
         client, [(i.line, i.name, i.labels) for i in items], origin="%%sinch create"
     )
+    plan.hints = MAGIC_HINTS
     result = plan.apply(
         workers=min(ctx.settings.workers, len(items)),
         progress=len(items) > PROGRESS_FROM,

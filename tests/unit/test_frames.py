@@ -101,7 +101,7 @@ def test_frame_pages_through_everything(seeded: Sandbox, seeded_client) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"labels": "wide"}, "labels"), ({"show_deleted": "yes"}, "show_deleted")],
+    [({"labels": "wide"}, "labels"), ({"show_deleted": "maybe"}, "show_deleted")],
 )
 def test_bad_arguments_rejected_before_any_request(
     sandbox: Sandbox, client: sn.SubprojectsClient, kwargs, field

@@ -261,3 +261,47 @@ def test_partial_failure_without_output_keeps_the_result_on_the_error(
     retry = ip.ok("import sys\nretry = sys.last_value.result.failed\nretry")
     assert len(retry.value) == 2
     assert ip.ok("%sinch apply retry --no-progress").value.ok
+
+
+# -- hints in the magic's words, and %sinch resume -------------------------------------------
+
+
+def test_the_magics_plans_and_results_suggest_magic_commands(
+    ip: MagicShell, edited: Sandbox
+) -> None:
+    run = ip.ok("%sinch plan df -o p")
+    shown = run.formatted["text/plain"] + run.formatted["text/html"]
+    assert "%sinch apply PLAN" in shown and "plan.apply()" not in shown
+    edited.inject(503, method="PATCH", times=100)
+    ip.ok("%config Sinch.confirm_deletes = False")
+    failed = ip.fails("%sinch apply p -o r --no-progress")
+    text = failed.everything()
+    assert "%sinch apply RESULT.failed re-applies" in text and "result.failed.apply()" not in text
+    ip.ok("import sinch_notebook as sn; q = sn.plan(df)")  # a plan made in Python ...
+    assert "Apply with plan.apply()." in str(ip.user_ns["q"])  # ... speaks Python
+
+
+def test_resume_finishes_an_interrupted_apply_and_asks_before_deleting(
+    ip: MagicShell, edited: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ip.ok("p = %sinch plan df")
+    edited.latency = 0.2  # so the Ctrl-C below lands with changes still unsent
+    stops = "def stop(done, total, counts):\n    if done >= 1:\n        raise KeyboardInterrupt"
+    ip.ok(stops)
+    ip.ok("r = p.apply(workers=1, progress=stop)")
+    result = ip.user_ns["r"]
+    assert result.interrupted and result.counts["skipped"] >= 1
+    journal = result.journal_path
+    pending_deletes = sum(
+        1 for o in result.outcomes if o.status == "skipped" and o.change.op == "delete"
+    )
+    if pending_deletes:
+        refused = ip.fails(f"%sinch resume {journal}")  # unattended: nobody can confirm
+        assert "nobody can confirm" in refused.lines()[0]
+        answer(monkeypatch, "y")
+    done = ip.ok(f"%sinch resume {journal} -o again --no-progress")
+    assert isinstance(done.value, ApplyResult) and done.value.ok
+    assert done.value.earlier_done == result.counts["ok"]
+    truth = server(edited)
+    assert truth[ip.user_ns["ids"][2]]["deleted"]
+    assert "Nothing to resume" in ip.ok(f"%sinch resume {journal}").stdout
