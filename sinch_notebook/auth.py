@@ -36,7 +36,6 @@ from .errors import (
     describe_body,
     describe_transport_failure,
     error_from_response,
-    parse_retry_after,
 )
 from .redact import MASK, register_credentials, register_token
 from .retry import TOKEN_RETRY, Retryable, RetryNotifier, RetryPolicy, run_with_retries
@@ -243,12 +242,7 @@ class TokenSource:
             return self._parse(response, started)
         error = self._error(response)
         if code == 429 or code >= 500:
-            raise Retryable(
-                error,
-                status=code,
-                reason=f"HTTP {code}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
+            raise Retryable.for_status(error, code, response.headers.get("Retry-After"))
         raise error
 
     def _parse(self, response: requests.Response, started: float) -> _Token:

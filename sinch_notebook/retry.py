@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
-from .errors import SinchError, ValidationError
+from .errors import SinchError, ValidationError, parse_retry_after
 
 log = logging.getLogger("sinch_notebook.retry")
 
@@ -129,6 +129,16 @@ class Retryable(Exception):
         self.status = status
         self.reason = reason
         self.retry_after = retry_after
+
+    @classmethod
+    def for_status(cls, error: SinchError, status: int, retry_after: str | None) -> Retryable:
+        """An HTTP status worth retrying, with the server's `Retry-After` header if any."""
+        return cls(
+            error,
+            status=status,
+            reason=f"HTTP {status}",
+            retry_after=parse_retry_after(retry_after),
+        )
 
 
 def run_with_retries(

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -37,7 +38,6 @@ from .errors import (
     describe_body,
     describe_transport_failure,
     error_from_response,
-    parse_retry_after,
 )
 from .models import parse_time
 from .retry import RETRYABLE_STATUSES, Retryable, RetryNotifier, RetryPolicy, run_with_retries
@@ -178,78 +178,61 @@ class Transport:
         `before_resend()` runs before each attempt after the first: it may return a body (the
         earlier attempt did take effect: done, nothing is resent) or raise to stop.
         """
+        request = _Request(method, path, params, json, idempotent, check)
 
         def attempt(number: int) -> Any:
             if number > 1 and before_resend is not None:
                 done = before_resend()
                 if done is not None:
                     return done
-            return self._attempt(method, path, params, json, idempotent, check, number)
+            return self._attempt(request, number)
 
         return run_with_retries(attempt, self.retry, method=method, path=path, notify=self.events)
 
-    def _attempt(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None,
-        json: dict[str, Any] | None,
-        idempotent: bool,
-        check: Check | None,
-        number: int,
-    ) -> Any:
+    def _attempt(self, request: _Request, number: int) -> Any:
         refreshed = False
         while True:
             sent_at = time.time()
-            response = self._send(method, path, params, json, idempotent, number)
+            response = self._send(request, number)
             received_at = time.time()
             self.clock.note(response, sent_at, received_at)
             code = response.status_code
-            log.debug("%s %s -> %s (%.0f ms)", method, path, code, (received_at - sent_at) * 1000)
+            log.debug(
+                "%s %s -> %s (%.0f ms)",
+                request.method,
+                request.path,
+                code,
+                (received_at - sent_at) * 1000,
+            )
             if code == 401 and not refreshed and self.auth.should_retry_unauthorized(response):
                 refreshed = True
                 continue
+            if code < 400:
+                body = self._body(request, response)
+                if request.method != "GET":
+                    self.clock.note_resource(body, sent_at, received_at)
+                return body
+            if not request.idempotent and code >= 500:
+                raise OutcomeUnknown(f"server error {code}")
+            error = error_from_response(response, path=request.path)
             if code == 401 and self.auth.mode == "oauth":
-                error = error_from_response(response, path=path)
                 error.set_message(
                     f"{error.message}: the access token was not accepted; a new one is "
                     "fetched on the next call"
                 )
-                raise error
-            if code < 400:
-                body = self._body(method, path, response, idempotent, check)
-                if method != "GET":
-                    self.clock.note_resource(body, sent_at, received_at)
-                return body
-            if not idempotent and code >= 500:
-                raise OutcomeUnknown(f"server error {code}")
-            error = error_from_response(response, path=path)
             if code in RETRYABLE_STATUSES:
-                raise Retryable(
-                    error,
-                    status=code,
-                    reason=f"HTTP {code}",
-                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                )
+                raise Retryable.for_status(error, code, response.headers.get("Retry-After"))
             raise error
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None,
-        json: dict[str, Any] | None,
-        idempotent: bool,
-        number: int,
-    ) -> requests.Response:
+    def _send(self, request: _Request, number: int) -> requests.Response:
         seconds = self.deadline_seconds
         try:
             with deadline(seconds) as flight:
                 return self.session.request(
-                    method,
-                    self.base_url + path,
-                    params=params,
-                    json=json,
+                    request.method,
+                    self.base_url + request.path,
+                    params=request.params,
+                    json=request.json,
                     auth=self.auth,
                     timeout=self.timeout,
                 )
@@ -258,41 +241,48 @@ class Transport:
                 words = f"no complete answer within {seconds:g} s"
             else:
                 words = describe_transport_failure(exc)
-            if not idempotent and not _nothing_was_sent(exc):
+            if not request.idempotent and not _nothing_was_sent(exc):
                 raise OutcomeUnknown(words) from None
             tries = f"after {number} attempts" if number > 1 else "to the first attempt"
             error = TransportError(
-                f"no response {tries} from {self.base_url}: {words}", method=method, path=path
+                f"no response {tries} from {self.base_url}: {words}",
+                method=request.method,
+                path=request.path,
             )
             raise Retryable(error, status=None, reason=words) from None
 
-    def _body(
-        self,
-        method: str,
-        path: str,
-        response: requests.Response,
-        idempotent: bool,
-        check: Check | None,
-    ) -> Any:
+    def _body(self, request: _Request, response: requests.Response) -> Any:
         try:
             body = response.json()
         except ValueError:
             body = None
             problem = f"{describe_body(response)} instead of JSON"
         else:
-            problem = check(body) if check is not None else None
+            problem = request.check(body) if request.check is not None else None
         if problem is None:
             return body
         problem = f"the API answered {response.status_code} with {problem}"
-        if not idempotent:
+        if not request.idempotent:
             raise OutcomeUnknown(problem)
         error = UnexpectedResponse(
             f"{problem} (a proxy, captive portal or gateway in between?)",
             http_status=response.status_code,
-            method=method,
-            path=path,
+            method=request.method,
+            path=request.path,
         )
         raise Retryable(error, status=response.status_code, reason="unexpected answer")
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One API request as the caller asked for it (the same for every attempt)."""
+
+    method: str
+    path: str
+    params: dict[str, Any] | None
+    json: dict[str, Any] | None
+    idempotent: bool
+    check: Check | None
 
 
 def expect_object(body: Any) -> str | None:

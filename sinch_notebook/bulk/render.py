@@ -64,6 +64,7 @@ COLOURS = {
     "invalid": "#8250df",
     "ok": "#1a7f37",
     "failed": "#cf222e",
+    "unknown": "#bc4c00",
     "skipped": "#6e7781",
 }
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "invalid": "x"}

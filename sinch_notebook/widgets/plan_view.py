@@ -12,6 +12,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..bulk import MASS_DELETE_THRESHOLD
+from ..bulk.render import COLOURS
 from ..redact import redact
 from .common import amount
 
@@ -20,17 +21,6 @@ if TYPE_CHECKING:
 
 MAX_ROWS = 200
 STATUSES = ("ok", "failed", "unknown", "conflict", "skipped")
-COLOURS = {
-    "create": "#1a7f37",
-    "update": "#9a6700",
-    "delete": "#cf222e",
-    "conflict": "#bc4c00",
-    "invalid": "#8250df",
-    "ok": "#1a7f37",
-    "failed": "#cf222e",
-    "unknown": "#bc4c00",
-    "skipped": "#6e7781",
-}
 _TABLE = 'class="sn-table" style="border-collapse:collapse;font-size:12px;text-align:left"'
 _CELL = 'style="padding:2px 8px;border-bottom:1px solid rgba(128,128,128,.25);text-align:left"'
 
