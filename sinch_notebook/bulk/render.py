@@ -324,8 +324,8 @@ def result_rows(result: ApplyResult) -> list[list[Any]]:
 
 def _result_headline(result: ApplyResult) -> str:
     counts = result.counts
-    sent = sum(1 for o in result.outcomes if o.status in ("ok", "failed"))
-    parts = [f"{counts[s]} {s}" for s in ("ok", "failed", "conflict", "skipped") if counts[s]]
+    sent = sum(1 for o in result.outcomes if o.status in ("ok", "failed", "unknown"))
+    parts = [f"{n} {status}" for status, n in counts.items() if n]  # in STATUSES order
     verb = "Applied" if result.ok else "Applied with problems:"
     head = f"{verb} {sent} change{'s' if sent != 1 else ''} in {result.elapsed:.1f} s"
     if parts:
@@ -334,6 +334,8 @@ def _result_headline(result: ApplyResult) -> str:
         head += f" ({result.earlier_done} done earlier)"
     if result.interrupted:
         head += ". Interrupted: unsent changes are skipped"
+    elif result.stopped:
+        head += f". Stopped: {result.stopped}"
     if result.concurrency.get("slowdowns"):
         head += (
             f". Slowed down {result.concurrency['slowdowns']} times on 429 (to "
@@ -386,7 +388,7 @@ def result_html(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
     headline = escape(_result_headline(result))
     out = [
         f'<div class="sinch-result"><div style="color:{colour};font-weight:600">{headline}</div>',
-        f"<div>{_badges(counts, {s: s for s in ('ok', 'failed', 'conflict', 'skipped')})}</div>",
+        f"<div>{_badges(counts, {s: s for s in counts})}</div>",
     ]
     problems = result_rows(result)
     problems = [r for r in problems if r[3] != "ok"]
