@@ -223,7 +223,6 @@ class _Engine:
                 )
             else:
                 self.pending.append(change)
-        self.total = len(changes)
 
     # -- calling thread ----------------------------------------------------------------------
 

@@ -157,19 +157,11 @@ class JournalWriter:
                 self._lock_file.acquire(what)
         except OSError as err:
             raise JournalError(f"cannot lock the journal {self.path}: {err}") from None
+        # Whether this writer made the file: only then may `discard` remove it (never /dev/full,
+        # never a journal being continued). The lock makes the check and the open one step.
+        self.created = not self.path.exists()
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            self.created = True
-        except FileExistsError:
-            fd = None
-            self.created = False
-        except OSError:
-            fd = None
-            self.created = False
-        try:
-            if fd is not None:
-                os.close(fd)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND, 0o600)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as err:
             self._release()
             raise JournalError(f"cannot open the journal {self.path}: {err}") from None
