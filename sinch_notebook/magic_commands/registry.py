@@ -39,7 +39,7 @@ def help_text() -> str:
         "",
         "%%sinch create: one subproject per line, 'Display name | key=value, key=value'.",
         "Settings: %config Sinch shows them (page_size, workers, api_version, confirm_deletes,",
-        "display_limit, short_errors); %config Sinch.workers = 4 changes one.",
+        "display_limit, short_errors, history); %config Sinch.workers = 4 changes one.",
     ]
     return "\n".join(lines)
 
