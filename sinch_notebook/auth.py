@@ -20,12 +20,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
 
-from .config import is_loopback_host
+from .deadline import deadline, session_for
 from .errors import (
     RateLimited,
     SinchError,
@@ -172,8 +171,7 @@ class TokenSource:
         self._token: _Token | None = None
         self._failure: tuple[int, SinchError] | None = None  # (cycles ended, what it raised)
         self._cycles_ended = 0
-        self._session = requests.Session()
-        self._session.trust_env = not is_loopback_host(urlsplit(token_url).hostname)
+        self._session = session_for(token_url, pool_size=4)
         self._basic = _BasicHeader(credentials)
         self.requests_made = 0
 
@@ -220,16 +218,22 @@ class TokenSource:
     def _attempt(self, number: int) -> _Token:
         started = time.time()
         self.requests_made += 1
+        seconds = float(sum(self.timeout))
         try:
-            response = self._session.post(
-                self.token_url,
-                data={"grant_type": "client_credentials"},
-                auth=self._basic,
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-            )
+            with deadline(seconds) as flight:
+                response = self._session.post(
+                    self.token_url,
+                    data={"grant_type": "client_credentials"},
+                    auth=self._basic,
+                    headers={"Accept": "application/json"},
+                    timeout=self.timeout,
+                )
         except requests.RequestException as exc:
-            words = describe_transport_failure(exc)
+            words = (
+                f"no complete answer within {seconds:g} s"
+                if flight.cut
+                else describe_transport_failure(exc)
+            )
             error = TransportError(
                 f"the token endpoint {self.token_url} did not answer: {words}",
                 method="POST",

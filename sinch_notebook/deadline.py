@@ -7,6 +7,9 @@ as "no complete answer within N s".
 
 How the socket is found: our connection pools note, per thread, the connection a request is
 about to use (`_make_request`), so the watchdog knows what to cut.
+
+`session_for(url)` is the session every request of the package goes through (API calls and the
+key exchange): deadlines, and no proxy for loopback hosts.
 """
 
 from __future__ import annotations
@@ -19,9 +22,14 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
+import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from ._version import __version__
+from .config import is_loopback_host
 
 _current = threading.local()
 
@@ -138,3 +146,17 @@ class DeadlineAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def session_for(url: str, pool_size: int = 32) -> requests.Session:
+    """A session for one host: no proxy for loopback hosts, the user's proxies for others."""
+    session = requests.Session()
+    # trust_env also brings proxy variables; loopback must never go through a proxy.
+    session.trust_env = not is_loopback_host(urlsplit(url).hostname)
+    adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(
+        {"Accept": "application/json", "User-Agent": f"sinch-notebook/{__version__}"}
+    )
+    return session

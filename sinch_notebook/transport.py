@@ -23,15 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from ._version import __version__
 from .auth import DEFAULT_TIMEOUT, BasicAuth, TokenAuth
-from .config import is_loopback_host
-from .deadline import DeadlineAdapter, deadline
+from .deadline import deadline, session_for
 from .errors import (
     TransportError,
     UnexpectedResponse,
@@ -56,20 +53,6 @@ class OutcomeUnknown(Exception):
         super().__init__(reason)
         self.reason = reason
         self.at = time.time()
-
-
-def session_for(url: str, pool_size: int = 32) -> requests.Session:
-    """A session for one host: no proxy for loopback hosts, the user's proxies for others."""
-    session = requests.Session()
-    # trust_env also brings proxy variables; loopback must never go through a proxy.
-    session.trust_env = not is_loopback_host(urlsplit(url).hostname)
-    adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers.update(
-        {"Accept": "application/json", "User-Agent": f"sinch-notebook/{__version__}"}
-    )
-    return session
 
 
 def _nothing_was_sent(exc: requests.RequestException) -> bool:

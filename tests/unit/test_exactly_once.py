@@ -490,3 +490,9 @@ def test_journal_records_parse(tmp_path) -> None:
     path = tmp_path / "x.jsonl"
     path.write_text(json.dumps({"type": "plan"}) + "\n")
     assert journal_records(path) == [{"type": "plan"}]
+
+
+def test_a_trickling_token_endpoint_is_cut_at_the_deadline(sb: Sandbox) -> None:
+    sb.inject(200, path_contains="/oauth2/token", trickle=0.5, body='{"access_token": "x"}')
+    with pytest.raises(sn.TransportError, match="no complete answer within 2 s"):
+        connect(sb, timeout=(1.0, 1.0), token_retry=sn.RetryPolicy(retries=0))
