@@ -143,8 +143,10 @@ def test_editing_cells_in_the_grid_updates_the_plan_and_the_frame(
     assert "Nothing to apply" in plain(editor.status.value)
     shown = editor.grid._data["data"]
     columns = [c for c in shown.columns if c not in ("key", "ipydguuid")]  # the grid's own
-    assert columns[:2] == ["subprojectId", "displayName"]
-    assert "delete" in shown.columns and "createTime" not in shown.columns
+    # id, name and the delete tick first: on screen however many label columns follow
+    assert columns[:3] == ["subprojectId", "displayName", "delete"]
+    assert {c for c in columns[3:]} == {c for c in frame.columns if c.startswith("label.")}
+    assert "createTime" not in shown.columns
 
     sid = frame.loc[0, "subprojectId"]
     editor.set_cell(0, "displayName", "Renamed In The Grid")
@@ -161,6 +163,7 @@ def test_editing_cells_in_the_grid_updates_the_plan_and_the_frame(
     assert panel.wait()
     assert "Plan: 1 to create, 2 to update" in plain(editor.plan_view.value)
     assert len(editor.grid._data["data"]) == len(frame)
+    assert frame["deleted"].dtype == bool and not frame["deleted"].iloc[-1]  # stays boolean
 
     editor.apply_button.click()
     assert panel.wait()
