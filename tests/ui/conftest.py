@@ -87,6 +87,10 @@ def lab_page(page: Any, jupyter_lab: JupyterLab, request: pytest.FixtureRequest)
     JupyterLab's log is printed (pytest shows it with the failure).
     """
     page.set_default_timeout(PAGE_TIMEOUT_MS)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.console_messages = console  # type: ignore[attr-defined]
     yield page
     report = getattr(request.node, "rep_call", None)
     try:
@@ -94,6 +98,8 @@ def lab_page(page: Any, jupyter_lab: JupyterLab, request: pytest.FixtureRequest)
             name = re.sub(r"[^\w.-]+", "_", request.node.name)
             print(f"screenshot: {screenshot(page, f'FAILED-{name}')}")
             print(jupyter_lab.log_tail())
+            problems = [m for m in console if m.startswith(("error", "warning", "pageerror"))]
+            print("--- browser console (errors and warnings) ---\n" + "\n".join(problems))
         page.close()
     finally:
         jupyter_lab.shutdown_kernels()
