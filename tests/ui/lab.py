@@ -242,6 +242,23 @@ class JupyterLab:
             self.process.wait(timeout=10)
 
 
+def start_server(
+    base: Path, *, app: str = "lab", env: Mapping[str, str] | None = None
+) -> JupyterLab:
+    """A JupyterLab (or Notebook 7, app="notebook") for tests, its notebooks in `base/root`:
+    no news or update checks (closed network, no toast over the notebook) and the notebook's
+    kernel started without a "Select Kernel" dialog. `env` is added to its (and its kernels')
+    environment, e.g. a sandbox's `env()`."""
+    lab = JupyterLab.start(base / "root", work_dir=base / "home", env=env, app=app)
+    try:
+        lab.set_setting(NOTIFICATION_PLUGIN, {"fetchNews": "false", "checkForUpdates": False})
+        lab.set_setting(NOTEBOOK_PLUGIN, {"autoStartDefaultKernel": True})
+    except BaseException:
+        lab.stop()
+        raise
+    return lab
+
+
 # -- notebooks on disk ---------------------------------------------------------------------
 
 
@@ -276,7 +293,7 @@ def notebook_page(lab: Any, name: str) -> str:
     `notebooks/...` (by the server's `app`, JupyterLab when it has none)."""
     if getattr(lab, "app", "lab") == "notebook":
         return f"notebooks/{name}"
-    return f"lab/tree/{name}"
+    return f"lab/tree/{name}?reset"  # only this notebook: not the tabs an earlier test opened
 
 
 def open_notebook(page: Any, lab: Any, name: str, *, timeout: float = 120_000) -> None:
