@@ -85,7 +85,16 @@ class StreamingGrid(StreamingDataGrid):
     With that fixed, the front-end also sends clicks on body cells, without `primary_key_row`
     (it cannot map a streamed row to a dataset row), which ipydatagrid's kernel-side handler
     indexes: it is filled in as None here, so a click never prints a traceback.
+
+    And new rows are never drawn with old ones: the front-end keeps the rows it was sent until
+    the next answer overwrites them (a debounce and a round trip later, and only for the rows on
+    screen), so after a sort or a filter the grid would show rows of the previous view for a
+    while, and a click there would open another subproject than the one shown. Each new frame
+    therefore carries one more empty column, named after its number, which the front-end's
+    comparison sees as new data: it starts a fresh model that shows "..." until the rows come.
     """
+
+    VIEW_MARK = "sn-view-"  # the extra column: sn-view-1, sn-view-2, ... (no field, never shown)
 
     @property
     def data(self) -> pd.DataFrame:
@@ -93,10 +102,12 @@ class StreamingGrid(StreamingDataGrid):
 
     @data.setter
     def data(self, frame: pd.DataFrame) -> None:
+        self._views = getattr(self, "_views", 0) + 1
         with self.hold_sync():  # one message: the row count and the schema with its columns
             StreamingDataGrid.data.fset(self, frame)
             fields = self._data["schema"]["fields"]
             empty = {f["name"]: pd.Series([], dtype=object) for f in fields}
+            empty[f"{self.VIEW_MARK}{self._views}"] = pd.Series([], dtype=object)  # last
             self._data = {**self._data, "data": empty}
 
     def _handle_custom_msg(self, content: Any, buffers: Any) -> None:

@@ -480,3 +480,12 @@ def wait_for_grid_column(
                 f"{timeout / 1000:.0f} s; it shows {values!r}"
             )
         page.wait_for_timeout(250)
+
+
+def wait_until(condition: Any, *, timeout: float = 60, what: str = "") -> None:
+    """Until `condition()` is true (polled every 0.25 s; LabError after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise LabError(f"not true within {timeout:.0f} s: {what or condition}")
+        time.sleep(0.25)

@@ -15,7 +15,6 @@ import base64
 import json
 import re
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from .lab import (
     saved_widget_state,
     screenshot,
     start_server,
+    wait_until,
     write_notebook,
 )
 
@@ -149,9 +149,7 @@ def test_an_echoed_request_is_shown_masked_and_saved_nowhere(
 
     # -- saved with widget state: none of the quoted values anywhere -----------------------------
     save_notebook(page)
-    deadline = time.monotonic() + 60
-    while not saved_widget_state(notebook) and time.monotonic() < deadline:
-        time.sleep(0.25)
+    wait_until(lambda: saved_widget_state(notebook), what="JupyterLab saved widget state")
     state = saved_widget_state(notebook)
     assert state, "JupyterLab saved no widget state: the checks below would prove nothing"
     text = notebook.read_text()

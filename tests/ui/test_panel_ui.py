@@ -42,6 +42,7 @@ from .lab import (
     saved_widget_state,
     screenshot,
     wait_for_grid_column,
+    wait_until,
     write_notebook,
 )
 
@@ -308,11 +309,3 @@ def test_connect_browse_create_edit_and_save_without_secrets(
 
 def names(rows: list[dict[str, Any]]) -> list[str]:
     return [sp["displayName"] for sp in rows]
-
-
-def wait_until(condition: Any, *, timeout: float = 60) -> None:
-    """Until `condition()` is true (polled; fails after `timeout` seconds)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not true within {timeout} s: {condition}"
-        time.sleep(0.25)
