@@ -293,7 +293,7 @@ def notebook_page(lab: Any, name: str) -> str:
     `notebooks/...` (by the server's `app`, JupyterLab when it has none)."""
     if getattr(lab, "app", "lab") == "notebook":
         return f"notebooks/{name}"
-    return f"lab/tree/{name}?reset"  # only this notebook: not the tabs an earlier test opened
+    return f"lab/tree/{name}"
 
 
 def open_notebook(page: Any, lab: Any, name: str, *, timeout: float = 120_000) -> None:
@@ -301,7 +301,10 @@ def open_notebook(page: Any, lab: Any, name: str, *, timeout: float = 120_000) -
 
     `lab` is anything with `url(path)` (a `JupyterLab`, or a server started another way).
     """
-    page.goto(lab.url(notebook_page(lab, name)), timeout=timeout)
+    url = lab.url(notebook_page(lab, name))
+    if getattr(lab, "app", "lab") == "lab":  # only this notebook, not tabs an earlier test left
+        url += ("&" if "?" in url else "?") + "reset"
+    page.goto(url, timeout=timeout)
     page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=timeout)
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=timeout)
     wait_for_kernel_idle(page, name, timeout=timeout)
