@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 from sinch_notebook.display import short_time
 from sinch_notebook.models import Subproject
 from sinch_notebook.sandbox import Sandbox
+from sinch_notebook.widgets.editor import COLUMN_WIDTHS
 from sinch_notebook.widgets.grid import HEADER_HEIGHT as HEADER
 from sinch_notebook.widgets.grid import ID_WIDTH
 from sinch_notebook.widgets.grid import ROW_HEIGHT as ROW
@@ -260,9 +261,44 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     settled(page)
     screenshot(page, "09-grid-edit-applied")
 
-    # -- Browse shows the rename; open it, and this time confirm the delete ----------------------
+    # -- Browse shows the rename; a delete ticked in the Bulk grid asks first too ---------------
     tab(page, "Browse")
     page.locator(".sn-name-filter input").first.fill("UI Grid")
+    wait_for_grid_column(page, "sn-browse-grid", "Name", ["UI Grid Renamed"], timeout=SLOW)
+    page.locator(".sn-frame-name input").first.fill("again")
+    page.locator(".sn-to-frame").first.click()
+    expect(page.locator(".sn-browse-status").first).to_contain_text(
+        "again = DataFrame of 1 row", timeout=SLOW
+    )
+    tab(page, "Bulk")
+    expect(bulk.locator(".sn-bulk-variable select")).to_have_value("again")
+    bulk.locator(".sn-bulk-plan").click()
+    expect(bulk.locator(".sn-bulk-status")).to_contain_text("Nothing to apply", timeout=SLOW)
+    wait_for_grid_column(page, "sn-edit-grid", "displayName", ["UI Grid Renamed"])
+    cbox = cells.bounding_box()
+    tick = cbox["x"] + ID_WIDTH + COLUMN_WIDTHS["displayName"] + COLUMN_WIDTHS["delete"] / 2
+    page.mouse.dblclick(tick, cbox["y"] + ROW * 1.5)  # the delete cell: a checkbox
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    expect(bulk.locator(".sn-bulk-status")).to_contain_text("1 change planned", timeout=SLOW)
+    expect(bulk.locator(".sn-bulk-plan-view")).to_contain_text("1 to delete")
+    bulk.locator(".sn-bulk-apply").click()
+    expect(bulk.locator(".sn-bulk-confirm-text")).to_contain_text(
+        "Apply 1 change, including 1 delete (there is no undelete)?"
+    )
+    expect(bulk.locator(".sn-bulk-confirm")).to_have_text("Yes, delete 1")
+    screenshot(page, "09a-bulk-delete-asks")
+    requests_before = ui_sandbox.stats["requests"]
+    bulk.locator(".sn-bulk-cancel").click()
+    expect(bulk.locator(".sn-bulk-status")).to_contain_text("Not applied: nothing was sent.")
+    expect(newest_log_entry(page)).to_contain_text("Apply cancelled: nothing was sent.")
+    assert ui_sandbox.stats["requests"] == requests_before
+    assert not next(sp for sp in ui_sandbox.subprojects() if sp["subprojectId"] == new_id)[
+        "deleted"
+    ]
+
+    # -- open it from Browse, and this time confirm the delete in Edit --------------------------
+    tab(page, "Browse")
     wait_for_grid_column(page, "sn-browse-grid", "Name", ["UI Grid Renamed"], timeout=SLOW)
     page.mouse.click(box["x"] + 60, box["y"] + HEADER + ROW / 2)
     expect(edit.locator(".sn-edit-name input")).to_have_value("UI Grid Renamed", timeout=SLOW)
