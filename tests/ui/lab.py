@@ -377,8 +377,10 @@ def run_command(
 def run_all_cells(page: Any, name: str | None = None, *, timeout: float = 120_000) -> None:
     """Run every cell of the current notebook and wait until its kernel is idle again."""
     wait_for_kernel_idle(page, name, timeout=timeout)
-    run_command(page, "runmenu:run-all", timeout=1_000)  # returns while the cells still run
-    page.wait_for_timeout(500)  # let the kernel leave "idle" before waiting for it again
+    # The command's promise settles once every cell has run (or one failed).
+    outcome = run_command(page, "runmenu:run-all", timeout=timeout)
+    if outcome != "done":
+        raise LabError(f"Run All did not finish within {timeout / 1000:.0f} s")
     wait_for_kernel_idle(page, name, timeout=timeout)
 
 

@@ -5,13 +5,17 @@ install), exactly as a newcomer starts it: no `--notebook-dir`, so it serves its
 of the notebooks under the home directory (a temporary one here), with its own sandbox and
 SINCH_* for every kernel; private Jupyter directories. Then, in order:
 
+- the printed URL opens 01 in the browser;
 - 01 runs clean against the demo's sandbox;
 - 03's failures and retries, which its text promises "under the demo too", really happen: the
   kernel is connected to the demo's sandbox through SINCH_*, and its practice sandbox answers
   the scripted 503 (retried by itself) and 500s (failed, then retried by hand, all ok);
 - 04 (the panel tour) runs and shows the panel, and its log has the delete it made;
-- Ctrl-C stops JupyterLab, its kernels and the sandbox; the notebooks run and saved are in the
-  working copy, and `git status` of the checkout is what it was before the demo started.
+- each run is saved in the working copy, never in notebooks/;
+- Ctrl-C stops JupyterLab, its kernels and the sandbox, and `git status` of the checkout is
+  what it was before the demo started.
+
+Every test takes the browser page, so pytest keeps them together and in this order.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 import requests
+from playwright.sync_api import Error as PlaywrightError
 
 from sinch_notebook.demo import DEFAULT_WORKDIR
 
@@ -63,6 +68,7 @@ class RunningDemo:
     root: Path
     sandbox_url: str = ""
     checkout_before: str | None = None
+    originals: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -107,7 +113,6 @@ def run_all(page: Any, timeout_ms: int) -> None:
         timeout_ms,
     )
     assert outcome == "done", "Run All did not finish"
-    page.wait_for_timeout(300)
     wait_for_kernel_idle(page, timeout=timeout_ms)
 
 
@@ -149,6 +154,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     env = lab_environment(base / "jupyter", {"HOME": str(home)})
     user_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
     before = checkout_status()
+    originals = {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -196,6 +202,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
             home / DEFAULT_WORKDIR,
             sandbox.group(1),
             before,
+            originals,
         )
         yield running
     finally:
@@ -210,6 +217,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
 
 @pytest.fixture
 def demo_page(page: Any, demo: RunningDemo) -> Iterator[Any]:
+    """The browser page, for every test of the module (so pytest keeps them together, in this
+    order, on one demo); the kernels a test started are stopped after it."""
     page.set_default_timeout(SLOW)
     yield page
     if demo.process.poll() is None:
@@ -217,21 +226,31 @@ def demo_page(page: Any, demo: RunningDemo) -> Iterator[Any]:
 
 
 def run_and_save(page: Any, demo: RunningDemo, name: str) -> Path:
+    """Run All and save; the run lands in the working copy, never in the checkout."""
     open_notebook(page, demo, name, timeout=SLOW)
     run_all(page, SLOW)
     run_command(page, "docmanager:save")
     page.wait_for_function(
         "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=SLOW
     )
-    return demo.root / name
+    saved = demo.root / name
+    assert saved.read_bytes() != demo.originals[name], f"{name} was not saved in the copy"
+    assert (NOTEBOOKS / name).read_bytes() == demo.originals[name], f"{name} changed in place"
+    return saved
 
 
-def test_the_demo_serves_its_working_copy(demo: RunningDemo) -> None:
+def test_the_printed_url_opens_the_first_notebook(demo_page: Any, demo: RunningDemo) -> None:
+    page = demo_page
     text = "".join(demo.output)
     assert f"Copied the example notebooks to {demo.root}" in text
     assert demo.page_path == "lab/tree/01-getting-started.ipynb"
-    originals = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-    assert sorted(p.name for p in demo.root.glob("*.ipynb")) == originals
+    assert sorted(p.name for p in demo.root.glob("*.ipynb")) == sorted(demo.originals)
+    page.goto(demo.url(demo.page_path))  # what a newcomer does with the banner's URL
+    tab = page.locator(".jp-mod-current .lm-TabBar-tabLabel", has_text="01-getting-started")
+    tab.first.wait_for(state="visible")
+    page.locator(".jp-NotebookPanel").first.wait_for(state="visible")
+    wait_for_kernel_idle(page, "01-getting-started.ipynb", timeout=SLOW)
+    screenshot(page, "demo-00-opened")
 
 
 def test_getting_started_runs_clean_in_the_demo(demo_page: Any, demo: RunningDemo) -> None:
@@ -297,19 +316,20 @@ def test_the_panel_tour_runs_and_shows_the_panel_in_the_demo(
     assert not (demo.root / ".sinch").exists(), "the tour leaves its bulk journal behind"
 
 
-def test_ctrl_c_stops_the_demo_and_the_checkout_is_unchanged(demo: RunningDemo) -> None:
+def test_ctrl_c_stops_the_demo_and_the_checkout_is_unchanged(
+    demo_page: Any, demo: RunningDemo
+) -> None:
     demo.process.send_signal(signal.SIGINT)
     assert demo.process.wait(timeout=60) == 0
-    with pytest.raises(requests.ConnectionError):
-        requests.get(demo.url("api/status"), timeout=5)
+    assert "Stopped." in "".join(demo.output)
+    with pytest.raises(PlaywrightError, match="ERR_CONNECTION_REFUSED"):
+        demo_page.goto(demo.url("lab"), timeout=30_000)  # the browser finds nothing there
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{demo.sandbox_url}/v1/projects/demo-project/subprojects", timeout=5)
-    # What was run and saved is in the working copy ...
-    for name in ("01-getting-started.ipynb", "03-bulk-edits.ipynb", "04-widget-panel.ipynb"):
-        assert (demo.root / name).read_bytes() != (NOTEBOOKS / name).read_bytes(), name
-    # ... and the checkout is as it was before the demo started.
+    # Whatever ran, the checkout is as it was before the demo started.
+    assert {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")} == demo.originals
     after = checkout_status()
     if after is None:
-        pytest.skip("not a git checkout: nothing to compare")
+        pytest.skip("not a git checkout: no git status to compare")
     assert after == demo.checkout_before
     assert not list(NOTEBOOKS.rglob(".ipynb_checkpoints"))
