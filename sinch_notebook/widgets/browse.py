@@ -283,7 +283,7 @@ class BrowseView(widgets.VBox):
             self.status.value = message("error", "Nothing loaded yet: connect first.")
             return
         ids = [sp.subproject_id for sp in self._view]
-        self.status.value = message("busy", f"Building a DataFrame of {len(ids):,} rows…")
+        self.status.value = message("busy", f"Building a DataFrame of {amount(len(ids), 'row')}…")
         self.ctx.submit(
             "Building a DataFrame",
             self._to_frame,
@@ -297,7 +297,8 @@ class BrowseView(widgets.VBox):
     def _to_frame(self, name: str, ids: list[str], show_deleted: bool) -> None:
         frame = view_frame(self.ctx.client(), ids, show_deleted)
         self.ctx.namespace()[name] = frame
-        text = f"{name} = DataFrame of {amount(len(frame), 'row')} × {len(frame.columns)} columns"
+        size = f"{amount(len(frame), 'row')} × {amount(len(frame.columns), 'column')}"
+        text = f"{name} = DataFrame of {size}"
         self.status.value = message("ok", text)
         self.ctx.log.info(text)
         if self.on_frame is not None:

@@ -67,7 +67,7 @@ class EditForm(widgets.VBox):
         self.reload_button.on_click(self.ctx.guard(lambda _b: self.reload()))
         self.delete_button.on_click(self.ctx.guard(self._on_delete))
         self.confirm_button.on_click(self.ctx.guard(self._on_confirm_delete))
-        self.cancel_button.on_click(self.ctx.guard(lambda _b: self._confirming(None)))
+        self.cancel_button.on_click(self.ctx.guard(self._on_cancel_delete))
         self.fields = ui.column(
             self.info,
             self.name,
@@ -249,6 +249,13 @@ class EditForm(widgets.VBox):
             self._on_confirm_delete()
             return
         self._confirming(question.text)
+
+    def _on_cancel_delete(self, _button: widgets.Button | None = None) -> None:
+        self._confirming(None)
+        if self.opened is not None:
+            self.status.value = message(
+                "info", f"Not deleted: {self.opened.display_name!r} is as it was."
+            )
 
     def _on_confirm_delete(self, _button: widgets.Button | None = None) -> None:
         opened = self.opened

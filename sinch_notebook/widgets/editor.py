@@ -30,6 +30,7 @@ from ..frames import LABEL_PREFIX
 from . import controls as ui
 from .common import Context, amount, describe_error, esc, message, shared_setting
 from .export import download_link
+from .grid import ID_WIDTH
 from .plan_view import plan_html, plan_summary, result_html, result_summary
 
 if TYPE_CHECKING:
@@ -39,13 +40,19 @@ MAX_WORKERS = 64  # what plan.apply accepts
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates (the last one always shows)
 READ_ONLY = ("subprojectId",)
 ROW_HEIGHT = 22
+COLUMN_WIDTHS = {"subprojectId": ID_WIDTH, "displayName": 240, "delete": 70}  # px
+LABEL_WIDTH = 120
 
 
 def editable_columns(frame: pd.DataFrame) -> list[str]:
-    """What the grid shows: the id, the name, every label column, and `delete` (added)."""
+    """What the grid shows: the id, the name, `delete` (added), then every label column.
+
+    `delete` comes before the labels so that it is on screen however many label columns the
+    account has (they scroll sideways).
+    """
     labels = [c for c in frame.columns if isinstance(c, str) and c.startswith(LABEL_PREFIX)]
     shown = [c for c in ("subprojectId", "displayName") if c in frame.columns]
-    return [*shown, *labels, "delete"]
+    return [*shown, "delete", *labels]
 
 
 def grid_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -222,8 +229,7 @@ class FrameEditor(widgets.VBox):
         shown = grid_frame(frame) if frame is not None else pd.DataFrame({"displayName": []})
         self.grid.data = shown
         self.grid.column_widths = {
-            name: 215 if name == "subprojectId" else 240 if name == "displayName" else 120
-            for name in shown.columns
+            name: COLUMN_WIDTHS.get(name, LABEL_WIDTH) for name in shown.columns
         }
         rows = max(3, min(len(shown), self.visible_rows))
         self.grid.layout.height = f"{(rows + 1) * ROW_HEIGHT + 6}px"
@@ -244,7 +250,10 @@ class FrameEditor(widgets.VBox):
             if len(frame) and pd.api.types.is_integer_dtype(frame.index)
             else len(frame)
         )
-        frame.loc[label] = pd.Series(values, dtype=object).reindex(frame.columns)
+        # A new subproject is neither deleted nor to delete: boolean columns (`deleted`,
+        # `delete`) get False, so they stay boolean (pandas refuses NA in a bool column).
+        flags = {c: False for c in frame.columns if pd.api.types.is_bool_dtype(frame[c].dtype)}
+        frame.loc[label] = pd.Series({**flags, **values}, dtype=object).reindex(frame.columns)
         self._show_grid()
         self.request_plan()
 

@@ -8,6 +8,9 @@ what 20 do, and a notebook saved with widget state holds the column names, not t
 Sorting happens here, over the whole view (a click on a column header sorts by it; a second
 click reverses). A click on a row reports that subproject's id. The grid's own header menu
 (the funnel icon) also sorts and filters in the kernel, over the whole view.
+
+`StreamingGrid` works around a fault of ipydatagrid's front-end (1.4) that otherwise makes
+JupyterLab drop the widget state of the whole notebook on save (see its docstring).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ..models import Subproject
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ROW_HEIGHT = 22
 HEADER_HEIGHT = 24
+ID_WIDTH = 235  # px: a 26-character subproject id, whole (the Bulk grid's id column too)
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,57 @@ COLUMNS = (
         lambda sp: sp.create_time or _EPOCH,
         True,
     ),
-    Column("ID", 215, lambda sp: sp.subproject_id, lambda sp: sp.subproject_id),
+    Column("ID", ID_WIDTH, lambda sp: sp.subproject_id, lambda sp: sp.subproject_id),
 )
 TITLES = tuple(c.title for c in COLUMNS)
 _BY_TITLE = {c.title: c for c in COLUMNS}
+
+
+class StreamingGrid(StreamingDataGrid):
+    """ipydatagrid's StreamingDataGrid whose front-end model stays consistent once rows stream.
+
+    The kernel sends the model's `_data` with the schema and no rows (they stream on request).
+    In the front-end, the first streamed answer replaces that DataSource's list of columns
+    (`StreamingView.setDataRange` calls `DataSource.setColumns`) while its data stays `{}`, so
+    `DataSource.length` reads `data[column].length` of a column that is not there and throws.
+    Everything that compares that model's attributes reads `length` (Backbone's and lodash's
+    `isEqual`): each later `_data` from the kernel fails ("Error setting state"), and
+    JupyterLab's "save widget state" (`get_state(drop_defaults)`) throws, so the notebook is
+    saved with no widget state at all. An empty column for every field of the schema keeps
+    `length` at 0 and the saved state small (no rows, as before).
+
+    With that fixed, the front-end also sends clicks on body cells, without `primary_key_row`
+    (it cannot map a streamed row to a dataset row), which ipydatagrid's kernel-side handler
+    indexes: it is filled in as None here, so a click never prints a traceback.
+
+    And new rows are never drawn with old ones: the front-end keeps the rows it was sent until
+    the next answer overwrites them (a debounce and a round trip later, and only for the rows on
+    screen), so after a sort or a filter the grid would show rows of the previous view for a
+    while, and a click there would open another subproject than the one shown. Each new frame
+    therefore carries one more empty column, named after its number, which the front-end's
+    comparison sees as new data: it starts a fresh model that shows "..." until the rows come.
+    """
+
+    VIEW_MARK = "sn-view-"  # the extra column: sn-view-1, sn-view-2, ... (no field, never shown)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        return StreamingDataGrid.data.fget(self)
+
+    @data.setter
+    def data(self, frame: pd.DataFrame) -> None:
+        self._views = getattr(self, "_views", 0) + 1
+        with self.hold_sync():  # one message: the row count and the schema with its columns
+            StreamingDataGrid.data.fset(self, frame)
+            fields = self._data["schema"]["fields"]
+            empty = {f["name"]: pd.Series([], dtype=object) for f in fields}
+            empty[f"{self.VIEW_MARK}{self._views}"] = pd.Series([], dtype=object)  # last
+            self._data = {**self._data, "data": empty}
+
+    def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event_type") == "cell-click":
+            content = {"primary_key_row": None, **content}
+        super()._handle_custom_msg(content, buffers)
 
 
 def display_frame(rows: list[Subproject]) -> pd.DataFrame:
@@ -88,7 +139,7 @@ class SubprojectGrid(widgets.VBox):
         self.rows: list[Subproject] = []
         self._frame = display_frame([])
         self._header_clicked = False
-        self.grid = StreamingDataGrid(
+        self.grid = StreamingGrid(
             self._frame,
             selection_mode="row",
             header_visibility="column",
@@ -172,7 +223,11 @@ class SubprojectGrid(widgets.VBox):
 
     def _on_selection(self, change: dict[str, Any]) -> None:
         if self._header_clicked:
+            # The column a header click selects (every row, in row mode): not a row to open,
+            # and not to stay highlighted over the newly sorted rows.
             self._header_clicked = False
+            if change["new"]:
+                self.grid.clear_selection()
             return
         self._open_selected(change["new"])
 

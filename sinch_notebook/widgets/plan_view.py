@@ -78,7 +78,8 @@ def plan_html(plan: Plan) -> str:
             "read: not applied (make the frame again to edit the new version)."
         )
     if plan.invalid:
-        notes.append(f"{amount(len(plan.invalid), 'row')} break a rule: not applied (see note).")
+        breaks = "breaks" if len(plan.invalid) == 1 else "break"
+        notes.append(f"{amount(len(plan.invalid), 'row')} {breaks} a rule: not applied (see note).")
     if plan.deletes > MASS_DELETE_THRESHOLD:
         notes.append(
             f"Deletes {plan.deletes:,} subprojects, more than {MASS_DELETE_THRESHOLD} at once: "

@@ -1,22 +1,24 @@
 """Browser-test fixtures: one real JupyterLab per session and the system Chromium.
 
 Every test under tests/ui is marked `ui`. Other browser tests reuse these fixtures:
-`jupyter_lab` (a running `JupyterLab`, see lab.py), `lab_page` (a Playwright page with
-generous timeouts) and the helpers in lab.py (open_notebook, run_all_cells, save_notebook,
-screenshot, ...). Playwright never downloads a browser here: it drives /usr/bin/chromium.
+`jupyter_lab` (a running `JupyterLab`, see lab.py), `lab_page` (a Playwright page on it with
+generous timeouts), `page_on(server)` (the same for a server a module starts itself, with
+`start_server`: Notebook 7, or a JupyterLab whose kernels get a sandbox's SINCH_*) and the
+helpers in lab.py (open_notebook, run_all_cells, save_notebook, screenshot, grid_cells, ...).
+Playwright never downloads a browser here: it drives /usr/bin/chromium.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .lab import NOTEBOOK_PLUGIN, NOTIFICATION_PLUGIN, JupyterLab, screenshot
+from .lab import JupyterLab, screenshot, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 PAGE_TIMEOUT_MS = 60_000  # one step on a busy 2-core machine; the slow starts get more
@@ -31,7 +33,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """The system Chromium, quiet and offline (Playwright adds --no-sandbox for root)."""
+    """The system Chromium, quiet and offline."""
     executable = shutil.which("chromium") or CHROMIUM
     if not Path(executable).exists():
         pytest.fail(
@@ -41,6 +43,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         **browser_type_launch_args,
         "executable_path": executable,
         "args": [
+            "--no-sandbox",
             "--disable-gpu",
             "--disable-background-networking",
             "--disable-component-update",
@@ -59,13 +62,8 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 @pytest.fixture(scope="session")
 def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     """A JupyterLab server for the whole session, its notebooks in a temporary root dir."""
-    base = tmp_path_factory.mktemp("jupyterlab")
-    lab = JupyterLab.start(base / "root", work_dir=base / "home")
+    lab = start_server(tmp_path_factory.mktemp("jupyterlab"))
     try:
-        # No news or update checks (closed network, and no toast over the notebook).
-        lab.set_setting(NOTIFICATION_PLUGIN, {"fetchNews": "false", "checkForUpdates": False})
-        # Start the notebook's kernel without asking (no "Select Kernel" dialog).
-        lab.set_setting(NOTEBOOK_PLUGIN, {"autoStartDefaultKernel": True})
         yield lab
     finally:
         lab.stop()
@@ -80,20 +78,40 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture
-def lab_page(page: Any, jupyter_lab: JupyterLab, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A Playwright page for JupyterLab; kernels started by the test are shut down after it.
-
-    When the test fails, the page is kept as test-artifacts/ui/FAILED-<test>.png and the end of
-    JupyterLab's log is printed (pytest shows it with the failure).
-    """
+def page_on(page: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[JupyterLab], Any]]:
+    """`page_on(server)`: the Playwright page, for a notebook on `server`, with generous
+    timeouts and the browser console recorded (`page.console_messages`). After the test the
+    kernels it started on that server are shut down; when it failed, the page is kept as
+    test-artifacts/ui/FAILED-<test>.png and the end of the server's log and the console's errors
+    are printed (pytest shows them with the failure)."""
+    servers: list[JupyterLab] = []
+    console: list[str] = []
     page.set_default_timeout(PAGE_TIMEOUT_MS)
-    yield page
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.console_messages = console  # type: ignore[attr-defined]
+
+    def on(server: JupyterLab) -> Any:
+        servers.append(server)
+        return page
+
+    yield on
     report = getattr(request.node, "rep_call", None)
     try:
         if report is not None and report.failed:
             name = re.sub(r"[^\w.-]+", "_", request.node.name)
             print(f"screenshot: {screenshot(page, f'FAILED-{name}')}")
-            print(jupyter_lab.log_tail())
+            for server in servers:
+                print(server.log_tail())
+            problems = [m for m in console if m.startswith(("error", "warning", "pageerror"))]
+            print("--- browser console (errors and warnings) ---\n" + "\n".join(problems))
         page.close()
     finally:
-        jupyter_lab.shutdown_kernels()
+        for server in servers:
+            server.shutdown_kernels()
+
+
+@pytest.fixture
+def lab_page(page_on: Callable[[JupyterLab], Any], jupyter_lab: JupyterLab) -> Any:
+    """A Playwright page for the session's JupyterLab (see `page_on`)."""
+    return page_on(jupyter_lab)

@@ -11,6 +11,7 @@ Reusable by any browser test (the `jupyter_lab` fixture in conftest.py builds on
 The server is isolated from the developer's own Jupyter set-up: its config, runtime, settings
 and workspaces directories, and IPython's, live under a temporary directory, and `SINCH_*`
 variables are removed from its environment, so a test decides exactly what the kernel sees.
+Its PYTHONPATH starts with this checkout, so kernels import the sinch_notebook under test.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ NOTIFICATION_PLUGIN = "@jupyterlab/apputils-extension:notification"
 NOTEBOOK_PLUGIN = "@jupyterlab/notebook-extension:tracker"
 WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The front-ends a test server can be: (module for `python -m`, the app class to configure).
+APPS = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "ui"
 
 
@@ -75,6 +78,11 @@ def lab_environment(base: Path, extra: Mapping[str, str] | None = None) -> dict[
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
     env["PYTHONUNBUFFERED"] = "1"
+    # The server and its kernels import this checkout's sinch_notebook (the one under test),
+    # whatever an installed copy (an editable install of another worktree) would give.
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    )
     env.update(extra or {})
     return env
 
@@ -88,6 +96,7 @@ class JupyterLab:
     token: str
     root_dir: Path
     log_path: Path
+    app: str = "lab"
     session: requests.Session = field(default_factory=requests.Session)
 
     @classmethod
@@ -99,40 +108,49 @@ class JupyterLab:
         env: Mapping[str, str] | None = None,
         timeout: float = START_TIMEOUT,
         extra_args: Iterable[str] = (),
+        app: str = "lab",
     ) -> JupyterLab:
-        """Start `jupyter lab` on a free port with a random token; wait until it answers."""
+        """Start `jupyter lab` (or, with app="notebook", Notebook 7's `jupyter notebook`) on a
+        free port with a random token; wait until it answers.
+
+        The token travels in the server's environment (JUPYTER_TOKEN), never on its command
+        line, where any user of the machine could read it.
+        """
+        if app not in APPS:
+            raise ValueError(f"app must be one of {', '.join(APPS)}, not {app!r}")
         root_dir = Path(root_dir)
         root_dir.mkdir(parents=True, exist_ok=True)
         work_dir = Path(work_dir) if work_dir else root_dir.parent / "lab-home"
         work_dir.mkdir(parents=True, exist_ok=True)
         port, token = free_port(), secrets.token_hex(16)
-        log_path = work_dir / "jupyterlab.log"
+        log_path = work_dir / f"jupyter-{app}.log"
+        module, app_class = APPS[app]
         command = [
             sys.executable,
             "-m",
-            "jupyterlab",
+            module,
             "--no-browser",
             f"--port={port}",
             "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
             "--ServerApp.ip=127.0.0.1",
             "--allow-root",
             f"--ServerApp.root_dir={root_dir}",
-            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run commands by id
+            f"--{app_class}.expose_app_in_browser=True",  # window.jupyterapp: commands by id
             *extra_args,
         ]
+        server_env = {**dict(env or {}), "JUPYTER_TOKEN": token}
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 command,
                 cwd=root_dir,
-                env=lab_environment(work_dir, env),
+                env=lab_environment(work_dir, server_env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: stop() ends kernels too
                 preexec_fn=_die_with_parent,  # no server left behind by a killed test run
             )
-        lab = cls(process, port, token, root_dir, log_path)
+        lab = cls(process, port, token, root_dir, log_path, app)
         lab.session.headers["Authorization"] = f"token {token}"
         try:
             lab.wait_until_ready(timeout)
@@ -224,6 +242,23 @@ class JupyterLab:
             self.process.wait(timeout=10)
 
 
+def start_server(
+    base: Path, *, app: str = "lab", env: Mapping[str, str] | None = None
+) -> JupyterLab:
+    """A JupyterLab (or Notebook 7, app="notebook") for tests, its notebooks in `base/root`:
+    no news or update checks (closed network, no toast over the notebook) and the notebook's
+    kernel started without a "Select Kernel" dialog. `env` is added to its (and its kernels')
+    environment, e.g. a sandbox's `env()`."""
+    lab = JupyterLab.start(base / "root", work_dir=base / "home", env=env, app=app)
+    try:
+        lab.set_setting(NOTIFICATION_PLUGIN, {"fetchNews": "false", "checkForUpdates": False})
+        lab.set_setting(NOTEBOOK_PLUGIN, {"autoStartDefaultKernel": True})
+    except BaseException:
+        lab.stop()
+        raise
+    return lab
+
+
 # -- notebooks on disk ---------------------------------------------------------------------
 
 
@@ -253,12 +288,23 @@ def saved_widget_state(path: Path) -> dict[str, Any]:
 # -- page steps (Playwright) ---------------------------------------------------------------
 
 
+def notebook_page(lab: Any, name: str) -> str:
+    """The page that shows notebook `name`: JupyterLab's `lab/tree/...` or Notebook 7's
+    `notebooks/...` (by the server's `app`, JupyterLab when it has none)."""
+    if getattr(lab, "app", "lab") == "notebook":
+        return f"notebooks/{name}"
+    return f"lab/tree/{name}"
+
+
 def open_notebook(page: Any, lab: Any, name: str, *, timeout: float = 120_000) -> None:
-    """Open `name` in JupyterLab and wait until its kernel has started and is idle.
+    """Open `name` in JupyterLab (or Notebook 7) and wait until its kernel is idle.
 
     `lab` is anything with `url(path)` (a `JupyterLab`, or a server started another way).
     """
-    page.goto(lab.url(f"lab/tree/{name}"), timeout=timeout)
+    url = lab.url(notebook_page(lab, name))
+    if getattr(lab, "app", "lab") == "lab":  # only this notebook, not tabs an earlier test left
+        url += ("&" if "?" in url else "?") + "reset"
+    page.goto(url, timeout=timeout)
     page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=timeout)
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=timeout)
     wait_for_kernel_idle(page, name, timeout=timeout)
@@ -331,8 +377,10 @@ def run_command(
 def run_all_cells(page: Any, name: str | None = None, *, timeout: float = 120_000) -> None:
     """Run every cell of the current notebook and wait until its kernel is idle again."""
     wait_for_kernel_idle(page, name, timeout=timeout)
-    run_command(page, "runmenu:run-all", timeout=1_000)  # returns while the cells still run
-    page.wait_for_timeout(500)  # let the kernel leave "idle" before waiting for it again
+    # The command's promise settles once every cell has run (or one failed).
+    outcome = run_command(page, "runmenu:run-all", timeout=timeout)
+    if outcome != "done":
+        raise LabError(f"Run All did not finish within {timeout / 1000:.0f} s")
     wait_for_kernel_idle(page, name, timeout=timeout)
 
 
@@ -346,3 +394,103 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# -- what a widget shows, read from its model in the page ----------------------------------
+
+# The widget manager of the current notebook, found through JupyterLab's (or Notebook 7's)
+# widget tree: each widget output is rendered by jupyterlab-manager's WidgetRenderer, which
+# holds the notebook's widget manager; its models are the ones the page draws from.
+_MANAGER_JS = """async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    if (!panel || !panel.content || !panel.content.widgets) return null;
+    for (const cell of panel.content.widgets) {
+        for (const out of (cell.outputArea ? cell.outputArea.widgets : [])) {
+            for (const child of (out.widgets || [])) {
+                if (child._manager && child._manager.promise) return await child._manager.promise;
+            }
+        }
+    }
+    return null;
+}"""
+
+_GRID_JS = """async ([cls, rows]) => {
+    const manager = await (FIND_MANAGER)();
+    if (!manager) return {error: "no widget output"};
+    for (const id of Object.keys(manager._models)) {
+        const model = await manager._models[id];
+        if (!(model.get("_dom_classes") || []).includes(cls) || !model.data_model) continue;
+        const dm = model.data_model;
+        const count = dm.rowCount("body");
+        const columns = [];
+        for (let c = 0; c < dm.columnCount("body"); c++) {
+            columns.push(dm.metadata("body", 0, c).name);
+        }
+        const cells = [];
+        for (let r = 0; r < Math.min(rows, count); r++) {
+            const row = [];
+            for (let c = 0; c < columns.length; c++) row.push(dm.data("body", r, c));
+            cells.push(row);
+        }
+        return {rows: count, columns, cells, selections: model.get("selections")};
+    }
+    return {error: "no grid of class " + cls};
+}""".replace("FIND_MANAGER", _MANAGER_JS)
+
+_STATE_JS = """async () => {
+    const manager = await (FIND_MANAGER)();
+    if (!manager) return null;
+    return await manager.get_state({drop_defaults: false});
+}""".replace("FIND_MANAGER", _MANAGER_JS)
+
+
+def page_widget_state(page: Any) -> dict[str, Any] | None:
+    """Every widget model's state as the page holds it (what "save widget state" writes),
+    defaults included; None when the notebook shows no widget."""
+    return page.evaluate(_STATE_JS)
+
+
+def grid_cells(page: Any, css_class: str, rows: int = 20) -> dict[str, Any]:
+    """What an ipydatagrid grid (found by its CSS class) draws: its row count, column names,
+    the values of its first `rows` rows ('...' where a streamed row has not arrived) and its
+    selections.
+
+    Read from the grid's model in the page, the one its canvas is painted from.
+    """
+    return page.evaluate(_GRID_JS, [css_class, rows])
+
+
+def wait_for_grid_column(
+    page: Any,
+    css_class: str,
+    column: str,
+    expected: list[str],
+    *,
+    timeout: float = 60_000,
+) -> dict[str, Any]:
+    """Until the grid's first rows in `column` are `expected` (top to bottom); its contents."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        shown = grid_cells(page, css_class, len(expected))
+        if "columns" in shown and column in shown["columns"]:
+            index = shown["columns"].index(column)
+            values = [row[index] for row in shown["cells"]]
+            if values == expected:
+                return shown
+        else:
+            values = shown
+        if time.monotonic() > deadline:
+            raise LabError(
+                f"the grid .{css_class} did not show {expected!r} in {column!r} within "
+                f"{timeout / 1000:.0f} s; it shows {values!r}"
+            )
+        page.wait_for_timeout(250)
+
+
+def wait_until(condition: Any, *, timeout: float = 60, what: str = "") -> None:
+    """Until `condition()` is true (polled every 0.25 s; LabError after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise LabError(f"not true within {timeout:.0f} s: {what or condition}")
+        time.sleep(0.25)

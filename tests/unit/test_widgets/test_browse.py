@@ -232,3 +232,44 @@ def test_ten_thousand_subprojects_stay_in_the_kernel(make_panel: PanelFactory) -
         assert 0 < len(browser.view) < alive
         assert live_widgets() == widgets_before
         assert sb.stats["operations"].get("list", 0) <= 11  # 10 pages of 1000 (+ verify)
+
+
+def test_the_grid_model_keeps_a_column_per_field_and_no_rows(connected: Panel) -> None:
+    """What the front-end gets as the grid's `_data`: every field of the schema as an empty
+    column (ipydatagrid's front-end model breaks, and with it JupyterLab's "save widget state",
+    when a streamed answer names columns its `_data` lacks), and never a row."""
+    grid = connected.browser.grid.grid
+    marks = []
+    for rows in (connected.browser.view, connected.browser.view, connected.browser.view[:3], []):
+        connected.browser.grid.show(rows)
+        fields = [f["name"] for f in grid._data["schema"]["fields"]]
+        *columns, mark = grid._data["data"]
+        assert columns == fields
+        assert {"Name", "ID", "ipydguuid"} <= set(fields)
+        # and one more, new with every frame: the front-end then drops the rows it has
+        assert mark.startswith(grid.VIEW_MARK) and mark not in marks
+        marks.append(mark)
+        state = grid.get_state()["_data"]
+        assert all(column["value"] == [] for column in state["data"].values())
+        assert grid._row_count == len(rows)
+
+
+def test_a_click_on_a_body_cell_reaches_the_kernel_without_an_error(connected: Panel) -> None:
+    """The front-end sends a body click with no `primary_key_row` (a streamed row has none)."""
+    grid = connected.browser.grid.grid
+    seen: list[dict] = []
+    grid.on_cell_click(seen.append)
+    click = {"event_type": "cell-click", "region": "body", "column": "Name"}
+    grid._handle_custom_msg({**click, "column_index": 0, "row": 2, "cell_value": "x"}, [])
+    assert seen and seen[-1]["primary_key_row"] is None and seen[-1]["row"] == 2
+    assert connected.tabs.selected_index != connected.tab_index("Edit")  # a selection opens rows
+
+
+def test_a_header_click_leaves_no_column_selected(connected: Panel) -> None:
+    grid = connected.browser.grid
+    connected.show_tab("Browse")
+    grid._on_cell_click({"region": "column-header", "column": "Name", "row": 0})
+    grid.grid.selections = [{"r1": 0, "r2": len(grid.rows) - 1, "c1": 0, "c2": 0}]  # as sent
+    assert grid.grid.selections == []
+    assert connected.wait()
+    assert connected.tabs.selected_index == connected.tab_index("Browse")

@@ -143,8 +143,10 @@ def test_editing_cells_in_the_grid_updates_the_plan_and_the_frame(
     assert "Nothing to apply" in plain(editor.status.value)
     shown = editor.grid._data["data"]
     columns = [c for c in shown.columns if c not in ("key", "ipydguuid")]  # the grid's own
-    assert columns[:2] == ["subprojectId", "displayName"]
-    assert "delete" in shown.columns and "createTime" not in shown.columns
+    # id, name and the delete tick first: on screen however many label columns follow
+    assert columns[:3] == ["subprojectId", "displayName", "delete"]
+    assert {c for c in columns[3:]} == {c for c in frame.columns if c.startswith("label.")}
+    assert "createTime" not in shown.columns
 
     sid = frame.loc[0, "subprojectId"]
     editor.set_cell(0, "displayName", "Renamed In The Grid")
@@ -161,6 +163,7 @@ def test_editing_cells_in_the_grid_updates_the_plan_and_the_frame(
     assert panel.wait()
     assert "Plan: 1 to create, 2 to update" in plain(editor.plan_view.value)
     assert len(editor.grid._data["data"]) == len(frame)
+    assert frame["deleted"].dtype == bool and not frame["deleted"].iloc[-1]  # stays boolean
 
     editor.apply_button.click()
     assert panel.wait()
@@ -363,3 +366,25 @@ def test_sn_edit_is_the_same_editor_outside_the_panel(secret_sandbox: Sandbox) -
 def test_sn_edit_refuses_what_is_not_a_frame() -> None:
     with pytest.raises(sn.ValidationError, match="must be a pandas DataFrame"):
         sn.edit([1, 2, 3])
+
+
+def test_rows_that_break_a_rule_are_counted_in_words(bulk_panel: tuple[Panel, dict]) -> None:
+    panel, namespace = bulk_panel
+    frame = sn.require_active().frame()
+    frame.loc[0, "displayName"] = "x" * 256
+    editor = plan_in_panel(panel, namespace, "df", frame)
+    assert "1 row breaks a rule: not applied" in plain(editor.plan_view.value)
+    frame.loc[1, "displayName"] = "y" * 256
+    editor.request_plan()
+    assert panel.wait()
+    assert "2 rows break a rule: not applied" in plain(editor.plan_view.value)
+    assert not any(hint in gui_text(editor) for hint in CODE_HINTS)
+
+
+def test_to_dataframe_counts_rows_and_columns_in_words(connected: Panel) -> None:
+    browser = connected.browser
+    browser.name_filter.value = browser.view[0].subproject_id
+    browser.frame_name.value = "one"
+    browser.frame_button.click()
+    assert connected.wait()
+    assert re.search(r"one = DataFrame of 1 row × \d+ columns", plain(browser.status.value))

@@ -45,7 +45,9 @@ def test_labels_editor_flags_each_broken_row() -> None:
     assert editor.valid and row.error.value == "" and not visible(row.error)
 
     row.key.value = ""
-    assert "label key &#x27;&#x27;: must be 1..255 characters, got 0" in row.error.value
+    # the field, then the core's rule (the core words it; it says which key and why)
+    assert "label key &#x27;&#x27;: " in row.error.value
+    assert "must be 1..255 characters, got 0" in row.error.value
     row.key.value = "k" * 256
     assert "must be 1..255 characters, got 256" in row.error.value
     row.key.value = "tier"

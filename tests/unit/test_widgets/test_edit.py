@@ -152,6 +152,7 @@ def test_delete_needs_confirmation(connected: Panel, secret_sandbox: Sandbox) ->
 
     edit.cancel_button.click()
     assert not visible(edit.confirm_box)
+    assert "Not deleted" in edit.status.value
     assert connected.wait()
     assert not server(secret_sandbox, sid)["deleted"]
 
