@@ -284,11 +284,11 @@ class TokenSource:
         if isinstance(err, Unauthenticated):
             err.set_message(
                 f"the token endpoint rejected Key ID {self.credentials.key_id!r} "
-                f"and its Key Secret ({err.message})"
+                f"and its Key Secret ({err.message.rstrip('.')})"
             )
         elif isinstance(err, RateLimited):
             err.set_message(
-                f"the token endpoint is rate limiting key exchanges ({err.message}); "
+                f"the token endpoint is rate limiting key exchanges ({err.message.rstrip('.')}); "
                 "wait a few seconds and try again"
             )
         err.token_endpoint = True

@@ -44,7 +44,7 @@ def token_text(auth: str, seconds_left: float | None) -> str:
         return "token expired (a new one is fetched on the next call)"
     minutes = int(seconds_left // 60)
     if minutes < 1:
-        return "token valid for less than a minute (renewed on the next call)"
+        return "token valid for less than 1 min (renewed on the next call)"
     return f"token valid for {minutes} min"
 
 

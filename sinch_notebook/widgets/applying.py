@@ -46,11 +46,17 @@ class PlanRunner(widgets.VBox):
         prefix: str,
         result_name: Callable[[], str],
         on_applied: Callable[[ApplyResult], None] | None = None,
+        on_state: Callable[[], None] | None = None,
+        on_retry: Callable[[Plan], None] | None = None,
+        status: widgets.HTML | None = None,
         journal_choice: bool = True,
+        trailing: tuple[widgets.Widget, ...] = (),
     ) -> None:
         self.ctx = ctx
         self.result_name = result_name
         self.on_applied = on_applied
+        self.on_state: Callable[[], None] | None = None  # set once built (see the end)
+        self.on_retry = on_retry  # told of the plan "Retry failed" is about to apply
         self.plan: Plan | None = None
         self.result: ApplyResult | None = None
         self._connected = False
@@ -81,7 +87,7 @@ class PlanRunner(widgets.VBox):
         self.progress = ui.progress(f"{prefix}-progress")
         self.progress_label = ui.html(f"{prefix}-progress-label")
         self.progress_box = ui.row(self.progress, self.progress_label)
-        self.status = ui.html(f"{prefix}-status")
+        self.status = status if status is not None else ui.html(f"{prefix}-status")
         self.result_view = ui.html(f"{prefix}-result", max_height="24em", overflow="auto")
         self.retry_button = ui.button("Retry failed", f"{prefix}-retry", icon="redo")
         self.apply_button.on_click(ctx.guard(lambda _b: self.apply()))
@@ -99,12 +105,13 @@ class PlanRunner(widgets.VBox):
                 self.progress_box,
                 self.status,
                 self.result_view,
-                self.retry_button,
+                ui.row(self.retry_button, *trailing),
             ]
         )
         ui.show(self.progress_box, False)
         ui.show(self.confirm_box, False)
         self._update()
+        self.on_state = on_state  # told whenever busy, the plan or the result change
 
     # -- what the tab tells it -----------------------------------------------------------------
 
@@ -166,6 +173,8 @@ class PlanRunner(widgets.VBox):
         failed = self.result is not None and bool(self.result.failed.changes)
         self.retry_button.disabled = not (idle and failed)
         ui.show(self.retry_button, failed)
+        if self.on_state is not None:
+            self.on_state()
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -248,5 +257,7 @@ class PlanRunner(widgets.VBox):
             return
         retry = self.result.failed
         if retry.changes:
+            if self.on_retry is not None:
+                self.on_retry(retry)
             self.offer(retry)
             self.apply()

@@ -16,7 +16,6 @@ than MASS_DELETE_THRESHOLD deletes need "allow mass delete") and the confirmatio
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,20 +23,17 @@ import ipywidgets as widgets
 import pandas as pd
 from ipydatagrid import DataGrid
 
-from ..bulk import MassDeleteRefused
-from ..confirm import before_deleting
 from ..frames import LABEL_PREFIX
 from . import controls as ui
-from .common import Context, amount, describe_error, esc, message, shared_setting
+from .applying import PlanRunner
+from .common import Context, amount, describe_error, message
 from .export import download_link
 from .grid import ID_WIDTH
-from .plan_view import plan_html, plan_summary, result_html, result_summary
+from .plan_view import plan_html, plan_summary
 
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
 
-MAX_WORKERS = 64  # what plan.apply accepts
-PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates (the last one always shows)
 READ_ONLY = ("subprojectId",)
 ROW_HEIGHT = 22
 COLUMN_WIDTHS = {"subprojectId": ID_WIDTH, "displayName": 240, "delete": 70}  # px
@@ -74,11 +70,6 @@ def _tick(value: Any) -> bool:
         return bool(value)
 
 
-def counts_text(counts: dict[str, Any], keys: tuple[str, ...]) -> str:
-    """ "12 ok · 1 failed" from a counts dict (only non-zero entries, in `keys` order)."""
-    return " · ".join(f"{counts[key]:,} {key}" for key in keys if counts.get(key))
-
-
 class FrameEditor(widgets.VBox):
     """An editable grid over a DataFrame, its live plan, and Apply with confirmation."""
 
@@ -95,15 +86,9 @@ class FrameEditor(widgets.VBox):
         self.result_name = result_name
         self.visible_rows = visible_rows
         self.frame: pd.DataFrame | None = None
-        self.plan: Plan | None = None
-        self.result: ApplyResult | None = None
         self._connected = False
-        self._busy = False
         self._plan_wanted = False
         self._plan_lock = threading.Lock()
-        self._progress_lock = threading.Lock()
-        self._last_progress = 0.0
-        self._question: Any = None
         self._unsubscribe: Callable[[], None] | None = None
 
         self.grid = DataGrid(
@@ -122,32 +107,7 @@ class FrameEditor(widgets.VBox):
         )
         self.grid_note = ui.html("sn-grid-note")
         self.plan_view = ui.html("sn-bulk-plan-view", max_height="24em", overflow="auto")
-        self.workers = ui.integer(
-            "Workers",
-            "sn-bulk-workers",
-            value=min(MAX_WORKERS, max(1, int(shared_setting("workers", 8)))),
-            low=1,
-            high=MAX_WORKERS,
-        )
-        self.allow_mass_delete = ui.checkbox("allow mass delete", "sn-bulk-mass-delete")
-        self.keep_journal = ui.checkbox(
-            "keep a journal (an interrupted apply can be finished later)",
-            "sn-bulk-journal",
-            value=True,
-        )
-        self.apply_button = ui.button("Apply", "sn-bulk-apply", style="danger", icon="play")
-        self.confirm_text = ui.html("sn-bulk-confirm-text")
-        self.confirm_button = ui.button("Yes, delete", "sn-bulk-confirm", style="danger")
-        self.cancel_button = ui.button("Cancel", "sn-bulk-cancel")
-        self.confirm_box = ui.column(
-            self.confirm_text, ui.row(self.confirm_button, self.cancel_button)
-        )
-        self.progress = ui.progress("sn-bulk-progress")
-        self.progress_label = ui.html("sn-bulk-progress-label")
-        self.progress_box = ui.row(self.progress, self.progress_label)
         self.status = ui.html("sn-bulk-status")
-        self.result_view = ui.html("sn-bulk-result", max_height="24em", overflow="auto")
-        self.retry_button = ui.button("Retry failed", "sn-bulk-retry", icon="redo")
         self.export_plan_csv = ui.button("Plan as CSV", "sn-export-plan-csv", icon="download")
         self.export_plan_xlsx = ui.button("Plan as Excel", "sn-export-plan-xlsx", icon="download")
         self.export_result_csv = ui.button("Result as CSV", "sn-export-result-csv", icon="download")
@@ -157,11 +117,6 @@ class FrameEditor(widgets.VBox):
         self.download = ui.html("sn-bulk-download")
 
         self.add_row_button.on_click(self.ctx.guard(lambda _b: self.add_row()))
-        self.apply_button.on_click(self.ctx.guard(self._on_apply))
-        self.confirm_button.on_click(self.ctx.guard(self._on_confirm))
-        self.cancel_button.on_click(self.ctx.guard(self._on_cancel))
-        self.retry_button.on_click(self.ctx.guard(self._on_retry))
-        self.allow_mass_delete.observe(self.ctx.guard(lambda _c: self._update()), names="value")
         for item, what, kind in (
             (self.export_plan_csv, "plan", "csv"),
             (self.export_plan_xlsx, "plan", "xlsx"),
@@ -170,29 +125,39 @@ class FrameEditor(widgets.VBox):
         ):
             item.on_click(self.ctx.guard(lambda _b, w=what, k=kind: self.export(w, k)))
 
+        self.runner = PlanRunner(
+            ctx,
+            prefix="sn-bulk",
+            result_name=result_name,
+            on_applied=self._applied,
+            on_state=self._update,
+            on_retry=self._show_plan,
+            status=self.status,
+            trailing=(
+                self.export_plan_csv,
+                self.export_plan_xlsx,
+                self.export_result_csv,
+                self.export_result_xlsx,
+            ),
+        )
+        runner = self.runner  # its parts, under the names tests and users reach for
+        self.workers, self.allow_mass_delete = runner.workers, runner.allow_mass_delete
+        self.keep_journal, self.apply_button = runner.keep_journal, runner.apply_button
+        self.confirm_text, self.confirm_box = runner.confirm_text, runner.confirm_box
+        self.confirm_button, self.cancel_button = runner.confirm_button, runner.cancel_button
+        self.progress, self.progress_label = runner.progress, runner.progress_label
+        self.result_view, self.retry_button = runner.result_view, runner.retry_button
+
         super().__init__(
             [
                 self.grid,
                 ui.row(self.add_row_button, self.grid_note),
                 self.plan_view,
-                ui.row(self.workers, self.allow_mass_delete, self.keep_journal, self.apply_button),
-                self.confirm_box,
-                self.progress_box,
-                self.status,
-                self.result_view,
-                ui.row(
-                    self.retry_button,
-                    self.export_plan_csv,
-                    self.export_plan_xlsx,
-                    self.export_result_csv,
-                    self.export_result_xlsx,
-                ),
+                runner,
                 self.download,
             ]
         )
         self.add_class("sn-frame-editor")
-        ui.show(self.progress_box, False)
-        ui.show(self.confirm_box, False)
         self._update()
 
     def __repr__(self) -> str:
@@ -216,9 +181,7 @@ class FrameEditor(widgets.VBox):
         """Edit `frame` (in place) from now on; None shows nothing."""
         self.frame = frame
         self._forget_plan()
-        self.result = None
-        self.result_view.value = ""
-        ui.show(self.progress_box, False)
+        self.runner.forget_result()
         self._show_grid()
         if frame is not None and plan:
             self.request_plan()
@@ -299,7 +262,7 @@ class FrameEditor(widgets.VBox):
 
     def set_connected(self, connected: bool) -> None:
         self._connected = connected
-        self._update()
+        self.runner.set_connected(connected)
 
     def request_plan(self) -> None:
         """Plan the frame as it is now (in the background; edits meanwhile are planned next)."""
@@ -326,10 +289,7 @@ class FrameEditor(widgets.VBox):
         if frame is None:
             return
         plan = self.ctx.client().plan(frame.copy())
-        self.plan = plan
-        self._question = None
-        ui.show(self.confirm_box, False)
-        self.plan_view.value = plan_html(plan)
+        self._show_plan(plan)
         if len(plan):
             them = "it" if len(plan) == 1 else "them"
             self.status.value = message(
@@ -338,142 +298,35 @@ class FrameEditor(widgets.VBox):
         else:
             self.status.value = message("ok", f"Nothing to apply ({plan_summary(plan)}).")
 
+    def _show_plan(self, plan: Plan) -> None:
+        """The plan Apply sends, shown for review."""
+        self.runner.offer(plan)
+        self.plan_view.value = plan_html(plan)
+
     def _forget_plan(self) -> None:
-        self.plan = None
+        self.runner.offer(None)
         self.plan_view.value = ""
-        ui.show(self.confirm_box, False)
+
+    @property
+    def plan(self) -> Plan | None:
+        return self.runner.plan
+
+    @property
+    def result(self) -> ApplyResult | None:
+        return self.runner.result
 
     # -- state ---------------------------------------------------------------------------------
 
     def _update(self) -> None:
-        idle = self._connected and not self._busy
-        ready = self.plan is not None and len(self.plan) > 0 and not self.plan.applied
-        self.apply_button.disabled = not (idle and ready) or self._question is not None
-        self.add_row_button.disabled = self.frame is None or self._busy
-        failed = self.result is not None and bool(self.result.failed.changes)
-        self.retry_button.disabled = not (idle and failed)
-        ui.show(self.retry_button, failed)
+        self.add_row_button.disabled = self.frame is None or self.runner.busy
         for item in (self.export_plan_csv, self.export_plan_xlsx):
             item.disabled = self.plan is None
         for item in (self.export_result_csv, self.export_result_xlsx):
             item.disabled = self.result is None
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self._update()
-
-    # -- apply ---------------------------------------------------------------------------------
-
-    def _on_apply(self, _button: widgets.Button | None = None) -> None:
-        plan = self.plan
-        if plan is None or not len(plan) or self._busy or plan.applied:
-            return
-        self._start(plan)
-
-    def _start(self, plan: Plan) -> None:
-        """The plan's safety rule, then the confirmation policy, then the apply."""
-        try:
-            plan.raise_if_unsafe(self.allow_mass_delete.value)
-        except MassDeleteRefused as refused:
-            text = (
-                f"Not applied: the plan deletes {amount(refused.deletes, 'subproject')}, "
-                "more than the panel deletes at once without asking: review it, tick "
-                "“allow mass delete”, then Apply again."
-            )
-            self.status.value = message("error", text)
-            self.ctx.log.error(text)
-            return
-        question = before_deleting(plan)
-        if question is None:
-            self._apply_now(plan)
-            return
-        self._question = (question, plan)
-        self.confirm_text.value = message("warn", question.text)
-        self.confirm_button.description = f"Yes, delete {question.deletes:,}"
-        ui.show(self.confirm_box, True)
-        self._update()
-
-    def _on_confirm(self, _button: widgets.Button | None = None) -> None:
-        pending, self._question = self._question, None
-        ui.show(self.confirm_box, False)
-        if pending is not None:
-            self._apply_now(pending[1])
-
-    def _on_cancel(self, _button: widgets.Button | None = None) -> None:
-        self._question = None
-        ui.show(self.confirm_box, False)
-        self.status.value = message("info", "Not applied: nothing was sent.")
-        self.ctx.log.info("Apply cancelled: nothing was sent.")
-        self._update()
-
-    def _apply_now(self, plan: Plan) -> None:
-        total = len(plan)
-        self.progress.max = max(1, total)
-        self.progress.value = 0
-        self.progress.bar_style = ""
-        self.progress_label.value = f"0 / {total:,}"
-        ui.show(self.progress_box, True)
-        self._last_progress = 0.0
-        self._set_busy(True)
-        self.status.value = message("busy", f"Applying {amount(total, 'change')}…")
-        options = {
-            "workers": self.workers.value,
-            "allow_mass_delete": self.allow_mass_delete.value,
-            # None: the default journal under .sinch/, or the one a retry continues; False: none
-            "journal": None if self.keep_journal.value else False,
-        }
-        self.ctx.submit(
-            "Applying a bulk edit",
-            self._apply,
-            plan,
-            options,
-            failure="Apply stopped",
-            status=self.status,
-            after=lambda: self._set_busy(False),
-        )
-
-    def _on_progress(self, done: int, total: int, counts: dict[str, Any]) -> None:
-        """Called by the apply as changes complete (at most every PROGRESS_INTERVAL s here)."""
-        now = time.monotonic()
-        with self._progress_lock:
-            if done < total and now - self._last_progress < PROGRESS_INTERVAL:
-                return
-            self._last_progress = now
-            self.progress.max = max(1, total)
-            self.progress.value = done
-            detail = counts_text(counts, ("ok", "failed", "retrying"))
-            self.progress_label.value = esc(
-                f"{done:,} / {total:,}" + (f" · {detail}" if detail else "")
-            )
-
-    def _apply(self, plan: Plan, options: dict[str, Any]) -> None:
-        try:
-            result = plan.apply(progress=self._on_progress, **options)
-        except Exception:
-            self.progress.bar_style = "danger"
-            raise
-        self.result = result
-        name = self.result_name()
-        self.ctx.namespace()[name] = result
-        self.progress.value = self.progress.max
-        self.progress.bar_style = "success" if result.ok else "warning"
-        self.result_view.value = result_html(result)
-        kind = "ok" if result.ok else "warn"
-        journal = f" Journal: {result.journal_path}." if result.journal_path else ""
-        self.status.value = message(kind, f"Done; the result is in the variable {name}.{journal}")
-        self.ctx.log.info(f"{result_summary(result)} (result in {name}).{journal}")
+    def _applied(self, result: ApplyResult) -> None:
         if self.on_applied is not None:
             self.on_applied(result)
-
-    def _on_retry(self, _button: widgets.Button | None = None) -> None:
-        if self.result is None or self._busy:
-            return
-        retry = self.result.failed
-        if not retry.changes:
-            return
-        self.plan = retry
-        self.plan_view.value = plan_html(retry)
-        self._start(retry)
 
     # -- export --------------------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ def plan_html(plan: Plan) -> str:
     if plan.invalid:
         breaks = "breaks" if len(plan.invalid) == 1 else "break"
         notes.append(f"{amount(len(plan.invalid), 'row')} {breaks} a rule: not applied (see note).")
-    if plan.deletes > MASS_DELETE_THRESHOLD:
+    if plan.needs_mass_delete_permission:
         notes.append(
             f"Deletes {plan.deletes:,} subprojects, more than {MASS_DELETE_THRESHOLD} at once: "
             "tick “allow mass delete” to apply it."
