@@ -24,7 +24,7 @@ from ..config import MAX_WORKERS
 from ..confirm import before_deleting
 from .command import Command
 from .errors import MagicError
-from .interaction import confirm
+from .interaction import ask_before_deleting
 from .parsing import add_output, bounded_int
 
 if TYPE_CHECKING:
@@ -58,8 +58,8 @@ def plan(ctx: Context, args: argparse.Namespace) -> Plan:
     return result
 
 
-def _apply_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("plan", metavar="PLAN", help="a plan from %%sinch plan (a variable)")
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    """What `apply` and `resume` share: workers, --yes, and (added last) progress, output."""
     parser.add_argument(
         "--workers",
         metavar="N",
@@ -67,6 +67,16 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
         help="parallel requests (default: %%config Sinch.workers)",
     )
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
+
+
+def _progress_and_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output(parser, "the result")
+
+
+def _apply_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("plan", metavar="PLAN", help="a plan from %%sinch plan (a variable)")
+    _run_options(parser)
     parser.add_argument(
         "--allow-mass-delete",
         action="store_true",
@@ -77,8 +87,7 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not write the journal (.sinch/journal-<time>.jsonl) that %%sinch resume reads",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_output(parser, "the result")
+    _progress_and_output(parser)
 
 
 def _plan_from(ctx: Context, expression: str) -> Plan:
@@ -102,13 +111,7 @@ def _confirm_deletes(ctx: Context, plan: Plan, args: argparse.Namespace) -> bool
             f"the plan deletes {refused.deletes} subprojects (more than "
             f"{MASS_DELETE_THRESHOLD}); review it, then add --allow-mass-delete"
         ) from None
-    question = before_deleting(plan, assume_yes=args.yes)
-    if question is None:
-        return True
-    answer = confirm(ctx.shell, f"{question.text} [y/N] ")
-    if answer is None:
-        raise MagicError(f"{question.refusal}; add --yes")
-    return answer
+    return ask_before_deleting(ctx.shell, before_deleting(plan, assume_yes=args.yes), "add --yes")
 
 
 def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
@@ -169,15 +172,8 @@ def _not_all_applied(result: ApplyResult, output: str | None) -> MagicError:
 
 def _resume_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", metavar="JOURNAL", help="the journal of an apply (a path)")
-    parser.add_argument(
-        "--workers",
-        metavar="N",
-        type=bounded_int(1, MAX_WORKERS),
-        help="parallel requests (default: %%config Sinch.workers)",
-    )
-    parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_output(parser, "the result")
+    _run_options(parser)
+    _progress_and_output(parser)
 
 
 RESUME_EPILOG = """\
@@ -193,13 +189,9 @@ def resume(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
         print(f"Nothing to resume: every change of the journal is done ({len(state.done)} ok).")
         return None
     question = before_deleting(pending, assume_yes=args.yes)
-    if question is not None:
-        answer = confirm(ctx.shell, f"{question.text} [y/N] ")
-        if answer is None:
-            raise MagicError(f"{question.refusal}; add --yes")
-        if not answer:
-            print("Cancelled: nothing was applied.")
-            return None
+    if not ask_before_deleting(ctx.shell, question, "add --yes"):
+        print("Cancelled: nothing was applied.")
+        return None
     result = resume_journal(
         state.path,
         workers=args.workers or ctx.settings.workers,

@@ -18,7 +18,7 @@ from ..frames import records_frame
 from ..models import Subproject, validate_display_name, validate_labels
 from .command import Command
 from .errors import MagicError
-from .interaction import confirm
+from .interaction import ask_before_deleting
 from .parsing import add_output, label_filter, label_pair, labels_dict, positive_int
 
 PROGRESS_FROM = 20  # lines of a %%sinch create cell from which a progress bar is shown
@@ -164,13 +164,9 @@ def delete(ctx: Context, args: argparse.Namespace) -> None:
         print(f"{label} was already deleted.")
         return
     question = before_deleting(target, assume_yes=args.yes)
-    if question is not None:
-        answer = confirm(ctx.shell, f"{question.text} [y/N] ")
-        if answer is None:
-            raise MagicError(f"{question.refusal}; add --yes to delete without asking")
-        if not answer:
-            print("Cancelled: nothing was deleted.")
-            return
+    if not ask_before_deleting(ctx.shell, question, "add --yes to delete without asking"):
+        print("Cancelled: nothing was deleted.")
+        return
     if client.delete(target.subproject_id):
         print(f"Deleted {label}.")
     else:

@@ -17,6 +17,9 @@ from typing import Any
 
 from IPython.core.error import StdinNotImplementedError
 
+from ..confirm import Question
+from .errors import MagicError
+
 
 def in_kernel(shell: Any) -> bool:
     """True in a Jupyter kernel (JupyterLab, Notebook, VS Code), which can show widgets."""
@@ -73,3 +76,14 @@ def panel_available(shell: Any) -> bool:
     return importlib.util.find_spec("sinch_notebook.widgets") is not None and hasattr(
         importlib.import_module("sinch_notebook.widgets"), "panel"
     )
+
+
+def ask_before_deleting(shell: Any, question: Question | None, how_to_skip: str) -> bool:
+    """The magic's way of asking the core's question: True to go on, False when the answer
+    is no; when nobody can answer, a MagicError saying how to skip the question instead."""
+    if question is None:
+        return True
+    answer = confirm(shell, f"{question.text} [y/N] ")
+    if answer is None:
+        raise MagicError(f"{question.refusal}; {how_to_skip}")
+    return answer
