@@ -36,7 +36,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from _sandbox import connect, sandbox_process
+from _sandbox import connect, sandbox_process, verdict
 
 import sinch_notebook as sn
 from sinch_notebook.sandbox.seed import demo_subprojects
@@ -212,14 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio {name}/listing = {ratio:.2f}x (goal <= {goal}x)")
         if ratio > goal:
             missed.append(name)
-    if args.quick:
-        print("quick run: goal not enforced")
-        return 0
-    if missed:
-        print(f"FAIL: goal missed for {', '.join(missed)}")
-        return 1
-    print("PASS")
-    return 0
+    return verdict(missed, args.quick)
 
 
 if __name__ == "__main__":

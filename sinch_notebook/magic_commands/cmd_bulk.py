@@ -147,12 +147,17 @@ def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
             err.result.hints = MAGIC_HINTS
             ctx.store(args.output, err.result)  # what was applied before the journal failed
         raise
+    return _shown(ctx, result, args.output)
+
+
+def _shown(ctx: Context, result: ApplyResult, output: str | None) -> ApplyResult:
+    """The result in the magic's words, stored; a cell with changes left undone fails."""
     result.hints = MAGIC_HINTS
-    ctx.store(args.output, result)
+    ctx.store(output, result)
     if result.ok:
         return result
     ctx.show(result)
-    raise _not_all_applied(result, args.output)
+    raise _not_all_applied(result, output)
 
 
 def _not_all_applied(result: ApplyResult, output: str | None) -> MagicError:
@@ -198,12 +203,7 @@ def resume(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
         progress=not args.no_progress,
         client=ctx.client(),
     )
-    result.hints = MAGIC_HINTS
-    ctx.store(args.output, result)
-    if result.ok:
-        return result
-    ctx.show(result)
-    raise _not_all_applied(result, args.output)
+    return _shown(ctx, result, args.output)
 
 
 COMMANDS = [
