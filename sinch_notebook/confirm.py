@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import settings
+from .display import subproject_line
 from .models import Subproject
 
 if TYPE_CHECKING:
@@ -36,10 +37,6 @@ class Question:
     refusal: str
 
 
-def describe(subproject: Subproject) -> str:
-    return f"{subproject.display_name!r} ({subproject.subproject_id})"
-
-
 def wants_confirmation(assume_yes: bool = False) -> bool:
     """Whether deletes are asked about at all (reads, and so checks, the shared setting)."""
     return not assume_yes and bool(settings().confirm_deletes)
@@ -50,7 +47,7 @@ def before_deleting(subject: Plan | Subproject, *, assume_yes: bool = False) -> 
     if not wants_confirmation(assume_yes):
         return None
     if isinstance(subject, Subproject):
-        what = describe(subject)
+        what = subproject_line(subject)
         return Question(
             f"Delete {what}? There is no undelete.",
             1,

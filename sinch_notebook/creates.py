@@ -63,10 +63,6 @@ class CreateFinder:
             self._claimed.add(subproject.subproject_id)
         return subproject
 
-    def claimed(self, subproject_id: str) -> bool:
-        with self._lock:
-            return subproject_id in self._claimed
-
     def key_lock(self, name: str, labels: Mapping[str, str]) -> threading.Lock:
         """Creates with the same name and labels take turns, so a look-up never claims a twin."""
         with self._lock:

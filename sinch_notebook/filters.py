@@ -42,13 +42,6 @@ class SubprojectFilter:
     labels: Mapping[str, str] = field(default_factory=dict)
     show_deleted: bool = False
 
-    @property
-    def active(self) -> bool:
-        """Whether anything is filtered out besides deleted subprojects."""
-        return bool(
-            _fold(self.text) or _fold(self.label_key) or _fold(self.label_value) or self.labels
-        )
-
     def matches(self, item: Subproject | Mapping[str, Any]) -> bool:
         if isinstance(item, Subproject):
             name, sid, labels, deleted = (

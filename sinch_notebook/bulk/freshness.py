@@ -55,12 +55,10 @@ class Freshness:
         self._lock = threading.Lock()
         self._records: dict[str, dict[str, Any]] = {}
         self._taken = -math.inf
-        self.reads = 0
 
     def current(self, subproject_id: str) -> dict[str, Any] | None:
         """The record as the server has it now (None when it does not exist)."""
         if not self.listing:
-            self.reads += 1
             try:
                 return self.client.get_record(subproject_id)
             except NotFound:
@@ -69,7 +67,6 @@ class Freshness:
             if self.cancelled():
                 raise Cancelled
             if time.monotonic() - self._taken > MAX_AGE:
-                self.reads += 1
                 started = time.monotonic()
                 self._records = self.client.records(show_deleted=True)
                 self._taken = started

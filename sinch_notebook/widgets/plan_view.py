@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..bulk import MASS_DELETE_THRESHOLD
 from ..bulk.render import COLOURS
+from ..bulk.result import STATUSES
 from ..redact import redact
 from .common import amount
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
 
 MAX_ROWS = 200
-STATUSES = ("ok", "failed", "unknown", "conflict", "skipped")
 _TABLE = 'class="sn-table" style="border-collapse:collapse;font-size:12px;text-align:left"'
 _CELL = 'style="padding:2px 8px;border-bottom:1px solid rgba(128,128,128,.25);text-align:left"'
 
