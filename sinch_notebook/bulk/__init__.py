@@ -5,8 +5,10 @@
     result = plan.apply()           # concurrent, journaled, Ctrl-C safe
     result.failed.apply()           # re-apply what failed;  sn.resume(journal) after a crash
 
-Modules: normalize (pandas cells -> API strings), plan (the diff), apply (sending), journal
-(JSONL journal), resume, result (ApplyResult, undo), render (HTML and text).
+Modules: plan (the diff; pandas cells -> API strings are `..cells`), apply (the entry point),
+dispatch (the pool, AIMD, Ctrl-C, progress), sending (what each change means when sent:
+guarded updates and deletes, parked creates, the twin sweep), journal (JSONL journal), resume,
+result (ApplyResult, undo), render (HTML and text).
 """
 
 from __future__ import annotations

@@ -84,6 +84,15 @@ class Change:
     unknown_at: float | None = None
     forced: bool = False
 
+    def body(self) -> dict[str, Any]:
+        """What an update sends: `displayName` and/or `labels` (the full new map)."""
+        body: dict[str, Any] = {}
+        if self.send_name is not None:
+            body["displayName"] = self.send_name
+        if self.send_labels is not None:
+            body["labels"] = self.send_labels
+        return body
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["fields"] = {k: list(v) for k, v in self.fields.items()}
