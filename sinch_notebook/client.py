@@ -33,7 +33,6 @@ from .models import (
     Subproject,
     parse_bool,
     rfc3339,
-    same_version,
     validate_display_name,
     validate_labels,
 )
@@ -45,6 +44,7 @@ from .transport import (
     expect_page,
     expect_subproject,
 )
+from .verdict import judge
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -359,13 +359,11 @@ class SubprojectsClient:
 
         def check() -> dict[str, Any] | None:
             record = self.get_record(subproject_id)
-            if same_version(expected, record.get("updateTime")):
+            verdict = judge("update" if body is not None else "delete", record, expected, body)
+            if verdict.action == "send":
                 return None
-            if body is None:  # a delete
-                if record.get("deleted"):
-                    return {}
-            elif all(record.get(k) == v for k, v in body.items()):
-                return record
+            if verdict.action == "done":
+                return record if body is not None else {}
             raise ChangedOnServer(
                 f"{record.get('displayName')!r} ({subproject_id}) changed on the server "
                 f"(updateTime {record.get('updateTime')}) while the change was being sent; "
@@ -396,13 +394,13 @@ class SubprojectsClient:
         both = sorted(set(changes) & set(removals))
         if both:
             raise ValidationError(f"label {both[0]!r}", "is both set and removed")
-        current = self.get(subproject_id)
+        record = self.get_record(subproject_id)
+        current = Subproject.from_api(record)
         label = f"{current.display_name!r} ({current.subproject_id})"
-        if current.deleted:
+        verdict = judge("update", record, expected_update_time)
+        if verdict.deleted:
             raise FailedPrecondition(f"{label} is deleted (there is no undelete)")
-        if expected_update_time is not None and not same_version(
-            expected_update_time, current.update_time
-        ):
+        if verdict.action == "conflict":
             raise ChangedOnServer(
                 f"{label} changed on the server (updateTime {rfc3339(current.update_time)}) "
                 f"since it was read (updateTime {rfc3339_text(expected_update_time)}); "

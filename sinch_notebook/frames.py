@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import ValidationError
-from .models import parse_bool
+from .models import LABEL_PREFIX, parse_bool
 
 if TYPE_CHECKING:
     from .client import SubprojectsClient
 
-LABEL_PREFIX = "label."
 TEXT_COLUMNS = ["subprojectId", "displayName", "parentProjectId"]
 TIME_COLUMNS = ["createTime", "updateTime"]
 BASE_COLUMNS = [*TEXT_COLUMNS, *TIME_COLUMNS, "deleted"]

@@ -13,6 +13,8 @@ from typing import Any
 
 from .errors import ValidationError
 
+LABEL_PREFIX = "label."  # a frame's column for one label: label.<key> (one spelling everywhere)
+
 MAX_NAME_LENGTH = 255
 MAX_LABELS = 255
 MAX_LABEL_LENGTH = 255

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..models import LABEL_PREFIX
+
 KINDS = ("created", "deleted", "renamed", "label added", "label removed", "label changed")
-LABEL_PREFIX = "label."
 
 
 @dataclass(frozen=True)

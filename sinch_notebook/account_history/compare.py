@@ -147,8 +147,8 @@ class Diff:
         exact = {sid: old for sid, old in self._before.items() if old is not None}
         return Plan(
             client,
-            [_exactly(change, exact) for change in planned.changes],
-            conflicts=[_exactly(change, exact) for change in planned.conflicts],
+            _all_exactly(planned.changes, exact),
+            conflicts=_all_exactly(planned.conflicts, exact),
             invalid=[*planned.invalid, *cannot],
             unchanged=planned.unchanged,
             ignored_columns=planned.ignored_columns,
@@ -180,6 +180,10 @@ class Diff:
     __repr__ = __str__
 
 
+def _all_exactly(changes: Iterable[Any], exact: Mapping[str, dict[str, Any]]) -> list[Any]:
+    return [c for c in (_exactly(change, exact) for change in changes) if c is not None]
+
+
 def _exactly(change: Any, exact: Mapping[str, dict[str, Any]]) -> Any:
     """The change with `a`'s name and labels exactly as stored.
 
@@ -189,24 +193,24 @@ def _exactly(change: Any, exact: Mapping[str, dict[str, Any]]) -> Any:
     old = exact.get(change.subproject_id or "")
     if change.op != "update" or old is None:
         return change
-    name = str(old.get("displayName") or "")
-    labels = labels_of(old)
-    fields: dict[str, tuple[str | None, str | None]] = {}
-    send_name = name if name != change.before_name else None
-    if send_name is not None:
-        fields["displayName"] = (change.before_name, name)
-    current = dict(change.before_labels or {})
-    send_labels = labels if labels != current else None
-    for key in sorted(current.keys() | labels.keys()):
-        if current.get(key) != labels.get(key):
-            fields[f"label.{key}"] = (current.get(key), labels.get(key))
-    return dataclasses.replace(
-        change,
-        display_name=name if send_name is not None else change.display_name,
-        fields=fields,
-        send_name=send_name,
-        send_labels=send_labels,
+    from ..bulk.change import change_toward
+
+    base = {
+        "subprojectId": change.subproject_id,
+        "displayName": change.before_name,
+        "labels": change.before_labels,
+        "updateTime": change.base_update_time,
+    }
+    exact_change = change_toward(
+        base,
+        name=str(old.get("displayName") or ""),
+        labels=labels_of(old),
+        row=change.row,
+        conflict=change.conflict,
     )
+    if exact_change is None:
+        return None  # as `a` had it already: the planner only saw a mangled cell
+    return dataclasses.replace(exact_change, forced=change.forced)
 
 
 # -- naming snapshots --------------------------------------------------------------------------

@@ -14,11 +14,10 @@ Cell coercion and equivalence are in normalize.py.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from ..models import (
     validate_label_key,
     validate_labels,
 )
+from .change import LABEL_PREFIX, Change, Invalid, change_toward
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from .result import ApplyResult
 
 OPERATIONS = ("create", "update", "delete")
-LABEL_PREFIX = "label."
 PLAN_COLUMNS = [
     "operation",
     "subprojectId",
@@ -52,80 +51,6 @@ PLAN_COLUMNS = [
     "reason",
     "row",
 ]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One API call the plan will make.
-
-    `fields` maps what changes ("displayName", "label.<key>", "deleted") to (before, after);
-    None means absent. `send_name` / `send_labels` are exactly what is sent (labels: the full
-    new map). `before_*` and `base_update_time` are the server's state when planned (for undo
-    and conflict display). `conflict` says why the row conflicts (set also when forced).
-    `reconcile_since` marks a create that may already have happened: apply looks for it first,
-    once `RetryPolicy.commit_grace` has passed since `unknown_at` (epoch seconds of the attempt
-    whose outcome is unknown). `forced` skips the last-moment check for changes made on the
-    server since the plan (a plan made with `force=True`: the frame wins).
-    """
-
-    op: str
-    subproject_id: str | None
-    display_name: str
-    fields: dict[str, tuple[str | None, str | None]]
-    key: str
-    row: Any = None
-    send_name: str | None = None
-    send_labels: dict[str, str] | None = None
-    before_name: str | None = None
-    before_labels: dict[str, str] | None = None
-    base_update_time: str | None = None
-    conflict: str | None = None
-    reconcile_since: str | None = None
-    unknown_at: float | None = None
-    forced: bool = False
-
-    def body(self) -> dict[str, Any]:
-        """What an update sends: `displayName` and/or `labels` (the full new map)."""
-        body: dict[str, Any] = {}
-        if self.send_name is not None:
-            body["displayName"] = self.send_name
-        if self.send_labels is not None:
-            body["labels"] = self.send_labels
-        return body
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["fields"] = {k: list(v) for k, v in self.fields.items()}
-        data["row"] = _jsonable_row(self.row)
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Change:
-        values = dict(data)
-        values["fields"] = {k: (v[0], v[1]) for k, v in (values.get("fields") or {}).items()}
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in values.items() if k in known})
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """A row that breaks a rule: listed with the reason, never sent."""
-
-    reason: str
-    row: Any = None
-    subproject_id: str | None = None
-    display_name: str | None = None
-    op: str | None = None
-
-
-def _jsonable_row(row: Any) -> Any:
-    """An index label as something JSON can hold (numpy scalars unwrapped, others as text)."""
-    if hasattr(row, "item"):
-        with contextlib.suppress(ValueError, AttributeError, TypeError):
-            row = row.item()
-    if row is None or isinstance(row, (str, int, float, bool)):
-        return row
-    return str(row)
 
 
 class Plan:
@@ -481,20 +406,17 @@ class _Differ:
         if problems:
             self._invalid(i, sid, "; ".join(problems), op=op)
             return
-        change = Change(
-            op=op,
-            subproject_id=sid,
-            display_name=send_name if send_name is not None else server_name,
-            fields=fields,
-            key=f"{op}:{sid}",
+        change = change_toward(
+            {**record, "subprojectId": sid},
+            name=send_name,
+            labels=send_labels,
+            delete=delete,
             row=self.rows[i],
-            send_name=send_name,
-            send_labels=send_labels,
-            before_name=server_name,
-            before_labels=server_labels,
-            base_update_time=record.get("updateTime"),
             conflict=conflict,
         )
+        if change is None:
+            self.unchanged += 1
+            return
         if conflict is not None and not self.force:
             self.conflicts.append(change)
         else:

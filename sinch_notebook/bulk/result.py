@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..models import Subproject, same_version
+from .change import change_toward
 from .plan import Change, Invalid, Plan
 
 if TYPE_CHECKING:
@@ -234,48 +235,8 @@ def _reverse(outcome: Outcome, record: dict[str, Any] | None) -> Change | Invali
             f"changed on the server (updateTime {record.get('updateTime')}) after the apply "
             f"(updateTime {outcome.update_time})"
         )
-    current_name = str(record.get("displayName") or "")
-    current_labels = {str(k): str(v) for k, v in (record.get("labels") or {}).items()}
     if change.op == "create":
-        return Change(
-            op="delete",
-            subproject_id=sid,
-            display_name=current_name,
-            fields={"deleted": ("false", "true")},
-            key=f"delete:{sid}",
-            row=change.row,
-            before_name=current_name,
-            before_labels=current_labels,
-            base_update_time=record.get("updateTime"),
-            conflict=conflict,
-        )
-    fields: dict[str, tuple[str | None, str | None]] = {}
-    send_name = None
-    send_labels = None
-    wanted_name = change.before_name
-    if change.send_name is not None and wanted_name is not None and wanted_name != current_name:
-        send_name = wanted_name
-        fields["displayName"] = (current_name, send_name)
-    wanted_labels = change.before_labels
-    labels_changed = change.send_labels is not None and wanted_labels is not None
-    if labels_changed and dict(wanted_labels or {}) != current_labels:
-        send_labels = dict(wanted_labels or {})
-        for key in sorted(set(current_labels) | set(send_labels)):
-            if current_labels.get(key) != send_labels.get(key):
-                fields[f"label.{key}"] = (current_labels.get(key), send_labels.get(key))
-    if not fields:
-        return None
-    return Change(
-        op="update",
-        subproject_id=sid,
-        display_name=send_name if send_name is not None else current_name,
-        fields=fields,
-        key=f"update:{sid}",
-        row=change.row,
-        send_name=send_name,
-        send_labels=send_labels,
-        before_name=current_name,
-        before_labels=current_labels,
-        base_update_time=record.get("updateTime"),
-        conflict=conflict,
-    )
+        return change_toward(record, delete=True, row=change.row, conflict=conflict)
+    name = change.before_name if change.send_name is not None else None
+    labels = change.before_labels if change.send_labels is not None else None
+    return change_toward(record, name=name, labels=labels, row=change.row, conflict=conflict)

@@ -26,7 +26,7 @@ from ..display import (
     subproject_text,
     text_rows,
 )
-from ..models import Subproject
+from ..models import LABEL_PREFIX, Subproject
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -135,10 +135,10 @@ def _labels_of(frame: pd.DataFrame, position: int) -> dict[str, str]:
         return {str(k): str(v) for k, v in row["labels"].items()}
     labels = {}
     for column in frame.columns:
-        if isinstance(column, str) and column.startswith("label."):
+        if isinstance(column, str) and column.startswith(LABEL_PREFIX):
             value = row[column]
             if not pd.isna(value):
-                labels[column[len("label.") :]] = str(value)
+                labels[column[len(LABEL_PREFIX) :]] = str(value)
     return labels
 
 
