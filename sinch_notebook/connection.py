@@ -16,7 +16,7 @@ from .auth import (
 from .client import SubprojectsClient
 from .config import ENV_PROJECT_ID
 from .errors import SinchError, ValidationError
-from .options import required, resolve_connection
+from .options import GivenOptions, required
 from .retry import RetryPolicy
 
 Listener = Callable[["SubprojectsClient | None"], None]
@@ -43,7 +43,7 @@ def connect(
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     pool_size: int = 32,
 ) -> SubprojectsClient:
-    """Connect to a parent project; options resolve as `options.resolve_connection` says.
+    """Connect to a parent project; options resolve as `options.GivenOptions.resolve` says.
 
     With `verify` (the default) one cheap call proves the credentials and project now, so a
     typo surfaces here rather than in the middle of later work. The new client becomes the
@@ -55,14 +55,14 @@ def connect(
     """
     secret = Secret.wrap(key_secret)
     del key_secret  # only the Secret holds it (verbose tracebacks print arguments)
-    options = resolve_connection(
-        key_id=credentials.key_id if credentials is not None else key_id,
-        project_id=project_id,
-        auth=auth,
-        auth_url=auth_url,
-        api_url=api_url,
-        api_version=api_version,
-    )
+    options = GivenOptions(
+        credentials.key_id if credentials is not None else key_id,
+        project_id,
+        auth,
+        auth_url,
+        api_url,
+        api_version,
+    ).resolve()
     if credentials is None:
         credentials = options.credentials(secret)
     del secret

@@ -15,7 +15,7 @@ in the panel or given to `%sinch login --key-id` never travels with `SINCH_KEY_S
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from .auth import Credentials, Secret
 from .config import (
@@ -69,6 +69,25 @@ class ConnectionOptions:
         raise ValidationError(
             "key_secret", f"is required: pass key_secret= or set {ENV_KEY_SECRET}"
         )
+
+
+@dataclass(frozen=True)
+class GivenOptions:
+    """The connection options a caller gave (None: not given), as one value.
+
+    Faces pass this along (`sn.connect`, `%sinch login`, the panel and its Connect form)
+    instead of forwarding six keywords by hand; `resolve()` applies the precedence above.
+    """
+
+    key_id: str | None = None
+    project_id: str | None = None
+    auth: str | None = None
+    auth_url: str | None = None
+    api_url: str | None = None
+    api_version: str | None = None
+
+    def resolve(self) -> ConnectionOptions:
+        return resolve_connection(**asdict(self))
 
 
 def required(value: str | None, field: str, env_name: str) -> str:

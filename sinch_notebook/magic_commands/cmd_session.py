@@ -26,7 +26,7 @@ from ..local_sandbox import (
     start_local_sandbox,
     stop_local_sandbox,
 )
-from ..options import ConnectionOptions, resolve_connection
+from ..options import ConnectionOptions, GivenOptions
 from ..sandbox import DEMO_SUBPROJECTS
 from .command import Command, no_arguments
 from .errors import MagicError
@@ -117,14 +117,15 @@ def _need(ctx: Context, value: str | None, question: str, option: str, env_name:
 def login(ctx: Context, args: argparse.Namespace) -> Any:
     if args.sandbox:
         return _login_sandbox(ctx, args)
-    options = resolve_connection(  # bad URLs and versions fail here, before anything is asked
-        key_id=args.key_id,
-        project_id=args.project_id,
-        auth="basic" if args.basic else None,
-        auth_url=args.auth_url,
-        api_url=args.api_url,
-        api_version=args.api_version,
+    given = GivenOptions(
+        args.key_id,
+        args.project_id,
+        "basic" if args.basic else None,
+        args.auth_url,
+        args.api_url,
+        args.api_version,
     )
+    options = given.resolve()  # bad URLs and versions fail here, before anything is asked
     if not options.env_secret_applies:
         if panel_available(ctx.shell):
             return _login_panel(ctx, args, options)

@@ -34,7 +34,7 @@ from ..config import (
 from ..connection import active, connect, disconnect, set_active
 from ..display import AUTH_LABELS, ConnectionStatus, html_rows
 from ..errors import ValidationError
-from ..options import ConnectionOptions, resolve_connection
+from ..options import ConnectionOptions, GivenOptions
 from . import controls as ui
 from .common import Context, describe_error, esc, message
 
@@ -65,10 +65,10 @@ def sandbox_badge() -> str:
     )
 
 
-def _defaults(**given: str | None) -> tuple[ConnectionOptions | None, str]:
+def _defaults(given: GivenOptions) -> tuple[ConnectionOptions | None, str]:
     """The form's starting values by the core's precedence; a bad SINCH_* value is a message."""
     try:
-        return resolve_connection(**given), ""
+        return given.resolve(), ""
     except ValidationError as err:
         return None, f"{err} (from the environment or %config Sinch)"
 
@@ -79,36 +79,25 @@ class ConnectForm(widgets.VBox):
     def __init__(
         self,
         ctx: Context,
+        given: GivenOptions | None = None,
         *,
-        key_id: str | None = None,
-        project_id: str | None = None,
-        auth: str | None = None,
-        api_version: str | None = None,
-        api_url: str | None = None,
-        auth_url: str | None = None,
         sandbox: bool = False,
     ) -> None:
         self.ctx = ctx
-        options, problem = _defaults(
-            key_id=key_id,
-            project_id=project_id,
-            auth=auth,
-            api_version=api_version,
-            api_url=api_url,
-            auth_url=auth_url,
-        )
+        given = given or GivenOptions()
+        options, problem = _defaults(given)
         endpoints = options.endpoints if options is not None else None
         self.key_id = ui.field(
             "Key ID",
             "sn-key-id",
-            value=(options.key_id if options else key_id) or "",
+            value=(options.key_id if options else given.key_id) or "",
             placeholder="Key ID of an access key",
         )
         self.key_secret = ui.password("Key Secret", "sn-key-secret")
         self.project_id = ui.field(
             "Project ID",
             "sn-project-id",
-            value=(options.project_id if options else project_id) or "",
+            value=(options.project_id if options else given.project_id) or "",
             placeholder="the parent project's ID",
         )
         self.auth_mode = ui.toggles(
@@ -128,13 +117,13 @@ class ConnectForm(widgets.VBox):
         self.api_url = ui.field(
             "API URL",
             "sn-api-url",
-            value=_chosen(api_url, ENV_API_URL, endpoints.api_url if endpoints else None),
+            value=_chosen(given.api_url, ENV_API_URL, endpoints.api_url if endpoints else None),
             placeholder=DEFAULT_API_URL,
         )
         self.auth_url = ui.field(
             "Token URL",
             "sn-auth-url",
-            value=_chosen(auth_url, ENV_AUTH_URL, endpoints.auth_url if endpoints else None),
+            value=_chosen(given.auth_url, ENV_AUTH_URL, endpoints.auth_url if endpoints else None),
             placeholder=DEFAULT_AUTH_URL,
         )
         self.endpoints = widgets.Accordion(
@@ -270,14 +259,14 @@ class ConnectForm(widgets.VBox):
             )
             return
         try:
-            options = resolve_connection(
+            options = GivenOptions(
                 key_id=self.key_id.value.strip() or None,
                 project_id=self.project_id.value.strip() or None,
                 auth=self.auth_mode.value,
-                api_version=self.api_version.value,
-                api_url=self.api_url.value.strip() or None,
                 auth_url=self.auth_url.value.strip() or None,
-            )
+                api_url=self.api_url.value.strip() or None,
+                api_version=self.api_version.value,
+            ).resolve()
             credentials = self._credentials(options)
         except ValidationError as err:
             self._forget_secret()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..connection import active, on_change
+from ..options import GivenOptions
 from . import controls as ui
 from .browse import VISIBLE_ROWS, BrowseView
 from .bulk import BulkForm
@@ -72,16 +73,8 @@ class Panel(widgets.VBox):
             worker=self.worker,
             namespace=(lambda: namespace) if namespace is not None else _user_namespace,
         )
-        self.connect_form = ConnectForm(
-            self.ctx,
-            key_id=key_id,
-            project_id=project_id,
-            auth=auth,
-            api_version=api_version,
-            api_url=api_url,
-            auth_url=auth_url,
-            sandbox=sandbox,
-        )
+        given = GivenOptions(key_id, project_id, auth, auth_url, api_url, api_version)
+        self.connect_form = ConnectForm(self.ctx, given, sandbox=sandbox)
         self.browser = BrowseView(
             self.ctx, on_open=self.open_in_edit, on_frame=self._on_frame, visible_rows=visible_rows
         )
