@@ -1,9 +1,20 @@
-"""Shared fixtures: a fresh sandbox per test, reached over real HTTP on 127.0.0.1."""
+"""Shared fixtures: a fresh sandbox per test, reached over real HTTP on 127.0.0.1.
+
+The tests are organized by kind, one folder each, and each folder's tests carry its marker
+(`-m "not kernel"` and the like): unit (pure functions, no server), integration (the client and
+the sandbox over HTTP), magic (`%sinch` in an in-process IPython shell), widgets (the panel,
+driven through its widgets), kernel (real Jupyter kernels, terminal IPython, the CLI, the demo
+and Binder scripts: subprocesses), conformance (clients nobody here wrote, schemathesis),
+benchmarks (the benchmark scripts at tiny sizes), notebooks, ui (browsers). `slow` marks what
+takes more than a few seconds. The fast loop: `./scripts/test -m "not slow and not ui"`.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +46,29 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
+def sb(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A sandbox with the account the test module's `SANDBOX` dict describes (e.g.
+    `SANDBOX = {"subprojects": 40, "seed": 11}`), answering 429s without a wait."""
+    options: dict[str, Any] = {"retry_after": 0, **getattr(request.module, "SANDBOX", {})}
+    with Sandbox(**options) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def cl(sb: Sandbox) -> sn.SubprojectsClient:
+    """A client of `sb` with fast retries, not the active connection."""
+    return sb.connect(retry=FAST_RETRY, activate=False)
+
+
+@pytest.fixture
+def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """A real IPython InteractiveShell with the extension loaded (see magic_shell.py)."""
+    from .magic_shell import magic_shell
+
+    yield from magic_shell(monkeypatch, tmp_path)
+
+
+@pytest.fixture
 def seeded() -> Iterator[Sandbox]:
     with Sandbox(subprojects=250, seed=7, retry_after=0) as sb:
         yield sb
@@ -51,6 +85,21 @@ def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     for name, value in sandbox.env().items():
         monkeypatch.setenv(name, value)
     return sandbox
+
+
+KINDS = ("unit", "integration", "magic", "widgets", "kernel", "conformance", "benchmarks")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries the marker of its folder's kind (see the module docstring)."""
+    here = Path(__file__).parent
+    for item in items:
+        try:
+            kind = Path(str(item.path)).relative_to(here).parts[0]
+        except ValueError:
+            continue
+        if kind in KINDS:
+            item.add_marker(kind)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,16 +11,7 @@ from sinch_notebook.bulk import Change, Plan
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import FAST_RETRY
 
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(subprojects=40, seed=3, retry_after=0) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def cl(sb: Sandbox) -> sn.SubprojectsClient:
-    return sb.connect(retry=FAST_RETRY, activate=False)
+SANDBOX = {"subprojects": 40, "seed": 3}  # the `sb` fixture's account (tests/conftest.py)
 
 
 def truth(sb: Sandbox) -> dict[str, dict]:

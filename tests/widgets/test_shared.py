@@ -9,8 +9,8 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.sandbox import Sandbox
+from tests.magic_shell import MagicShell, magic_shell
 
-from ..magic_shell import MagicShell, magic_shell
 from .conftest import PanelFactory
 from .helpers import KEY_ID, PROJECT_ID, connect_panel
 

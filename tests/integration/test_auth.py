@@ -11,8 +11,7 @@ import pytest
 import sinch_notebook as sn
 from sinch_notebook.auth import Credentials
 from sinch_notebook.sandbox import Sandbox
-
-from ..conftest import FAST_RETRY
+from tests.conftest import FAST_RETRY
 
 
 def test_one_token_for_many_calls(client: sn.SubprojectsClient, sandbox: Sandbox) -> None:

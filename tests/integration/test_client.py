@@ -6,8 +6,7 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.sandbox import DEMO_KEY_ID, DEMO_KEY_SECRET, DEMO_PROJECT_ID, Sandbox
-
-from ..conftest import FAST_RETRY
+from tests.conftest import FAST_RETRY
 
 
 def test_crud_round_trip(client: sn.SubprojectsClient) -> None:

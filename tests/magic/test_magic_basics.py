@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from traitlets.config import Config
 
@@ -12,13 +9,7 @@ import sinch_notebook as sn
 from sinch_notebook import config
 from sinch_notebook.magic_commands import COMMANDS, MagicError
 from sinch_notebook.sandbox import Sandbox
-
-from .magic_shell import MagicShell, fresh_shell, magic_shell
-
-
-@pytest.fixture
-def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MagicShell]:
-    yield from magic_shell(monkeypatch, tmp_path)
+from tests.magic_shell import MagicShell, fresh_shell
 
 
 def test_load_ext_registers_line_and_cell_magic(ip: MagicShell) -> None:

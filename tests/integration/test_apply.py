@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -13,19 +12,9 @@ import sinch_notebook as sn
 import sinch_notebook.bulk.apply as apply_module
 from sinch_notebook.bulk import AdaptiveLimit, Plan
 from sinch_notebook.sandbox import Sandbox
-from tests.conftest import FAST_RETRY
 from tests.helpers import journal_in_tmp, journal_records  # noqa: F401 - fixture
 
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(subprojects=40, seed=11, retry_after=0) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def cl(sb: Sandbox) -> sn.SubprojectsClient:
-    return sb.connect(retry=FAST_RETRY, activate=False)
+SANDBOX = {"subprojects": 40, "seed": 11}  # the `sb` fixture's account (tests/conftest.py)
 
 
 pytestmark = pytest.mark.usefixtures("journal_in_tmp")

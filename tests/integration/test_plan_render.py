@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.bulk import render
 from sinch_notebook.sandbox import DEMO_KEY_SECRET, Sandbox
-from tests.conftest import FAST_RETRY
 
 EVIL = "<script>alert('x')</script>"
 
 
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(subprojects=20, seed=4, retry_after=0) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def cl(sb: Sandbox) -> sn.SubprojectsClient:
-    return sb.connect(retry=FAST_RETRY, activate=False)
+SANDBOX = {"subprojects": 20, "seed": 4}  # the `sb` fixture's account (tests/conftest.py)
 
 
 @pytest.fixture

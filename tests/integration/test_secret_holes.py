@@ -9,15 +9,13 @@ import re
 import socketserver
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.sandbox import Sandbox
-
-from .magic_shell import MagicShell, magic_shell
+from tests.magic_shell import MagicShell
 
 KEY_ID = "echo-key"
 SECRET = "Echo-Secret-Value-0123456789"
@@ -28,11 +26,6 @@ BASIC = base64.b64encode(f"{KEY_ID}:{SECRET}".encode()).decode()
 def sb() -> Iterator[Sandbox]:
     with Sandbox(key_id=KEY_ID, key_secret=SECRET, subprojects=4, retry_after=0) as sandbox:
         yield sandbox
-
-
-@pytest.fixture
-def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MagicShell]:
-    yield from magic_shell(monkeypatch, tmp_path)
 
 
 def echo_page(*values: str) -> str:

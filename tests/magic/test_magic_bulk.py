@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sinch_notebook.bulk import ApplyResult, Plan
 from sinch_notebook.sandbox import Sandbox
-
-from .magic_shell import MagicShell, answer, magic_shell
+from tests.magic_shell import MagicShell, answer
 
 EDIT = """
 import pandas as pd
@@ -24,11 +22,6 @@ df.loc[2, 'delete'] = True
 df = pd.concat([df, pd.DataFrame({'displayName': ['Brand new'], 'label.region': ['apac']})],
                ignore_index=True)
 """
-
-
-@pytest.fixture
-def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MagicShell]:
-    yield from magic_shell(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -11,10 +11,7 @@ from sinch_notebook.sandbox import Sandbox
 NO_RETRY = sn.RetryPolicy(retries=0)
 
 
-@pytest.fixture
-def sb() -> Sandbox:
-    with Sandbox(subprojects=3, retry_after=0) as sandbox:
-        yield sandbox
+SANDBOX = {"subprojects": 3}  # the `sb` fixture's account (tests/conftest.py)
 
 
 @pytest.mark.parametrize(

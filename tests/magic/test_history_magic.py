@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -10,14 +9,8 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.sandbox import Sandbox
-
-from .magic_shell import MagicShell, magic_shell
-from .test_magic_terminal import run_ipython
-
-
-@pytest.fixture
-def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MagicShell]:
-    yield from magic_shell(monkeypatch, tmp_path)
+from tests.kernel.test_magic_terminal import run_ipython
+from tests.magic_shell import MagicShell
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.sandbox import Sandbox
-
-from ..conftest import FAST_RETRY
+from tests.conftest import FAST_RETRY
 
 
 def test_reads_survive_error_and_throttle_rates() -> None:

@@ -10,7 +10,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -29,10 +28,7 @@ TOKEN_RETRY = sn.RetryPolicy(retries=3, base=0.05, factor=4.0, cap=0.4)
 pytestmark = pytest.mark.usefixtures("journal_in_tmp")
 
 
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(subprojects=30, seed=3, retry_after=0) as sandbox:
-        yield sandbox
+SANDBOX = {"subprojects": 30, "seed": 3}  # the `sb` fixture's account (tests/conftest.py)
 
 
 def connect(sb: Sandbox, **kwargs) -> sn.SubprojectsClient:

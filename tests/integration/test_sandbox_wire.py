@@ -16,8 +16,7 @@ import pytest
 import requests
 
 from sinch_notebook.sandbox import Sandbox
-
-from .sandbox_http import LIST, api, create, token
+from tests.sandbox_http import LIST, api, create, token
 
 ITEM = "/v1/subprojects/01FC66621VHDBN119Z8PMXXXXX"
 

@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from sinch_notebook.sandbox import DEMO_KEY_ID, DEMO_KEY_SECRET, DEMO_PROJECT_ID, Sandbox
-
-from .sandbox_http import LIST, api, create, token
+from tests.sandbox_http import LIST, api, create, token
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 RFC3339_MICROS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

@@ -6,21 +6,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.sandbox import Sandbox
-
-from .magic_shell import MagicShell, answer, magic_shell
-
-
-@pytest.fixture
-def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MagicShell]:
-    yield from magic_shell(monkeypatch, tmp_path)
+from tests.magic_shell import MagicShell, answer
 
 
 @pytest.fixture

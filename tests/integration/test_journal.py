@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pandas as pd
@@ -16,16 +15,7 @@ from sinch_notebook.sandbox import DEMO_KEY_SECRET, Sandbox
 from tests.conftest import FAST_RETRY
 from tests.helpers import journal_in_tmp, journal_records  # noqa: F401 - fixture
 
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(subprojects=30, seed=12, retry_after=0) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def cl(sb: Sandbox) -> sn.SubprojectsClient:
-    return sb.connect(retry=FAST_RETRY, activate=False)
+SANDBOX = {"subprojects": 30, "seed": 12}  # the `sb` fixture's account (tests/conftest.py)
 
 
 pytestmark = pytest.mark.usefixtures("journal_in_tmp")

@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from sinch_notebook.sandbox import DEMO_KEY_ID, DEMO_KEY_SECRET, Sandbox
-
-from .sandbox_http import LIST, api, b64url, jwt_part, token
+from tests.sandbox_http import LIST, api, b64url, jwt_part, token
 
 EXPIRED = re.compile(
     r'^Bearer error="invalid_token", error_description="Jwt expired at '

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from sinch_notebook.sandbox import Sandbox
-
-from .magic_shell import MagicShell, magic_shell
+from tests.magic_shell import MagicShell, magic_shell
 
 
 @pytest.fixture

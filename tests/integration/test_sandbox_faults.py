@@ -15,8 +15,7 @@ import pytest
 import requests
 
 from sinch_notebook.sandbox import Sandbox
-
-from .sandbox_http import LIST, api, create, token
+from tests.sandbox_http import LIST, api, create, token
 
 LATER = 600.0  # a commit delay no test waits for: only stop() or wait_commits makes it
 

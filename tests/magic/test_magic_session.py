@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import importlib.util
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,16 +13,10 @@ import sinch_notebook as sn
 from sinch_notebook import auth
 from sinch_notebook.local_sandbox import local_sandbox
 from sinch_notebook.sandbox import DEMO_PROJECT_ID, Sandbox
-
-from .magic_shell import MagicShell, answer, magic_shell
+from tests.magic_shell import MagicShell, answer
 
 SECRET = "s3cr3t-Magic-Value-That-Must-Not-Leak"
 KEY = "magic-test-key"
-
-
-@pytest.fixture
-def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MagicShell]:
-    yield from magic_shell(monkeypatch, tmp_path)
 
 
 @pytest.fixture
