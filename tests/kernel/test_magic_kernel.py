@@ -64,8 +64,11 @@ class Kernel:
                 reply.outputs.append({"msg_type": kind, **msg["content"]})
             if kind == "status" and msg["content"]["execution_state"] == "idle":
                 break
+        # Replies to earlier requests (wait_for_ready's kernel_info requests on a slow machine)
+        # may still be queued on the shell channel: skip them, never mistake one for ours.
         shell_reply = self.client.get_shell_msg(timeout=TIMEOUT)
-        assert shell_reply["parent_header"]["msg_id"] == msg_id
+        while shell_reply["parent_header"].get("msg_id") != msg_id:
+            shell_reply = self.client.get_shell_msg(timeout=TIMEOUT)
         reply.status = shell_reply["content"]["status"]
         return reply
 
