@@ -366,6 +366,15 @@ def test_a_create_whose_answer_is_oversized_is_found_exactly_once(
     ] == [made.subproject_id]
 
 
+def test_an_endless_token_answer_is_cut_at_a_mebibyte(sb: Sandbox) -> None:
+    sb.inject(path_contains="/oauth2/token", endless=True, times=10)
+    err, peak = peak_while(lambda: sb.connect(activate=False))
+    assert isinstance(err, sn.ResponseTooLarge) and err.token_endpoint
+    assert "more than 1048576 bytes" in one_line(err)
+    assert sb.stats["token_requests"] == 1  # not retried: the next answer would be the same
+    assert peak < 8 * MiB
+
+
 def test_a_page_with_more_items_than_asked_for_is_refused(
     sb: Sandbox, env_client: sn.SubprojectsClient
 ) -> None:
