@@ -22,7 +22,6 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 import requests
 from requests.auth import AuthBase
@@ -40,6 +39,7 @@ from .errors import (
     describe_transport_failure,
     error_from_response,
     redirect_refused,
+    redirect_target,
     response_json,
 )
 from .redact import MASK, register_credentials, register_token
@@ -264,7 +264,7 @@ class TokenSource:
         if code == 200:
             return self._parse(response, started)
         if 300 <= code < 400 and response.headers.get("Location"):
-            target = urljoin(response.url, response.headers["Location"].strip())
+            target = redirect_target(response.url, response.headers["Location"].strip())
             error = redirect_refused(
                 response, target, method="POST", path=self.token_url, setting="SINCH_AUTH_URL"
             )

@@ -15,7 +15,7 @@ import html
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.utils import guess_json_utf
@@ -260,6 +260,14 @@ def shown_location(url: str) -> str:
     if parts.query:
         shown += "?…"
     return one_line(shown, 120) or "an empty address"
+
+
+def redirect_target(base: str, location: str) -> str:
+    """Where a `Location` points, resolved against the URL that answered with it."""
+    try:
+        return urljoin(base, location)
+    except ValueError:
+        return location
 
 
 def redirect_refused(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -47,6 +47,7 @@ from .errors import (
     describe_transport_failure,
     error_from_response,
     redirect_refused,
+    redirect_target,
     response_json,
 )
 from .models import api_item_problem, parse_time
@@ -76,14 +77,15 @@ class OutcomeUnknown(Exception):
         self.at = time.time()
 
 
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the scheme's default port filled in."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
+def origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None for a URL that
+    cannot be read (it matches nothing, so it is never followed)."""
     try:
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        port = -1
+        return None
+    scheme = parts.scheme.lower()
     if port is None:
         port = {"http": 80, "https": 443}.get(scheme)
     return scheme, (parts.hostname or "").lower(), port
@@ -281,11 +283,12 @@ class Transport:
                     method=request.method,
                     path=request.path,
                 )
-            target = urljoin(response.url, location)
+            target = redirect_target(response.url, location)
             refused = redirect_refused(
                 response, target, method=request.method, path=request.path, setting="SINCH_API_URL"
             )
-            if request.method != "GET" or origin(target) != origin(response.url):
+            here = origin(response.url)
+            if request.method != "GET" or here is None or origin(target) != here:
                 if not request.idempotent:
                     raise OutcomeUnknown(refused.message, refused)
                 raise refused

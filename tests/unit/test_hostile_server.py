@@ -168,6 +168,8 @@ def test_a_read_follows_a_redirect_on_the_same_host(
         "https://elsewhere.example{path}",
         "https://127.0.0.1:{port}{path}",
         "http://localhost:{port}{path}",
+        "//elsewhere.example/x",
+        "http://[not-a-url/x",
     ],
 )
 def test_a_read_redirected_to_another_host_or_scheme_is_one_line(
@@ -179,6 +181,15 @@ def test_a_read_redirected_to_another_host_or_scheme_is_one_line(
         env_client.list()
     assert "same scheme, host and port" in one_line(info.value)
     assert sb.stats["requests"] == 1  # not followed, not retried
+
+
+def test_a_redirect_without_a_location_is_one_line(
+    sb: Sandbox, env_client: sn.SubprojectsClient
+) -> None:
+    sb.inject(302, method="GET", location=" ", times=10)
+    with pytest.raises(sn.UnexpectedResponse, match="a redirect. without saying where") as info:
+        env_client.list()
+    one_line(info.value)
 
 
 def test_a_redirect_loop_is_one_line_everywhere(
