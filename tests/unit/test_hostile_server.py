@@ -60,6 +60,19 @@ def https_of(sb: Sandbox) -> str:
 # -- 1. a redirect answering a write ---------------------------------------------------------------
 
 
+def test_connecting_through_a_gateway_that_sends_everything_to_https_says_so(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in sb.env().items():
+        monkeypatch.setenv(name, value)
+    sb.inject(301, location=https_of(sb), path_contains="/v1/", times=100)
+    with pytest.raises(sn.Redirected) as info:
+        sn.connect(activate=False)
+    text = one_line(info.value)
+    assert "is SINCH_API_URL http:// where https:// is meant?" in text
+    assert f"https://127.0.0.1:{sb.port}/v1/projects/demo-project/subprojects?…" in text
+
+
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_a_redirected_update_raises_and_changes_nothing(
     sb: Sandbox, env_client: sn.SubprojectsClient, status: int
@@ -187,7 +200,7 @@ def test_a_redirect_without_a_location_is_one_line(
     sb: Sandbox, env_client: sn.SubprojectsClient
 ) -> None:
     sb.inject(302, method="GET", location=" ", times=10)
-    with pytest.raises(sn.UnexpectedResponse, match="a redirect. without saying where") as info:
+    with pytest.raises(sn.UnexpectedResponse, match=r"\(a redirect\) without saying where") as info:
         env_client.list()
     one_line(info.value)
 
