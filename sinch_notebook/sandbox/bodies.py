@@ -120,20 +120,23 @@ _PAGE_TAIL = b'],"nextPageToken":""}'
 _STREAM_CHUNK = 1 << 16
 
 
+_FILLER = json.dumps(
+    {
+        "subprojectId": "F%025d",
+        "displayName": "Filler %012d",
+        "createTime": "2026-01-01T00:00:00.000000Z",
+        "updateTime": "2026-01-01T00:00:00.000000Z",
+        "deleted": False,
+        "labels": {},
+        "parentProjectId": "filler",
+    },
+    separators=(",", ":"),
+)
+
+
 def filler_item(number: int) -> str:
     """A valid-looking subproject of fixed length (what an oversized page is made of)."""
-    return json.dumps(
-        {
-            "subprojectId": f"F{number:025d}",
-            "displayName": f"Filler {number:012d}",
-            "createTime": "2026-01-01T00:00:00.000000Z",
-            "updateTime": "2026-01-01T00:00:00.000000Z",
-            "deleted": False,
-            "labels": {},
-            "parentProjectId": "filler",
-        },
-        separators=(",", ":"),
-    )
+    return _FILLER % (number, number)
 
 
 _ITEM_SIZE = len(filler_item(0)) + 1  # with its comma
