@@ -17,6 +17,8 @@ import base64
 import copy
 import hashlib
 import logging
+import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -24,9 +26,10 @@ from dataclasses import dataclass
 import requests
 from requests.auth import AuthBase
 
-from .deadline import deadline, session_for
+from .deadline import BodyTooLarge, deadline, session_for
 from .errors import (
     RateLimited,
+    ResponseTooLarge,
     SinchError,
     TransportError,
     Unauthenticated,
@@ -35,6 +38,9 @@ from .errors import (
     describe_body,
     describe_transport_failure,
     error_from_response,
+    redirect_refused,
+    redirect_target,
+    response_json,
 )
 from .redact import MASK, register_credentials, register_token
 from .retry import TOKEN_RETRY, Retryable, RetryNotifier, RetryPolicy, run_with_retries
@@ -42,6 +48,12 @@ from .retry import TOKEN_RETRY, Retryable, RetryNotifier, RetryPolicy, run_with_
 log = logging.getLogger("sinch_notebook.auth")
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
+TOKEN_MAX_BODY = 1 << 20  # a token answer is a few hundred bytes
+DEFAULT_LIFETIME = 3600.0  # when the answer has no expires_in (RFC 6749 makes it optional)
+MAX_LIFETIME = 86400.0  # a longer expires_in is taken as a day: refreshed early, never late
+# What a bearer token may contain (RFC 6750's b64token, plus other visible ASCII): nothing that
+# could end or split the Authorization header.
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")
 
 
 def _check_text(value: object, field: str, what: str) -> str:
@@ -220,7 +232,7 @@ class TokenSource:
         self.requests_made += 1
         seconds = float(sum(self.timeout))
         try:
-            with deadline(seconds) as flight:
+            with deadline(seconds, TOKEN_MAX_BODY) as flight:
                 response = self._session.post(
                     self.token_url,
                     data={"grant_type": "client_credentials"},
@@ -228,6 +240,13 @@ class TokenSource:
                     headers={"Accept": "application/json"},
                     timeout=self.timeout,
                 )
+        except BodyTooLarge as exc:
+            raise self._unexpected(
+                f"the token endpoint answered {exc.status} with more than {exc.limit} bytes; "
+                "reading stopped there",
+                exc.status,
+                ResponseTooLarge,
+            ) from None
         except requests.RequestException as exc:
             words = (
                 f"no complete answer within {seconds:g} s"
@@ -244,40 +263,55 @@ class TokenSource:
         code = response.status_code
         if code == 200:
             return self._parse(response, started)
+        if 300 <= code < 400 and response.headers.get("Location"):
+            target = redirect_target(response.url, response.headers["Location"].strip())
+            error = redirect_refused(
+                response, target, method="POST", path=self.token_url, setting="SINCH_AUTH_URL"
+            )
+            error.token_endpoint = True
+            raise error
         error = self._error(response)
         if code == 429 or code >= 500:
             raise Retryable.for_status(error, code, response.headers.get("Retry-After"))
         raise error
 
     def _parse(self, response: requests.Response, started: float) -> _Token:
+        """The token and its lifetime, or one clear error that never quotes the token."""
         try:
-            body = response.json()
+            body = response_json(response)
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             what = describe_body(response) if body is None else "JSON without an access_token"
-            error = UnexpectedResponse(
-                f"the token endpoint answered 200 with {what}",
-                http_status=200,
-                method="POST",
-                path=self.token_url,
+            raise self._unexpected(f"the token endpoint answered 200 with {what}")
+        value = body["access_token"]
+        register_token(value)  # masked from here on, even if a later check refuses it
+        if not _TOKEN_TEXT.fullmatch(value):
+            raise self._unexpected(
+                "the token endpoint answered 200 with an access_token that cannot be sent in "
+                "an HTTP header (empty, or with spaces, line breaks, control or non-ASCII "
+                "characters)"
             )
-            error.token_endpoint = True
-            raise error
-        register_token(body["access_token"])
-        token_type = str(body.get("token_type") or "bearer")
-        if token_type.lower() != "bearer":
-            raise SinchError(f"unsupported token_type {token_type!r}", method="POST")
-        try:
-            expires_in = float(body.get("expires_in") or 3600)
-        except (TypeError, ValueError):
-            expires_in = 3600.0
-        if not 0 < expires_in < float("inf"):
-            expires_in = 3600.0
+        token_type = body.get("token_type") or "bearer"
+        if not isinstance(token_type, str) or token_type.lower() != "bearer":
+            shown = token_type if isinstance(token_type, str) else type(token_type).__name__
+            raise self._unexpected(f"unsupported token_type {shown[:40]!r} (expected bearer)")
+        expires_in = _lifetime(body.get("expires_in"))
+        if isinstance(expires_in, str):
+            raise self._unexpected(
+                f"the token endpoint answered 200 with an expires_in {expires_in}"
+            )
         log.debug(
             "token obtained for key %s, expires in %.0f s", self.credentials.key_id, expires_in
         )
-        return _Token(body["access_token"], started, max(1.0, expires_in))
+        return _Token(value, started, max(1.0, expires_in))
+
+    def _unexpected(
+        self, message: str, status: int = 200, cls: type[UnexpectedResponse] = UnexpectedResponse
+    ) -> UnexpectedResponse:
+        error = cls(message, http_status=status, method="POST", path=self.token_url)
+        error.token_endpoint = True
+        return error
 
     def _error(self, response: requests.Response) -> SinchError:
         err = error_from_response(response, path=self.token_url)
@@ -293,6 +327,28 @@ class TokenSource:
             )
         err.token_endpoint = True
         return err
+
+
+def _lifetime(value: object) -> float | str:
+    """Seconds from `expires_in`, or what is wrong with it (a sentence's end).
+
+    Missing means the RFC's default assumption of an hour; a number (or numeric text, as some
+    servers send) must be finite and positive; above MAX_LIFETIME it is taken as a day, so the
+    token is refreshed early rather than used past a lifetime nobody means.
+    """
+    if value is None:
+        return DEFAULT_LIFETIME
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return f"that is not a number (a JSON {type(value).__name__})"
+    try:
+        seconds = float(value)
+    except (ValueError, OverflowError):
+        return "that is not a number"
+    if not math.isfinite(seconds):
+        return "that is not a finite number"
+    if seconds <= 0:
+        return f"that is not positive ({seconds:g})"
+    return min(seconds, MAX_LIFETIME)
 
 
 def _copy(error: SinchError) -> SinchError:

@@ -7,6 +7,7 @@ outcome made is `creates.py`; the rules for input are `models.py`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -18,6 +19,7 @@ from urllib.parse import quote
 from .auth import DEFAULT_TIMEOUT, BasicAuth, TokenAuth
 from .config import Endpoints
 from .creates import CreateFinder, Wanted
+from .deadline import DEFAULT_MAX_BODY
 from .errors import (
     ChangedOnServer,
     CreateOutcomeUnknown,
@@ -31,6 +33,7 @@ from .errors import (
 )
 from .models import (
     Subproject,
+    api_item_problem,
     parse_bool,
     rfc3339,
     validate_display_name,
@@ -94,6 +97,7 @@ class SubprojectsClient:
         retry: RetryPolicy | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         pool_size: int = 32,
+        max_response_bytes: int = DEFAULT_MAX_BODY,
     ) -> None:
         if not isinstance(project_id, str) or not project_id.strip():
             raise ValidationError("project_id", "is required (the parent project's ID)")
@@ -106,6 +110,7 @@ class SubprojectsClient:
             retry=retry or RetryPolicy(),
             timeout=timeout,
             pool_size=pool_size,
+            max_response_bytes=max_response_bytes,
         )
         self.finder = CreateFinder(self)
 
@@ -118,6 +123,16 @@ class SubprojectsClient:
     @retry.setter
     def retry(self, policy: RetryPolicy) -> None:
         self.transport.retry = policy
+
+    @property
+    def max_response_bytes(self) -> int:
+        """The longest answer read, in bytes (16 MiB by default; a page of 1,000 subprojects
+        is well under 1 MiB): a longer one is `sn.ResponseTooLarge`, and no more is read."""
+        return self.transport.max_response_bytes
+
+    @max_response_bytes.setter
+    def max_response_bytes(self, value: int) -> None:
+        self.transport.max_response_bytes = value
 
     @property
     def session(self):
@@ -183,18 +198,20 @@ class SubprojectsClient:
         """Raw pages of subproject dicts, fetched lazily until `nextPageToken` is empty.
 
         An empty page that still carries a token is followed (it happens); a token the server
-        already gave is an error rather than an endless loop.
+        already gave is an error rather than an endless loop. A page with more items than
+        `page_size`, or with an item that is not a subproject (no id, no name, wrong types), is
+        `UnexpectedResponse` naming the page and the item: nothing of it is yielded.
         """
-        params: dict[str, Any] = {"pageSize": check_page_size(page_size)}
+        size = check_page_size(page_size)
+        params: dict[str, Any] = {"pageSize": size}
         if parse_bool(show_deleted, "show_deleted"):
             params["showDeleted"] = "true"
         path = self._collection()
         seen: set[str] = set()
         empty = 0
-        while True:
+        for number in itertools.count(1):
             body = self.transport.call("GET", path, params=params, check=expect_page)
-            items = body.get("subprojects") or []
-            page = [item for item in items if isinstance(item, dict)]
+            page = _checked_page(body.get("subprojects") or [], number, size, path)
             yield page
             token = body.get("nextPageToken")
             if not token:
@@ -235,7 +252,6 @@ class SubprojectsClient:
             raw["subprojectId"]: raw
             for page in self.iter_pages(show_deleted=show_deleted)
             for raw in page
-            if isinstance(raw.get("subprojectId"), str)
         }
 
     # -- one subproject ----------------------------------------------------------------------
@@ -271,6 +287,11 @@ class SubprojectsClient:
                 found = self._await_commit(Wanted(name, wanted_labels, since), sent)
                 if found is not None:
                     return found
+                if isinstance(sent.error, SinchError):  # every attempt would meet the same
+                    sent.error.set_message(
+                        f"{sent.error.message}; the create was looked for and is not on the server"
+                    )
+                    raise sent.error
                 log.debug("create of %r: not on the server after the grace window", name)
                 self.transport.events(
                     RetryEvent("POST", self._collection(), None, sent.reason, _attempt + 1, 0.0)
@@ -500,6 +521,26 @@ class SubprojectsClient:
         from .bulk import make_plan
 
         return make_plan(self, edited, **kwargs)
+
+
+def _checked_page(items: list[Any], number: int, page_size: int, path: str) -> list[dict[str, Any]]:
+    """The items of page `number`, each a valid subproject, at most `page_size` of them."""
+
+    def refuse(problem: str) -> UnexpectedResponse:
+        return UnexpectedResponse(
+            f"page {number} of the listing {problem}; stopped listing",
+            http_status=200,
+            method="GET",
+            path=path,
+        )
+
+    if len(items) > page_size:
+        raise refuse(f"has {len(items)} subprojects, more than the {page_size} asked for")
+    for index, item in enumerate(items, 1):
+        problem = api_item_problem(item)
+        if problem is not None:
+            raise refuse(f"has an item that is not a subproject: item {index}, {problem}")
+    return items
 
 
 def _named(err: NotFound, subproject_id: str) -> NotFound:

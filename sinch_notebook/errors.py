@@ -15,8 +15,10 @@ import html
 import json
 import re
 from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
+from requests.utils import guess_json_utf
 
 from .redact import redact
 
@@ -155,6 +157,28 @@ class UnexpectedResponse(SinchError):
     status = "UNEXPECTED_RESPONSE"
 
 
+class Redirected(UnexpectedResponse):
+    """The server answered with a redirect the client does not follow.
+
+    A write (create, update, delete, the key exchange) never follows a redirect: re-sending it
+    elsewhere, or as a GET the way browsers do, would report a change nobody made. A read
+    follows one only to the same scheme, host and port, a few times. `location` is where the
+    server pointed, without user info, query or fragment.
+    """
+
+    status = "REDIRECTED"
+
+    def __init__(self, message: str, *, location: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    """An answer longer than the client's limit: reading stopped there (memory stays bounded)."""
+
+    status = "RESPONSE_TOO_LARGE"
+
+
 _BY_STATUS: dict[str, type[SinchError]] = {
     "INVALID_ARGUMENT": InvalidArgument,
     "FAILED_PRECONDITION": FailedPrecondition,
@@ -217,6 +241,97 @@ _HTTP_STATUS_NAMES = {
 }
 
 
+def shown_location(url: str) -> str:
+    """A redirect target fit for a message: no user info, query or fragment, redacted.
+
+    A `Location` may carry credentials (`https://user:pw@host`) or a signed query; neither is
+    shown. A query that was there is marked `?…`.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "an address that is not a valid URL"
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    if parts.query:
+        shown += "?…"
+    return one_line(shown, 120) or "an empty address"
+
+
+def redirect_target(base: str, location: str) -> str:
+    """Where a `Location` points, resolved against the URL that answered with it."""
+    try:
+        return urljoin(base, location)
+    except ValueError:
+        return location
+
+
+def redirect_refused(
+    response: requests.Response, target: str, *, method: str, path: str | None, setting: str
+) -> Redirected:
+    """The one-line error of a redirect the client does not follow, saying where it pointed.
+
+    `setting` names the option that holds the URL (SINCH_API_URL, SINCH_AUTH_URL): a gateway
+    redirecting http:// to https:// is the usual cause, and the fix is there.
+    """
+    code = response.status_code
+    shown = shown_location(target)
+    if method != "GET":
+        why = f"a {method} never follows a redirect, so it was not sent there"
+    else:
+        why = "a read follows a redirect only to the same scheme, host and port"
+    hint = ""
+    source = urlsplit(response.url or "")
+    if source.scheme == "http" and shown.startswith("https://"):
+        hint = f" (is {setting} http:// where https:// is meant?)"
+    return Redirected(
+        f"the server redirected the request ({code}) to {shown}: {why}{hint}",
+        http_status=code,
+        location=shown,
+        method=method,
+        path=path,
+    )
+
+
+def body_text(response: requests.Response, limit: int = 1 << 16) -> str:
+    """The start of a body as text, for messages (no charset sniffing over megabytes)."""
+    head = (response.content or b"")[:limit]
+    try:
+        return head.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:
+        return head.decode("utf-8", errors="replace")
+
+
+NESTED_TOO_DEEP = "JSON nested deeper than Python can read"
+
+
+def read_json(text: str) -> Any:
+    """JSON text as Python, or ValueError: also for nesting deeper than Python can parse.
+
+    `json.loads` raises RecursionError on JSON nested some thousands deep; that is a body the
+    API never sends, so it is an ordinary "not JSON" here.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(NESTED_TOO_DEEP) from None
+
+
+def response_json(response: requests.Response) -> Any:
+    """The response body as JSON, or ValueError (not JSON, not text, or nested too deep)."""
+    content = response.content or b""
+    encoding = response.encoding or guess_json_utf(content) or "utf-8"
+    try:
+        text = content.decode(encoding)
+    except LookupError:  # a charset Python does not know
+        text = content.decode("utf-8")
+    return read_json(text)
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a `Retry-After` header (delta-seconds or HTTP-date); None when absent."""
     if not value:
@@ -267,7 +382,12 @@ def html_summary(text: str) -> str:
 
 def describe_body(response: requests.Response) -> str:
     """What a body that is not the expected JSON is, in a few words."""
-    text = response.text or ""
+    try:
+        response_json(response)
+    except ValueError as exc:
+        if str(exc) == NESTED_TOO_DEEP:
+            return NESTED_TOO_DEEP
+    text = body_text(response)
     if not text.strip():
         return "an empty body"
     if looks_like_html(text, response.headers.get("Content-Type", "")):
@@ -278,7 +398,7 @@ def describe_body(response: requests.Response) -> str:
 
 def _json_body(response: requests.Response) -> Any:
     try:
-        return response.json()
+        return response_json(response)
     except ValueError:
         return None
 
@@ -314,7 +434,7 @@ def _error_fields(response: requests.Response) -> tuple[str, str, list[Any], str
             detail = str(body.get("detail") or "").strip()
             message = f"{title}: {detail}" if title and detail else title or detail
             return "", message, [], None
-    text = response.text or ""
+    text = body_text(response)
     if not text.strip():
         return "", "", [], None
     if looks_like_html(text, response.headers.get("Content-Type", "")):

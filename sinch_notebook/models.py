@@ -138,6 +138,43 @@ def parse_time(value: Any) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
+_OPTIONAL_TEXT = ("parentProjectId", "createTime", "updateTime")
+
+
+def api_item_problem(data: Any) -> str | None:
+    """What makes an API answer not a Subproject (None when it is one), in a few words.
+
+    A subproject without an id would be planned as a new one (a duplicate), and one without a
+    name cannot be shown or compared, so neither may enter a frame. Unknown fields are fine
+    (the API may add some); known ones must have their documented types.
+    """
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__} instead of a subproject"
+    for name in ("subprojectId", "displayName"):
+        value = data.get(name)
+        if value is None:
+            return f"without a {name}"
+        if not isinstance(value, str):
+            return f"{name} is a JSON {type(value).__name__}, not a string"
+        if not value:
+            return f"with an empty {name}"
+    labels = data.get("labels")
+    if labels is not None:
+        if not isinstance(labels, dict):
+            return f"labels is a JSON {type(labels).__name__}, not an object"
+        for key, value in labels.items():
+            if not isinstance(value, str):
+                return f"label {key[:40]!r} is a JSON {type(value).__name__}, not a string"
+    deleted = data.get("deleted")
+    if deleted is not None and not isinstance(deleted, bool):
+        return f"deleted is a JSON {type(deleted).__name__}, not a boolean"
+    for name in _OPTIONAL_TEXT:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            return f"{name} is a JSON {type(value).__name__}, not a string"
+    return None
+
+
 @dataclass(frozen=True)
 class Subproject:
     """One subproject as the API returned it; unknown response fields are kept in `extra`."""

@@ -9,6 +9,13 @@ Retry rules (the loop itself is `retry.run_with_retries`):
   the caller reconciles (see `creates.py`).
 - A 401 whose challenge says the token expired refreshes the shared token and resends once.
 
+Redirects: a write (POST, PATCH, DELETE) never follows one: it is `Redirected`, and for a create
+an unknown outcome (looked for, never assumed). A GET follows up to MAX_REDIRECTS hops on the
+same scheme, host and port; a loop, or one to another origin, is `Redirected`.
+
+Bodies: every answer is read up to `max_response_bytes` (`ResponseTooLarge` beyond; for a
+create, an unknown outcome), so memory stays bounded whatever the server sends.
+
 Proxies: loopback traffic (the sandbox) never goes through a proxy, so neither credentials nor
 tokens reach one in clear text; remote traffic honours the user's proxy settings.
 """
@@ -23,36 +30,75 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .auth import DEFAULT_TIMEOUT, BasicAuth, TokenAuth
-from .deadline import deadline, session_for
+from .deadline import DEFAULT_MAX_BODY, BodyTooLarge, deadline, session_for
 from .errors import (
+    NESTED_TOO_DEEP,
+    ResponseTooLarge,
     TransportError,
     UnexpectedResponse,
+    ValidationError,
     describe_body,
     describe_transport_failure,
     error_from_response,
+    redirect_refused,
+    redirect_target,
+    response_json,
 )
-from .models import parse_time
+from .models import api_item_problem, parse_time
 from .retry import RETRYABLE_STATUSES, Retryable, RetryNotifier, RetryPolicy, run_with_retries
 
 log = logging.getLogger("sinch_notebook.client")
 
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 MAX_CLOCK_SKEW = 30.0  # how far off the client's clock may be when no server time is known
+MAX_REDIRECTS = 5  # hops a read follows (same origin only)
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MIN_MAX_RESPONSE_BYTES = 64 << 10
 Check = Callable[[Any], "str | None"]
 
 
 class OutcomeUnknown(Exception):
-    """A non-idempotent request went out and we do not know whether it took effect."""
+    """A non-idempotent request went out and we do not know whether it took effect.
 
-    def __init__(self, reason: str) -> None:
+    `error` is the SinchError to report when looking for it finds nothing and sending it again
+    cannot help (a redirect answers every attempt the same way); None otherwise.
+    """
+
+    def __init__(self, reason: str, error: Exception | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.error = error
         self.at = time.time()
+
+
+def origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None for a URL that
+    cannot be read (it matches nothing, so it is never followed)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def check_max_response_bytes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("max_response_bytes", "must be an integer number of bytes")
+    if value < MIN_MAX_RESPONSE_BYTES:
+        raise ValidationError(
+            "max_response_bytes", f"must be at least {MIN_MAX_RESPONSE_BYTES}, got {value}"
+        )
+    return value
 
 
 def _nothing_was_sent(exc: requests.RequestException) -> bool:
@@ -128,14 +174,25 @@ class Transport:
         retry: RetryPolicy,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         pool_size: int = 32,
+        max_response_bytes: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.base_url = base_url
         self.auth = auth
         self.retry = retry
         self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
         self.session = session_for(base_url, pool_size)
         self.clock = ServerClock()
         self.events = RetryNotifier()
+
+    @property
+    def max_response_bytes(self) -> int:
+        """The longest answer read (bytes, after decompression); longer ones are an error."""
+        return self._max_response_bytes
+
+    @max_response_bytes.setter
+    def max_response_bytes(self, value: int) -> None:
+        self._max_response_bytes = check_max_response_bytes(value)
 
     @property
     def deadline_seconds(self) -> float:
@@ -177,6 +234,8 @@ class Transport:
         while True:
             sent_at = time.time()
             response = self._send(request, number)
+            if response.status_code in REDIRECTS:
+                response = self._follow(request, response, number)
             received_at = time.time()
             self.clock.note(response, sent_at, received_at)
             code = response.status_code
@@ -207,18 +266,70 @@ class Transport:
                 raise Retryable.for_status(error, code, response.headers.get("Retry-After"))
             raise error
 
-    def _send(self, request: _Request, number: int) -> requests.Response:
+    def _follow(
+        self, request: _Request, response: requests.Response, number: int
+    ) -> requests.Response:
+        """Where a redirect may be followed (a GET, same origin, no loop), the final answer;
+        otherwise `Redirected` (for a create: an unknown outcome carrying it)."""
+        seen = {response.url}
+        hops = 0
+        while response.status_code in REDIRECTS:
+            hops += 1
+            location = (response.headers.get("Location") or "").strip()
+            if not location:
+                raise UnexpectedResponse(
+                    f"the API answered {response.status_code} (a redirect) without saying where",
+                    http_status=response.status_code,
+                    method=request.method,
+                    path=request.path,
+                )
+            target = redirect_target(response.url, location)
+            refused = redirect_refused(
+                response, target, method=request.method, path=request.path, setting="SINCH_API_URL"
+            )
+            here = origin(response.url)
+            if request.method != "GET" or here is None or origin(target) != here:
+                if not request.idempotent:
+                    raise OutcomeUnknown(refused.message, refused)
+                raise refused
+            if target in seen or hops > MAX_REDIRECTS:
+                what = "in a loop" if target in seen else f"more than {MAX_REDIRECTS} times"
+                refused.set_message(
+                    f"the server redirected the request {what} ({hops} redirect"
+                    f"{'s' if hops > 1 else ''}, the last to {refused.location}); stopped there"
+                )
+                raise refused
+            seen.add(target)
+            response = self._send(request, number, url=target)
+        return response
+
+    def _send(self, request: _Request, number: int, url: str | None = None) -> requests.Response:
+        """One HTTP exchange: to `base_url + path` with the params, or to `url` (a redirect's
+        target, which carries its own query)."""
         seconds = self.deadline_seconds
         try:
-            with deadline(seconds) as flight:
+            with deadline(seconds, self.max_response_bytes) as flight:
                 return self.session.request(
                     request.method,
-                    self.base_url + request.path,
-                    params=request.params,
+                    url or self.base_url + request.path,
+                    params=None if url else request.params,
                     json=request.json,
                     auth=self.auth,
                     timeout=self.timeout,
                 )
+        except BodyTooLarge as exc:
+            words = (
+                f"an answer longer than {exc.limit} bytes (the client's max_response_bytes); "
+                "reading stopped there"
+            )
+            if not request.idempotent:
+                raise OutcomeUnknown(f"the API sent {words}") from None
+            raise ResponseTooLarge(
+                f"the API sent {words}",
+                http_status=exc.status,
+                method=request.method,
+                path=request.path,
+            ) from None
         except _TRANSIENT as exc:
             if flight.cut:
                 words = f"no complete answer within {seconds:g} s"
@@ -236,10 +347,11 @@ class Transport:
 
     def _body(self, request: _Request, response: requests.Response) -> Any:
         try:
-            body = response.json()
+            body = response_json(response)
         except ValueError:
             body = None
-            problem = f"{describe_body(response)} instead of JSON"
+            what = describe_body(response)
+            problem = what if what == NESTED_TOO_DEEP else f"{what} instead of JSON"
         else:
             problem = request.check(body) if request.check is not None else None
         if problem is None:
@@ -274,12 +386,9 @@ def expect_object(body: Any) -> str | None:
 
 
 def expect_subproject(body: Any) -> str | None:
-    """The body must be a Subproject resource."""
-    if not isinstance(body, dict):
-        return f"a JSON {type(body).__name__} instead of a subproject"
-    if not isinstance(body.get("subprojectId"), str) or not body["subprojectId"]:
-        return "a JSON object without a subprojectId"
-    return None
+    """The body must be a Subproject resource (`models.api_item_problem`)."""
+    problem = api_item_problem(body)
+    return None if problem is None else f"a body that is not a subproject ({problem})"
 
 
 def expect_page(body: Any) -> str | None:

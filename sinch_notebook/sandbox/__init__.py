@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, Accounts
-from .faults import PAGE_FAULTS, Fault, Faults, Rates
+from .faults import PAGE_FAULTS, REDIRECT_STATUSES, Fault, Faults, Rates
 from .scheduler import CommitScheduler
 from .seed import demo_subprojects
 from .server import TOKEN_PATH, SandboxHTTPServer
@@ -177,6 +177,11 @@ class Sandbox:
             self._thread.join(timeout=5)
 
     @property
+    def stopping(self) -> bool:
+        """True once `stop()` began: streamed and trickled answers end."""
+        return self._stopping.is_set()
+
+    @property
     def running(self) -> bool:
         return self._server is not None
 
@@ -323,6 +328,12 @@ class Sandbox:
         trickle: float | None = None,
         page: str | None = None,
         challenge: bool | str = True,
+        location: str | None = None,
+        items: list[Any] | None = None,
+        body_bytes: int | None = None,
+        endless: bool = False,
+        access_token: str | None = None,
+        expires_in: Any = None,
     ) -> None:
         """Script the next `times` matching requests (by `method` and `path_contains`).
 
@@ -337,7 +348,17 @@ class Sandbox:
         - `page` (list responses): "repeat-token" answers the real page with a nextPageToken
           that does not advance (the request's own token, or on the first page a token to the
           first page), "empty-with-token" answers an empty page whose token leads to the items
-          this page should have had.
+          this page should have had, "too-many" adds filler items so the page holds one more
+          than its pageSize. `items` adds these raw items (anything JSON) at the end of the
+          real page: subprojects without an id, with wrong types, not objects at all.
+        - `location` answers a redirect (307 unless `status` says 301, 302, 303 or 308) to that
+          URL or path, `{path}` standing for the request's own path and query: `"{path}"` with
+          `times=50` is a redirect loop, `"https://elsewhere.example{path}"` another host.
+        - `body_bytes` answers 200 (or `status`) with a page-shaped JSON body of that many
+          bytes, streamed (the sandbox never holds it); `endless` with one that never ends.
+        - `access_token` / `expires_in` (token endpoint) answer a real key exchange with that
+          token, or that lifetime; a string `expires_in` is written into the JSON as it is
+          ("1e400", "-5", '"soon"').
         - `challenge` (status 401): True sends a bare `Bearer realm` challenge (one that does
           not reject the token), False none at all, a string that exact header.
         - `retry_after` adds a `Retry-After` header. Token-endpoint faults
@@ -346,6 +367,12 @@ class Sandbox:
         """
         if page is not None and page not in PAGE_FAULTS:
             raise ValueError(f"page must be one of {PAGE_FAULTS}, not {page!r}")
+        if location is not None:
+            status = status or 307
+            if status not in REDIRECT_STATUSES:
+                raise ValueError(f"a redirect's status must be one of {REDIRECT_STATUSES}")
+        if (body_bytes is not None or endless) and not status:
+            status = 200
         fault = Fault(
             status,
             commit=commit or reset,
@@ -358,5 +385,11 @@ class Sandbox:
             trickle=trickle,
             page=page,
             challenge=challenge,
+            location=location,
+            items=None if items is None else list(items),
+            body_bytes=body_bytes,
+            endless=endless,
+            access_token=access_token,
+            expires_in=expires_in,
         )
         self.faults.script(fault, method, path_contains, times)

@@ -23,6 +23,7 @@ from .bodies import (
     MARSHAL_FAILURE,
     ApiError,
     expired_challenge,
+    filler_item,
     invalid,
 )
 from .faults import MUTATIONS, Fault, fault_reply
@@ -144,9 +145,9 @@ def _perform(
         if request.method in MUTATIONS:
             sandbox.counters.count("late_commits")
             sandbox.scheduler.schedule(fault.commit_after, commit)
-        return _fault_reply(fault)
+        return _fault_reply(fault, request)
     if fault.answers_for_real:
-        reply = _prepare(sandbox, request, operation, target, account, fault.page)()
+        reply = _prepare(sandbox, request, operation, target, account, fault)()
         if fault.commit and fault.delay:
             sandbox.sleep(fault.delay)
         reply.trickle = fault.trickle
@@ -159,11 +160,11 @@ def _perform(
             sandbox.sleep(fault.delay)
     if fault.odd:
         sandbox.counters.count("odd_answers")
-    return _fault_reply(fault)
+    return _fault_reply(fault, request)
 
 
-def _fault_reply(fault: Fault) -> Reply:
-    return fault_reply(fault, lambda code: ApiError(code).json(), BEARER_REALM)
+def _fault_reply(fault: Fault, request: Request) -> Reply:
+    return fault_reply(fault, lambda code: ApiError(code).json(), BEARER_REALM, request)
 
 
 # -- the operations ----------------------------------------------------------------------------
@@ -175,7 +176,7 @@ def _prepare(
     operation: str,
     target: str,
     account: Account,
-    page_fault: str | None,
+    fault: Fault | None,
 ) -> Operation:
     """Check the request now (400, 403, 404) and return the change (or read) to make.
 
@@ -193,7 +194,7 @@ def _prepare(
                 raise invalid("pageSize", f"must be from 1 to {MAX_PAGE_SIZE}")
             deleted = query_bool(request.query, "showDeleted")
             token = single(request.query, "pageToken") or None
-            return lambda: _list(store, target, size, token, deleted, page_fault)
+            return lambda: _list(store, target, size, token, deleted, fault)
         name, labels = create_fields(json_object(request.body))
         return lambda: Reply(200, json.dumps(store.create(target, name, labels)))
     if store.owner(target) != account.project_id:
@@ -220,14 +221,25 @@ def _list(
     size: int,
     token: str | None,
     deleted: bool,
-    page_fault: str | None,
+    fault: Fault | None,
 ) -> Reply:
+    """One page, as the store has it or as a faulty server would send it: `fault.page`
+    changes the token or the number of items, `fault.items` adds raw items at the end."""
     try:
         page = store.list_page(project_id, size, token, deleted)
     except ApiError as error:
         return Reply.error(error)
-    if page_fault == "repeat-token":
+    if fault is None:
+        return Reply(200, page.json())
+    if fault.items is not None:
+        extra = [json.dumps(item) for item in fault.items]
+        page = Page(page.items + extra, page.next_token, page.this_token)
+    if fault.page == "too-many":
+        count = size + 1 - len(page.items)
+        extra = [filler_item(number) for number in range(max(0, count))]
+        page = Page(page.items + extra, page.next_token, page.this_token)
+    if fault.page == "repeat-token":
         return Reply(200, page.json(next_token=page.this_token))
-    if page_fault == "empty-with-token":
+    if fault.page == "empty-with-token":
         return Reply(200, Page([], page.next_token, page.this_token).json(page.this_token))
     return Reply(200, page.json())

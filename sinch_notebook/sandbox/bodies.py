@@ -6,7 +6,9 @@ words the live API uses (terse messages: often "", or "Not Found").
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -109,3 +111,64 @@ ODD_BODIES: list[tuple[str, str]] = [
     ("application/json", "[]"),
     ("application/json", '{"status": "OK"}'),
 ]
+
+
+# -- bodies a broken or hostile server streams -----------------------------------------------
+
+_PAGE_HEAD = b'{"subprojects":['
+_PAGE_TAIL = b'],"nextPageToken":""}'
+_STREAM_CHUNK = 1 << 16
+
+
+_FILLER = json.dumps(
+    {
+        "subprojectId": "F%025d",
+        "displayName": "Filler %012d",
+        "createTime": "2026-01-01T00:00:00.000000Z",
+        "updateTime": "2026-01-01T00:00:00.000000Z",
+        "deleted": False,
+        "labels": {},
+        "parentProjectId": "filler",
+    },
+    separators=(",", ":"),
+)
+
+
+def filler_item(number: int) -> str:
+    """A valid-looking subproject of fixed length (what an oversized page is made of)."""
+    return _FILLER % (number, number)
+
+
+_ITEM_SIZE = len(filler_item(0)) + 1  # with its comma
+
+
+def page_stream(size: int | None) -> tuple[Iterator[bytes], int | None]:
+    """(chunks, length) of a page-shaped JSON body of about `size` bytes, never held whole in
+    memory; `size` None streams one that never ends (length None)."""
+    frame = len(_PAGE_HEAD + _PAGE_TAIL)
+    count = None if size is None else max(1, -(-(size - frame) // _ITEM_SIZE))
+
+    def chunks() -> Iterator[bytes]:
+        yield _PAGE_HEAD
+        numbers = itertools.count() if count is None else iter(range(count))
+        buffer: list[str] = []
+        length = 0
+        for number in numbers:
+            item = filler_item(number)
+            buffer.append(item if number == 0 else "," + item)
+            length += _ITEM_SIZE
+            if length >= _STREAM_CHUNK:
+                yield "".join(buffer).encode()
+                buffer, length = [], 0
+        yield "".join(buffer).encode() + _PAGE_TAIL
+
+    length = None if count is None else frame + count * _ITEM_SIZE - 1
+    return chunks(), length
+
+
+def redirect_page(status: int, location: str) -> str:
+    """The little HTML page a gateway sends with a redirect."""
+    return (
+        f"<html><head><title>{status} Redirect</title></head>"
+        f'<body><a href="{location}">moved here</a></body></html>'
+    )

@@ -10,6 +10,11 @@ real gateways and proxies do:
   the change is made `commit_delay` seconds later, so a client that looks at once finds nothing;
 - slow (`slow_rate`): the change is made at once, the answer comes `slow_seconds` later;
 - odd (`odd_rate`): 200 with a body that is not what the API promises, the change made first.
+
+Scripted faults can also do what only a broken or hostile server does: redirect any request
+(`location`, a loop or another host included), stream an oversized or endless body, list more
+items than were asked for or items that are not subprojects, and answer the key exchange with
+odd tokens or lifetimes.
 """
 
 from __future__ import annotations
@@ -18,21 +23,28 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
 
-from .bodies import ODD_BODIES
-from .messages import Reply
+from .bodies import ODD_BODIES, page_stream, redirect_page
+from .messages import Reply, Request
 
 MUTATIONS = ("POST", "PATCH", "DELETE")
-PAGE_FAULTS = ("repeat-token", "empty-with-token")
+PAGE_FAULTS = ("repeat-token", "empty-with-token", "too-many")
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
 @dataclass
 class Fault:
     """What to do to one request.
 
-    `status` 0 means the request's real answer (modified by `delay`, `trickle`, `page`), or
-    with `reset` a dropped connection. `commit` makes the change before the fault is answered;
-    `commit_after` makes it that many seconds after the answer (a late commit).
+    `status` 0 means the request's real answer (modified by `delay`, `trickle`, `page`,
+    `items`), or with `reset` a dropped connection. `commit` makes the change before the fault
+    is answered; `commit_after` makes it that many seconds after the answer (a late commit).
+    `location` answers a redirect there (`{path}` stands for the request's path and query);
+    `body_bytes` streams a page-shaped body of that size, `endless` one that never ends.
+    `access_token` and `expires_in` change those fields of a successful key exchange
+    (`expires_in` as a string is written into the JSON as it is: "1e400", "-5", '"soon"').
     """
 
     status: int = 0
@@ -47,11 +59,24 @@ class Fault:
     page: str | None = None
     challenge: bool | str = True
     odd: bool = False
+    location: str | None = None
+    items: list[Any] | None = None
+    body_bytes: int | None = None
+    endless: bool = False
+    access_token: str | None = None
+    expires_in: Any = None
 
     @property
     def answers_for_real(self) -> bool:
         """True when the answer is the operation's own (not an error, a drop or a fixed body)."""
-        return self.status == 0 and not self.reset and self.commit_after is None
+        streamed = self.body_bytes is not None or self.endless
+        return (
+            self.status == 0
+            and not self.reset
+            and self.commit_after is None
+            and self.location is None
+            and not streamed
+        )
 
 
 @dataclass
@@ -141,15 +166,19 @@ class Faults:
         return Fault(200, commit=True, body=body, content_type=content_type, odd=True)
 
 
-def fault_reply(fault: Fault, error_body: Callable[[int], str], challenge: str | None) -> Reply:
-    """The answer a fault gives: a drop, its own body, or the error body for its status.
+def fault_reply(
+    fault: Fault, error_body: Callable[[int], str], challenge: str | None, request: Request
+) -> Reply:
+    """The answer a fault gives: a drop, a redirect, a streamed body, its own body, or the
+    error body for its status.
 
     `challenge` is the WWW-Authenticate an injected 401 carries when `fault.challenge` is True
     (a string `fault.challenge` is sent as it is; False sends none).
     """
     if fault.reset:
         return Reply.dropped()
-    status = fault.status or 504
+    streamed = fault.body_bytes is not None or fault.endless
+    status = fault.status or (307 if fault.location is not None else 200 if streamed else 504)
     headers: dict[str, str] = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = str(fault.retry_after)
@@ -157,6 +186,18 @@ def fault_reply(fault: Fault, error_body: Callable[[int], str], challenge: str |
         value = fault.challenge if isinstance(fault.challenge, str) else challenge
         if value:
             headers["WWW-Authenticate"] = value
+    if fault.location is not None:
+        headers["Location"] = fault.location.replace("{path}", request_target(request))
+        return Reply(status, redirect_page(status, headers["Location"]), "text/html", headers)
+    if streamed:
+        chunks, length = page_stream(None if fault.endless else fault.body_bytes)
+        return Reply(status, headers=headers, stream=chunks, length=length)
     if fault.body is not None:
         return Reply(status, fault.body, fault.content_type, headers, trickle=fault.trickle)
     return Reply(status, error_body(status), headers=headers, trickle=fault.trickle)
+
+
+def request_target(request: Request) -> str:
+    """The request's path and query, as a redirect back to it would name them."""
+    query = urlencode(request.query, doseq=True)
+    return request.path + (f"?{query}" if query else "")

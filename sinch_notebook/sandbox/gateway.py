@@ -49,15 +49,32 @@ def token_endpoint(sandbox: Sandbox, request: Request) -> Reply:
     """Answer one request to `/oauth2/token`."""
     sandbox.counters.count("token_requests")
     fault = sandbox.faults.scripted_for(request.method, TOKEN_PATH)
-    if fault is not None:
-        if fault.delay:
-            sandbox.sleep(fault.delay)
-        return fault_reply(fault, lambda code: oauth_error(code, ""), BASIC_REALM)
+    if fault is not None and fault.delay:
+        sandbox.sleep(fault.delay)
+    if fault is not None and not fault.answers_for_real:
+        return fault_reply(fault, lambda code: oauth_error(code, ""), BASIC_REALM, request)
     try:
-        return _exchange(sandbox, request)
+        reply = _exchange(sandbox, request)
     except _OAuthError as error:
         error.reply.headers.update(_NO_STORE)
         return error.reply
+    if fault is not None:
+        reply.body = odd_token_body(reply.body, fault.access_token, fault.expires_in)
+        reply.trickle = fault.trickle
+    return reply
+
+
+def odd_token_body(body: str, access_token: str | None, expires_in: object) -> str:
+    """A successful answer with `access_token` and/or `expires_in` replaced; a string
+    `expires_in` is written into the JSON as it is (`1e400`, `-5`, `"soon"`)."""
+    fields = {name: json.dumps(value) for name, value in json.loads(body).items()}
+    if access_token is not None:
+        fields["access_token"] = json.dumps(access_token)
+    if isinstance(expires_in, str):
+        fields["expires_in"] = expires_in
+    elif expires_in is not None:
+        fields["expires_in"] = json.dumps(expires_in)
+    return "{" + ", ".join(f"{json.dumps(name)}: {value}" for name, value in fields.items()) + "}"
 
 
 def _exchange(sandbox: Sandbox, request: Request) -> Reply:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
@@ -40,6 +41,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     trickle: float | None = None  # seconds between the body's bytes
     drop: bool = False  # reset the connection instead of answering
+    stream: Iterator[bytes] | None = None  # a body sent as it is made (instead of `body`)
+    length: int | None = None  # the streamed body's length; None: chunked, maybe endless
 
     @classmethod
     def error(cls, error: ApiError, headers: dict[str, str] | None = None) -> Reply:
@@ -105,20 +108,27 @@ def single(query: dict[str, list[str]], name: str) -> str | None:
 
 
 def query_int(query: dict[str, list[str]], name: str, default: int) -> int:
+    """An integer parameter; absent is `default`, and an empty value is a wrong type (400), as
+    grpc-gateway answers a value its type cannot parse."""
     raw = single(query, name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if not _INTEGER.match(raw):
-        raise invalid(name, "must be an integer")
+        raise invalid(name, f"must be an integer, got {_shown(raw)}")
     return int(raw)
 
 
 def query_bool(query: dict[str, list[str]], name: str) -> bool:
+    """A boolean parameter (Go's ParseBool words); absent is false, empty is a 400."""
     raw = single(query, name)
-    if raw is None or raw == "":
+    if raw is None:
         return False
     if raw in _TRUE:
         return True
     if raw in _FALSE:
         return False
-    raise invalid(name, "must be true or false")
+    raise invalid(name, f"must be true or false, got {_shown(raw)}")
+
+
+def _shown(raw: str) -> str:
+    return "an empty value" if raw == "" else json.dumps(raw[:40])

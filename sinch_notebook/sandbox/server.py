@@ -186,6 +186,9 @@ class Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self._drop()
             return
+        if reply.stream is not None:
+            self._deliver_stream(reply)
+            return
         data = reply.body.encode("utf-8")
         self.sandbox.counters.count("responses", reply.status)
         self.send_response(reply.status)
@@ -208,6 +211,39 @@ class Handler(BaseHTTPRequestHandler):
             if index + 1 < len(data) and not self.sandbox.sleep(reply.trickle):
                 self._drop()  # the sandbox is stopping
                 return
+
+    def _deliver_stream(self, reply: Reply) -> None:
+        """A body sent as it is made: with its length, or chunked (maybe never ending) until
+        the client goes away or the sandbox stops. Memory stays flat whatever its size."""
+        self.sandbox.counters.count("responses", reply.status)
+        self.close_connection = True
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        chunked = reply.length is None
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(reply.length))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command == "HEAD" or reply.stream is None:
+            return
+        try:
+            for chunk in reply.stream:
+                if self.sandbox.stopping:
+                    break
+                if chunked:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                else:
+                    self.wfile.write(chunk)
+            else:
+                if chunked:
+                    self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:  # the client stopped reading and closed: what it should do
+            pass
 
     def _drop(self) -> None:
         """Reset the connection (RST, no response): the client cannot know what happened."""
