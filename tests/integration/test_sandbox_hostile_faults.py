@@ -13,7 +13,7 @@ import requests
 
 from sinch_notebook.sandbox import DEMO_KEY_ID, DEMO_KEY_SECRET, Sandbox
 
-from .sandbox_http import LIST, api, token
+from tests.sandbox_http import LIST, api, token
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from sinch_notebook.deadline import DEFAULT_MAX_BODY
 from sinch_notebook.redact import redact
 from sinch_notebook.sandbox import Sandbox
 
-from .magic_shell import MagicShell, magic_shell
+from tests.magic_shell import MagicShell, magic_shell
 
 RETRY = sn.RetryPolicy(retries=2, base=0.01, cap=0.05, commit_grace=0.3)
 NO_RETRY = sn.RetryPolicy(retries=0, commit_grace=0.3)
