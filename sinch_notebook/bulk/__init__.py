@@ -15,6 +15,7 @@ from .apply import AdaptiveLimit, apply_plan
 from .errors import (
     MASS_DELETE_THRESHOLD,
     JournalError,
+    JournalInvalid,
     JournalLocked,
     MassDeleteRefused,
     PlanAlreadyApplied,
@@ -31,6 +32,7 @@ __all__ = [
     "Change",
     "Invalid",
     "JournalError",
+    "JournalInvalid",
     "JournalLocked",
     "MassDeleteRefused",
     "Outcome",
