@@ -39,7 +39,7 @@ from urllib.request import pathname2url
 
 from .._version import __version__
 from ..errors import SinchError, ValidationError
-from .rows import Row, paused_gc, prepare_rows, to_record
+from .rows import Row, UnreadableRow, paused_gc, prepare_rows, to_record
 
 APPLICATION_ID = int.from_bytes(b"SNhs", "big")  # PRAGMA application_id of every store
 SCHEMA_VERSION = 1
@@ -477,12 +477,14 @@ class HistoryStore:
         except _Unreadable as bad:
             raise self._damaged(str(bad)) from None
 
-    def _readable(self, rows: list[tuple], start: int = 0) -> None:
-        """Stored rows are checked as they are read: damage is one clear error naming the file,
-        never a JSONDecodeError from deep inside a diff."""
-        problem = _unreadable_rows(rows, start)
-        if problem is not None:
-            raise self._damaged(problem)
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Stored records decoded inside are checked: damage is one `StoreDamaged` naming this
+        file and what to do, never a JSONDecodeError from deep inside a diff."""
+        try:
+            yield
+        except UnreadableRow as bad:
+            raise self._damaged(str(bad)) from None
 
     def snapshot_infos(self, project: str | None = None) -> list[SnapshotInfo]:
         """Every snapshot (of one project, if given), oldest first."""
@@ -520,7 +522,6 @@ class HistoryStore:
                 (snapshot_id, _FOREVER),
             ).fetchall()
         found.sort()  # id order, as the API lists them (faster here than ORDER BY in SQL)
-        self._readable(found)
         return {row[0]: row for row in found}
 
     def changed_rows(self, a: int, b: int) -> tuple[dict[str, Row], dict[str, Row]]:
@@ -540,7 +541,6 @@ class HistoryStore:
                 "AND NOT (v.first <= ? AND coalesce(v.until, ?) > ?) ORDER BY v.subproject_id",
                 (_FOREVER, low, high, _FOREVER, low, low, _FOREVER, high),
             ).fetchall()
-        self._readable(found, start=2)
         in_a: dict[str, Row] = {}
         in_b: dict[str, Row] = {}
         for first, until, *row in found:
@@ -560,8 +560,10 @@ class HistoryStore:
                 "WHERE v.subproject_id = ? ORDER BY v.first",
                 (subproject_id,),
             ).fetchall()
-        self._readable(found, start=3)
-        return [VersionInfo(p, first, until, to_record(row, p)) for p, first, until, *row in found]
+        with self.reading():
+            return [
+                VersionInfo(p, first, until, to_record(row, p)) for p, first, until, *row in found
+            ]
 
     def all_versions(self, project: str) -> list[tuple[int, int | None, dict[str, Any]]]:
         """(first, until, record) of every version of a project, by subproject then time."""
@@ -574,8 +576,8 @@ class HistoryStore:
                 "ORDER BY v.subproject_id, v.first",
                 (project,),
             ).fetchall()
-        self._readable(found, start=2)
-        return [(first, until, to_record(row, project)) for first, until, *row in found]
+        with self.reading():
+            return [(first, until, to_record(row, project)) for first, until, *row in found]
 
     def projects(self) -> list[str]:
         with self._read() as conn:
@@ -640,7 +642,7 @@ class HistoryStore:
                     f"SELECT {column}, min(subproject_id), count(*) FROM versions "
                     f"WHERE {column} IS NOT NULL GROUP BY {column}"
                 ):
-                    if not _json_object(text):
+                    if not _readable_json(text, an_object=column == "extra"):
                         problems.append(
                             f"{count} versions (subproject {sid}, ...) have {name} that are not "
                             f"readable ({text!r:.60})"
@@ -674,31 +676,13 @@ def _busy(err: sqlite3.OperationalError) -> bool:
     return "locked" in str(err) or "busy" in str(err)
 
 
-def _unreadable_rows(rows: Iterable[tuple], start: int = 0) -> str | None:
-    """What is damaged in stored rows (labels and extra JSON objects), or None.
-
-    Label sets are shared by many subprojects, so each distinct one is decoded once.
-    """
-    seen: set[str] = set()
-    for row in rows:
-        sid, labels, extra = row[start], row[start + 2], row[start + 6]
-        for name, text in (("labels", labels), ("extra fields", extra)):
-            if text is None and name == "extra fields":
-                continue
-            if text in seen:
-                continue
-            if not _json_object(text):
-                return f"the stored {name} of subproject {sid} are not readable ({text!r:.60})"
-            seen.add(text)
-    return None
-
-
-def _json_object(text: Any) -> bool:
-    """Whether stored text is a JSON object (labels and extra fields always are)."""
+def _readable_json(text: Any, *, an_object: bool) -> bool:
+    """Whether stored text is JSON (extra fields: a JSON object), as `rows.to_record` needs."""
     try:
-        return isinstance(json.loads(text), dict)
+        value = json.loads(text)
     except (TypeError, ValueError, RecursionError):
         return False
+    return isinstance(value, dict) or not an_object
 
 
 def default_path() -> Path:

@@ -96,7 +96,11 @@ class Snapshot:
 
     def records(self) -> list[dict[str, Any]]:
         """Every subproject as the API returned it (deleted included), in id order."""
-        return [to_record(row, self.project) for row in self.rows().values()]
+        rows = self.rows()
+        if self.store is None:
+            return [to_record(row, self.project) for row in rows.values()]
+        with self.store.reading():
+            return [to_record(row, self.project) for row in rows.values()]
 
     @property
     def frame(self) -> pd.DataFrame:
