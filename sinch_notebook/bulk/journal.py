@@ -141,6 +141,18 @@ def _plain_file(fd: int, path: Path) -> None:
         )
 
 
+def _own_file(fd: int, path: Path, what: str) -> None:
+    """Checked after the open: a journal that is a hard link to another file is not appended
+    to (a device such as /dev/full is allowed: writing to it fails on its own)."""
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        os.close(fd)
+        raise JournalError(
+            f"the {what} {path} is a hard link to another file; remove it or give another "
+            "path (it was not written to)"
+        )
+
+
 def _lock(fd: int) -> None:
     if fcntl is not None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -208,8 +220,10 @@ class JournalWriter:
         # Whether this writer made the file: only then may `discard` remove it (never /dev/full,
         # never a journal being continued). The lock makes the check and the open one step.
         self.created = not self.path.exists()
+        create = os.O_CREAT | os.O_EXCL if self.created else 0  # a new journal is ours alone
         try:
-            fd = open_no_symlink(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND)
+            fd = open_no_symlink(self.path, os.O_RDWR | os.O_APPEND | create)
+            _own_file(fd, self.path, "journal")
         except JournalError:
             self._release()
             raise

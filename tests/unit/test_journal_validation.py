@@ -465,3 +465,17 @@ def test_fuzzed_journals_never_send_what_they_do_not_say(
         if now["deleted"] and not record["deleted"]:
             assert sid in deletes, "a subproject the journal does not delete was deleted"
     assert len(result) <= len(state.changes)
+
+
+def test_a_hard_link_as_the_journal_is_not_written(sb: Sandbox, cl, tmp_path) -> None:
+    victim = tmp_path / "precious.jsonl"
+    plan = _plan(cl)
+    _journal(victim, plan)
+    content = victim.read_text()
+    link = tmp_path / "j.jsonl"
+    os.link(victim, link)
+    sb.reset_stats()
+    with pytest.raises(sn.JournalError, match="is a hard link to another file"):
+        sn.resume(link, progress=False, client=cl)
+    assert victim.read_text() == content
+    assert sb.stats["requests"] == 0
