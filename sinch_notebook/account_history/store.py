@@ -235,6 +235,10 @@ class HistoryStore:
                 conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            except sqlite3.Error as err:
+                raise ValidationError(
+                    "store", f"{self.path}: cannot create it ({err}); give another store path"
+                ) from None
             finally:
                 conn.close()
             try:

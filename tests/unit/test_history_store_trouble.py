@@ -158,10 +158,10 @@ def _without_root_powers() -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
 
 
-def _in_child(path: Path) -> dict:
+def _in_child(path: Path, script: str = CHILD) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run(
-        [*_without_root_powers(), sys.executable, "-c", CHILD, str(path)],
+        [*_without_root_powers(), sys.executable, "-c", script, str(path)],
         env=env,
         capture_output=True,
         text=True,
@@ -209,6 +209,28 @@ def test_a_read_only_store_reads_and_refuses_writes_in_one_line(
     assert {p.name for p in folder.iterdir()} <= {"h.sqlite", "h.sqlite-wal", "h.sqlite-shm"}
     wal = folder / "h.sqlite-wal"
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+NEW_STORE = """
+import json, sys
+import sinch_notebook as sn
+try:
+    sn.open_store(sys.argv[1]).ensure()  # what sn.snapshot() does before listing
+    print(json.dumps({"made": True}))
+except Exception as err:
+    print(json.dumps({"error": f"{type(err).__name__}: {err}"}))
+"""
+
+
+def test_a_new_store_in_a_read_only_folder_is_one_line(shared_dir: Path) -> None:
+    shared_dir.chmod(0o555)
+    path = shared_dir / "sub" / "h.sqlite"
+    out = _in_child(path, NEW_STORE)
+    assert out["error"].startswith(f"ValidationError: store: {path}: cannot create it (")
+    assert out["error"].endswith(
+        "give a store path you can write (store=..., %config Sinch.history)"
+    )
+    assert list(shared_dir.iterdir()) == []
 
 
 def test_a_read_only_store_that_is_damaged_is_still_checked(shared_dir: Path) -> None:
