@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import threading
 import time
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +20,7 @@ from urllib.parse import quote
 
 from .auth import DEFAULT_TIMEOUT, BasicAuth, TokenAuth
 from .config import Endpoints
+from .confirm import changed_since
 from .creates import CreateFinder, Wanted
 from .deadline import DEFAULT_MAX_BODY
 from .errors import (
@@ -27,6 +30,7 @@ from .errors import (
     NotFound,
     PermissionDenied,
     SinchError,
+    SubprojectChanged,
     TransportError,
     UnexpectedResponse,
     ValidationError,
@@ -415,6 +419,21 @@ class SubprojectsClient:
         both = sorted(set(changes) & set(removals))
         if both:
             raise ValidationError(f"label {both[0]!r}", "is both set and removed")
+        with edit_lock(self, subproject_id):
+            return self._edit(
+                subproject_id, name, changes, removals, expected_update_time=expected_update_time
+            )
+
+    def _edit(
+        self,
+        subproject_id: str,
+        name: str | None,
+        changes: dict[str, str],
+        removals: list[str],
+        *,
+        expected_update_time: str | datetime | None,
+    ) -> Edit:
+        """`edit`'s read-merge-check-patch, under the subproject's edit lock."""
         record = self.get_record(subproject_id)
         current = Subproject.from_api(record)
         label = f"{current.display_name!r} ({current.subproject_id})"
@@ -441,6 +460,29 @@ class SubprojectsClient:
             expected_update_time=current.update_time,
         )
         return Edit(updated, True, notes)
+
+    def delete_if_unchanged(self, seen: Subproject) -> bool:
+        """Delete `seen` only if it is still the version the person saw (same `updateTime`).
+
+        The one staleness check of single deletes (the magic's `delete`, the panel's Delete):
+        one GET, then the DELETE, both under this subproject's edit lock. A subproject changed
+        since raises `SubprojectChanged` carrying what it is now (nothing deleted), so the face
+        can ask again naming the new state. True when this call deleted it, False when it was
+        already deleted.
+        """
+        with edit_lock(self, seen.subproject_id):
+            record = self.get_record(seen.subproject_id)
+            current = Subproject.from_api(record)
+            verdict = judge("delete", record, seen.update_time)
+            if verdict.action == "done":
+                return False
+            if verdict.action == "conflict":
+                raise SubprojectChanged(
+                    changed_since(seen, current) + "; nothing was deleted",
+                    seen=seen,
+                    current=current,
+                )
+            return self.delete(current.subproject_id, expected_update_time=current.update_time)
 
     def delete(
         self, subproject_id: str, *, expected_update_time: str | datetime | None = None
@@ -541,6 +583,40 @@ def _checked_page(items: list[Any], number: int, page_size: int, path: str) -> l
         if problem is not None:
             raise refuse(f"has an item that is not a subproject: item {index}, {problem}")
     return items
+
+
+class _EditLock:
+    """A lock that can be weakly referenced (a bare `threading.Lock` cannot)."""
+
+    __slots__ = ("__weakref__", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+_edit_locks: weakref.WeakValueDictionary[tuple[str, str, str], _EditLock] = (
+    weakref.WeakValueDictionary()
+)
+_edit_locks_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def edit_lock(client: SubprojectsClient, subproject_id: str) -> Iterator[None]:
+    """Serialize read-modify-writes of one subproject within this process.
+
+    The API takes the full set of labels, so two edits that read the same labels would each
+    drop the other's change. Every client of the process (a cell, the panel, threads) to the
+    same API and project shares one lock per subproject; it is held only while one edit or
+    checked delete runs, and forgotten when nobody holds or waits for it.
+    """
+    key = (client.endpoints.api_url.rstrip("/"), client.project_id, _check_id(subproject_id))
+    with _edit_locks_guard:
+        entry = _edit_locks.get(key)
+        if entry is None:
+            entry = _EditLock()
+            _edit_locks[key] = entry
+    with entry.lock:
+        yield
 
 
 def _named(err: NotFound, subproject_id: str) -> NotFound:

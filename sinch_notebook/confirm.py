@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import settings
-from .display import subproject_line
+from .display import labels_text, short_time, subproject_line
 from .models import Subproject
 
 if TYPE_CHECKING:
@@ -63,3 +63,18 @@ def before_deleting(subject: Plan | Subproject, *, assume_yes: bool = False) -> 
         f"not applying: the plan deletes {plural(deletes, 'subproject')} and nobody can "
         "confirm in this non-interactive run",
     )
+
+
+def changed_since(seen: Subproject, current: Subproject) -> str:
+    """What became of a subproject since the person saw it, in one line: the new state a
+    face names before asking again (a delete is never sent for a version nobody saw)."""
+    what = []
+    if current.deleted:
+        what.append("it was deleted")
+    if current.display_name != seen.display_name:
+        what.append(f"it was renamed to {current.display_name!r}")
+    if current.labels != seen.labels:
+        what.append(f"its labels are now {labels_text(current.labels) or '(none)'}")
+    if not what:
+        what.append(f"it was updated at {short_time(current.update_time)}")
+    return f"{subproject_line(seen)} changed on the server since it was shown: {', '.join(what)}"

@@ -97,6 +97,16 @@ class ChangedOnServer(SinchError):
     status = "CHANGED_ON_SERVER"
 
 
+class SubprojectChanged(ChangedOnServer):
+    """Not deleted: the subproject is no longer the version the person saw (`seen`); `current`
+    is what it is now, so a face can ask again naming it."""
+
+    def __init__(self, message: str, *, seen: Any, current: Any) -> None:
+        super().__init__(message)
+        self.seen = seen
+        self.current = current
+
+
 class InvalidArgument(SinchError):
     http_status = 400
     status = "INVALID_ARGUMENT"

@@ -21,7 +21,7 @@ from . import config
 from .magic_commands import dispatch
 from .magic_commands.context import Context
 from .magic_commands.errors import MagicError
-from .magic_commands.registry import help_text
+from .magic_commands.registry import COMMANDS, help_text
 from .magic_commands.views import Views
 
 
@@ -41,6 +41,7 @@ class SinchMagics(Magics):
         try:
             line = expand(line, {**self.shell.user_ns, **(local_ns or {})}).strip()
         except MagicError as err:
+            err.command = command_of(line)
             if not config.settings().short_errors:
                 raise
             raise err from None
@@ -61,7 +62,14 @@ def expand(line: str, namespace: dict[str, Any]) -> str:
         return formatter.vformat(line, args=[], kwargs=namespace)
     except Exception:
         pass
-    for _text, field, _spec, _conversion in formatter.parse(line):
+    try:
+        fields = list(formatter.parse(line))
+    except ValueError as err:  # a lone { or }: the line is no format string at all
+        raise MagicError(
+            f"cannot read the braces in the line ({err}); write {{{{ or }}}} for a literal "
+            "brace, {expression} for a value"
+        ) from None
+    for _text, field, _spec, _conversion in fields:
         if field is None:
             continue
         try:
@@ -72,6 +80,12 @@ def expand(line: str, namespace: dict[str, Any]) -> str:
                 "write {{ }} or $$ for literal braces or dollars"
             ) from None
     raise MagicError("cannot expand the {...} and $... in the line; write {{ }} or $$ for them")
+
+
+def command_of(line: str) -> str | None:
+    """The command a line names (its first word), when it is one: errors say which."""
+    words = line.split(maxsplit=1)
+    return words[0] if words and words[0] in COMMANDS else None
 
 
 def load_ipython_extension(shell: Any) -> None:

@@ -19,7 +19,15 @@ from __future__ import annotations
 from .changes import KINDS
 from .compare import DIFF_COLUMNS, Diff, diff, snapshot_at
 from .plots import changes_per_day, plot_account_size, plot_changes_per_day
-from .store import SCHEMA_VERSION, HistoryStore, StoreBusy, open_store
+from .store import (
+    SCHEMA_VERSION,
+    HistoryStore,
+    SnapshotOutOfOrder,
+    StoreBusy,
+    StoreDamaged,
+    StoreReadOnly,
+    open_store,
+)
 from .timeline import Snapshot, history, snapshot, snapshots
 
 __all__ = [
@@ -29,7 +37,10 @@ __all__ = [
     "Diff",
     "HistoryStore",
     "Snapshot",
+    "SnapshotOutOfOrder",
     "StoreBusy",
+    "StoreDamaged",
+    "StoreReadOnly",
     "changes_per_day",
     "diff",
     "history",

@@ -373,13 +373,9 @@ def diff(
         before, after = first.store.changed_rows(first.id, second.id)
     else:
         before, after = _differing(first.rows(), second.rows())
-    return Diff(
-        first,
-        second,
-        _records(before, first.project),
-        _records(after, second.project),
-        client,
-    )
+    with (first.store or second.store or target).reading():
+        records = _records(before, first.project), _records(after, second.project)
+    return Diff(first, second, *records, client)
 
 
 def _differing(

@@ -81,21 +81,40 @@ def prepare_rows(records: Iterable[Mapping[str, Any]], project: str) -> dict[str
     return rows
 
 
+class UnreadableRow(ValueError):
+    """A stored row whose labels or extra fields are not a JSON object (a damaged store); the
+    store turns it into one error naming its file (`HistoryStore.reading`)."""
+
+
 def to_record(row: Row | tuple, project: str) -> dict[str, Any]:
-    """A stored row back in the API's shape (the field order of a live response)."""
+    """A stored row back in the API's shape (the field order of a live response).
+
+    Stored JSON is decoded only here, when a record is needed, so comparing stored rows never
+    pays for it; text that does not decode (a damaged store) is an `UnreadableRow`.
+    """
     sid, name, labels, create_time, update_time, deleted, extra = row
-    record = {
-        "subprojectId": sid,
-        "displayName": name,
-        "createTime": create_time,
-        "updateTime": update_time,
-        "deleted": bool(deleted),
-        "labels": json.loads(labels),
-        "parentProjectId": project,
-    }
+    try:
+        record = {
+            "subprojectId": sid,
+            "displayName": name,
+            "createTime": create_time,
+            "updateTime": update_time,
+            "deleted": bool(deleted),
+            "labels": json.loads(labels),
+            "parentProjectId": project,
+        }
+    except (TypeError, ValueError, RecursionError):
+        raise _unreadable(sid, "labels", labels) from None
     if extra:
-        record.update(json.loads(extra))
+        try:
+            record.update(json.loads(extra))
+        except (TypeError, ValueError, RecursionError):
+            raise _unreadable(sid, "extra fields", extra) from None
     return record
+
+
+def _unreadable(sid: str, what: str, text: Any) -> UnreadableRow:
+    return UnreadableRow(f"the stored {what} of subproject {sid} are not readable ({text!r:.60})")
 
 
 @contextlib.contextmanager

@@ -26,6 +26,7 @@ Safety:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import tempfile
@@ -34,10 +35,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.request import pathname2url
 
 from .._version import __version__
 from ..errors import SinchError, ValidationError
-from .rows import Row, paused_gc, prepare_rows, to_record
+from .rows import Row, UnreadableRow, paused_gc, prepare_rows, to_record
 
 APPLICATION_ID = int.from_bytes(b"SNhs", "big")  # PRAGMA application_id of every store
 SCHEMA_VERSION = 1
@@ -122,6 +124,25 @@ class StoreBusy(SinchError):
     status = "STORE_BUSY"
 
 
+class StoreReadOnly(SinchError):
+    """The store's file or folder cannot be written: its snapshots can be read, not added to."""
+
+    status = "STORE_READ_ONLY"
+
+
+class StoreDamaged(SinchError):
+    """A stored value this release cannot read (labels that are not JSON, a garbled time)."""
+
+    status = "STORE_DAMAGED"
+
+
+class SnapshotOutOfOrder(SinchError):
+    """A listing older than the latest stored snapshot of its project (another kernel stored a
+    newer one meanwhile): storing it would make the history run backwards."""
+
+    status = "SNAPSHOT_OUT_OF_ORDER"
+
+
 class HistoryStore:
     """One history file. Cheap to make; every operation opens its own short connection.
 
@@ -182,7 +203,7 @@ class HistoryStore:
         """Create the store if it does not exist; check (and migrate) it if it does."""
         if not self.path.exists():
             self._create()
-        with self._connection():
+        with self._connection(write=True):
             pass
 
     def _create(self) -> None:
@@ -195,7 +216,9 @@ class HistoryStore:
             )
         except OSError as err:
             raise ValidationError(
-                "store", f"{self.path}: cannot create it ({err.strerror or err})"
+                "store",
+                f"{self.path}: cannot create it ({err.strerror or err}); give a store path you "
+                "can write (store=..., %config Sinch.history)",
             ) from None
         os.close(handle)
         try:
@@ -212,6 +235,10 @@ class HistoryStore:
                 conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            except sqlite3.Error as err:
+                raise ValidationError(
+                    "store", f"{self.path}: cannot create it ({err}); give another store path"
+                ) from None
             finally:
                 conn.close()
             try:
@@ -226,18 +253,69 @@ class HistoryStore:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(leftover)
 
+    def _writable(self) -> None:
+        """Refuse to write, before anything is sent or opened, where the store cannot be
+        written (SQLite also writes `-wal` and `-shm` files beside it)."""
+        folder = self.path.parent
+        for what, where in (("the file", self.path), ("its folder", folder)):
+            if where.exists() and not os.access(where, os.W_OK):
+                raise self._read_only(what)
+
+    def _read_only(self, what: str = "the file or its folder") -> StoreReadOnly:
+        return StoreReadOnly(
+            f"the history store {self.path} is read-only ({what} cannot be written): its "
+            "snapshots can be read, not added to; make it writable, or give another store "
+            "(store=..., %config Sinch.history)"
+        )
+
+    def _damaged(self, what: str) -> StoreDamaged:
+        return StoreDamaged(
+            f"the history store {self.path} is damaged: {what}; "
+            f"sn.open_store({str(self.path)!r}).check() lists what is damaged: restore the file "
+            "from a backup, or give another store (store=...)"
+        )
+
+    def _uris(self, write: bool) -> list[str]:
+        """How to open it: as usual; for reads where that fails (a read-only file or folder:
+        SQLite cannot make its `-shm` file), read-only, then immutable."""
+        plain = f"file:{pathname2url(str(self.path))}"
+        if write:
+            return [plain]
+        read_only = [f"{plain}?mode=ro", f"{plain}?immutable=1"]
+        writable = all(os.access(p, os.W_OK) for p in (self.path, self.path.parent))
+        return [plain, *read_only] if writable else read_only
+
+    def _open(self, write: bool) -> tuple[sqlite3.Connection, int]:
+        """A connection and the schema version it reads, in the first mode that works."""
+        uris = self._uris(write)
+        for index, uri in enumerate(uris):
+            try:
+                conn = sqlite3.connect(
+                    uri,
+                    uri=True,
+                    timeout=BUSY_SECONDS,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            except sqlite3.Error as err:
+                raise ValidationError("store", f"{self.path} cannot be opened ({err})") from None
+            try:
+                return conn, conn.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.OperationalError as err:
+                conn.close()
+                if _busy(err) or index == len(uris) - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @contextlib.contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
+    def _connection(self, write: bool = False) -> Iterator[sqlite3.Connection]:
         """A checked connection in autocommit mode (transactions are explicit)."""
         self.check_file()
+        if write:
+            self._writable()
+        conn: sqlite3.Connection | None = None
         try:
-            conn = sqlite3.connect(
-                self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as err:
-            raise ValidationError("store", f"{self.path} cannot be opened ({err})") from None
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn, version = self._open(write)
             self._check_version(version)
             if version < SCHEMA_VERSION:
                 self._migrate(conn)
@@ -248,12 +326,14 @@ class HistoryStore:
             conn.execute("PRAGMA foreign_keys = ON")
             yield conn
         except sqlite3.OperationalError as err:
-            if "locked" in str(err) or "busy" in str(err):
+            if _busy(err):
                 raise StoreBusy(
                     f"the history store {self.path} is busy: another process has been writing "
                     f"to it for more than {BUSY_SECONDS:.0f} s"
                 ) from None
-            raise
+            if "readonly" in str(err) or "read-only" in str(err):
+                raise self._read_only() from None
+            raise ValidationError("store", f"{self.path} cannot be used ({err})") from None
         except sqlite3.DatabaseError as err:
             if type(err) is not sqlite3.DatabaseError:  # integrity or programming errors: bugs
                 raise
@@ -261,7 +341,8 @@ class HistoryStore:
                 "store", f"{self.path} is damaged or unreadable ({err})"
             ) from None
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         """Bring an older store up to SCHEMA_VERSION, one registered step at a time."""
@@ -283,7 +364,7 @@ class HistoryStore:
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it is committed, or none of it."""
-        with self._connection() as conn:
+        with self._connection(write=True) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -340,9 +421,20 @@ class HistoryStore:
     ) -> tuple[int, int | None, int]:
         """Inside the write transaction: the snapshot row, and a version for each change."""
         pid = self._project_key(conn, project)
-        previous = conn.execute(
-            "SELECT max(id) FROM snapshots WHERE project = ?", (pid,)
-        ).fetchone()[0]
+        previous, latest = conn.execute(
+            "SELECT id, time FROM snapshots WHERE project = ? ORDER BY id DESC LIMIT 1", (pid,)
+        ).fetchone() or (None, None)
+        if latest is not None:
+            try:
+                _stored_time(latest)
+            except _Unreadable as bad:
+                raise self._damaged(f"snapshot {previous}: {bad}") from None
+        if latest is not None and stamp < latest:
+            raise SnapshotOutOfOrder(
+                f"not stored: this listing of project {project} (at {stamp}) is older than "
+                f"snapshot {previous} (at {latest}), stored meanwhile in {self.path}; "
+                "snapshots are kept in the order of their listings: take it again"
+            )
         snapshot_id = conn.execute(
             "INSERT INTO snapshots (project, time, subprojects, deleted, changed, previous) "
             "VALUES (?, ?, ?, ?, 0, ?)",
@@ -383,6 +475,21 @@ class HistoryStore:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def _infos(self, rows: Iterable[tuple]) -> list[SnapshotInfo]:
+        try:
+            return [_info(row) for row in rows]
+        except _Unreadable as bad:
+            raise self._damaged(str(bad)) from None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Stored records decoded inside are checked: damage is one `StoreDamaged` naming this
+        file and what to do, never a JSONDecodeError from deep inside a diff."""
+        try:
+            yield
+        except UnreadableRow as bad:
+            raise self._damaged(str(bad)) from None
+
     def snapshot_infos(self, project: str | None = None) -> list[SnapshotInfo]:
         """Every snapshot (of one project, if given), oldest first."""
         with self._read() as conn:
@@ -394,7 +501,7 @@ class HistoryStore:
                 query += " WHERE p.project_id = ?"
                 params = (project,)
             rows = conn.execute(query + " ORDER BY s.id", params).fetchall()
-        return [_info(row) for row in rows]
+        return self._infos(rows)
 
     def snapshot_info(self, snapshot_id: int) -> SnapshotInfo | None:
         with self._read() as conn:
@@ -405,7 +512,7 @@ class HistoryStore:
                 "WHERE s.id = ?",
                 (snapshot_id,),
             ).fetchone()
-        return None if row is None else _info(row)
+        return None if row is None else self._infos([row])[0]
 
     def rows(self, snapshot_id: int) -> dict[str, Row]:
         """Every record of a snapshot in stored form, by subprojectId (id order)."""
@@ -457,7 +564,10 @@ class HistoryStore:
                 "WHERE v.subproject_id = ? ORDER BY v.first",
                 (subproject_id,),
             ).fetchall()
-        return [VersionInfo(p, first, until, to_record(row, p)) for p, first, until, *row in found]
+        with self.reading():
+            return [
+                VersionInfo(p, first, until, to_record(row, p)) for p, first, until, *row in found
+            ]
 
     def all_versions(self, project: str) -> list[tuple[int, int | None, dict[str, Any]]]:
         """(first, until, record) of every version of a project, by subproject then time."""
@@ -470,7 +580,8 @@ class HistoryStore:
                 "ORDER BY v.subproject_id, v.first",
                 (project,),
             ).fetchall()
-        return [(first, until, to_record(row, project)) for first, until, *row in found]
+        with self.reading():
+            return [(first, until, to_record(row, project)) for first, until, *row in found]
 
     def projects(self) -> list[str]:
         with self._read() as conn:
@@ -517,6 +628,29 @@ class HistoryStore:
                         f"snapshot {snapshot_id}: {expected} subprojects recorded, {held} "
                         f"versions held ({distinct} distinct)"
                     )
+            for snapshot_id, stamp in conn.execute("SELECT id, time FROM snapshots ORDER BY id"):
+                try:
+                    _stored_time(stamp)
+                except _Unreadable as bad:
+                    problems.append(f"snapshot {snapshot_id}: {bad}")
+            for snapshot_id, earlier, stamp in conn.execute(
+                "SELECT s.id, p.time, s.time FROM snapshots s "
+                "JOIN snapshots p ON p.id = s.previous WHERE s.time < p.time"
+            ):
+                problems.append(
+                    f"snapshot {snapshot_id} (at {stamp}) is older than the snapshot before it "
+                    f"(at {earlier})"
+                )
+            for column, name in (("labels", "labels"), ("extra", "extra fields")):
+                for text, sid, count in conn.execute(
+                    f"SELECT {column}, min(subproject_id), count(*) FROM versions "
+                    f"WHERE {column} IS NOT NULL GROUP BY {column}"
+                ):
+                    if not _readable_json(text, an_object=column == "extra"):
+                        problems.append(
+                            f"{count} versions (subproject {sid}, ...) have {name} that are not "
+                            f"readable ({text!r:.60})"
+                        )
             for (orphans,) in conn.execute(
                 "SELECT count(*) FROM versions v LEFT JOIN snapshots s ON s.id = v.first "
                 "WHERE s.id IS NULL"
@@ -528,7 +662,31 @@ class HistoryStore:
 
 def _info(row: tuple) -> SnapshotInfo:
     sid, project, stamp, total, deleted, changed, previous = row
-    return SnapshotInfo(sid, project, parse_stored_time(stamp), total, deleted, changed, previous)
+    return SnapshotInfo(sid, project, _stored_time(stamp), total, deleted, changed, previous)
+
+
+class _Unreadable(ValueError):
+    """A stored value that cannot be read; the store names its file in the error it raises."""
+
+
+def _stored_time(stamp: Any) -> datetime:
+    try:
+        return parse_stored_time(stamp)
+    except (TypeError, ValueError):
+        raise _Unreadable(f"a snapshot time is not readable ({stamp!r})") from None
+
+
+def _busy(err: sqlite3.OperationalError) -> bool:
+    return "locked" in str(err) or "busy" in str(err)
+
+
+def _readable_json(text: Any, *, an_object: bool) -> bool:
+    """Whether stored text is JSON (extra fields: a JSON object), as `rows.to_record` needs."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return isinstance(value, dict) or not an_object
 
 
 def default_path() -> Path:

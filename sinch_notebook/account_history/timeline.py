@@ -23,11 +23,12 @@ from ..errors import ValidationError
 from ..models import parse_time
 from .changes import changes_between, describe
 from .rows import Row, paused_gc, prepare_rows, to_record
-from .store import HistoryStore, SnapshotInfo, open_store
+from .store import HistoryStore, SnapshotInfo, SnapshotOutOfOrder, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
 
+LISTINGS = 5  # listings of one snapshot, when newer ones keep being stored meanwhile
 SNAPSHOT_COLUMNS = ["id", "time", "project", "subprojects", "live", "deleted", "changed"]
 HISTORY_COLUMNS = [
     "first_seen",
@@ -95,7 +96,11 @@ class Snapshot:
 
     def records(self) -> list[dict[str, Any]]:
         """Every subproject as the API returned it (deleted included), in id order."""
-        return [to_record(row, self.project) for row in self.rows().values()]
+        rows = self.rows()
+        if self.store is None:
+            return [to_record(row, self.project) for row in rows.values()]
+        with self.store.reading():
+            return [to_record(row, self.project) for row in rows.values()]
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -163,16 +168,28 @@ def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snap
 
     `client` defaults to the active connection, `store` to `%config Sinch.history`,
     `SINCH_HISTORY` or `.sinch/history.sqlite` under the working directory. The store is checked
-    (and created) before anything is sent, so a wrong path fails before the listing.
+    (and created) before anything is sent, so a wrong path fails before the listing. Snapshots
+    are stored in the order of their listings: when another kernel stored a newer listing
+    meanwhile, the account is listed again (`SnapshotOutOfOrder` after LISTINGS tries).
     """
     target = open_store(store)
     source = active_client(client)
     target.ensure()
-    with paused_gc():  # until the listing is freed again, so the collector never walks it
-        records = [record for page in source.iter_pages(show_deleted=True) for record in page]
-        info = target.add_snapshot(source.project_id, records, datetime.now(timezone.utc))
-        del records
-    return Snapshot._stored(info, target)
+    for attempt in range(1, LISTINGS + 1):
+        with paused_gc():  # until the listing is freed again, so the collector never walks it
+            records = [record for page in source.iter_pages(show_deleted=True) for record in page]
+            try:
+                # The snapshot's time is its listing's: it is stored only if no newer listing
+                # was stored meanwhile (by another kernel), else the account is listed again.
+                info = target.add_snapshot(source.project_id, records, datetime.now(timezone.utc))
+            except SnapshotOutOfOrder:
+                if attempt == LISTINGS:
+                    raise
+                continue
+            finally:
+                del records
+        return Snapshot._stored(info, target)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def snapshots(store: Any = None, project: str | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from .apply import AdaptiveLimit, apply_plan
 from .errors import (
     MASS_DELETE_THRESHOLD,
     JournalError,
+    JournalInvalid,
     JournalLocked,
     MassDeleteRefused,
     PlanAlreadyApplied,
@@ -33,6 +34,7 @@ __all__ = [
     "Change",
     "Invalid",
     "JournalError",
+    "JournalInvalid",
     "JournalLocked",
     "MassDeleteRefused",
     "Outcome",

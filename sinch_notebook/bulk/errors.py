@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..confirm import MASS_DELETE_THRESHOLD
@@ -43,3 +44,14 @@ class JournalError(SinchError):
     def __init__(self, message: str, result: ApplyResult | None = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+class JournalInvalid(ValidationError):
+    """A journal that this release cannot resume as it is (edited, damaged, from a newer release
+    or for another project): refused as a whole, naming the line, before anything is sent."""
+
+    def __init__(self, path: Path, line: int, reason: str) -> None:
+        super().__init__("journal_path", f"{path} line {line}: {reason}; nothing was sent")
+        self.path = path
+        self.line = line
+        self.reason = reason

@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import socket
+import stat
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
 from ..models import parse_time
-from .errors import JournalError, JournalLocked
+from .errors import JournalError, JournalInvalid, JournalLocked
+from .journal_check import FORMAT, check_header, check_record, parse_lines
 from .plan import Change
 
 try:
@@ -46,7 +48,6 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .result import Outcome
 
-FORMAT = 1
 JOURNAL_DIR = ".sinch"
 
 
@@ -69,7 +70,12 @@ class JournalLock:
 
     def acquire(self, what: str) -> None:
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = open_no_symlink(self.path, os.O_RDWR | os.O_CREAT, "lock file")
+            try:
+                _plain_file(fd, self.path)
+            except JournalError:
+                os.close(fd)
+                raise
             try:
                 _lock(fd)
             except OSError:
@@ -80,7 +86,7 @@ class JournalLock:
                     "wait until it has finished (one apply or resume per journal at a time)"
                 ) from None
             try:
-                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+                same = os.fstat(fd).st_ino == os.lstat(self.path).st_ino
             except FileNotFoundError:
                 same = False
             if not same:  # the holder removed the file between our open and our lock
@@ -107,6 +113,46 @@ class JournalLock:
             os.close(fd)
 
 
+NOT_FOLLOWED = "it is not followed, and what it points to is left alone"
+
+
+def open_no_symlink(path: Path, flags: int, what: str = "journal") -> int:
+    """`os.open` that never follows a symbolic link at `path` (one placed there is refused), so
+    nothing the journal or its lock writes can land in a file it points to."""
+    try:
+        return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o600)
+    except OSError as err:
+        if os.path.islink(path):
+            raise JournalError(
+                f"the {what} {path} is a symbolic link; remove it or give another path "
+                f"({NOT_FOLLOWED})"
+            ) from None
+        raise JournalError(f"cannot open the {what} {path}: {err.strerror or err}") from None
+
+
+def _plain_file(fd: int, path: Path) -> None:
+    """The lock is written to, so it must be a plain file of its own (no device, no hard link
+    to some other file)."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
+        raise JournalError(
+            f"the lock file {path} is not a plain file of its own; remove it "
+            "(it was not written to)"
+        )
+
+
+def _own_file(fd: int, path: Path, what: str) -> None:
+    """Checked after the open: a journal that is a hard link to another file is not appended
+    to (a device such as /dev/full is allowed: writing to it fails on its own)."""
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        os.close(fd)
+        raise JournalError(
+            f"the {what} {path} is a hard link to another file; remove it or give another "
+            "path (it was not written to)"
+        )
+
+
 def _lock(fd: int) -> None:
     if fcntl is not None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -130,6 +176,15 @@ def _read_holder(fd: int) -> str:
     )
 
 
+def _ends_torn(fd: int) -> bool:
+    """Whether the file's last line has no newline (it was being written when a crash hit)."""
+    try:
+        size = os.fstat(fd).st_size
+        return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+    except OSError:
+        return False
+
+
 class JournalWriter:
     """Appends records to a journal file, holding its lock; safe to call from many threads."""
 
@@ -137,6 +192,11 @@ class JournalWriter:
         self, path: str | os.PathLike[str], *, append: bool = False, what: str = "an apply"
     ) -> None:
         self.path = Path(path)
+        if self.path.is_symlink():
+            raise JournalError(
+                f"the journal {self.path} is a symbolic link; remove it or give another path "
+                f"({NOT_FOLLOWED})"
+            )
         if self.path.is_dir():
             raise ValidationError("journal", f"{self.path} is a directory; give a file path")
         if not append and self.path.exists() and self.path.stat().st_size > 0:
@@ -160,14 +220,18 @@ class JournalWriter:
         # Whether this writer made the file: only then may `discard` remove it (never /dev/full,
         # never a journal being continued). The lock makes the check and the open one step.
         self.created = not self.path.exists()
+        create = os.O_CREAT | os.O_EXCL if self.created else 0  # a new journal is ours alone
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        except OSError as err:
+            fd = open_no_symlink(self.path, os.O_RDWR | os.O_APPEND | create)
+            _own_file(fd, self.path, "journal")
+        except JournalError:
             self._release()
-            raise JournalError(f"cannot open the journal {self.path}: {err}") from None
+            raise
         self._file = os.fdopen(fd, "a", encoding="utf-8")
         self._lock = threading.Lock()
         self._closed = False
+        if append and _ends_torn(fd):  # a crash tore the last line: keep it a line of its own
+            self._file.write("\n")
 
     def _release(self) -> None:
         if self._lock_file is not None:
@@ -287,6 +351,11 @@ class JournalState:
         return self.header.get("project_id")
 
     @property
+    def allows_mass_delete(self) -> bool:
+        """Whether the apply that wrote it was allowed to delete more than 10 at once."""
+        return self.header.get("allow_mass_delete") is True
+
+    @property
     def created_ids(self) -> set[str]:
         return {o["subproject_id"] for o in self.done.values() if o.get("subproject_id")}
 
@@ -320,42 +389,30 @@ def _epoch(value: Any) -> float | None:
     return None if stamp is None else stamp.timestamp()
 
 
-def _records(path: Path) -> tuple[list[dict[str, Any]], int]:
+def _text_of(path: Path) -> str:
+    if not os.path.lexists(path):
+        raise ValidationError("journal_path", f"no such file: {path}")
+    fd = open_no_symlink(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO there must not hang
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise ValidationError("journal_path", f"no such file: {path}") from None
+        with os.fdopen(fd, "rb") as file:
+            return file.read().decode("utf-8", errors="replace")
     except OSError as err:
         raise JournalError(f"cannot read the journal {path}: {err}") from None
-    records, bad = [], 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            bad += 1  # a line torn by a crash mid-write
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-        else:
-            bad += 1
-    return records, bad
 
 
 def read_journal(path: str | os.PathLike[str]) -> JournalState:
-    """Parse a journal; tolerates a torn last line (the process died while writing it)."""
+    """Parse and check a journal as a whole (`journal_check`): a problem anywhere is a
+    `JournalInvalid` naming the line; only a line torn by a crash is skipped."""
     path = Path(path)
-    records, bad = _records(path)
-    if not records or records[0].get("type") != "plan" or records[0].get("format") != FORMAT:
-        raise ValidationError("journal_path", f"{path} is not a sinch-notebook journal")
-    header = records[0]
-    try:
-        changes = [Change.from_json(c) for c in header.get("changes") or []]
-    except (TypeError, ValueError) as err:
-        raise ValidationError("journal_path", f"{path} has an unreadable plan: {err}") from None
-    state = JournalState(path, header, changes, unreadable=bad)
-    for record in records[1:]:
+    records, torn = parse_lines(path, _text_of(path))
+    if not records or records[0][0] != 1:
+        raise JournalInvalid(path, 1, "not a sinch-notebook journal (no plan on line 1)")
+    header = records[0][1]
+    changes = check_header(path, header)
+    keys = {change.key for change in changes}
+    state = JournalState(path, header, changes, unreadable=torn)
+    for number, record in records[1:]:
+        check_record(path, number, record, keys)
         key = record.get("key")
         if not isinstance(key, str):
             continue

@@ -6,9 +6,9 @@ import os
 from typing import TYPE_CHECKING
 
 from ..connection import require_active
-from ..errors import ValidationError
 from .apply import ProgressArg, apply_plan
-from .journal import read_journal
+from .errors import JournalInvalid
+from .journal import JournalState, read_journal
 from .plan import Plan
 from .result import ApplyResult
 
@@ -26,24 +26,48 @@ def resume(
 ) -> ApplyResult:
     """Apply exactly the changes of a journal that are not done yet, appending to it.
 
-    Uses the active connection unless `client` is given; it must be to the journal's project.
-    Creates that may already have happened are looked for first (once the commit grace has
-    passed since they were sent) and never sent twice. Holds the journal's lock: a second
-    apply or resume of the same journal, here or in another process, fails at once. The
-    result covers the changes applied now; `result.earlier_done` counts those done before.
+    Uses the active connection unless `client` is given; it must be to the journal's project
+    and API URL. The journal is checked as a whole first (`JournalInvalid`, nothing sent).
+    Its deletes count as a plan's: more than 10 need `allow_mass_delete=True` (or the original
+    apply's permission). Creates that may already have happened are looked for first (once the
+    commit grace has passed since they were sent) and never sent twice. Holds the journal's
+    lock: a second apply or resume of the same journal, here or in another process, fails at
+    once. The result covers the changes applied now; `result.earlier_done` counts those done
+    before.
     """
-    state = read_journal(journal_path)
     client = client or require_active()
-    if state.project_id and state.project_id != client.project_id:
-        raise ValidationError(
-            "journal_path",
+    state = journal_for(journal_path, client)
+    return apply_plan(
+        pending_plan(state, client),
+        workers=workers,
+        progress=progress,
+        allow_mass_delete=allow_mass_delete or state.allows_mass_delete,
+    )
+
+
+def journal_for(journal_path: str | os.PathLike[str], client: SubprojectsClient) -> JournalState:
+    """The journal, checked as a whole and against the connection it would be applied with:
+    a journal of another project or API URL is refused (`JournalInvalid`), nothing sent."""
+    state = read_journal(journal_path)
+    if state.project_id != client.project_id:
+        raise JournalInvalid(
+            state.path,
+            1,
             f"was written for project {state.project_id!r}, but the connection is to "
             f"{client.project_id!r}",
         )
-    plan = Plan(client, state.pending(), origin="resume", journal_path=state.path)
-    return apply_plan(
-        plan,
-        workers=workers,
-        progress=progress,
-        allow_mass_delete=allow_mass_delete or bool(state.header.get("allow_mass_delete")),
-    )
+    api_url = state.header.get("api_url")
+    if api_url is not None and api_url.rstrip("/") != client.endpoints.api_url.rstrip("/"):
+        raise JournalInvalid(
+            state.path,
+            1,
+            f"was written for the API at {api_url}, but the connection is to "
+            f"{client.endpoints.api_url}",
+        )
+    return state
+
+
+def pending_plan(state: JournalState, client: SubprojectsClient) -> Plan:
+    """What a journal has not done yet, as a plan: its deletes count as any plan's (the
+    mass-delete rule, the confirmation)."""
+    return Plan(client, state.pending(), origin="resume", journal_path=state.path)

@@ -16,10 +16,10 @@ from ..bulk import (
     JournalError,
     MassDeleteRefused,
     Plan,
-    read_journal,
 )
 from ..bulk import resume as resume_journal
 from ..bulk.render import MAGIC_HINTS
+from ..bulk.resume import journal_for, pending_plan
 from ..config import MAX_WORKERS
 from ..confirm import before_deleting
 from .command import Command
@@ -77,11 +77,7 @@ def _progress_and_output(parser: argparse.ArgumentParser) -> None:
 def _apply_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("plan", metavar="PLAN", help="a plan from %%sinch plan (a variable)")
     _run_options(parser)
-    parser.add_argument(
-        "--allow-mass-delete",
-        action="store_true",
-        help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
-    )
+    _mass_delete_option(parser)
     parser.add_argument(
         "--no-journal",
         action="store_true",
@@ -102,10 +98,12 @@ def _plan_from(ctx: Context, expression: str) -> Plan:
     return value
 
 
-def _confirm_deletes(ctx: Context, plan: Plan, args: argparse.Namespace) -> bool:
+def _confirm_deletes(
+    ctx: Context, plan: Plan, args: argparse.Namespace, allowed: bool = False
+) -> bool:
     """The plan's safety rule first, then the one confirmation policy, asked as a [y/N]."""
     try:
-        plan.raise_if_unsafe(args.allow_mass_delete)
+        plan.raise_if_unsafe(args.allow_mass_delete or allowed)
     except MassDeleteRefused as refused:
         raise MagicError(
             f"the plan deletes {refused.deletes} subprojects (more than "
@@ -175,9 +173,18 @@ def _not_all_applied(result: ApplyResult, output: str | None) -> MagicError:
     return error
 
 
+def _mass_delete_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
+    )
+
+
 def _resume_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", metavar="JOURNAL", help="the journal of an apply (a path)")
     _run_options(parser)
+    _mass_delete_option(parser)
     _progress_and_output(parser)
 
 
@@ -188,20 +195,21 @@ for first and never made twice. One apply or resume per journal at a time."""
 
 
 def resume(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
-    state = read_journal(args.journal)
-    pending = Plan(ctx.client(), state.pending())
+    client = ctx.client()
+    state = journal_for(args.journal, client)  # checked as a whole, and for this connection
+    pending = pending_plan(state, client)
     if not len(pending):
         print(f"Nothing to resume: every change of the journal is done ({len(state.done)} ok).")
         return None
-    question = before_deleting(pending, assume_yes=args.yes)
-    if not ask_before_deleting(ctx.shell, question, "add --yes"):
+    if not _confirm_deletes(ctx, pending, args, allowed=state.allows_mass_delete):
         print("Cancelled: nothing was applied.")
         return None
     result = resume_journal(
         state.path,
         workers=args.workers or ctx.settings.workers,
         progress=not args.no_progress,
-        client=ctx.client(),
+        client=client,
+        allow_mass_delete=args.allow_mass_delete,
     )
     return _shown(ctx, result, args.output)
 

@@ -10,9 +10,9 @@ import pandas as pd
 
 from ..bulk import Plan
 from ..bulk.render import MAGIC_HINTS
-from ..confirm import before_deleting, wants_confirmation
+from ..confirm import before_deleting, changed_since, wants_confirmation
 from ..display import subproject_line
-from ..errors import ValidationError
+from ..errors import SubprojectChanged, ValidationError
 from ..filters import SubprojectFilter
 from ..frames import records_frame
 from ..models import Subproject, validate_display_name, validate_labels
@@ -155,22 +155,34 @@ def _delete_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 
+DELETE_ROUNDS = 5  # a subproject that changes between every check and its delete, given up
+
+
 def delete(ctx: Context, args: argparse.Namespace) -> None:
+    """Ask about the version read here, and delete only that version (`delete_if_unchanged`):
+    one a colleague changed while the question was open is named as it is now, and asked
+    about again."""
     wants_confirmation(args.yes)  # a bad SINCH_CONFIRM_DELETES is reported before any request
     client = ctx.client()
     target = client.get(args.id)
-    label = subproject_line(target)
-    if target.deleted:
-        print(f"{label} was already deleted.")
+    for _round in range(DELETE_ROUNDS):
+        if target.deleted:
+            print(f"{subproject_line(target)} was already deleted.")
+            return
+        question = before_deleting(target, assume_yes=args.yes)
+        if not ask_before_deleting(ctx.shell, question, "add --yes to delete without asking"):
+            print("Cancelled: nothing was deleted.")
+            return
+        try:
+            deleted_now = client.delete_if_unchanged(target)
+        except SubprojectChanged as changed:
+            print(f"{changed_since(target, changed.current)}.")
+            target = changed.current
+            continue
+        line = subproject_line(target)
+        print(f"Deleted {line}." if deleted_now else f"{line} was already deleted.")
         return
-    question = before_deleting(target, assume_yes=args.yes)
-    if not ask_before_deleting(ctx.shell, question, "add --yes to delete without asking"):
-        print("Cancelled: nothing was deleted.")
-        return
-    if client.delete(target.subproject_id):
-        print(f"Deleted {label}.")
-    else:
-        print(f"{label} was already deleted.")
+    raise MagicError(f"{subproject_line(target)} kept changing on the server; nothing was deleted")
 
 
 # -- %%sinch create --------------------------------------------------------------------------

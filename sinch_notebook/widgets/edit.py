@@ -3,7 +3,9 @@
 Save is `client.edit(..., expected_update_time=<the version opened here>)`: the core reads the
 subproject again and, if it changed on the server since it was opened, sends nothing and raises
 `ChangedOnServer`; the form then says so and offers Reload. Delete asks the question the core
-decides on (`confirm.before_deleting`, which honours `%config Sinch.confirm_deletes`).
+decides on (`confirm.before_deleting`, which honours `%config Sinch.confirm_deletes`) and
+deletes only the version shown (`client.delete_if_unchanged`): one changed on the server since is
+shown as it is now and asked about again.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..confirm import before_deleting
+from ..confirm import before_deleting, changed_since
 from ..display import short_time
-from ..errors import ChangedOnServer, FailedPrecondition, NotFound
+from ..errors import ChangedOnServer, FailedPrecondition, NotFound, SubprojectChanged
 from ..models import Subproject
 from . import controls as ui
 from .common import Context, esc, message
@@ -275,7 +277,11 @@ class EditForm(widgets.VBox):
 
     def _delete(self, opened: Subproject) -> None:
         client = self.ctx.client()
-        deleted_now = client.delete(opened.subproject_id)
+        try:
+            deleted_now = client.delete_if_unchanged(opened)  # only the version shown here
+        except SubprojectChanged as changed:
+            self._changed_before_delete(changed)
+            return
         try:
             gone = client.get(opened.subproject_id)
         except NotFound:
@@ -286,3 +292,17 @@ class EditForm(widgets.VBox):
         self.ctx.log.info(f"Deleted {opened.subproject_id} ({opened.display_name!r}){already}.")
         if self.on_changed is not None:
             self.on_changed(gone)
+
+    def _changed_before_delete(self, changed: SubprojectChanged) -> None:
+        """It changed since it was opened: show it as it is now and ask again, naming it."""
+        current = changed.current
+        note = changed_since(changed.seen, current)
+        self._load(current)
+        question = None if current.deleted else before_deleting(current)
+        if question is not None:
+            self._confirming(f"{note}. {question.text}")
+            self.status.value = message("warn", f"Not deleted yet: {note}.")
+        else:
+            again = "" if current.deleted else " It is shown as it is now: Delete… deletes it."
+            self.status.value = message("warn", f"Not deleted: {note}.{again}")
+        self.ctx.log.info(f"Not deleted {current.subproject_id}: it changed on the server.")

@@ -19,7 +19,6 @@ import sinch_notebook as sn
 from sinch_notebook.deadline import DEFAULT_MAX_BODY
 from sinch_notebook.redact import redact
 from sinch_notebook.sandbox import Sandbox
-
 from tests.magic_shell import MagicShell, magic_shell
 
 RETRY = sn.RetryPolicy(retries=2, base=0.01, cap=0.05, commit_grace=0.3)

@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from sinch_notebook.sandbox import DEMO_KEY_ID, DEMO_KEY_SECRET, Sandbox
-
 from tests.sandbox_http import LIST, api, token
 
 
