@@ -57,6 +57,8 @@ class Parked:
     unknown_at: float
     attempts: int
     reason: str
+    # Why sending it again cannot help (a redirect answers every attempt alike); None otherwise.
+    final_error: str | None = None
 
 
 def create_key(change: Change) -> tuple:
@@ -276,7 +278,13 @@ class ChangeSender:
         self._journal(lambda w: w.unknown(change, sent.reason))
         with self.cond:
             self.parked[change.key] = Parked(
-                change, since, since_text, sent.at, attempt, sent.reason
+                change,
+                since,
+                since_text,
+                sent.at,
+                attempt,
+                sent.reason,
+                str(sent.error) if sent.error is not None else None,
             )
         return None
 
@@ -307,6 +315,16 @@ class ChangeSender:
                             update_time=rfc3339(sp.update_time),
                             note=note,
                             subproject=sp,
+                        )
+                    )
+                elif parked.final_error is not None:
+                    settled.append(
+                        Outcome(
+                            parked.change,
+                            "failed",
+                            error=f"{parked.final_error}; looked for after the commit grace: "
+                            "it is not on the server, and sending it again cannot help",
+                            attempts=parked.attempts,
                         )
                     )
                 elif parked.attempts >= self.max_attempts:
