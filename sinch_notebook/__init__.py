@@ -14,10 +14,13 @@ from .client import SubprojectsClient
 from .connection import (
     active,
     connect,
+    connections,
     disconnect,
+    disconnect_all,
     on_change,
     require_active,
     set_active,
+    use,
 )
 from .errors import (
     AlreadyExists,
@@ -39,6 +42,7 @@ from .errors import (
     ValidationError,
 )
 from .models import Subproject
+from .profile_store import ProfilesFileError, delete_profile, profiles, save_profile
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -146,6 +150,7 @@ __all__ = [
     "PermissionDenied",
     "Plan",
     "PlanAlreadyApplied",
+    "ProfilesFileError",
     "RateLimited",
     "Redirected",
     "ResponseTooLarge",
@@ -164,8 +169,11 @@ __all__ = [
     "changes_per_day",
     "connect",
     "connect_or_sandbox",
+    "connections",
+    "delete_profile",
     "diff",
     "disconnect",
+    "disconnect_all",
     "edit",
     "history",
     "label_coverage",
@@ -176,10 +184,13 @@ __all__ = [
     "plan",
     "plot_account_size",
     "plot_changes_per_day",
+    "profiles",
     "require_active",
     "resume",
+    "save_profile",
     "set_active",
     "snapshot",
     "snapshot_at",
     "snapshots",
+    "use",
 ]

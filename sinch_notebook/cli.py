@@ -1,4 +1,5 @@
-"""`sinch-notebook` command line: the local sandbox, and the demo (sandbox + JupyterLab)."""
+"""`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), saved
+profiles and scheduled snapshots (`cli_profiles`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cli_profiles import add_profile_parser, add_snapshot_parser
 from .demo import DemoOptions
 from .sandbox import (
     DEMO_KEY_ID,
@@ -158,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="after --, more options for jupyter lab (e.g. -- --ServerApp.base_url=/x/)",
     )
     demo.set_defaults(run=run_demo)
+    add_profile_parser(commands)
+    add_snapshot_parser(commands)
     return parser
 
 

@@ -1,10 +1,15 @@
-"""`sn.connect()` and the one active connection that the magic, the panel and `sn.plan` share."""
+"""`sn.connect()` and the one active connection that the magic, the panel and `sn.plan` share.
+
+Several connections can be open at once, each with a name (`connection_registry.py`); one is active.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
+from . import connection_registry as named
 from .auth import (
     DEFAULT_TIMEOUT,
     BasicAuth,
@@ -42,6 +47,8 @@ def connect(
     token_retry: RetryPolicy | None = None,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     pool_size: int = 32,
+    profile: str | None = None,
+    name: str | None = None,
 ) -> SubprojectsClient:
     """Connect to a parent project; options resolve as `options.GivenOptions.resolve` says.
 
@@ -52,6 +59,10 @@ def connect(
     policy of API calls; `token_retry` that of the key exchange (by default what the official
     SDKs do: 3 retries, full jitter up to 1 s x 4^n); it applies when this call makes the
     process's shared token source for the credential.
+
+    `profile` names a saved profile (`sn.save_profile`): its settings, and its Key Secret from
+    the OS keychain. `name` names the connection (default: the profile's name, else the project
+    id); `sn.use(name)` makes it active again later.
     """
     secret = Secret.wrap(key_secret)
     del key_secret  # only the Secret holds it (verbose tracebacks print arguments)
@@ -62,7 +73,10 @@ def connect(
         auth_url,
         api_url,
         api_version,
+        profile,
     ).resolve()
+    if name is not None:
+        named.check_name(name)
     if credentials is None:
         credentials = options.credentials(secret)
     del secret
@@ -89,8 +103,12 @@ def connect(
     )
     if verify:
         client.verify()
+    if activate or name is not None:
+        named.add(name or (options.profile.name if options.profile else project), client)
     if activate:
         set_active(client)
+    elif name is not None:
+        _notify()
     return client
 
 
@@ -114,8 +132,17 @@ def check_timeout(timeout: object) -> tuple[float, float]:
 def set_active(client: SubprojectsClient | None) -> None:
     """Make `client` the shared connection and tell every listener (panel, magic)."""
     global _active
+    if client is not None and named.name_of(client) is None:
+        named.add(client.project_id, client)
     with _lock:
         _active = client
+    _notify()
+
+
+def _notify() -> None:
+    """Tell every listener the active connection (also when only the named ones changed)."""
+    with _lock:
+        client = _active
         listeners = list(_listeners)
     for listener in listeners:
         listener(client)
@@ -132,8 +159,37 @@ def require_active() -> SubprojectsClient:
     return client
 
 
-def disconnect() -> None:
+def disconnect(name: str | None = None) -> SubprojectsClient | None:
+    """Close the connection named `name` (default: the active one): it is forgotten, and when
+    it was active nothing is active any more. Returns it (None when there was none)."""
+    client = named.get(name) if name is not None else _active
+    if client is None:
+        return None
+    named.remove(client)
+    if client is _active:
+        set_active(None)
+    else:
+        _notify()
+    return client
+
+
+def disconnect_all() -> None:
+    """Forget every connection (tests, and the end of a session)."""
+    named.clear()
     set_active(None)
+
+
+def use(name: str) -> SubprojectsClient:
+    """`sn.use("prod")`: make the connection named `name` the active one."""
+    client = named.get(name)
+    set_active(client)
+    return client
+
+
+def connections() -> Any:
+    """`sn.connections()`: the open connections as a DataFrame (name, project, auth, api_url,
+    api_version, key_id, active); never a secret or a token."""
+    return named.table(_active)
 
 
 def on_change(listener: Listener) -> Callable[[], None]:

@@ -18,7 +18,7 @@ from IPython.core.magic import (
 from IPython.utils.text import DollarFormatter
 
 from . import config
-from .magic_commands import dispatch
+from .magic_commands import completion, dispatch
 from .magic_commands.context import Context
 from .magic_commands.errors import MagicError
 from .magic_commands.registry import COMMANDS, help_text
@@ -98,6 +98,7 @@ def load_ipython_extension(shell: Any) -> None:
     magics = SinchMagics(shell)
     shell.register_magics(magics)
     magics.views.install(shell)
+    magics.uninstall_completion = completion.install(shell)
 
 
 def unload_ipython_extension(shell: Any) -> None:
@@ -105,6 +106,7 @@ def unload_ipython_extension(shell: Any) -> None:
     magics = shell.magics_manager.registry.pop("SinchMagics", None)
     if magics is not None:
         magics.views.uninstall()
+        getattr(magics, "uninstall_completion", lambda: None)()
     for kind in ("line", "cell"):
         shell.magics_manager.magics[kind].pop("sinch", None)
     shell.configurables[:] = [c for c in shell.configurables if not isinstance(c, config.Sinch)]

@@ -22,21 +22,37 @@ import sinch_notebook as sn
 from sinch_notebook.auth import forget_all_token_sources
 from sinch_notebook.retry import RetryPolicy
 from sinch_notebook.sandbox import Sandbox
+from tests.keyrings import MEMORY, MemoryKeyring
 
 # Fast but real backoff, so fault-injection tests finish quickly.
 FAST_RETRY = RetryPolicy(retries=8, base=0.01, cap=0.2, commit_grace=0.3)
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees the developer's real SINCH_* settings, and none leaks an active client."""
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """No test sees the developer's real SINCH_* settings, saved profiles or keychain, and none
+    leaks a connection."""
     for name in [n for n in os.environ if n.startswith("SINCH_")]:
         monkeypatch.delenv(name)
+    profiles_file = tmp_path_factory.mktemp("config") / "profiles.toml"
+    monkeypatch.setenv("SINCH_NOTEBOOK_CONFIG", str(profiles_file))
+    use_keychain(monkeypatch, MEMORY)
     yield
-    sn.disconnect()
+    sn.disconnect_all()
     # Each test's sandbox is a new server, maybe on a port an earlier one used: its tokens
     # must not meet the cached token of a server that is gone (that case has its own test).
     forget_all_token_sources()
+
+
+def use_keychain(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    """Choose the keychain through PYTHON_KEYRING_BACKEND, as a user (or a subprocess) would."""
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    MemoryKeyring.entries.clear()
+    keyring.core.init_backend()
 
 
 @pytest.fixture

@@ -1,17 +1,19 @@
 """The history store: one SQLite file of account snapshots in which unchanged records are shared.
 
-Schema version 1 (`PRAGMA user_version`; `PRAGMA application_id` marks the file as ours):
+Schema version 2 (`PRAGMA user_version`; `PRAGMA application_id` marks the file as ours):
 
     meta(key, value)          what the file is, which release made it and when
     projects(id, project_id)  the parent projects snapshotted into it
-    snapshots(id, project, time, subprojects, deleted, changed, previous)
+    snapshots(id, project, time, subprojects, deleted, changed, previous, api_url)
     versions(id, project, subproject_id, first, until,
              display_name, labels, create_time, update_time, deleted, extra)
 
 A *version* is one state of one subproject. It belongs to every snapshot of its project whose id
 is at least `first` and below `until` (NULL: still current). A snapshot of an unchanged account
-therefore adds a single `snapshots` row; only records that changed add a version. No credential
-or token is ever written: the store holds subproject data and project ids only.
+therefore adds a single `snapshots` row; only records that changed add a version. Each snapshot
+records the API URL it was listed from (schema 2; NULL for older snapshots), so a snapshot of a
+sandbox is never taken for one of the real project with the same id. No credential or token is
+ever written: the store holds subproject data, project ids and API URLs only.
 
 Safety:
 - a new store is built in a temporary file beside the target and linked into place, so a path is
@@ -42,16 +44,22 @@ from ..errors import SinchError, ValidationError
 from .rows import Row, UnreadableRow, paused_gc, prepare_rows, to_record
 
 APPLICATION_ID = int.from_bytes(b"SNhs", "big")  # PRAGMA application_id of every store
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FORMAT = "sinch-notebook account history"
 BUSY_SECONDS = 60.0  # how long a writer waits for another one before giving up
 DEFAULT_PATH = Path(".sinch") / "history.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _FOREVER = 2**63 - 1  # `until` of a current version, in comparisons
 
+
+def _add_api_url(conn: sqlite3.Connection) -> None:
+    """Schema 1 -> 2: snapshots record the API URL they were listed from (NULL: unknown)."""
+    conn.execute("ALTER TABLE snapshots ADD COLUMN api_url TEXT")
+
+
 # Upgrades of older stores: MIGRATIONS[n] turns schema n into n + 1, inside one write
-# transaction. Version 1 is the first, so there is nothing to upgrade yet.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+# transaction.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_api_url}
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -63,7 +71,8 @@ CREATE TABLE snapshots (
     subprojects INTEGER NOT NULL,
     deleted INTEGER NOT NULL,
     changed INTEGER NOT NULL,
-    previous INTEGER REFERENCES snapshots(id)
+    previous INTEGER REFERENCES snapshots(id),
+    api_url TEXT
 );
 CREATE TABLE versions (
     id INTEGER PRIMARY KEY,
@@ -82,7 +91,7 @@ CREATE INDEX versions_current ON versions(project, subproject_id) WHERE until IS
 """
 
 _CONTENT = "display_name, labels, create_time, update_time, deleted, extra"
-_INFO = "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous"
+_INFO = "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url"
 _V_CONTENT = ", ".join(f"v.{column}" for column in _CONTENT.split(", "))
 
 
@@ -97,6 +106,7 @@ class SnapshotInfo:
     deleted: int
     changed: int  # records that differ from the previous snapshot of the project
     previous: int | None  # that snapshot's id (None: the project's first)
+    api_url: str | None = None  # where it was listed from (None: before schema 2)
 
 
 @dataclass(frozen=True)
@@ -389,7 +399,11 @@ class HistoryStore:
     # -- writing -----------------------------------------------------------------------------
 
     def add_snapshot(
-        self, project: str, records: Iterable[Mapping[str, Any]], time: datetime
+        self,
+        project: str,
+        records: Iterable[Mapping[str, Any]],
+        time: datetime,
+        api_url: str | None = None,
     ) -> SnapshotInfo:
         """Store one listing of `project` (deleted subprojects included) taken at `time`.
 
@@ -404,11 +418,18 @@ class HistoryStore:
             total, deleted = len(rows), sum(row[5] for row in rows.values())
             with self._write() as conn:
                 snapshot_id, previous, changed = self._write_rows(
-                    conn, project, stamp, rows, deleted
+                    conn, project, stamp, rows, deleted, api_url
                 )
             del rows
         return SnapshotInfo(
-            snapshot_id, project, parse_stored_time(stamp), total, deleted, changed, previous
+            snapshot_id,
+            project,
+            parse_stored_time(stamp),
+            total,
+            deleted,
+            changed,
+            previous,
+            api_url,
         )
 
     def _write_rows(
@@ -418,6 +439,7 @@ class HistoryStore:
         stamp: str,
         rows: dict[str, Row],
         deleted: int,
+        api_url: str | None = None,
     ) -> tuple[int, int | None, int]:
         """Inside the write transaction: the snapshot row, and a version for each change."""
         pid = self._project_key(conn, project)
@@ -436,9 +458,9 @@ class HistoryStore:
                 "snapshots are kept in the order of their listings: take it again"
             )
         snapshot_id = conn.execute(
-            "INSERT INTO snapshots (project, time, subprojects, deleted, changed, previous) "
-            "VALUES (?, ?, ?, ?, 0, ?)",
-            (pid, stamp, len(rows), deleted, previous),
+            "INSERT INTO snapshots (project, time, subprojects, deleted, changed, previous, "
+            "api_url) VALUES (?, ?, ?, ?, 0, ?, ?)",
+            (pid, stamp, len(rows), deleted, previous, api_url),
         ).lastrowid
         unchanged: set[str] = set()
         ended: list[tuple[int, int]] = []
@@ -661,8 +683,10 @@ class HistoryStore:
 
 
 def _info(row: tuple) -> SnapshotInfo:
-    sid, project, stamp, total, deleted, changed, previous = row
-    return SnapshotInfo(sid, project, _stored_time(stamp), total, deleted, changed, previous)
+    sid, project, stamp, total, deleted, changed, previous, api_url = row
+    return SnapshotInfo(
+        sid, project, _stored_time(stamp), total, deleted, changed, previous, api_url
+    )
 
 
 class _Unreadable(ValueError):

@@ -60,6 +60,7 @@ class Snapshot:
     previous: int | None = None
     store: HistoryStore | None = field(default=None, repr=False)
     _rows: Mapping[str, Row] | None = field(default=None, repr=False)
+    api_url: str | None = None  # the API it was listed from (None: stored before schema 2)
 
     @classmethod
     def _stored(cls, info: SnapshotInfo, store: HistoryStore) -> Snapshot:
@@ -72,6 +73,7 @@ class Snapshot:
             info.changed,
             info.previous,
             store,
+            api_url=info.api_url,
         )
 
     @property
@@ -160,7 +162,15 @@ def listing(client: SubprojectsClient) -> Snapshot:
         rows = prepare_rows((record for page in pages for record in page), client.project_id)
     deleted = sum(row[5] for row in rows.values())
     moment = datetime.now(timezone.utc)
-    return Snapshot(None, moment, client.project_id, len(rows), deleted, _rows=rows)
+    return Snapshot(
+        None,
+        moment,
+        client.project_id,
+        len(rows),
+        deleted,
+        _rows=rows,
+        api_url=client.endpoints.api_url,
+    )
 
 
 def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snapshot:
@@ -181,7 +191,12 @@ def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snap
             try:
                 # The snapshot's time is its listing's: it is stored only if no newer listing
                 # was stored meanwhile (by another kernel), else the account is listed again.
-                info = target.add_snapshot(source.project_id, records, datetime.now(timezone.utc))
+                info = target.add_snapshot(
+                    source.project_id,
+                    records,
+                    datetime.now(timezone.utc),
+                    source.endpoints.api_url,
+                )
             except SnapshotOutOfOrder:
                 if attempt == LISTINGS:
                     raise

@@ -28,6 +28,7 @@ from ..local_sandbox import (
 )
 from ..options import ConnectionOptions, GivenOptions
 from ..sandbox import DEMO_SUBPROJECTS
+from .cmd_connections import add_login_options, connection_name, save_after_login
 from .command import Command, no_arguments
 from .errors import MagicError
 from .interaction import ask, ask_secret, can_ask, in_kernel, panel_available
@@ -60,12 +61,14 @@ def _login_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="start the local sandbox (demo account) if needed and connect to it",
     )
+    add_login_options(parser)
 
 
 LOGIN_EPILOG = f"""\
-Where the Key Secret comes from: ${ENV_KEY_SECRET} when it is set; otherwise the connect panel
-in Jupyter, or a hidden prompt in terminal IPython. No option takes the secret, so it never
-lands in the notebook or its history."""
+Where the Key Secret comes from: a --profile's entry in the OS keychain; ${ENV_KEY_SECRET} when
+it is set for this Key ID; otherwise the connect panel in Jupyter, or a hidden prompt in
+terminal IPython. No option takes the secret, so it never lands in the notebook or its history.
+Each login opens a named connection (%sinch connections, %sinch use NAME)."""
 
 
 def _status(client: SubprojectsClient | None) -> StatusView:
@@ -80,13 +83,15 @@ def _login_sandbox(ctx: Context, args: argparse.Namespace) -> StatusView:
             ("--project-id", args.project_id),
             ("--api-url", args.api_url),
             ("--auth-url", args.auth_url),
+            ("--profile", args.profile),
+            ("--save-as", args.save_as),
         )
         if value
     ]
     if extra:
         raise MagicError(f"--sandbox uses the local demo account; drop {', '.join(extra)}")
     client = connect_local_sandbox(
-        auth="basic" if args.basic else "oauth", api_version=args.api_version
+        auth="basic" if args.basic else "oauth", api_version=args.api_version, name=args.name
     )
     return _status(client)
 
@@ -95,7 +100,11 @@ def _login_panel(ctx: Context, args: argparse.Namespace, options: ConnectionOpti
     """The connect panel, filled in with what the command line gave; the secret is typed there."""
     widgets = importlib.import_module("sinch_notebook.widgets")
     print("Enter the Key Secret in the panel and press Connect (it is never saved).")
+    chosen = {"profile": args.profile} if args.profile else {}
+    if args.save_as:
+        chosen["save_as"] = args.save_as
     return widgets.panel(
+        **chosen,
         key_id=args.key_id,
         project_id=args.project_id,
         auth="basic" if args.basic else None,
@@ -124,12 +133,18 @@ def login(ctx: Context, args: argparse.Namespace) -> Any:
         args.auth_url,
         args.api_url,
         args.api_version,
+        args.profile,
     )
     options = given.resolve()  # bad URLs and versions fail here, before anything is asked
-    if not options.env_secret_applies:
+    stored, problem = options.stored_credentials()
+    if problem:
+        print(f"No usable OS keychain ({problem}): the Key Secret must be entered.")
+    if stored is None:
         if panel_available(ctx.shell):
             return _login_panel(ctx, args, options)
         if not can_ask(ctx.shell):
+            if options.profile_secret_applies:
+                raise MagicError(options.missing_secret(problem) + " (nobody can type it here)")
             raise MagicError(
                 f"no credentials: set {ENV_KEY_ID}, {ENV_KEY_SECRET} and {ENV_PROJECT_ID} for "
                 "this run (nobody can type the Key Secret here), or use --sandbox"
@@ -137,7 +152,9 @@ def login(ctx: Context, args: argparse.Namespace) -> Any:
     key_id = _need(ctx, options.key_id, "Key ID: ", "--key-id", ENV_KEY_ID)
     project_id = _need(ctx, options.project_id, "Project ID: ", "--project-id", ENV_PROJECT_ID)
     options = dataclasses.replace(options, key_id=key_id, project_id=project_id)
-    if options.env_secret_applies:
+    if stored is not None and stored.key_id == key_id:
+        credentials = stored
+    elif options.env_secret_applies:
         credentials = options.credentials()
     else:
         # Straight into the credentials: no variable of this frame ever holds the secret.
@@ -154,23 +171,31 @@ def login(ctx: Context, args: argparse.Namespace) -> Any:
         auth_url=options.endpoints.auth_url,
         api_url=options.endpoints.api_url,
         api_version=options.endpoints.api_version,
+        name=connection_name(args, options),
     )
+    save_after_login(args, client, credentials)
     return _status(client)
 
 
 # -- logout, status, panel -------------------------------------------------------------------
 
 
+def _logout_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "name", metavar="CONNECTION", nargs="?", help="a connection's name (default: the active)"
+    )
+
+
 def logout(ctx: Context, args: argparse.Namespace) -> None:
-    client = connection.active()
+    name = getattr(args, "name", None)
+    client = connection.disconnect(name)
     if client is None:
         print("Not connected.")
         return
-    connection.disconnect()
     if isinstance(client.auth, TokenAuth):
         source = client.auth.source
         forget_token_source(source.credentials, source.token_url)
-    print(f"Logged out of project {client.project_id!r}.")
+    print(f"Logged out of project {client.project_id!r}" + (f" ({name})." if name else "."))
 
 
 def status(ctx: Context, args: argparse.Namespace) -> StatusView:
@@ -246,7 +271,12 @@ COMMANDS = [
         login,
         epilog=LOGIN_EPILOG,
     ),
-    Command("logout", "disconnect and forget the cached token", no_arguments, logout),
+    Command(
+        "logout",
+        "close a connection (default: the active one) and forget its token",
+        _logout_arguments,
+        logout,
+    ),
     Command(
         "status",
         "project, auth, API URL and version, minutes until the token expires",

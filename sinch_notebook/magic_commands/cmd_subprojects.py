@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .. import connection_registry as named_connections
 from ..bulk import Plan
 from ..bulk.render import MAGIC_HINTS
 from ..confirm import before_deleting, changed_since, wants_confirmation
@@ -16,6 +17,7 @@ from ..errors import SubprojectChanged, ValidationError
 from ..filters import SubprojectFilter
 from ..frames import records_frame
 from ..models import Subproject, validate_display_name, validate_labels
+from . import recent
 from .command import Command
 from .errors import MagicError
 from .interaction import ask_before_deleting
@@ -24,6 +26,7 @@ from .parsing import add_output, label_filter, label_pair, labels_dict, positive
 PROGRESS_FROM = 20  # lines of a %%sinch create cell from which a progress bar is shown
 
 if TYPE_CHECKING:
+    from ..client import SubprojectsClient
     from .context import Context
 
 
@@ -62,24 +65,55 @@ def _list_arguments(parser: argparse.ArgumentParser) -> None:
         help="only subprojects with this label, its value containing VALUE (repeat: all match)",
     )
     parser.add_argument("--limit", metavar="N", type=positive_int, help="at most N rows")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--connection",
+        metavar="CONNECTION",
+        help="list through this open connection, for once (default: the active one)",
+    )
+    which.add_argument(
+        "--all-connections",
+        action="store_true",
+        help="one frame across every open connection (parentProjectId tells the rows apart)",
+    )
     add_output(parser, "the DataFrame")
 
 
 def list_(ctx: Context, args: argparse.Namespace) -> pd.DataFrame:
-    """Filters are applied page by page, and with --limit paging stops once enough are found."""
+    """Filters are applied page by page, and with --limit paging stops once enough are found
+    (with --all-connections, N per connection)."""
     wanted = SubprojectFilter(
         text=args.name or "", labels=labels_dict(args.labels), show_deleted=args.deleted
     )
-    client = ctx.client()
     records: list[dict[str, Any]] = []
-    for page in client.iter_pages(show_deleted=args.deleted, page_size=ctx.settings.page_size):
-        records.extend(r for r in page if wanted.matches(r))
-        if args.limit is not None and len(records) >= args.limit:
-            del records[args.limit :]
-            break
+    for client in _listed_clients(ctx, args):
+        found: list[dict[str, Any]] = []
+        for page in client.iter_pages(show_deleted=args.deleted, page_size=ctx.settings.page_size):
+            found.extend(r for r in page if wanted.matches(r))
+            if args.limit is not None and len(found) >= args.limit:
+                del found[args.limit :]
+                break
+        records.extend(found)
     frame = records_frame(records)
+    recent.remember(frame)
     ctx.store(args.output, frame)
     return ctx.views.frames.mark(frame)
+
+
+def _listed_clients(ctx: Context, args: argparse.Namespace) -> list[SubprojectsClient]:
+    """The active connection, the one --connection names, or every open one (each once)."""
+    if args.connection:
+        return [named_connections.get(args.connection)]
+    if not args.all_connections:
+        return [ctx.client()]
+    clients: list[SubprojectsClient] = []
+    for name in named_connections.names():
+        client = named_connections.get(name)
+        if all(client is not c for c in clients):
+            clients.append(client)
+    if not clients:
+        raise MagicError("no open connections: %sinch login first")
+    return clients
 
 
 # -- get, create, update ---------------------------------------------------------------------

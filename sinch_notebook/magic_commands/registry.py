@@ -11,7 +11,7 @@ import difflib
 from typing import Any
 
 from ..errors import SinchError
-from . import cmd_bulk, cmd_history, cmd_session, cmd_subprojects
+from . import cmd_bulk, cmd_connections, cmd_history, cmd_session, cmd_subprojects
 from .command import Command
 from .context import Context
 from .errors import HelpShown, MagicError
@@ -21,6 +21,7 @@ COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
         *cmd_session.COMMANDS,
+        *cmd_connections.COMMANDS,
         *cmd_subprojects.COMMANDS,
         *cmd_bulk.COMMANDS,
         *cmd_history.COMMANDS,

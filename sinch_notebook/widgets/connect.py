@@ -15,6 +15,7 @@ never enters a widget: the status shows only minutes left.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -33,10 +34,13 @@ from ..config import (
 )
 from ..connection import active, connect, disconnect, set_active
 from ..display import AUTH_LABELS, ConnectionStatus, html_rows
-from ..errors import ValidationError
+from ..errors import SinchError, ValidationError
 from ..options import ConnectionOptions, GivenOptions
+from ..profile_store import ProfilesFileError
+from ..profile_store import check_name as check_profile_name
 from . import controls as ui
 from .common import Context, describe_error, esc, message
+from .profiles_ui import ProfileChoice
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -66,9 +70,13 @@ def sandbox_badge() -> str:
 
 
 def _defaults(given: GivenOptions) -> tuple[ConnectionOptions | None, str]:
-    """The form's starting values by the core's precedence; a bad SINCH_* value is a message."""
+    """The form's starting values by the core's precedence; a bad SINCH_* value is a message.
+
+    A profile given is left to the picker (it fills the form when preselected)."""
     try:
-        return given.resolve(), ""
+        return dataclasses.replace(given, profile=None).resolve(), ""
+    except ProfilesFileError as err:
+        return None, str(err)
     except ValidationError as err:
         return None, f"{err} (from the environment or %config Sinch)"
 
@@ -82,6 +90,7 @@ class ConnectForm(widgets.VBox):
         given: GivenOptions | None = None,
         *,
         sandbox: bool = False,
+        save_as: str | None = None,
     ) -> None:
         self.ctx = ctx
         given = given or GivenOptions()
@@ -148,6 +157,10 @@ class ConnectForm(widgets.VBox):
         self.connect_button.on_click(self.ctx.guard(self._on_connect))
         self.disconnect_button.on_click(self.ctx.guard(self._on_disconnect))
         self.use_sandbox.observe(self.ctx.guard(self._on_sandbox_switch), names="value")
+        default = options.profile.name if options is not None and options.profile else None
+        self.profiles = ProfileChoice(
+            self.ctx.guard(self._fill), profile=given.profile or default, save_as=save_as
+        )
         self._connecting = False
         self._error = message("error", problem) if problem else ""
         self._on_sandbox_switch()
@@ -156,6 +169,7 @@ class ConnectForm(widgets.VBox):
         super().__init__(
             [
                 self.use_sandbox,
+                self.profiles,
                 self.key_id,
                 self.key_secret,
                 self.project_id,
@@ -194,9 +208,24 @@ class ConnectForm(widgets.VBox):
             and bool(self.project_id.value.strip())
         )
 
+    def _fill(self, profile: Any) -> None:
+        """A picked profile fills the form (its secret stays in the keychain until Connect)."""
+        if profile is None:
+            self.key_secret.placeholder = self._placeholder()
+            return
+        self.key_id.value = profile.key_id
+        self.project_id.value = profile.project_id
+        self.auth_mode.value = profile.auth
+        self.api_version.value = profile.api_version or self.api_version.value
+        self.api_url.value = profile.api_url or ""
+        self.auth_url.value = profile.auth_url or ""
+        self.key_secret.placeholder = self._placeholder()
+
     def _placeholder(self) -> str:
         if self._typed_secret:
             return "Key Secret entered (hidden, not saved): press Connect"
+        if getattr(self, "profiles", None) is not None and self.profiles.selected:
+            return f"from the OS keychain (profile {self.profiles.selected})"
         if self.env_secret_applies:
             return f"set in {ENV_KEY_SECRET}"
         return "Key Secret (never saved)"
@@ -266,6 +295,7 @@ class ConnectForm(widgets.VBox):
                 auth_url=self.auth_url.value.strip() or None,
                 api_url=self.api_url.value.strip() or None,
                 api_version=self.api_version.value,
+                profile=self.profiles.selected,
             ).resolve()
             credentials = self._credentials(options)
         except ValidationError as err:
@@ -275,6 +305,13 @@ class ConnectForm(widgets.VBox):
         if not options.project_id:
             self._refuse("Project ID is required (the parent project's ID).")
             return
+        if self.profiles.save_as.value.strip():
+            try:
+                check_profile_name(self.profiles.save_as.value.strip())
+            except ValidationError as err:
+                self._forget_secret()
+                self._refuse(f"Save as: {err.rule}")
+                return
         what = (
             "exchanging the key for an OAuth2 token"
             if options.auth == "oauth"
@@ -300,6 +337,14 @@ class ConnectForm(widgets.VBox):
                 return Credentials(options.key_id, self._typed_secret)
             finally:
                 self._forget_secret()
+        found, problem = options.stored_credentials()
+        if found is not None:
+            return found
+        if options.profile_secret_applies:
+            why = f"no usable OS keychain ({problem})" if problem else "none in the OS keychain"
+            raise ValidationError(
+                "Key Secret", f"{why} for profile {options.profile.name!r}: type it, then Connect."
+            )
         return options.credentials(None)
 
     @staticmethod
@@ -329,7 +374,15 @@ class ConnectForm(widgets.VBox):
             api_url=options.endpoints.api_url,
             api_version=options.endpoints.api_version,
             activate=False,
+            name=options.profile.name if options.profile else None,
         )
+        try:
+            saved = self.profiles.save(client, credentials)
+        except SinchError as err:
+            self.ctx.log.error(f"Connected, but not saved as a profile: {err}")
+        else:
+            if saved:
+                self.ctx.log.info(saved)
         self._connected(client)
 
     def _connect_sandbox(self, auth: str, api_version: str) -> None:

@@ -23,6 +23,7 @@ from .create import CreateForm
 from .edit import EditForm
 from .history import HistoryForm
 from .output import PanelLog
+from .switcher import ConnectionSwitcher
 from .worker import Ticker, Worker
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class Panel(widgets.VBox):
         api_url: str | None = None,
         auth_url: str | None = None,
         sandbox: bool = False,
+        profile: str | None = None,
+        save_as: str | None = None,
         namespace: dict[str, Any] | None = None,
         threaded: bool = True,
         visible_rows: int = VISIBLE_ROWS,
@@ -73,8 +76,9 @@ class Panel(widgets.VBox):
             worker=self.worker,
             namespace=(lambda: namespace) if namespace is not None else _user_namespace,
         )
-        given = GivenOptions(key_id, project_id, auth, auth_url, api_url, api_version)
-        self.connect_form = ConnectForm(self.ctx, given, sandbox=sandbox)
+        given = GivenOptions(key_id, project_id, auth, auth_url, api_url, api_version, profile)
+        self.connect_form = ConnectForm(self.ctx, given, sandbox=sandbox, save_as=save_as)
+        self.switcher = ConnectionSwitcher(on_error=self.activity.error)
         self.browser = BrowseView(
             self.ctx, on_open=self.open_in_edit, on_frame=self._on_frame, visible_rows=visible_rows
         )
@@ -106,7 +110,7 @@ class Panel(widgets.VBox):
         self._client: SubprojectsClient | None = None
         super().__init__(
             [
-                ui.row(self.header, self.busy),
+                ui.row(self.header, self.switcher, self.busy),
                 self.tabs,
                 ui.row(widgets.HTML("<b>Activity</b> (newest first)"), self.clear_log_button),
                 self.activity.widget,
@@ -154,6 +158,7 @@ class Panel(widgets.VBox):
         """Redraw the header and the Connect tab's status (token minutes left)."""
         client = self._client
         self.header.value = header_html(client)
+        self.switcher.show(client)
         self.connect_form.show_client(client)
 
     def close(self) -> None:

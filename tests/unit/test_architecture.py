@@ -15,9 +15,9 @@ FACADES = {
     ("sinch_notebook.bulk.plan", "sinch_notebook.bulk.apply"),  # Plan.apply()
 }
 CORE = {
-    "auth", "cells", "client", "config", "confirm", "connection", "creates", "deadline",
-    "display", "errors", "filters", "frames", "models", "options", "redact", "retry",
-    "transport", "_version",
+    "auth", "cells", "client", "config", "confirm", "connection", "connection_registry",
+    "creates", "deadline", "display", "errors", "filters", "frames", "models", "options",
+    "profile_store", "redact", "retry", "transport", "_version",
 }  # fmt: skip
 
 

@@ -1,0 +1,210 @@
+"""`sinch-notebook profile add|list|remove` and `sinch-notebook snapshot`: saved profiles and
+scheduled snapshots from a terminal, cron or a systemd timer.
+
+The Key Secret is typed at a hidden prompt (`getpass`), never taken as an argument: command
+lines are visible to every user of the machine (`ps`) and land in shell history. `snapshot`
+never asks anything: a missing secret is an error that says how to provide it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from . import profile_store
+from .config import API_VERSIONS, ENV_KEY_ID, ENV_KEY_SECRET
+from .errors import SinchError
+
+EXIT_FAILED = 1
+EXIT_NO_SECRET = 2
+
+
+def _fail(command: str, message: str, status: int = EXIT_FAILED) -> int:
+    print(f"sinch-notebook {command}: {message}", file=sys.stderr)
+    return status
+
+
+def _terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+# -- profile add | list | remove -------------------------------------------------------------
+
+
+def run_profile_add(args: argparse.Namespace) -> int:
+    try:
+        profile_store.check_name(args.name)
+        key_id = args.key_id or (_terminal() and input("Key ID: ").strip()) or None
+        project_id = args.project_id or (_terminal() and input("Project ID: ").strip()) or None
+        if not key_id or not project_id:
+            missing = "--key-id" if not key_id else "--project-id"
+            return _fail("profile add", f"give {missing} (no terminal to ask it at)")
+        secret = None
+        if not args.no_secret:
+            if not _terminal():
+                return _fail(
+                    "profile add",
+                    "no terminal to type the Key Secret at (it is never an argument): run it "
+                    f"in a terminal, or add --no-secret and set {ENV_KEY_SECRET} where it runs",
+                )
+            secret = getpass.getpass(f"Key Secret for {key_id} (hidden): ") or None
+            if secret is None:
+                return _fail("profile add", "no Key Secret was typed; nothing saved")
+        options: dict[str, Any] = {
+            "key_id": key_id,
+            "project_id": project_id,
+            "auth": "basic" if args.basic else "oauth",
+            "api_url": args.api_url,
+            "auth_url": args.auth_url,
+            "api_version": args.api_version,
+        }
+        if secret is not None and not args.no_check:
+            _check(options, secret)
+        saved = profile_store.save(args.name, key_secret=secret, default=args.default, **options)
+        del secret
+    except (SinchError, ValueError) as err:
+        return _fail("profile add", str(err))
+    except (KeyboardInterrupt, EOFError):
+        print(file=sys.stderr)
+        return _fail("profile add", "cancelled; nothing saved")
+    print(saved.line())
+    return 0
+
+
+def _check(options: dict[str, Any], secret: str) -> None:
+    """One cheap call with the typed secret, so a typo is found now, not by tonight's cron."""
+    from .connection import connect
+
+    client = connect(key_secret=secret, activate=False, **options)
+    del secret
+    client.close()
+
+
+def run_profile_list(args: argparse.Namespace) -> int:
+    try:
+        frame = profile_store.frame()
+    except SinchError as err:
+        return _fail("profile list", str(err))
+    if frame.empty:
+        print(f"No saved profiles in {profile_store.config_path()}.")
+        return 0
+    print(frame.fillna("").to_string(index=False))
+    return 0
+
+
+def run_profile_remove(args: argparse.Namespace) -> int:
+    try:
+        print(profile_store.delete(args.name))
+    except SinchError as err:
+        return _fail("profile remove", str(err))
+    return 0
+
+
+def add_profile_parser(commands: Any) -> None:
+    profile = commands.add_parser(
+        "profile", help="saved connection profiles (the Key Secret in the OS keychain)"
+    )
+    actions = profile.add_subparsers(dest="action", required=True)
+    add = actions.add_parser(
+        "add",
+        help="save (or replace) a profile; the Key Secret is asked at a hidden prompt",
+        description="Save a profile. The Key Secret is typed at a hidden prompt and kept in the "
+        "OS keychain; without a usable keychain the profile is saved without it.",
+    )
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--key-id", metavar="ID", help="access key ID (asked when missing)")
+    add.add_argument("--project-id", metavar="ID", help="parent project ID (asked when missing)")
+    add.add_argument("--basic", action="store_true", help="HTTP Basic instead of OAuth2")
+    add.add_argument("--api-url", metavar="URL", help="API base URL (default: Sinch's)")
+    add.add_argument("--auth-url", metavar="URL", help="token endpoint (default: Sinch's)")
+    add.add_argument("--api-version", choices=API_VERSIONS)
+    add.add_argument("--default", action="store_true", help="the profile used when none is named")
+    add.add_argument(
+        "--no-secret",
+        action="store_true",
+        help=f"save no secret ({ENV_KEY_SECRET} with {ENV_KEY_ID} provides it where it runs)",
+    )
+    add.add_argument(
+        "--no-check", action="store_true", help="do not check the key with the API first"
+    )
+    add.set_defaults(run=run_profile_add)
+    listing = actions.add_parser("list", help="the saved profiles (never a secret)")
+    listing.set_defaults(run=run_profile_list)
+    remove = actions.add_parser("remove", help="remove a profile and its keychain entry")
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(run=run_profile_remove)
+
+
+# -- snapshot --------------------------------------------------------------------------------
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    """Take one snapshot, print one line, exit 0; any failure is one line on stderr, exit > 0."""
+    from .account_history import diff, snapshot
+    from .connection import connect
+    from .options import resolve_connection
+
+    try:
+        options = resolve_connection(profile=args.profile)
+        credentials, problem = options.stored_credentials()
+        if credentials is None:
+            return _fail("snapshot", _no_secret(options, problem), EXIT_NO_SECRET)
+        client = connect(
+            credentials=credentials,
+            project_id=options.project_id,
+            auth=options.auth,
+            auth_url=options.endpoints.auth_url,
+            api_url=options.endpoints.api_url,
+            api_version=options.endpoints.api_version,
+            verify=False,
+            activate=False,
+        )
+        taken = snapshot(client, store=args.store)
+        since = "the project's first snapshot"
+        if taken.previous is not None:
+            summary = diff(taken.previous, taken.id, taken.store).summary()
+            counted = ", ".join(f"{n} {kind}" for kind, n in summary.items() if n)
+            since = f"since snapshot {taken.previous}: {counted or 'no changes'}"
+    except SinchError as err:
+        return _fail("snapshot", str(err))
+    except KeyboardInterrupt:
+        return _fail("snapshot", "interrupted; no snapshot was stored", 130)
+    print(
+        f"snapshot {taken.id} at {taken.time:%Y-%m-%d %H:%M:%S} UTC of project {taken.project}: "
+        f"{taken.subprojects} subprojects ({taken.deleted} deleted); {since}",
+        flush=True,
+    )
+    return 0
+
+
+def _no_secret(options: Any, problem: str | None) -> str:
+    if options.key_id is None:
+        return (
+            "no credentials: name a saved profile (--profile NAME), or set SINCH_KEY_ID, "
+            "SINCH_KEY_SECRET and SINCH_PROJECT_ID"
+        )
+    return options.missing_secret(problem) + " (snapshot never asks)"
+
+
+def add_snapshot_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "snapshot",
+        help="store one snapshot of the account's history, without a notebook (cron, timers)",
+        description="Store one snapshot; print one line (its id, time, counts and what changed "
+        "since the previous one); exit 0, or non-zero with one line on stderr. Never asks.",
+    )
+    parser.add_argument(
+        "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
+    )
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="the history store (default: $SINCH_HISTORY, else .sinch/history.sqlite under the "
+        "working directory)",
+    )
+    parser.set_defaults(run=run_snapshot)

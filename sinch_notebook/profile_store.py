@@ -1,0 +1,568 @@
+"""Saved connection profiles: the non-secret settings in a TOML file, the Key Secret in the OS
+keychain (through `keyring`), never in the file.
+
+The file is the user's config folder's `sinch-notebook/profiles.toml` (`SINCH_NOTEBOOK_CONFIG`
+names another), one table per profile:
+
+    [profiles.prod]
+    key_id = "..."
+    project_id = "..."
+    auth = "oauth"
+    default = true
+
+A file that is not valid (bad TOML, an unknown field, a wrong value, a secret written into it by
+hand) is refused with the file, the line and the reason; a secret found in it is never used and
+never echoed. The keychain entry of a profile is keyed by the profile's name *and* its Key ID,
+so a profile's secret can only ever travel with that profile's Key ID.
+
+No usable keychain (headless Linux, Binder, JupyterHub, a locked keychain: `keyring` raising
+anything) is never a traceback and never a plain-text fallback: the profile is saved without
+its secret, `SavedProfile.line()` says so, and connecting asks for the secret as without
+profiles (or takes `SINCH_KEY_SECRET`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .auth import Credentials, Secret
+from .config import API_VERSIONS, AUTH_MODES, check_url, env
+from .errors import ValidationError
+from .redact import redact
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ENV_CONFIG = "SINCH_NOTEBOOK_CONFIG"
+ENV_PROFILE = "SINCH_PROFILE"
+KEYCHAIN_SERVICE = "sinch-notebook"
+NAME_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+SECRET_WORDS = ("secret", "password", "token", "passwd")
+HEADER = """\
+# sinch-notebook connection profiles (sinch-notebook profile add|list|remove, sn.save_profile).
+# The Key Secret is never written here: it is in the OS keychain (service "sinch-notebook").
+"""
+
+
+class ProfilesFileError(ValidationError):
+    """The profiles file is not valid: which file, which line, and why (never a value)."""
+
+    def __init__(self, path: Path, line: int | None, reason: str) -> None:
+        where = f"{path}, line {line}" if line else str(path)
+        super().__init__("profiles file", f"{where}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One saved profile: everything a connection needs except the Key Secret."""
+
+    name: str
+    key_id: str
+    project_id: str
+    auth: str = "oauth"
+    api_url: str | None = None
+    auth_url: str | None = None
+    api_version: str | None = None
+    default: bool = False
+
+    def keychain_user(self) -> str:
+        """The keychain entry's user name: the profile *and* its Key ID, so a secret saved for
+        one Key ID is never found for another."""
+        return f"{self.name}/{self.key_id}"
+
+
+FIELDS = tuple(f.name for f in fields(Profile) if f.name != "name")
+TEXT_FIELDS = ("key_id", "project_id", "auth", "api_url", "auth_url", "api_version")
+
+
+# -- where the file is -------------------------------------------------------------------------
+
+
+def config_path() -> Path:
+    """`SINCH_NOTEBOOK_CONFIG`, else `profiles.toml` in the user's config folder."""
+    named = env(ENV_CONFIG)
+    if named:
+        return Path(named).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "sinch-notebook" / "profiles.toml"
+
+
+# -- reading and checking ----------------------------------------------------------------------
+
+
+def check_name(name: object) -> str:
+    if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
+        raise ValidationError(
+            "profile",
+            f"a profile name is 1..64 letters, digits, '_', '.' or '-', starting with a letter "
+            f"or digit; got {name!r}",
+        )
+    return name
+
+
+def _toml_loads(text: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def _line_of(text: str, table: str | None, key: str | None = None) -> int | None:
+    """The line of `[profiles.<table>]` (or of `key` inside it); tomllib gives no positions."""
+    current: str | None = None
+    header = re.compile(r"\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+    for number, line in enumerate(text.splitlines(), 1):
+        found = header.match(line)
+        if found:
+            parts = [p.strip().strip("\"'") for p in found.group(1).split(".")]
+            current = parts[1] if len(parts) == 2 and parts[0] == "profiles" else None
+            if key is None and current == table and table is not None:
+                return number
+            continue
+        if key is not None and current == table:
+            stripped = line.strip()
+            name = stripped.split("=", 1)[0].strip().strip("\"'")
+            if "=" in stripped and name == key:
+                return number
+    return None
+
+
+def _is_secret_field(key: str) -> bool:
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
+def parse(text: str, path: Path) -> dict[str, Profile]:
+    """Every profile of a profiles file's text, checked; `ProfilesFileError` names the line."""
+    try:
+        document = _toml_loads(text)
+    except ValueError as err:  # tomllib.TOMLDecodeError: "... (at line N, column M)"
+        found = re.search(r"at line (\d+)", str(err))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
+        line = int(found.group(1)) if found else None
+        raise ProfilesFileError(path, line, f"not valid TOML: {reason}") from None
+    for key in document:
+        if _is_secret_field(key):
+            raise ProfilesFileError(
+                path,
+                _line_of_top(text, key),
+                f"a {key!r} field: a secret is never read from "
+                "this file (remove that line; the Key Secret goes in the OS keychain)",
+            )
+        if key != "profiles":
+            raise ProfilesFileError(
+                path, _line_of_top(text, key), f"unknown section {key!r} (only [profiles.NAME])"
+            )
+    tables = document.get("profiles", {})
+    if not isinstance(tables, dict):
+        raise ProfilesFileError(path, _line_of_top(text, "profiles"), "profiles must be tables")
+    profiles: dict[str, Profile] = {}
+    defaults: list[str] = []
+    for name, table in tables.items():
+        line = _line_of(text, name)
+        if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
+            raise ProfilesFileError(path, line, f"{name!r} is not a valid profile name")
+        if not isinstance(table, dict):
+            raise ProfilesFileError(path, line, f"profile {name!r} must be a table")
+        for key in table:
+            if _is_secret_field(key):
+                raise ProfilesFileError(
+                    path,
+                    _line_of(text, name, key),
+                    f"profile {name!r} has a {key!r} field: a secret is never read from this "
+                    "file (remove that line; the Key Secret goes in the OS keychain, e.g. "
+                    f"sinch-notebook profile add {name})",
+                )
+        for key, value in table.items():
+            where = _line_of(text, name, key) or line
+            if key not in FIELDS:
+                raise ProfilesFileError(
+                    path,
+                    where,
+                    f"profile {name!r}: unknown field {key!r} (fields: {', '.join(FIELDS)})",
+                )
+            expected = bool if key == "default" else str
+            if not isinstance(value, expected):
+                raise ProfilesFileError(
+                    path, where, f"profile {name!r}: {key} must be {expected.__name__}"
+                )
+        try:
+            profile = _checked(Profile(name=name, **table))
+        except TypeError as err:
+            missing = [k for k in ("key_id", "project_id") if k not in table]
+            raise ProfilesFileError(
+                path, line, f"profile {name!r}: missing {', '.join(missing) or err}"
+            ) from None
+        except ValidationError as err:
+            raise ProfilesFileError(
+                path, _line_of(text, name, err.field) or line, f"profile {name!r}: {err}"
+            ) from None
+        if profile.default:
+            defaults.append(name)
+        profiles[name] = profile
+    if len(defaults) > 1:
+        raise ProfilesFileError(
+            path,
+            _line_of(text, defaults[1], "default"),
+            f"more than one profile is marked default ({', '.join(defaults)})",
+        )
+    return profiles
+
+
+def _line_of_top(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith(f"[{key}") or stripped.split("=", 1)[0].strip() == key:
+            return number
+    return None
+
+
+def _checked(profile: Profile) -> Profile:
+    """The same rules as a connection's options: a bad profile is refused when saved or read."""
+    for key in ("key_id", "project_id"):
+        value = getattr(profile, key)
+        if not isinstance(value, str) or not value.strip() or value != value.strip():
+            raise ValidationError(key, "must be non-empty text without surrounding spaces")
+    if profile.auth not in AUTH_MODES:
+        raise ValidationError("auth", f"must be one of {', '.join(AUTH_MODES)}")
+    if profile.api_version is not None and profile.api_version not in API_VERSIONS:
+        raise ValidationError("api_version", f"must be one of {', '.join(API_VERSIONS)}")
+    for key in ("api_url", "auth_url"):
+        value = getattr(profile, key)
+        if value is not None and check_url(value, key) != value:
+            raise ValidationError(key, "must be written without a trailing '/' or spaces")
+    return profile
+
+
+def load(path: Path | None = None) -> dict[str, Profile]:
+    """The profiles of the file (none when it does not exist); an invalid file is refused."""
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProfilesFileError(path, None, f"cannot be read ({type(err).__name__})") from None
+    return parse(text, path)
+
+
+def names() -> list[str]:
+    """Profile names, for completion and pickers: never raises (an invalid file has none)."""
+    try:
+        return sorted(load())
+    except Exception:
+        return []
+
+
+def get(name: str) -> Profile:
+    profiles = load()
+    if check_name(name) not in profiles:
+        known = ", ".join(sorted(profiles)) or "none saved yet"
+        raise ValidationError("profile", f"no profile named {name!r} ({known}; {config_path()})")
+    return profiles[name]
+
+
+def default_profile() -> Profile | None:
+    """`SINCH_PROFILE`, else the profile marked default, else None."""
+    named = env(ENV_PROFILE)
+    if named:
+        try:
+            return get(named)
+        except ValidationError as err:
+            raise ValidationError(ENV_PROFILE, err.rule) from None
+    return next((p for p in load().values() if p.default), None)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def _toml_dumps(profiles: dict[str, Profile]) -> str:
+    import tomli_w
+
+    tables = {
+        name: {k: v for k, v in asdict(p).items() if k != "name" and v not in (None, False)}
+        for name, p in sorted(profiles.items())
+    }
+    return HEADER + "\n" + tomli_w.dumps({"profiles": tables})
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One writer at a time (across processes): read, change and replace under a lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a") as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: one writer is the usual case there
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write(path: Path, profiles: dict[str, Profile]) -> None:
+    """Replace the file atomically, readable by the user only."""
+    text = _toml_dumps(profiles)
+    parse(text, path)  # what is written must read back
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".profiles-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# -- the keychain ------------------------------------------------------------------------------
+
+
+class Keychain:
+    """The OS keychain through `keyring`; every failure becomes a short reason, never raised."""
+
+    @staticmethod
+    def _backend() -> Any:
+        import keyring
+
+        return keyring
+
+    def problem(self, err: BaseException) -> str:
+        text = redact(str(err)).splitlines()[0][:120] if str(err) else ""
+        kind = type(err).__name__
+        return f"{kind}: {text}" if text and kind == "NoKeyringError" else kind
+
+    def store(self, profile: Profile, secret: Secret) -> str | None:
+        """Save the secret; None when done, else why not."""
+        try:
+            self._backend().set_password(KEYCHAIN_SERVICE, profile.keychain_user(), secret.reveal())
+        except Exception as err:  # any backend, any failure: a reason, never a traceback
+            return self.problem(err)
+        return None
+
+    def fetch(self, profile: Profile) -> tuple[Credentials | None, str | None]:
+        """(credentials, None), (None, None) when none is saved, or (None, why not)."""
+        try:
+            secret = self._backend().get_password(KEYCHAIN_SERVICE, profile.keychain_user())
+        except Exception as err:
+            return None, self.problem(err)
+        if not secret:
+            return None, None
+        try:
+            return Credentials(profile.key_id, Secret(secret)), None
+        finally:
+            del secret
+
+    def remove(self, profile: Profile) -> str | None:
+        """Delete the saved secret (none saved is fine); None when done, else why not."""
+        try:
+            backend = self._backend()
+            if backend.get_password(KEYCHAIN_SERVICE, profile.keychain_user()) is None:
+                return None
+            backend.delete_password(KEYCHAIN_SERVICE, profile.keychain_user())
+        except Exception as err:
+            return self.problem(err)
+        return None
+
+
+KEYCHAIN = Keychain()
+
+
+def stored_credentials(profile: Profile) -> tuple[Credentials | None, str | None]:
+    """The profile's Key ID with its secret from the keychain; or (None, why not / None)."""
+    return KEYCHAIN.fetch(profile)
+
+
+# -- the operations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedProfile:
+    """What `save` did: the one line the faces show."""
+
+    profile: Profile
+    path: Path
+    secret: str  # "keychain", "kept" (none given, the keychain's is kept), "none", "failed"
+    problem: str | None = None
+
+    def line(self) -> str:
+        name = self.profile.name
+        if self.secret == "keychain":
+            return f"Saved profile {name!r} in {self.path}; its Key Secret is in the OS keychain."
+        if self.secret == "failed":
+            return (
+                f"Saved profile {name!r} in {self.path} WITHOUT its Key Secret: no usable OS "
+                f"keychain ({self.problem}); connecting will ask for it (or take "
+                "SINCH_KEY_SECRET)."
+            )
+        if self.secret == "kept":
+            return f"Saved profile {name!r} in {self.path} (its Key Secret in the keychain kept)."
+        return (
+            f"Saved profile {name!r} in {self.path} without a Key Secret; connecting will ask "
+            "for it (or take SINCH_KEY_SECRET)."
+        )
+
+    __str__ = line
+
+    def __repr__(self) -> str:
+        return f"SavedProfile({self.profile.name!r}, secret={self.secret!r})"
+
+
+def save(
+    name: str,
+    *,
+    key_id: str,
+    project_id: str,
+    key_secret: str | Secret | Credentials | None = None,
+    auth: str = "oauth",
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    api_version: str | None = None,
+    default: bool = False,
+) -> SavedProfile:
+    """Save (or replace) a profile; the secret (text, a `Secret` or `Credentials` of this Key
+    ID) goes to the keychain only. `default=True` unmarks any other default."""
+    if isinstance(key_secret, Credentials):
+        if key_secret.key_id != key_id:
+            raise ValidationError("key_secret", "belongs to another Key ID than the profile's")
+        secret = Secret(key_secret.secret())
+    else:
+        secret = Secret.wrap(key_secret)
+    del key_secret
+    if secret.given and not (isinstance(secret.reveal(), str) and secret.reveal().strip()):
+        raise ValidationError("key_secret", "must be non-empty text when given")
+    if not isinstance(default, bool):
+        raise ValidationError("default", "must be True or False")
+    profile = _checked(
+        Profile(
+            name=check_name(name),
+            key_id=key_id.strip() if isinstance(key_id, str) else key_id,
+            project_id=project_id.strip() if isinstance(project_id, str) else project_id,
+            auth=auth,
+            api_url=check_url(api_url, "api_url") if api_url else None,
+            auth_url=check_url(auth_url, "auth_url") if auth_url else None,
+            api_version=api_version or None,
+            default=default,
+        )
+    )
+    path = config_path()
+    with _locked(path):
+        profiles = load(path)
+        old = profiles.get(name)
+        if default:
+            profiles = {n: Profile(**{**asdict(p), "default": False}) for n, p in profiles.items()}
+        profiles[name] = profile
+        _write(path, profiles)
+    if old is not None and old.key_id != profile.key_id:
+        KEYCHAIN.remove(old)  # the old Key ID's secret must not linger
+    if not secret.given:
+        kept, _ = KEYCHAIN.fetch(profile)
+        return SavedProfile(profile, path, "kept" if kept is not None else "none")
+    problem = KEYCHAIN.store(profile, secret)
+    if problem is not None:
+        return SavedProfile(profile, path, "failed", problem)
+    return SavedProfile(profile, path, "keychain")
+
+
+def delete(name: str) -> str:
+    """Remove a profile from the file and its secret from the keychain; the one line to show."""
+    path = config_path()
+    with _locked(path):
+        profiles = load(path)
+        if check_name(name) not in profiles:
+            known = ", ".join(sorted(profiles)) or "none saved"
+            raise ValidationError("profile", f"no profile named {name!r} ({known})")
+        profile = profiles.pop(name)
+        _write(path, profiles)
+    problem = KEYCHAIN.remove(profile)
+    if problem:
+        return (
+            f"Removed profile {name!r} from {path}; its Key Secret could not be removed from "
+            f"the OS keychain ({problem})."
+        )
+    return f"Removed profile {name!r} (and its Key Secret, if one was saved)."
+
+
+def frame() -> pd.DataFrame:
+    """Every profile as a DataFrame (never a secret): name, default, key_id, project_id, auth,
+    api_url, auth_url, api_version, and secret (keychain / none / no keychain)."""
+    import pandas as pd
+
+    rows = []
+    for profile in load().values():
+        credentials, problem = KEYCHAIN.fetch(profile)
+        state = "keychain" if credentials else ("no keychain" if problem else "none")
+        del credentials
+        rows.append({**asdict(profile), "secret": state})
+    columns = ["name", *FIELDS, "secret"]
+    table = pd.DataFrame(rows, columns=columns)
+    for column in columns:
+        if column != "default":
+            table[column] = table[column].astype("string")
+    table["default"] = table["default"].astype(bool)
+    return table
+
+
+# -- the Python API ----------------------------------------------------------------------------
+
+
+def save_profile(
+    name: str,
+    *,
+    key_id: str,
+    key_secret: str | None = None,
+    project_id: str,
+    auth: str = "oauth",
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    api_version: str | None = None,
+    default: bool = False,
+) -> None:
+    """`sn.save_profile(...)`: save a profile and print the one line saying where the secret
+    went (the OS keychain, or nowhere when there is no usable keychain)."""
+    secret = Secret.wrap(key_secret)
+    del key_secret
+    saved = save(
+        name,
+        key_id=key_id,
+        project_id=project_id,
+        key_secret=secret,
+        auth=auth,
+        api_url=api_url,
+        auth_url=auth_url,
+        api_version=api_version,
+        default=default,
+    )
+    print(saved.line())
+
+
+def profiles() -> pd.DataFrame:
+    """`sn.profiles()`: the saved profiles as a DataFrame (no secrets)."""
+    return frame()
+
+
+def delete_profile(name: str) -> None:
+    """`sn.delete_profile(name)`: remove the profile and its keychain entry; prints one line."""
+    print(delete(name))
