@@ -36,7 +36,7 @@ class ProfileChoice(widgets.VBox):
             "Save as",
             "sn-save-as",
             value=save_as or "",
-            placeholder="a profile name: saved once Connect works (the Key Secret in the keychain)",
+            placeholder="a profile name, saved once Connect works",
         )
         self.note = ui.html("sn-profile-note")
         self.refresh()
