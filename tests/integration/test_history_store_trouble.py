@@ -268,12 +268,12 @@ class _PausedBeforeStoring(HistoryStore):
         self.go = threading.Event()
         self.attempts = 0
 
-    def add_snapshot(self, project, records, time):  # type: ignore[override]
+    def add_snapshot(self, project, records, time, *more):  # type: ignore[override]
         self.attempts += 1
         if self.attempts == 1:
             self.listed.set()
             assert self.go.wait(60)
-        return super().add_snapshot(project, records, time)
+        return super().add_snapshot(project, records, time, *more)
 
 
 def test_when_a_later_listing_is_stored_first_the_earlier_one_lists_again(
