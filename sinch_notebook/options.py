@@ -1,7 +1,7 @@
 """Connection options: where each one comes from, resolved in one place for every face.
 
-Precedence, the same for `sn.connect()`, `%sinch login` and the panel's Connect tab, field by
-field:
+Precedence, the same for `sn.connect()`, `%sinch login`, the panel's Connect tab and the
+command line, first to last:
 
 1. what the caller gives (an argument, a magic option, a field of the panel);
 2. a profile named explicitly (`profile="prod"`, `--profile prod`, the panel's picker);
@@ -107,7 +107,8 @@ class ConnectionOptions:
         return f"no Key Secret: set {ENV_KEY_SECRET} or save a profile with its secret"
 
     def credentials(self, key_secret: str | Secret | None = None) -> Credentials:
-        """Credentials for this Key ID: the secret given, else the environment's own."""
+        """Credentials for this Key ID: the secret given, else a stored one by the secret
+        precedence (`stored_credentials`); else a `ValidationError` saying how to give one."""
         given = Secret.wrap(key_secret)
         del key_secret  # verbose tracebacks print arguments
         key_id = required(self.key_id, "key_id", ENV_KEY_ID)
