@@ -258,7 +258,7 @@ def test_a_name_left_unexpanded_in_a_magic_line_is_an_error(ip: MagicShell, sb: 
     sb.reset_stats()
     run = ip.fails("%sinch create {typo}")
     assert run.lines() == [
-        "%sinch: cannot put {typo} in the line (NameError: name 'typo' is not defined); "
+        "%sinch create: cannot put {typo} in the line (NameError: name 'typo' is not defined); "
         "write {{ }} or $$ for literal braces or dollars"
     ]
     assert sb.stats["requests"] == 0
