@@ -23,6 +23,7 @@ from .config import Endpoints
 from .confirm import changed_since
 from .creates import CreateFinder, Wanted
 from .deadline import DEFAULT_MAX_BODY
+from .display import changed_on_server
 from .errors import (
     ChangedOnServer,
     CreateOutcomeUnknown,
@@ -39,7 +40,6 @@ from .models import (
     Subproject,
     api_item_problem,
     parse_bool,
-    rfc3339,
     validate_display_name,
     validate_labels,
 )
@@ -389,10 +389,10 @@ class SubprojectsClient:
                 return None
             if verdict.action == "done":
                 return record if body is not None else {}
+            moved = changed_on_server(record.get("updateTime"), expected, "the version it was for")
             raise ChangedOnServer(
-                f"{record.get('displayName')!r} ({subproject_id}) changed on the server "
-                f"(updateTime {record.get('updateTime')}) while the change was being sent; "
-                "it was not sent again"
+                f"{record.get('displayName')!r} ({subproject_id}) {moved}, while the change was "
+                "being sent; it was not sent again"
             )
 
         return check
@@ -441,11 +441,8 @@ class SubprojectsClient:
         if verdict.deleted:
             raise FailedPrecondition(f"{label} is deleted (there is no undelete)")
         if verdict.action == "conflict":
-            raise ChangedOnServer(
-                f"{label} changed on the server (updateTime {rfc3339(current.update_time)}) "
-                f"since it was read (updateTime {rfc3339_text(expected_update_time)}); "
-                "nothing was changed: reload it and try again"
-            )
+            moved = changed_on_server(current.update_time, expected_update_time, "it was read")
+            raise ChangedOnServer(f"{label} {moved}; nothing was changed: reload it and try again")
         notes = [f"no label {key!r} to remove" for key in removals if key not in current.labels]
         labels = {k: v for k, v in current.labels.items() if k not in removals}
         labels.update(changes)
@@ -633,9 +630,3 @@ def _naming(subproject_id: str) -> Iterator[None]:
         yield
     except NotFound as err:
         raise _named(err, subproject_id) from None
-
-
-def rfc3339_text(value: str | datetime) -> str:
-    if isinstance(value, datetime):
-        return rfc3339(value) or ""
-    return str(value)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import cells as nz
+from ..display import changed_on_server
 from ..errors import ValidationError
 from ..models import (
     NAME_LIMIT,
@@ -602,10 +603,7 @@ class _Differ:
             return None
         if same_version(seen, record.get("updateTime")):
             return None
-        return (
-            f"changed on the server (updateTime {record.get('updateTime')}) since this frame "
-            f"was read (updateTime {seen.isoformat()})"
-        )
+        return changed_on_server(record.get("updateTime"), seen, "this frame was read")
 
 
 def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = False) -> Plan:

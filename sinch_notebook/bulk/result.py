@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..display import changed_on_server
 from ..models import Subproject, same_version
 from .change import change_toward
 from .plan import Change, Invalid, Plan
@@ -231,10 +232,7 @@ def _reverse(outcome: Outcome, record: dict[str, Any] | None) -> Change | Invali
     if outcome.update_time is not None and not same_version(
         outcome.update_time, record.get("updateTime")
     ):
-        conflict = (
-            f"changed on the server (updateTime {record.get('updateTime')}) after the apply "
-            f"(updateTime {outcome.update_time})"
-        )
+        conflict = changed_on_server(record.get("updateTime"), outcome.update_time, "the apply")
     if change.op == "create":
         return change_toward(record, delete=True, row=change.row, conflict=conflict)
     name = change.before_name if change.send_name is not None else None
