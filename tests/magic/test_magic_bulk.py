@@ -65,9 +65,7 @@ def test_plan_rejects_what_is_not_a_frame(ip: MagicShell, edited: Sandbox) -> No
     assert ip.fails("%sinch plan nope").lines() == [
         "%sinch plan: the frame: there is no variable named 'nope'"
     ]
-    assert ip.fails("%sinch plan ids").lines() == [
-        "%sinch plan: 'ids' is a list, not a DataFrame"
-    ]
+    assert ip.fails("%sinch plan ids").lines() == ["%sinch plan: 'ids' is a list, not a DataFrame"]
     assert "could not evaluate 'df[' (SyntaxError" in ip.fails('%sinch plan "df["').lines()[0]
     ip.ok("bad = df.drop(columns=['subprojectId', 'displayName'])")
     run = ip.fails("%sinch plan bad")
