@@ -122,6 +122,7 @@ class SubprojectsClient:
 
     @property
     def retry(self) -> RetryPolicy:
+        """The retry policy of API calls (settable: `client.retry = sn.RetryPolicy(...)`)."""
         return self.transport.retry
 
     @retry.setter
@@ -145,18 +146,22 @@ class SubprojectsClient:
 
     @property
     def base_url(self) -> str:
+        """The API's base URL with its version, e.g. `https://subproject.api.sinch.com/v1`."""
         return self.transport.base_url
 
     @property
     def auth_mode(self) -> str:
+        """`"oauth"` (a bearer token) or `"basic"` (the key on every call)."""
         return self.auth.mode
 
     @property
     def key_id(self) -> str:
+        """The Key ID this client authenticates with (never the secret)."""
         return self.auth.key_id
 
     @property
     def clock(self):
+        """The server's clock as seen in its answers (`Date` headers), for create look-ups."""
         return self.transport.clock
 
     def token_seconds_left(self) -> float | None:
@@ -183,6 +188,7 @@ class SubprojectsClient:
         )
 
     def close(self) -> None:
+        """Close the HTTP connections (also done by `with client:`)."""
         self.transport.close()
 
     def __enter__(self) -> SubprojectsClient:
@@ -248,6 +254,7 @@ class SubprojectsClient:
             yield from (Subproject.from_api(item) for item in page)
 
     def list(self, show_deleted: bool = False, page_size: int = MAX_PAGE_SIZE) -> list[Subproject]:
+        """Every subproject of the project, all pages fetched (`iter` keeps one page in memory)."""
         return list(self.iter(show_deleted, page_size))
 
     def records(self, show_deleted: bool = True) -> dict[str, dict[str, Any]]:
@@ -269,6 +276,7 @@ class SubprojectsClient:
             return self.transport.call("GET", self._item(subproject_id), check=expect_subproject)
 
     def get(self, subproject_id: str) -> Subproject:
+        """One subproject by id; a deleted one comes back with `deleted=True` (the API's 200)."""
         return Subproject.from_api(self.get_record(subproject_id))
 
     def create(self, display_name: str, labels: Mapping[str, str] | None = None) -> Subproject:
@@ -552,11 +560,15 @@ class SubprojectsClient:
     # -- DataFrames and bulk edits (see frames.py and bulk/) ---------------------------------
 
     def frame(self, show_deleted: bool = False, labels: str = "columns") -> pd.DataFrame:
+        """Every subproject as a DataFrame (`frames.subprojects_frame`: one `label.<key>` column per
+        label, or one `labels` column of dicts with `labels="dict"`)."""
         from .frames import subprojects_frame
 
         return subprojects_frame(self, show_deleted=show_deleted, labels=labels)
 
     def plan(self, edited: pd.DataFrame, **kwargs: Any) -> Plan:
+        """The Plan of what `edited` (a frame from `frame()`, edited) would change: nothing is
+        sent until `plan.apply()` (see `bulk.make_plan` for the rules and `force=True`)."""
         from .bulk import make_plan
 
         return make_plan(self, edited, **kwargs)

@@ -122,10 +122,12 @@ def set_active(client: SubprojectsClient | None) -> None:
 
 
 def active() -> SubprojectsClient | None:
+    """The shared connection (the last `sn.connect()`, `%sinch login` or panel login), or None."""
     return _active
 
 
 def require_active() -> SubprojectsClient:
+    """The shared connection; without one, an error saying how to connect."""
     client = _active
     if client is None:
         raise SinchError("not connected: run sn.connect() or %sinch login first")
@@ -133,6 +135,7 @@ def require_active() -> SubprojectsClient:
 
 
 def disconnect() -> None:
+    """Forget the shared connection (the magic and the panel show themselves disconnected)."""
     set_active(None)
 
 

@@ -76,10 +76,12 @@ class Snapshot:
 
     @property
     def live(self) -> int:
+        """Subprojects not deleted at this time."""
         return self.subprojects - self.deleted
 
     @property
     def stored(self) -> bool:
+        """Whether the snapshot is in the history store (a fresh listing, "now", is not)."""
         return self.id is not None and self.store is not None
 
     @property

@@ -57,6 +57,7 @@ class Change:
         return body
 
     def to_json(self) -> dict[str, Any]:
+        """The change as a journal line holds it (`from_json` reads it back)."""
         data = asdict(self)
         data["fields"] = {k: list(v) for k, v in self.fields.items()}
         data["row"] = _jsonable_row(self.row)

@@ -58,6 +58,7 @@ class Outcome:
 
     @property
     def key(self) -> str:
+        """The change's key (`update:<id>`, `create:<row>`), as in the journal."""
         return self.change.key
 
 
@@ -97,10 +98,12 @@ class ApplyResult:
 
     @property
     def client(self) -> SubprojectsClient | None:
+        """The connection the plan was applied with."""
         return self.plan.client
 
     @property
     def counts(self) -> dict[str, int]:
+        """Outcomes per status (ok, failed, unknown, conflict, skipped), in that order."""
         counts = dict.fromkeys(STATUSES, 0)
         for outcome in self.outcomes:
             counts[outcome.status] += 1
@@ -117,6 +120,7 @@ class ApplyResult:
 
     @property
     def frame(self) -> pd.DataFrame:
+        """One row per change: operation, subprojectId, displayName, status, error, ..."""
         from .render import result_rows
 
         frame = pd.DataFrame(result_rows(self), columns=RESULT_COLUMNS)
