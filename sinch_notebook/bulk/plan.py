@@ -528,14 +528,8 @@ class _Differ:
         if self.names is None:
             return None
         cell = self.names[i]
-        if type(cell) is str and cell == server_name:
-            return None
-        try:
-            changed, new = resolve(cell, server_name)
-        except CellError as err:
-            problems.append(f"displayName: {err}")
-            return None
-        if not changed:
+        new = _new_value(cell, server_name, "displayName", problems)
+        if new is _SAME:
             return None
         if new is None:
             problems.append(f"displayName: is required ({NAME_LIMIT}), got an empty value")
@@ -579,14 +573,8 @@ class _Differ:
         for key in sorted(cells):
             cell = cells[key]
             before = server_labels.get(key)
-            if type(cell) is str and cell == before:
-                continue
-            try:
-                changed, new = resolve(cell, before)
-            except CellError as err:
-                problems.append(f"{LABEL_PREFIX}{key}: {err}")
-                continue
-            if not changed:
+            new = _new_value(cell, before, f"{LABEL_PREFIX}{key}", problems)
+            if new is _SAME:
                 continue
             changed_any = True
             fields[f"{LABEL_PREFIX}{key}"] = (before, new)
@@ -615,6 +603,22 @@ class _Differ:
         if same_version(seen, record.get("updateTime")):
             return None
         return changed_on_server(record.get("updateTime"), seen, "this frame was read")
+
+
+_SAME: Any = object()  # a cell that leaves its value as the server has it
+
+
+def _new_value(cell: Any, before: str | None, field: str, problems: list[str]) -> Any:
+    """What `cell` sets `field` to (None: removed), or `_SAME`; a cell that breaks a rule is a
+    problem (and changes nothing)."""
+    if type(cell) is str and cell == before:
+        return _SAME
+    try:
+        changed, new = resolve(cell, before)
+    except CellError as err:
+        problems.append(f"{field}: {err}")
+        return _SAME
+    return new if changed else _SAME
 
 
 def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = False) -> Plan:

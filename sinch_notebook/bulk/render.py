@@ -22,15 +22,15 @@ if TYPE_CHECKING:
 class Hints:
     """The next steps a plan or a result suggests, in the words of the face showing it."""
 
-    force: str  # how to apply a conflicting row anyway
-    force_all: str  # the same, said of all of them
     mass_delete: str  # how to allow a mass delete
     apply: str  # how to apply the plan
     retry_failed: str  # "{n}": how many failed
     resume: str  # "{path}": the journal
     remaining: str
-    plan_frame: str = "plan.frame"
-    result_frame: str = "result.frame"
+    force: str = ""  # how to apply a conflicting row anyway ("": the face has no such step)
+    force_all: str = ""  # the same, said of all of them
+    plan_frame: str = "the plan's .frame"  # where every row is
+    result_frame: str = "the result's .frame"
 
 
 # Python: the variable a plan or result is in is unknown, so the hints name none.
@@ -42,13 +42,9 @@ PYTHON_HINTS = Hints(
     retry_failed="Its .failed.apply() re-applies the {n} failed.",
     resume="sn.resume({path!r}) applies what is not done.",
     remaining="Its .remaining.apply() applies what is not done.",
-    plan_frame="the plan's .frame",
-    result_frame="the result's .frame",
 )
 # The panel has buttons and options, not code: its words for the same steps.
 PANEL_HINTS = Hints(
-    force="",
-    force_all="",
     mass_delete="tick “allow mass delete” to apply it",
     apply="Review it, then Apply.",
     retry_failed="“Retry failed” tries the {n} failed again.",
