@@ -23,6 +23,7 @@ from .config import Endpoints
 from .confirm import changed_since
 from .creates import CreateFinder, Wanted
 from .deadline import DEFAULT_MAX_BODY
+from .display import changed_on_server
 from .errors import (
     ChangedOnServer,
     CreateOutcomeUnknown,
@@ -39,7 +40,6 @@ from .models import (
     Subproject,
     api_item_problem,
     parse_bool,
-    rfc3339,
     validate_display_name,
     validate_labels,
 )
@@ -122,6 +122,7 @@ class SubprojectsClient:
 
     @property
     def retry(self) -> RetryPolicy:
+        """The retry policy of API calls (settable: `client.retry = sn.RetryPolicy(...)`)."""
         return self.transport.retry
 
     @retry.setter
@@ -145,18 +146,22 @@ class SubprojectsClient:
 
     @property
     def base_url(self) -> str:
+        """The API's base URL with its version, e.g. `https://subproject.api.sinch.com/v1`."""
         return self.transport.base_url
 
     @property
     def auth_mode(self) -> str:
+        """`"oauth"` (a bearer token) or `"basic"` (the key on every call)."""
         return self.auth.mode
 
     @property
     def key_id(self) -> str:
+        """The Key ID this client authenticates with (never the secret)."""
         return self.auth.key_id
 
     @property
     def clock(self):
+        """The server's clock as seen in its answers (`Date` headers), for create look-ups."""
         return self.transport.clock
 
     def token_seconds_left(self) -> float | None:
@@ -183,6 +188,7 @@ class SubprojectsClient:
         )
 
     def close(self) -> None:
+        """Close the HTTP connections (also done by `with client:`)."""
         self.transport.close()
 
     def __enter__(self) -> SubprojectsClient:
@@ -248,6 +254,7 @@ class SubprojectsClient:
             yield from (Subproject.from_api(item) for item in page)
 
     def list(self, show_deleted: bool = False, page_size: int = MAX_PAGE_SIZE) -> list[Subproject]:
+        """Every subproject of the project, all pages fetched (`iter` keeps one page in memory)."""
         return list(self.iter(show_deleted, page_size))
 
     def records(self, show_deleted: bool = True) -> dict[str, dict[str, Any]]:
@@ -269,6 +276,7 @@ class SubprojectsClient:
             return self.transport.call("GET", self._item(subproject_id), check=expect_subproject)
 
     def get(self, subproject_id: str) -> Subproject:
+        """One subproject by id; a deleted one comes back with `deleted=True` (the API's 200)."""
         return Subproject.from_api(self.get_record(subproject_id))
 
     def create(self, display_name: str, labels: Mapping[str, str] | None = None) -> Subproject:
@@ -389,10 +397,10 @@ class SubprojectsClient:
                 return None
             if verdict.action == "done":
                 return record if body is not None else {}
+            moved = changed_on_server(record.get("updateTime"), expected, "the version it was for")
             raise ChangedOnServer(
-                f"{record.get('displayName')!r} ({subproject_id}) changed on the server "
-                f"(updateTime {record.get('updateTime')}) while the change was being sent; "
-                "it was not sent again"
+                f"{record.get('displayName')!r} ({subproject_id}) {moved}, while the change was "
+                "being sent; it was not sent again"
             )
 
         return check
@@ -441,11 +449,8 @@ class SubprojectsClient:
         if verdict.deleted:
             raise FailedPrecondition(f"{label} is deleted (there is no undelete)")
         if verdict.action == "conflict":
-            raise ChangedOnServer(
-                f"{label} changed on the server (updateTime {rfc3339(current.update_time)}) "
-                f"since it was read (updateTime {rfc3339_text(expected_update_time)}); "
-                "nothing was changed: reload it and try again"
-            )
+            moved = changed_on_server(current.update_time, expected_update_time, "it was read")
+            raise ChangedOnServer(f"{label} {moved}; nothing was changed: reload it and try again")
         notes = [f"no label {key!r} to remove" for key in removals if key not in current.labels]
         labels = {k: v for k, v in current.labels.items() if k not in removals}
         labels.update(changes)
@@ -555,11 +560,15 @@ class SubprojectsClient:
     # -- DataFrames and bulk edits (see frames.py and bulk/) ---------------------------------
 
     def frame(self, show_deleted: bool = False, labels: str = "columns") -> pd.DataFrame:
+        """Every subproject as a DataFrame (`frames.subprojects_frame`: one `label.<key>` column per
+        label, or one `labels` column of dicts with `labels="dict"`)."""
         from .frames import subprojects_frame
 
         return subprojects_frame(self, show_deleted=show_deleted, labels=labels)
 
     def plan(self, edited: pd.DataFrame, **kwargs: Any) -> Plan:
+        """The Plan of what `edited` (a frame from `frame()`, edited) would change: nothing is
+        sent until `plan.apply()` (see `bulk.make_plan` for the rules and `force=True`)."""
         from .bulk import make_plan
 
         return make_plan(self, edited, **kwargs)
@@ -633,9 +642,3 @@ def _naming(subproject_id: str) -> Iterator[None]:
         yield
     except NotFound as err:
         raise _named(err, subproject_id) from None
-
-
-def rfc3339_text(value: str | datetime) -> str:
-    if isinstance(value, datetime):
-        return rfc3339(value) or ""
-    return str(value)

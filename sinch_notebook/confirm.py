@@ -14,18 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import settings
-from .display import labels_text, short_time, subproject_line
+from .display import labels_text, plural, short_time, subproject_line
 from .models import Subproject
 
 if TYPE_CHECKING:
     from .bulk import Plan
 
 MASS_DELETE_THRESHOLD = 10
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 change`, `2 changes` (the plural may be given when it is not word + "s")."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 @dataclass(frozen=True)

@@ -149,10 +149,12 @@ def _notify() -> None:
 
 
 def active() -> SubprojectsClient | None:
+    """The shared connection (the last `sn.connect()`, `%sinch login` or panel login), or None."""
     return _active
 
 
 def require_active() -> SubprojectsClient:
+    """The shared connection; without one, an error saying how to connect."""
     client = _active
     if client is None:
         raise SinchError("not connected: run sn.connect() or %sinch login first")

@@ -1,5 +1,7 @@
-"""How things look to people, the same in every face: a time, the token, a connection, a
-subproject. The magic (text in a terminal, HTML in Jupyter) and the panel both use these.
+"""How things look to people, the same in every face: times, plurals, tables, the token, a
+connection, a subproject, and the messages more than one place says ("changed on the server").
+The magic (text in a terminal, HTML in Jupyter), the panel and the Python reprs all use these;
+each face's own next-step hints (code, `%sinch` commands, buttons) are `bulk.render.Hints`.
 
 Nothing here ever receives the Key Secret or a token: statuses are built from
 `SubprojectsClient.status()`, which leaves both out.
@@ -8,13 +10,14 @@ Nothing here ever receives the Key Secret or a token: statuses are built from
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .config import is_loopback_host
-from .models import Subproject
+from .models import Subproject, parse_time
 
 if TYPE_CHECKING:
     from .client import SubprojectsClient
@@ -28,10 +31,61 @@ _ROW = (
 
 
 def short_time(value: datetime | None) -> str:
-    """The one time format people see: `2026-04-17 18:24 UTC`."""
+    """A time in a listing or a status, to the minute: `2026-04-17 18:24 UTC`."""
     if value is None:
         return ""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def exact_time(value: datetime | str | None) -> str:
+    """A time where seconds matter (a snapshot, a version that moved): `2026-04-17 18:24:05
+    UTC`. RFC 3339 text is read first; text that is not a time is shown as it is."""
+    moment = parse_time(value) if isinstance(value, str) else value
+    if moment is None:
+        return "" if value is None else str(value)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 change`, `2 changes`, `1,200 changes` (the plural may be given when it is not
+    word + "s")."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def changed_on_server(now: Any, seen: Any, since: str) -> str:
+    """The one "changed on the server" message: `changed on the server at <now>, after
+    <since> (<seen>)`, both times in one short format."""
+    return f"changed on the server at {exact_time(now)}, after {since} ({exact_time(seen)})"
+
+
+# -- tables --------------------------------------------------------------------------------------
+
+TABLE_STYLE = 'style="border-collapse:collapse;font-size:12px;text-align:left;margin-top:4px"'
+CELL = 'style="padding:2px 8px;border-bottom:1px solid rgba(128,128,128,0.25);text-align:left"'
+
+
+def td(content_html: str, colspan: int = 1, style: str = CELL) -> str:
+    """One `<td>`; `content_html` is already escaped."""
+    span = f' colspan="{colspan}"' if colspan > 1 else ""
+    return f"<td {style}{span}>{content_html}</td>"
+
+
+def tr(cells: Iterable[str], tint: str | None = None, title: str | None = None) -> str:
+    """One `<tr>` of `td()`s, tinted with a colour (faintly) and with a tooltip."""
+    attrs = f' style="background:{tint}14"' if tint else ""
+    if title:
+        attrs += f' title="{html.escape(title, quote=True)}"'
+    return f"<tr{attrs}>{''.join(cells)}</tr>"
+
+
+def html_table(head: Iterable[str], rows: Iterable[str], css_class: str, style: str = CELL) -> str:
+    """The one look of a table people read in a notebook or the panel: `head` is plain text
+    (escaped here), `rows` come from `tr()`."""
+    heads = "".join(f"<th {style}>{html.escape(h)}</th>" for h in head)
+    return (
+        f'<table class="{css_class}" {TABLE_STYLE}><thead><tr>{heads}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def token_text(auth: str, seconds_left: float | None) -> str:

@@ -5,7 +5,7 @@ never what must stay secret: every message passes through `redact()` when the ex
 and messages are built from the response body, the method and the path, never from headers.
 
 `error_from_response` reads every error body the API and the gateways in front of it were seen
-to send (api-facts.md): the API's `{"error": {...}}` object, the bare `{"error": "<text>"}`,
+to send (docs/api-facts.md): the API's `{"error": {...}}` object, the bare `{"error": "<text>"}`,
 OAuth2 JSON from the token endpoint, RFC 7807 problem JSON, and HTML or text from a proxy.
 """
 

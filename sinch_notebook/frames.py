@@ -1,6 +1,6 @@
 """Subprojects as a pandas DataFrame, and the label summaries an analyst reaches for next.
 
-Frame shape (design.md): `subprojectId`, `displayName`, `parentProjectId` (string dtype),
+Frame shape (the public interface): `subprojectId`, `displayName`, `parentProjectId` (string dtype),
 `createTime`, `updateTime` (tz-aware UTC), `deleted` (bool), then one `label.<key>` column per
 label key, sorted (string dtype, NA where the subproject has no such label). With
 `labels="dict"` a single `labels` column of dicts replaces the `label.*` columns.

@@ -228,6 +228,7 @@ class Subproject:
 
     @property
     def id(self) -> str:
+        """The subprojectId (a short alias)."""
         return self.subproject_id
 
 

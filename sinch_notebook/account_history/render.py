@@ -9,7 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..bulk.render import _CELL, _TABLE, COLOURS, MAX_ROWS, MAX_TEXT_ENTRIES, _short, _value_html
+from ..bulk.render import COLOURS, MAX_ROWS, MAX_TEXT_ENTRIES, _short, _value_html
+from ..display import html_table, plural, td, tr
 from .changes import KINDS, ChangeRow, labels_of
 from .timeline import Snapshot, _when
 
@@ -45,7 +46,7 @@ def summary_text(summary: dict[str, int]) -> str:
 
 def headline(d: Diff) -> str:
     changed = len(d.subprojects)
-    who = f" in {changed} subproject{'s' if changed != 1 else ''}" if changed else ""
+    who = f" in {plural(changed, 'subproject')}" if changed else ""
     return (
         f"Diff of project {d.a.project!r}, {_side(d.a)} -> {_side(d.b)}: "
         f"{summary_text(d.summary())}{who}."
@@ -59,10 +60,14 @@ def _labels_text(d: Diff, row: ChangeRow) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
-def _footer(d: Diff) -> str:
+PYTHON_WAY_BACK = "revert() plans the way back to {name} (deletes cannot be undone)."
+PANEL_WAY_BACK = "“Revert” plans the way back to {name} (deletes cannot be undone)."
+
+
+def _footer(d: Diff, way_back: str = PYTHON_WAY_BACK) -> str:
     if not d.rows:
         return "Nothing changed in names, labels or deletions."
-    return f"revert() plans the way back to {d.a.name} (deletes cannot be undone)."
+    return way_back.format(name=d.a.name)
 
 
 def diff_text(d: Diff) -> str:
@@ -96,44 +101,44 @@ def _badges(summary: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-def diff_html(d: Diff) -> str:
+def diff_html(d: Diff, way_back: str = PYTHON_WAY_BACK) -> str:
+    """The diff as a table; `way_back` says how to revert it in the face's words."""
     sides = f"{escape(_side(d.a))} → {escape(_side(d.b))}"
     out = [
         f'<div class="sinch-diff"><b>Diff</b> of project <code>{escape(d.a.project)}</code>, '
         f"{sides}: {_badges(d.summary())}."
     ]
     if d.rows:
-        head = "".join(
-            f"<th {_CELL}>{h}</th>"
-            for h in ("change", "subprojectId", "displayName", "field", "before", "", "after")
-        )
-        out.append(f"<table {_TABLE}><thead><tr>{head}</tr></thead><tbody>")
-        for row in d.rows[:MAX_ROWS]:
-            colour = TONE[row.change]
+        rows = []
+        for change in d.rows[:MAX_ROWS]:
+            colour = TONE[change.change]
             cells = [
-                f'<td {_CELL}><span style="color:{colour};font-weight:600">'
-                f"{SYMBOL[row.change]} {escape(row.change)}</span></td>",
-                f"<td {_CELL}><code>{escape(row.subproject_id)}</code></td>",
-                f"<td {_CELL}>{escape(_short(row.display_name) or '')}</td>",
+                td(
+                    f'<span style="color:{colour};font-weight:600">'
+                    f"{SYMBOL[change.change]} {escape(change.change)}</span>"
+                ),
+                td(f"<code>{escape(change.subproject_id)}</code>"),
+                td(escape(_short(change.display_name) or "")),
             ]
-            if row.change == "created":
-                labels = _labels_text(d, row)
+            if change.change == "created":
+                labels = _labels_text(d, change)
                 note = f"labels: {labels}" if labels else "no labels"
-                cells.append(f'<td {_CELL} colspan="4">{escape(_short(note) or "")}</td>')
-            elif row.change == "deleted":
-                cells.append(f'<td {_CELL} colspan="4"></td>')
+                cells.append(td(escape(_short(note) or ""), colspan=4))
+            elif change.change == "deleted":
+                cells.append(td("", colspan=4))
             else:
                 cells += [
-                    f"<td {_CELL}>{escape(row.field or '')}</td>",
-                    f"<td {_CELL}>{_value_html(row.before)}</td>",
-                    f"<td {_CELL}>→</td>",
-                    f"<td {_CELL}>{_value_html(row.after)}</td>",
+                    td(escape(change.field or "")),
+                    td(_value_html(change.before)),
+                    td("→"),
+                    td(_value_html(change.after)),
                 ]
-            out.append(f'<tr style="background:{colour}14">{"".join(cells)}</tr>')
-        out.append("</tbody></table>")
+            rows.append(tr(cells, colour))
+        head = ("change", "subprojectId", "displayName", "field", "before", "", "after")
+        out.append(html_table(head, rows, "sinch-table"))
         if len(d.rows) > MAX_ROWS:
             out.append(
                 f"<div>… and {len(d.rows) - MAX_ROWS} more rows: see <code>.frame</code></div>"
             )
-    out.append(f"<div>{escape(_footer(d))}</div></div>")
+    out.append(f"<div>{escape(_footer(d, way_back))}</div></div>")
     return "".join(out)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..client import SubprojectsClient
 from ..connection import require_active
+from ..display import exact_time
 from ..errors import ValidationError
 from ..models import parse_time
 from .changes import changes_between, describe
@@ -43,8 +44,7 @@ HISTORY_COLUMNS = [
 ]
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+_when = exact_time  # a snapshot's time, to the second (display.py owns the formats)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,10 +78,12 @@ class Snapshot:
 
     @property
     def live(self) -> int:
+        """Subprojects not deleted at this time."""
         return self.subprojects - self.deleted
 
     @property
     def stored(self) -> bool:
+        """Whether the snapshot is in the history store (a fresh listing, "now", is not)."""
         return self.id is not None and self.store is not None
 
     @property

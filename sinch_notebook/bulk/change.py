@@ -57,6 +57,7 @@ class Change:
         return body
 
     def to_json(self) -> dict[str, Any]:
+        """The change as a journal line holds it (`from_json` reads it back)."""
         data = asdict(self)
         data["fields"] = {k: list(v) for k, v in self.fields.items()}
         data["row"] = _jsonable_row(self.row)
@@ -66,6 +67,10 @@ class Change:
     def from_json(cls, data: Mapping[str, Any]) -> Change:
         values = dict(data)
         values["fields"] = {k: (v[0], v[1]) for k, v in (values.get("fields") or {}).items()}
+        # Only shown, never sent: a journal may leave them out (journal_check.py says what must
+        # be there).
+        values.setdefault("subproject_id", None)
+        values.setdefault("display_name", values.get("send_name") or "")
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
 

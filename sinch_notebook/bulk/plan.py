@@ -9,7 +9,7 @@ Rules (see README "DataFrames and bulk edits"):
   server value; a `labels` column of dicts is the full new set instead;
 - a row whose `updateTime` differs from the server's is a conflict (not applied unless
   `force=True`); rows breaking a rule are invalid, listed with the reason, and never sent.
-Cell coercion and equivalence are in normalize.py.
+Cell coercion and equivalence are in ../cells.py.
 """
 
 from __future__ import annotations
@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .. import cells as nz
+from ..cells import (
+    CellError,
+    is_missing,
+    resolve,
+    to_label_map,
+    to_text,
+    to_timestamp,
+    truthy,
+)
+from ..display import changed_on_server
 from ..errors import ValidationError
 from ..models import (
     NAME_LIMIT,
@@ -107,6 +116,7 @@ class Plan:
 
     @property
     def deletes(self) -> int:
+        """How many subprojects the plan deletes."""
         return sum(1 for c in self.changes if c.op == "delete")
 
     def raise_if_unsafe(self, allow_mass_delete: bool = False) -> None:
@@ -118,6 +128,7 @@ class Plan:
 
     @property
     def needs_mass_delete_permission(self) -> bool:
+        """Whether applying needs `allow_mass_delete=True` (more than the threshold deletes)."""
         from .errors import MASS_DELETE_THRESHOLD
 
         return self.deletes > MASS_DELETE_THRESHOLD
@@ -212,6 +223,7 @@ class Plan:
 
     @property
     def applied(self) -> bool:
+        """Whether `apply()` was called (a plan applies once)."""
         return self._applied
 
     def _repr_html_(self) -> str:
@@ -336,7 +348,7 @@ class _Differ:
             if isinstance(sid, str) and seen[sid] > 1:
                 where.setdefault(sid, []).append(_row_name(self.rows[i]))
         for i, sid in enumerate(ids):
-            if isinstance(sid, nz.CellError):
+            if isinstance(sid, CellError):
                 self._invalid(i, None, f"subprojectId: {sid}")
             elif sid is None:
                 self._create(i)
@@ -348,14 +360,14 @@ class _Differ:
             else:
                 self._existing(i, sid, self.server[sid])
 
-    def _normalized_ids(self) -> list[str | nz.CellError | None]:
+    def _normalized_ids(self) -> list[str | CellError | None]:
         if self.ids is None:
             return [None] * len(self.rows)
-        out: list[str | nz.CellError | None] = []
+        out: list[str | CellError | None] = []
         for value in self.ids:
             try:
-                out.append(nz.to_text(value))
-            except nz.CellError as err:
+                out.append(to_text(value))
+            except CellError as err:
                 out.append(err)
         return out
 
@@ -364,8 +376,8 @@ class _Differ:
     ) -> None:
         if name is None and self.names is not None:
             try:
-                name = nz.to_text(self.names[i])
-            except nz.CellError:
+                name = to_text(self.names[i])
+            except CellError:
                 name = None
         if name is None and sid in self.server:
             name = self.server[sid].get("displayName")
@@ -428,14 +440,14 @@ class _Differ:
             problems.append("delete is set on a row without subprojectId (nothing to delete)")
         deleted = self._cell(self.deleted, i)
         try:
-            if nz.truthy(deleted):
+            if truthy(deleted):
                 problems.append("deleted: is read-only; a new row cannot be deleted")
-        except nz.CellError as err:
+        except CellError as err:
             problems.append(f"deleted: {err}")
         name: str | None = None
         try:
-            name = nz.to_text(self._cell(self.names, i))
-        except nz.CellError as err:
+            name = to_text(self._cell(self.names, i))
+        except CellError as err:
             problems.append(f"displayName: {err}")
         else:
             if name is None:
@@ -469,18 +481,18 @@ class _Differ:
 
     def _flag(self, column: list[Any] | None, i: int, name: str, problems: list[str]) -> bool:
         try:
-            return nz.truthy(self._cell(column, i))
-        except nz.CellError as err:
+            return truthy(self._cell(column, i))
+        except CellError as err:
             problems.append(f"{name}: {err}")
             return False
 
     def _check_deleted_column(self, i: int, server_deleted: bool, problems: list[str]) -> None:
         value = self._cell(self.deleted, i)
-        if nz.is_missing(value):
+        if is_missing(value):
             return
         try:
-            wanted = nz.truthy(value)
-        except nz.CellError as err:
+            wanted = truthy(value)
+        except CellError as err:
             problems.append(f"deleted: {err}")
             return
         if wanted == server_deleted:
@@ -493,14 +505,14 @@ class _Differ:
             )
 
     def server_record(self, i: int) -> dict[str, Any]:
-        sid = nz.to_text(self.ids[i]) if self.ids is not None else None
+        sid = to_text(self.ids[i]) if self.ids is not None else None
         return self.server.get(sid or "", {})
 
     def _deleted_reason(self, i: int, record: dict[str, Any]) -> str:
         """Why a row cannot change a subproject that is deleted on the server."""
         try:
-            seen = nz.to_timestamp(self._cell(self.times, i))
-        except nz.CellError:
+            seen = to_timestamp(self._cell(self.times, i))
+        except CellError:
             seen = None
         if seen is not None and not same_version(seen, record.get("updateTime")):
             return "deleted on the server since this frame was read (there is no undelete)"
@@ -516,14 +528,8 @@ class _Differ:
         if self.names is None:
             return None
         cell = self.names[i]
-        if type(cell) is str and cell == server_name:
-            return None
-        try:
-            changed, new = nz.resolve(cell, server_name)
-        except nz.CellError as err:
-            problems.append(f"displayName: {err}")
-            return None
-        if not changed:
+        new = _new_value(cell, server_name, "displayName", problems)
+        if new is _SAME:
             return None
         if new is None:
             problems.append(f"displayName: is required ({NAME_LIMIT}), got an empty value")
@@ -548,8 +554,8 @@ class _Differ:
         changed_any = False
         if self.label_dicts is not None:
             try:
-                wanted = nz.to_label_map(self.label_dicts[i])
-            except nz.CellError as err:
+                wanted = to_label_map(self.label_dicts[i])
+            except CellError as err:
                 problems.append(f"labels: {err}")
                 return None
             if wanted is None:
@@ -567,14 +573,8 @@ class _Differ:
         for key in sorted(cells):
             cell = cells[key]
             before = server_labels.get(key)
-            if type(cell) is str and cell == before:
-                continue
-            try:
-                changed, new = nz.resolve(cell, before)
-            except nz.CellError as err:
-                problems.append(f"{LABEL_PREFIX}{key}: {err}")
-                continue
-            if not changed:
+            new = _new_value(cell, before, f"{LABEL_PREFIX}{key}", problems)
+            if new is _SAME:
                 continue
             changed_any = True
             fields[f"{LABEL_PREFIX}{key}"] = (before, new)
@@ -594,18 +594,31 @@ class _Differ:
         if self.times is None:
             return None
         try:
-            seen = nz.to_timestamp(self.times[i])
-        except nz.CellError as err:
+            seen = to_timestamp(self.times[i])
+        except CellError as err:
             problems.append(f"updateTime: {err}")
             return None
         if seen is None:
             return None
         if same_version(seen, record.get("updateTime")):
             return None
-        return (
-            f"changed on the server (updateTime {record.get('updateTime')}) since this frame "
-            f"was read (updateTime {seen.isoformat()})"
-        )
+        return changed_on_server(record.get("updateTime"), seen, "this frame was read")
+
+
+_SAME: Any = object()  # a cell that leaves its value as the server has it
+
+
+def _new_value(cell: Any, before: str | None, field: str, problems: list[str]) -> Any:
+    """What `cell` sets `field` to (None: removed), or `_SAME`; a cell that breaks a rule is a
+    problem (and changes nothing)."""
+    if type(cell) is str and cell == before:
+        return _SAME
+    try:
+        changed, new = resolve(cell, before)
+    except CellError as err:
+        problems.append(f"{field}: {err}")
+        return _SAME
+    return new if changed else _SAME
 
 
 def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = False) -> Plan:

@@ -11,6 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..confirm import MASS_DELETE_THRESHOLD
+from ..display import html_table, plural, td, tr
 
 if TYPE_CHECKING:
     from .plan import Change, Invalid, Plan
@@ -21,37 +22,74 @@ if TYPE_CHECKING:
 class Hints:
     """The next steps a plan or a result suggests, in the words of the face showing it."""
 
-    force: str  # how to apply a conflicting row anyway
-    force_all: str  # the same, said of all of them
     mass_delete: str  # how to allow a mass delete
     apply: str  # how to apply the plan
     retry_failed: str  # "{n}": how many failed
     resume: str  # "{path}": the journal
     remaining: str
-    plan_frame: str = "plan.frame"
-    result_frame: str = "result.frame"
+    force: str = ""  # how to apply a conflicting row anyway ("": the face has no such step)
+    force_all: str = ""  # the same, said of all of them
+    plan_frame: str = "the plan's .frame"  # where every row is
+    result_frame: str = "the result's .frame"
 
 
+# Python: the variable a plan or result is in is unknown, so the hints name none.
 PYTHON_HINTS = Hints(
     force="plan with force=True to apply it",
     force_all="plan with force=True to apply them anyway",
     mass_delete="apply(allow_mass_delete=True) is required",
-    apply="Apply with plan.apply().",
-    retry_failed="result.failed.apply() re-applies the {n} failed.",
+    apply="Apply it with its .apply().",
+    retry_failed="Its .failed.apply() re-applies the {n} failed.",
     resume="sn.resume({path!r}) applies what is not done.",
-    remaining="result.remaining.apply() applies what is not done.",
+    remaining="Its .remaining.apply() applies what is not done.",
 )
-MAGIC_HINTS = Hints(
-    force="%sinch plan FRAME --force applies it",
-    force_all="%sinch plan FRAME --force applies them anyway",
-    mass_delete="%sinch apply PLAN --allow-mass-delete is required",
-    apply="Apply with %sinch apply PLAN.",
-    retry_failed="%sinch apply RESULT.failed re-applies the {n} failed.",
-    resume="%sinch resume {path} applies what is not done.",
-    remaining="%sinch apply RESULT.remaining applies what is not done.",
-    plan_frame="PLAN.frame",
-    result_frame="RESULT.frame",
+# The panel has buttons and options, not code: its words for the same steps.
+PANEL_HINTS = Hints(
+    mass_delete="tick “allow mass delete” to apply it",
+    apply="Review it, then Apply.",
+    retry_failed="“Retry failed” tries the {n} failed again.",
+    resume="“Retry failed” applies what is not done.",
+    remaining="“Retry failed” applies what is not done.",
+    plan_frame="the export",
+    result_frame="the export",
 )
+
+
+def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
+    """`%sinch` commands naming the user's own variables: the edited `frame` a plan was made
+    from, and `plan`, the variable (`-o`) that holds the plan or the result. Unknown ones are
+    said as what to type (`-o VAR`), never as a variable that may not exist."""
+    frame_text = frame or "FRAME"
+    if plan:
+        apply = f"Apply with %sinch apply {plan}."
+        failed = f"%sinch apply {plan}.failed re-applies the {{n}} failed."
+        remaining = f"%sinch apply {plan}.remaining applies what is not done."
+        mass = f"%sinch apply {plan} --allow-mass-delete is required"
+        shown = f"{plan}.frame"
+    else:
+        apply = f"To apply it: %sinch plan {frame_text} -o VAR, then %sinch apply VAR."
+        failed = (
+            "To re-apply the {n} failed: -o VAR keeps the result, then %sinch apply VAR.failed."
+        )
+        remaining = (
+            "To apply what is not done: -o VAR keeps the result, then %sinch apply VAR.remaining."
+        )
+        mass = "%sinch apply … --allow-mass-delete is required"
+        shown = "its .frame (-o VAR keeps it)"
+    return Hints(
+        force=f"%sinch plan {frame_text} --force applies it",
+        force_all=f"%sinch plan {frame_text} --force applies them anyway",
+        mass_delete=mass,
+        apply=apply,
+        retry_failed=failed,
+        resume="%sinch resume {path} applies what is not done.",
+        remaining=remaining,
+        plan_frame=shown,
+        result_frame=shown,
+    )
+
+
+MAGIC_HINTS = magic_hints()  # when the magic knows no variable names
 
 MAX_ROWS = 200
 MAX_TEXT_ENTRIES = 60
@@ -68,11 +106,6 @@ COLOURS = {
     "skipped": "#6e7781",
 }
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "invalid": "x"}
-_TABLE = (
-    'style="border-collapse:collapse;font-size:12px;text-align:left;margin-top:4px"'
-    ' class="sinch-table"'
-)
-_CELL = 'style="padding:2px 8px;border-bottom:1px solid rgba(128,128,128,0.25);text-align:left"'
 
 
 def _short(value: str | None, limit: int = MAX_VALUE) -> str | None:
@@ -100,7 +133,8 @@ def _reason(operation: str, change: Change, hints: Hints = PYTHON_HINTS) -> str 
     if change.conflict is None:
         return None
     if operation == "conflict":
-        return f"{change.op} not applied: {change.conflict}; {hints.force}"
+        advice = f"; {hints.force}" if hints.force else ""
+        return f"{change.op} not applied: {change.conflict}{advice}"
     return f"forced: {change.conflict}"
 
 
@@ -148,7 +182,7 @@ def summary_text(summary: dict[str, int]) -> str:
         f"{summary['delete']} to delete",
     ]
     if summary["conflict"]:
-        parts.append(f"{summary['conflict']} conflict{'s' if summary['conflict'] != 1 else ''}")
+        parts.append(plural(summary["conflict"], "conflict"))
     if summary["invalid"]:
         parts.append(f"{summary['invalid']} invalid")
     return ", ".join(parts)
@@ -172,7 +206,7 @@ def _footer(plan: Plan, hints: Hints) -> list[str]:
 def _headline(plan: Plan) -> str:
     head = f"Plan: {summary_text(plan.summary())}"
     if plan.unchanged:
-        head += f"; {plan.unchanged} row{'s' if plan.unchanged != 1 else ''} unchanged"
+        head += f"; {plural(plan.unchanged, 'row')} unchanged"
     return head + "."
 
 
@@ -238,36 +272,30 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
     out = [f'<div class="sinch-plan"><b>Plan</b>: {badges}{unchanged}.']
     rows = plan_rows(plan, hints)
     if rows:
-        head = "".join(
-            f"<th {_CELL}>{h}</th>"
-            for h in ("operation", "subprojectId", "displayName", "field", "before", "", "after")
-        )
-        out.append(f"<table {_TABLE}><thead><tr>{head}</tr></thead><tbody>")
+        body = []
         for operation, sid, name, field, before, after, reason, row in rows[:MAX_ROWS]:
             colour = COLOURS[operation]
-            tint = f"background:{colour}14"
-            op_cell = (
-                f'<td {_CELL}><span style="color:{colour};font-weight:600">'
-                f"{SYMBOLS[operation]} {operation}</span></td>"
-            )
             where = escape(sid) if sid else f"<i>row {escape(str(row))}</i>" if row else ""
             cells = [
-                op_cell,
-                f"<td {_CELL}><code>{where}</code></td>",
-                f"<td {_CELL}>{escape(_short(name) or '')}</td>",
+                td(
+                    f'<span style="color:{colour};font-weight:600">'
+                    f"{SYMBOLS[operation]} {operation}</span>"
+                ),
+                td(f"<code>{where}</code>"),
+                td(escape(_short(name) or "")),
             ]
             if reason and operation in ("invalid", "conflict") and field is None:
-                cells.append(f'<td {_CELL} colspan="4">{escape(reason)}</td>')
+                cells.append(td(escape(reason), colspan=4))
             else:
                 cells += [
-                    f"<td {_CELL}>{escape(field or '')}</td>",
-                    f"<td {_CELL}>{_value_html(before)}</td>",
-                    f"<td {_CELL}>→</td>",
-                    f"<td {_CELL}>{_value_html(after)}</td>",
+                    td(escape(field or "")),
+                    td(_value_html(before)),
+                    td("→"),
+                    td(_value_html(after)),
                 ]
-            title = f' title="{escape(reason, quote=True)}"' if reason else ""
-            out.append(f'<tr style="{tint}"{title}>{"".join(cells)}</tr>')
-        out.append("</tbody></table>")
+            body.append(tr(cells, colour, reason))
+        head = ("operation", "subprojectId", "displayName", "field", "before", "", "after")
+        out.append(html_table(head, body, "sinch-table"))
         if len(rows) > MAX_ROWS:
             out.append(
                 f"<div>… and {len(rows) - MAX_ROWS} more rows: see "
@@ -277,8 +305,8 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
     if plan.conflicts:
         notes.insert(
             0,
-            "Conflicts changed on the server since the frame was read; they are not applied "
-            f"({hints.force_all}).",
+            "Conflicts changed on the server since the frame was read; they are not applied"
+            + (f" ({hints.force_all})." if hints.force_all else "."),
         )
     out.append("".join(f"<div>{escape(n)}</div>" for n in notes))
     out.append("</div>")
@@ -327,7 +355,7 @@ def _result_headline(result: ApplyResult) -> str:
     sent = sum(1 for o in result.outcomes if o.status in ("ok", "failed", "unknown"))
     parts = [f"{n} {status}" for status, n in counts.items() if n]  # in STATUSES order
     verb = "Applied" if result.ok else "Applied with problems:"
-    head = f"{verb} {sent} change{'s' if sent != 1 else ''} in {result.elapsed:.1f} s"
+    head = f"{verb} {plural(sent, 'change')} in {result.elapsed:.1f} s"
     if parts:
         head += ": " + ", ".join(parts)
     if result.earlier_done:
@@ -393,22 +421,21 @@ def result_html(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
     problems = result_rows(result)
     problems = [r for r in problems if r[3] != "ok"]
     if problems:
-        head = "".join(
-            f"<th {_CELL}>{h}</th>"
-            for h in ("status", "operation", "subprojectId", "displayName", "HTTP", "error")
-        )
-        out.append(f"<table {_TABLE}><thead><tr>{head}</tr></thead><tbody>")
+        body = []
         for op, sid, name, status, http, error, _attempts, _note, row in problems[:MAX_ROWS]:
             tone = COLOURS.get(status, "inherit")
             where = escape(sid) if sid else f"<i>row {escape(str(row))}</i>" if row else ""
-            out.append(
-                f'<tr style="background:{tone}14">'
-                f'<td {_CELL}><span style="color:{tone};font-weight:600">{status}</span></td>'
-                f"<td {_CELL}>{escape(op)}</td><td {_CELL}><code>{where}</code></td>"
-                f"<td {_CELL}>{escape(_short(name) or '')}</td>"
-                f"<td {_CELL}>{http or ''}</td><td {_CELL}>{escape(error or '')}</td></tr>"
-            )
-        out.append("</tbody></table>")
+            cells = [
+                td(f'<span style="color:{tone};font-weight:600">{status}</span>'),
+                td(escape(op)),
+                td(f"<code>{where}</code>"),
+                td(escape(_short(name) or "")),
+                td(str(http or "")),
+                td(escape(error or "")),
+            ]
+            body.append(tr(cells, tone))
+        head = ("status", "operation", "subprojectId", "displayName", "HTTP", "error")
+        out.append(html_table(head, body, "sinch-table"))
         if len(problems) > MAX_ROWS:
             out.append(
                 f"<div>… and {len(problems) - MAX_ROWS} more: "

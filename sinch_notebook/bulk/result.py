@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..display import changed_on_server
 from ..models import Subproject, same_version
 from .change import change_toward
 from .plan import Change, Invalid, Plan
@@ -57,6 +58,7 @@ class Outcome:
 
     @property
     def key(self) -> str:
+        """The change's key (`update:<id>`, `create:<row>`), as in the journal."""
         return self.change.key
 
 
@@ -96,10 +98,12 @@ class ApplyResult:
 
     @property
     def client(self) -> SubprojectsClient | None:
+        """The connection the plan was applied with."""
         return self.plan.client
 
     @property
     def counts(self) -> dict[str, int]:
+        """Outcomes per status (ok, failed, unknown, conflict, skipped), in that order."""
         counts = dict.fromkeys(STATUSES, 0)
         for outcome in self.outcomes:
             counts[outcome.status] += 1
@@ -116,6 +120,7 @@ class ApplyResult:
 
     @property
     def frame(self) -> pd.DataFrame:
+        """One row per change: operation, subprojectId, displayName, status, error, ..."""
         from .render import result_rows
 
         frame = pd.DataFrame(result_rows(self), columns=RESULT_COLUMNS)
@@ -231,10 +236,7 @@ def _reverse(outcome: Outcome, record: dict[str, Any] | None) -> Change | Invali
     if outcome.update_time is not None and not same_version(
         outcome.update_time, record.get("updateTime")
     ):
-        conflict = (
-            f"changed on the server (updateTime {record.get('updateTime')}) after the apply "
-            f"(updateTime {outcome.update_time})"
-        )
+        conflict = changed_on_server(record.get("updateTime"), outcome.update_time, "the apply")
     if change.op == "create":
         return change_toward(record, delete=True, row=change.row, conflict=conflict)
     name = change.before_name if change.send_name is not None else None

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..creates import Wanted
+from ..display import changed_on_server
 from ..errors import ChangedOnServer, SinchError
 from ..models import Subproject, parse_time, rfc3339
 from ..verdict import judge
@@ -423,10 +424,7 @@ class ChangeSender:
         if verdict.deleted:
             error = "deleted on the server since the plan (there is no undelete)"
         else:
-            error = (
-                f"changed on the server (updateTime {now}) since the plan (updateTime "
-                f"{change.base_update_time}); not applied"
-            )
+            error = changed_on_server(now, change.base_update_time, "the plan") + "; not applied"
         return Outcome(change, "conflict", error=error, subproject_id=sid)
 
     def _send(self, change: Change) -> Outcome:

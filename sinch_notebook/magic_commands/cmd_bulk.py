@@ -18,7 +18,7 @@ from ..bulk import (
     Plan,
 )
 from ..bulk import resume as resume_journal
-from ..bulk.render import MAGIC_HINTS
+from ..bulk.render import magic_hints
 from ..bulk.resume import journal_for, pending_plan
 from ..config import MAX_WORKERS
 from ..confirm import before_deleting
@@ -49,11 +49,11 @@ Rows without subprojectId are created, changed names and labels are updated, row
 
 
 def plan(ctx: Context, args: argparse.Namespace) -> Plan:
-    frame = ctx.lookup(args.frame, "FRAME")
+    frame = ctx.lookup(args.frame, "the frame")
     if not isinstance(frame, pd.DataFrame):
-        raise MagicError(f"FRAME: {args.frame!r} is a {type(frame).__name__}, not a DataFrame")
+        raise MagicError(f"{args.frame!r} is a {type(frame).__name__}, not a DataFrame")
     result = ctx.client().plan(frame, force=args.force)
-    result.hints = MAGIC_HINTS
+    result.hints = magic_hints(args.frame, args.output)
     ctx.store(args.output, result)
     return result
 
@@ -87,14 +87,14 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _plan_from(ctx: Context, expression: str) -> Plan:
-    value = ctx.lookup(expression, "PLAN")
+    value = ctx.lookup(expression, "the plan")
     if isinstance(value, pd.DataFrame):
         raise MagicError(
-            f"PLAN: {expression!r} is a DataFrame; review its changes first: "
+            f"{expression!r} is a DataFrame; review its changes first: "
             f"%sinch plan {expression} -o p, then %sinch apply p"
         )
     if not isinstance(value, Plan):
-        raise MagicError(f"PLAN: {expression!r} is a {type(value).__name__}, not a plan")
+        raise MagicError(f"{expression!r} is a {type(value).__name__}, not a plan")
     return value
 
 
@@ -117,7 +117,7 @@ def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
     if plan.applied:
         raise MagicError(
             "this plan was already applied (applying it again could duplicate creates); "
-            "make a new one with %sinch plan, or use result.failed / result.remaining"
+            "make a new one with %sinch plan, or apply the .failed or .remaining of its result"
         )
     if not len(plan):
         held = plan.summary()
@@ -142,7 +142,7 @@ def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
         )
     except JournalError as err:
         if err.result is not None:
-            err.result.hints = MAGIC_HINTS
+            err.result.hints = magic_hints(plan=args.output)
             ctx.store(args.output, err.result)  # what was applied before the journal failed
         raise
     return _shown(ctx, result, args.output)
@@ -150,7 +150,7 @@ def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
 
 def _shown(ctx: Context, result: ApplyResult, output: str | None) -> ApplyResult:
     """The result in the magic's words, stored; a cell with changes left undone fails."""
-    result.hints = MAGIC_HINTS
+    result.hints = magic_hints(plan=output)
     ctx.store(output, result)
     if result.ok:
         return result

@@ -10,9 +10,9 @@ import pandas as pd
 
 from .. import connection_registry as named_connections
 from ..bulk import Plan
-from ..bulk.render import MAGIC_HINTS
+from ..bulk.render import magic_hints
 from ..confirm import before_deleting, changed_since, wants_confirmation
-from ..display import subproject_line
+from ..display import plural, subproject_line
 from ..errors import SubprojectChanged, ValidationError
 from ..filters import SubprojectFilter
 from ..frames import records_frame
@@ -270,10 +270,7 @@ def parse_create_cell(cell: str, common: dict[str, str]) -> list[NewSubproject]:
         items.append(NewSubproject(number, name, labels))
     if problems:
         lines = "\n".join(f"  {problem}" for problem in problems)
-        raise MagicError(
-            f"{len(problems)} invalid line{'s' if len(problems) > 1 else ''}, "
-            f"nothing was created:\n{lines}"
-        )
+        raise MagicError(f"{plural(len(problems), 'invalid line')}, nothing was created:\n{lines}")
     if not items:
         raise MagicError("no subprojects in the cell: one per line, 'Name | key=value, ...'")
     return items
@@ -289,7 +286,7 @@ def create_cell(ctx: Context, args: argparse.Namespace, cell: str) -> pd.DataFra
     plan = Plan.of_creates(
         client, [(i.line, i.name, i.labels) for i in items], origin="%%sinch create"
     )
-    plan.hints = MAGIC_HINTS
+    plan.hints = magic_hints()
     result = plan.apply(
         workers=min(ctx.settings.workers, len(items)),
         progress=len(items) > PROGRESS_FROM,
@@ -310,8 +307,8 @@ def create_cell(ctx: Context, args: argparse.Namespace, cell: str) -> pd.DataFra
     unsent = [str(o.change.row) for o in not_done if o.status == "skipped"]
     if unsent:
         why = "interrupted" if result.interrupted else (result.stopped or "stopped")
-        many = "s" if len(unsent) > 1 else ""
-        problems.append(f"  {why}: line{many} {', '.join(unsent)} not sent")
+        lines_word = "line" if len(unsent) == 1 else "lines"
+        problems.append(f"  {why}: {lines_word} {', '.join(unsent)} not sent")
     shown = " (the created ones are shown above)" if created else ""
     lines = "\n".join(problems)
     error = MagicError(

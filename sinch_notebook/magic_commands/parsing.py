@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import keyword
+import re
 import shlex
 from typing import Any, NoReturn
 
@@ -27,7 +29,58 @@ class CommandParser(argparse.ArgumentParser):
         self.command = command
 
     def error(self, message: str) -> NoReturn:
-        raise MagicError(f"{message} (see %sinch {self.command} --help)", command=self.command)
+        words = self.in_users_words(message)
+        raise MagicError(f"{words} (see %sinch {self.command} --help)", command=self.command)
+
+    def in_users_words(self, message: str) -> str:
+        """argparse's message without its internal names (a positional's dest or metavar:
+        `argument action:`, `PLAN`, `a`), and a guess for a mistyped option."""
+        unknown = re.fullmatch(r"unrecognized arguments: (.*)", message, re.S)
+        if unknown:
+            return self._unknown(unknown.group(1).split())
+        required = re.fullmatch(r"the following arguments are required: (.*)", message, re.S)
+        if required:
+            names = [self._described(n.strip()) for n in required.group(1).split(",")]
+            return "missing: " + "; ".join(names)
+        about = re.fullmatch(r"argument ([^:]+): (.*)", message, re.S)
+        if about and not about.group(1).startswith("-"):
+            if about.group(2).startswith("invalid choice"):
+                return about.group(2)
+            return f"{self._described(about.group(1))}: {about.group(2)}"
+        return message
+
+    def _positional(self, name: str) -> argparse.Action | None:
+        for action in self._actions:
+            if not action.option_strings and name in (action.dest, action.metavar):
+                return action
+        return None
+
+    def _described(self, name: str) -> str:
+        """A positional said as its help says it (`a plan from %sinch plan (a variable)`)."""
+        action = self._positional(name)
+        if action is None:
+            return name
+        if action.help:
+            return action.help.replace("%%", "%")
+        if action.choices:
+            return "one of " + ", ".join(map(str, action.choices))
+        return "a value"
+
+    def _unknown(self, words: list[str]) -> str:
+        options = [o for o in self._option_string_actions if o.startswith("--")]
+        parts = []
+        after_option = False
+        for word in words:
+            if not word.startswith("-"):
+                if not after_option:  # the value of an unknown option is not news
+                    parts.append(f"unexpected {word!r}")
+                continue
+            after_option = True
+            option = word.split("=", 1)[0]
+            close = difflib.get_close_matches(option, options, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            parts.append(f"unknown option {option}{hint}")
+        return "; ".join(parts)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:

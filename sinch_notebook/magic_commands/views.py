@@ -20,11 +20,14 @@ from ..display import (
     TABLE,
     ConnectionStatus,
     html_rows,
+    html_table,
     labels_text,
     short_time,
     subproject_html,
     subproject_text,
+    td,
     text_rows,
+    tr,
 )
 from ..models import LABEL_PREFIX, Subproject
 
@@ -207,20 +210,21 @@ class Listing:
         return "\n".join([self.heading(), fit(titles), *(fit(r) for r in rows)])
 
     def html(self) -> str:
-        head = "".join(
-            f"<th {_CELL}>{t}</th>" for t in ("Name", "Labels", "Updated", "Created", "ID")
-        )
-        body = "".join(
-            f"<tr><td {_CELL}><b>{html.escape(n)}</b></td><td {_WRAP}>{html.escape(lab)}</td>"
-            f"<td {_CELL}>{u}</td><td {_CELL}>{c}</td>"
-            f'<td {_CELL}><code style="font-size:85%">{html.escape(i)}</code></td></tr>'
+        body = [
+            tr(
+                [
+                    td(f"<b>{html.escape(n)}</b>", style=_CELL),
+                    td(html.escape(lab), style=_WRAP),
+                    td(u, style=_CELL),
+                    td(c, style=_CELL),
+                    td(f'<code style="font-size:85%">{html.escape(i)}</code>', style=_CELL),
+                ]
+            )
             for n, lab, u, c, i in self.rows()
-        )
-        return (
-            f'<div class="sinch-listing"><div>{html.escape(self.heading())}</div>'
-            f'<table style="border-collapse:collapse;font-size:12px">'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-        )
+        ]
+        head = ("Name", "Labels", "Updated", "Created", "ID")
+        table = html_table(head, body, "sinch-listing-table", style=_CELL)
+        return f'<div class="sinch-listing"><div>{html.escape(self.heading())}</div>{table}</div>'
 
 
 class DisplayLimit:

@@ -3,7 +3,7 @@
     with Sandbox(subprojects=200) as sb:
         client = sb.connect()
 
-Everything in ../shared/api-facts.md that a client can observe is reproduced here (the token
+Everything in docs/api-facts.md that a client can observe is reproduced here (the token
 endpoint's answers and JWTs, the API's errors, field order, soft deletes, paging), and the
 faults real gateways produce can be switched on, at random rates or scripted per request, so
 tests, demos and Binder run offline and without an account against what users will meet.

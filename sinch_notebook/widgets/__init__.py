@@ -14,7 +14,7 @@ from .browse import BrowseView
 from .bulk import BulkForm
 from .connect import ConnectForm
 from .create import CreateForm
-from .edit import EditForm
+from .edit import EditForm, SubprojectForm
 from .editor import FrameEditor, edit
 from .labels import LabelsEditor
 from .output import PanelLog
@@ -31,6 +31,7 @@ __all__ = [
     "LabelsEditor",
     "Panel",
     "PanelLog",
+    "SubprojectForm",
     "Ticker",
     "Worker",
     "edit",

@@ -47,8 +47,8 @@ def message(kind: str, text: str, *, raw_html: str = "") -> str:
 
 
 def amount(count: int, word: str) -> str:
-    """`1 subproject`, `9,295 subprojects`: the core's plural, with thousands separated."""
-    return plural(count, word).replace(str(count), f"{count:,}", 1)
+    """`1 subproject`, `9,295 subprojects`: the core's plural (`display.plural`)."""
+    return plural(count, word)
 
 
 def esc(value: Any) -> str:

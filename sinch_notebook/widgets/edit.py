@@ -26,7 +26,7 @@ from .create import NAME_FIELD, name_problem
 from .labels import LabelsEditor
 
 
-class EditForm(widgets.VBox):
+class SubprojectForm(widgets.VBox):
     """Open a subproject by id (or from Browse), change it, Save or Delete it."""
 
     def __init__(
@@ -306,3 +306,6 @@ class EditForm(widgets.VBox):
             again = "" if current.deleted else " It is shown as it is now: Delete… deletes it."
             self.status.value = message("warn", f"Not deleted: {note}.{again}")
         self.ctx.log.info(f"Not deleted {current.subproject_id}: it changed on the server.")
+
+
+EditForm = SubprojectForm  # the old name (the panel's Edit tab): kept for code that imports it

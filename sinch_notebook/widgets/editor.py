@@ -296,7 +296,9 @@ class FrameEditor(widgets.VBox):
                 "info", f"{amount(len(plan), 'change')} planned: review {them}, then Apply."
             )
         else:
-            self.status.value = message("ok", f"Nothing to apply ({plan_summary(plan)}).")
+            # All conflicts or invalid rows is a warning, not a success.
+            kind = "warn" if plan.conflicts or plan.invalid else "ok"
+            self.status.value = message(kind, f"Nothing to apply ({plan_summary(plan)}).")
 
     def _show_plan(self, plan: Plan) -> None:
         """The plan Apply sends, shown for review."""

@@ -19,6 +19,7 @@ from html import escape
 
 import pandas as pd
 
+from ..display import plural
 from ..errors import ValidationError
 
 KINDS = {
@@ -76,7 +77,7 @@ def download_link(frame: pd.DataFrame, stem: str, kind: str) -> str:
     mime, label = KINDS[kind]
     name = file_name(stem, kind)
     href = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-    rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
+    rows = plural(len(frame), "row")
     return (
         f'<a class="sn-download" download="{escape(name, quote=True)}" href="{href}" '
         f'style="text-decoration:underline">Download {escape(name)}</a> '

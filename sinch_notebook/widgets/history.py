@@ -12,6 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..account_history.render import PANEL_WAY_BACK, diff_html
 from ..connection import active, on_change
 from ..display import short_time
 from . import controls as ui
@@ -241,7 +242,7 @@ class HistoryForm(widgets.VBox):
         client = self.ctx.client() if NOW in (a, b) else active()
         found = _history().diff(a, b, store=self.store, client=client)
         self.diff = found
-        self.diff_html.value = found._repr_html_()
+        self.diff_html.value = diff_html(found, PANEL_WAY_BACK)
         if len(found):
             text = (
                 f"{amount(len(found), 'change')} in {amount(len(found.subprojects), 'subproject')}"
@@ -279,7 +280,7 @@ class HistoryForm(widgets.VBox):
                 "Review, then Apply.",
             )
         else:
-            self.status.value = message("ok", f"Nothing to apply.{held}")
+            self.status.value = message("warn" if held else "ok", f"Nothing to apply.{held}")
         self.ctx.log.info(
             f"Planned a revert to {found.a.name}: {amount(len(plan), 'change')}.{held}"
         )

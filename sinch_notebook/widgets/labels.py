@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
+from ..display import plural
 from ..errors import ValidationError
 from ..models import validate_labels
 from .common import close_tree, esc, message
@@ -158,7 +159,7 @@ class LabelsEditor(widgets.VBox):
             row.error.value = message("error", problem) if problem else ""
             show(row.error, bool(problem))
         count = sum(1 for row in self.rows if not row.blank)
-        text = f"{count} label{'s' if count != 1 else ''}"
+        text = plural(count, "label")
         whole = "" if any(self._row_problem(r) for r in self.rows) else _rule_broken(self.labels)
         self.summary.value = (
             message("error", whole) if whole else f'<span style="opacity:.7">{esc(text)}</span>'

@@ -20,7 +20,7 @@ from .bulk import BulkForm
 from .common import Context, close_tree, message
 from .connect import ConnectForm, header_html
 from .create import CreateForm
-from .edit import EditForm
+from .edit import SubprojectForm
 from .history import HistoryForm
 from .output import PanelLog
 from .switcher import ConnectionSwitcher
@@ -83,7 +83,7 @@ class Panel(widgets.VBox):
             self.ctx, on_open=self.open_in_edit, on_frame=self._on_frame, visible_rows=visible_rows
         )
         self.create_form = CreateForm(self.ctx, on_created=self.browser.upsert)
-        self.edit_form = EditForm(self.ctx, on_changed=self.browser.upsert)
+        self.edit_form = SubprojectForm(self.ctx, on_changed=self.browser.upsert)
         self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh)
         self.history_form = HistoryForm(self.ctx)
         # The tabs, in order: (title, widget). A new tab is one more entry here; a tab with a

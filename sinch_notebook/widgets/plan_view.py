@@ -12,8 +12,9 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..bulk import MASS_DELETE_THRESHOLD
-from ..bulk.render import COLOURS
+from ..bulk.render import COLOURS, PANEL_HINTS, plan_rows
 from ..bulk.result import STATUSES
+from ..display import html_table, td, tr
 from ..redact import redact
 from .common import amount
 
@@ -21,26 +22,23 @@ if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
 
 MAX_ROWS = 200
-_TABLE = 'class="sn-table" style="border-collapse:collapse;font-size:12px;text-align:left"'
-_CELL = 'style="padding:2px 8px;border-bottom:1px solid rgba(128,128,128,.25);text-align:left"'
 
 
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value) or str(value) == "<NA>":
-        return f"<td {_CELL}></td>"
-    return f"<td {_CELL}>{escape(redact(str(value)))}</td>"
+        return td("")
+    return td(escape(redact(str(value))))
 
 
 def _table(head: list[str], rows: list[list[Any]], tone: list[str]) -> str:
-    heads = "".join(f"<th {_CELL}>{escape(h)}</th>" for h in head)
-    body = []
-    for colour, values in zip(tone, rows[:MAX_ROWS], strict=False):
-        body.append(f'<tr style="background:{colour}14">{"".join(map(_cell, values))}</tr>')
+    body = [
+        tr(map(_cell, values), colour)
+        for colour, values in zip(tone, rows[:MAX_ROWS], strict=False)
+    ]
     more = ""
     if len(rows) > MAX_ROWS:
         more = f"<div>… and {amount(len(rows) - MAX_ROWS, 'more row')} (export shows all)</div>"
-    table = f"<table {_TABLE}><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody>"
-    return f"{table}</table>{more}"
+    return html_table(head, body, "sn-table") + more
 
 
 def plan_summary(plan: Plan) -> str:
@@ -59,15 +57,17 @@ def plan_html(plan: Plan) -> str:
     head = f"<b>Plan:</b> {escape(plan_summary(plan))}"
     if plan.unchanged:
         head += f"; {amount(plan.unchanged, 'row')} unchanged"
-    frame = plan.frame
     out = [f'<div class="sn-plan">{head}.']
-    if len(frame):
-        rows = frame[["operation", "displayName", "field", "before", "after", "reason"]]
-        values = rows.astype(object).where(rows.notna(), None).values.tolist()
+    # The plan's rows in the panel's words (its hints name buttons, never code).
+    values = [
+        [op, name, field, before, after, reason]
+        for op, _sid, name, field, before, after, reason, _row in plan_rows(plan, PANEL_HINTS)
+    ]
+    if values:
         out.append(
             _table(
                 ["change", "name", "field", "before", "after", "note"],
-                [[*row[:5], _note(row[5])] for row in values],
+                values,
                 [COLOURS.get(str(row[0]), "#000000") for row in values],
             )
         )
@@ -88,14 +88,6 @@ def plan_html(plan: Plan) -> str:
     out.extend(f"<div>{escape(n)}</div>" for n in notes)
     out.append("</div>")
     return "".join(out)
-
-
-def _note(reason: Any) -> Any:
-    """The core's reason, without its advice in code (the panel has no force=True)."""
-    if reason is None:
-        return None
-    text = str(reason)
-    return text.split("; plan with force=True")[0]
 
 
 def result_summary(result: ApplyResult) -> str:

@@ -157,7 +157,7 @@ def test_remaining_plan_covers_interrupted_changes(slow: Sandbox) -> None:
     assert len(result.failed) == 0
     rest = result.remaining
     assert len(rest) == result.counts["skipped"] > 0
-    assert "result.remaining.apply()" in str(result)
+    assert "Its .remaining.apply() applies what is not done." in str(result)
     assert rest.apply(progress=False, journal=False).ok
 
 

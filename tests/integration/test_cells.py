@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook import cells as nz
+from sinch_notebook import cells
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import FAST_RETRY
 
@@ -53,13 +53,13 @@ from tests.conftest import FAST_RETRY
     ],
 )
 def test_to_text(cell, text) -> None:
-    assert nz.to_text(cell) == text
+    assert cells.to_text(cell) == text
 
 
 @pytest.mark.parametrize("cell", [["a"], ("a",), {"a": 1}, {1}, np.array([1]), b"raw"])
 def test_to_text_rejects_non_scalars(cell) -> None:
-    with pytest.raises(nz.CellError):
-        nz.to_text(cell)
+    with pytest.raises(cells.CellError):
+        cells.to_text(cell)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_to_text_rejects_non_scalars(cell) -> None:
     ],
 )
 def test_same(cell, server, same) -> None:
-    assert nz.same(cell, server) is same
+    assert cells.same(cell, server) is same
 
 
 @pytest.mark.parametrize(
@@ -118,38 +118,38 @@ def test_same(cell, server, same) -> None:
     ],
 )
 def test_truthy(cell, expected) -> None:
-    assert nz.truthy(cell) is expected
+    assert cells.truthy(cell) is expected
 
 
 @pytest.mark.parametrize("cell", ["maybe", "deleted?", object(), 2, 2.0, -1, 0.5, np.int64(3)])
 def test_truthy_rejects_other_values(cell) -> None:
     """Numbers other than 0 and 1 are refused rather than read as "delete": the destructive
     direction must never be a guess."""
-    with pytest.raises(nz.CellError, match="must be true or false"):
-        nz.truthy(cell)
+    with pytest.raises(cells.CellError, match="must be true or false"):
+        cells.truthy(cell)
 
 
 def test_to_timestamp_accepts_text_datetimes_and_naive_utc() -> None:
     expected = pd.Timestamp("2024-03-01T12:00:00.123456Z")
-    assert nz.to_timestamp("2024-03-01T12:00:00.123456Z") == expected
-    assert nz.to_timestamp("2024-03-01 12:00:00.123456+00:00") == expected
-    assert nz.to_timestamp("2024-03-01 13:00:00.123456+01:00") == expected
-    assert nz.to_timestamp(dt.datetime(2024, 3, 1, 12, 0, 0, 123456)) == expected
-    assert nz.to_timestamp(np.datetime64("2024-03-01T12:00:00.123456")) == expected
-    assert nz.to_timestamp(None) is None and nz.to_timestamp(pd.NaT) is None
-    with pytest.raises(nz.CellError):
-        nz.to_timestamp("soon")
+    assert cells.to_timestamp("2024-03-01T12:00:00.123456Z") == expected
+    assert cells.to_timestamp("2024-03-01 12:00:00.123456+00:00") == expected
+    assert cells.to_timestamp("2024-03-01 13:00:00.123456+01:00") == expected
+    assert cells.to_timestamp(dt.datetime(2024, 3, 1, 12, 0, 0, 123456)) == expected
+    assert cells.to_timestamp(np.datetime64("2024-03-01T12:00:00.123456")) == expected
+    assert cells.to_timestamp(None) is None and cells.to_timestamp(pd.NaT) is None
+    with pytest.raises(cells.CellError):
+        cells.to_timestamp("soon")
 
 
 def test_to_label_map_reads_dicts_and_their_csv_text() -> None:
-    assert nz.to_label_map({"a": "b"}) == {"a": "b"}
-    assert nz.to_label_map('{"a": "b"}') == {"a": "b"}
-    assert nz.to_label_map("{'a': 'b'}") == {"a": "b"}
-    assert nz.to_label_map(np.nan) is None and nz.to_label_map("") is None
-    with pytest.raises(nz.CellError):
-        nz.to_label_map("a=b")
-    with pytest.raises(nz.CellError):
-        nz.to_label_map(3)
+    assert cells.to_label_map({"a": "b"}) == {"a": "b"}
+    assert cells.to_label_map('{"a": "b"}') == {"a": "b"}
+    assert cells.to_label_map("{'a': 'b'}") == {"a": "b"}
+    assert cells.to_label_map(np.nan) is None and cells.to_label_map("") is None
+    with pytest.raises(cells.CellError):
+        cells.to_label_map("a=b")
+    with pytest.raises(cells.CellError):
+        cells.to_label_map(3)
 
 
 # -- whole frames against the sandbox ----------------------------------------------------------

@@ -1,5 +1,5 @@
 """Every error body the API and the gateways in front of it were seen to send is one clear line
-(api-facts.md), and the 401 rules match the official SDKs'. Real HTTP to the sandbox."""
+(docs/api-facts.md), and the 401 rules match the official SDKs'. Real HTTP to the sandbox."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""client.frame(): shape and dtypes per design.md, and the label summaries."""
+"""client.frame(): shape and dtypes as frames.py documents them, and the label summaries."""
 
 from __future__ import annotations
 

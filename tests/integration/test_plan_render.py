@@ -41,7 +41,7 @@ def test_text_reads_like_a_plan(plan: sn.Plan) -> None:
     assert "label.tier: + 'gold'" in text
     assert "  ! conflict" in text and "force=True" in text
     assert "  x invalid" in text and "displayName: is required" in text
-    assert text.splitlines()[-1] == "Apply with plan.apply()."
+    assert text.splitlines()[-1] == "Apply it with its .apply()."
 
 
 def test_html_is_a_coloured_escaped_table(plan: sn.Plan) -> None:
@@ -66,7 +66,7 @@ def test_long_plans_are_cut_but_the_frame_is_complete(cl) -> None:
     assert html.count("<tr") == render.MAX_ROWS + 1
     assert f"and {len(plan.frame) - render.MAX_ROWS} more rows" in html
     text = str(plan)
-    assert "more (see plan.frame)" in text and len(text.splitlines()) < 400
+    assert "more (see the plan's .frame)" in text and len(text.splitlines()) < 400
 
 
 def test_empty_plan_reads_well(cl) -> None:
@@ -83,7 +83,7 @@ def test_result_reads_well(sb: Sandbox, cl, plan: sn.Plan, tmp_path) -> None:
     assert text.startswith("Applied with problems: 4 changes in")
     assert "3 ok, 1 failed, 1 conflict, 1 skipped" in text
     assert f"failed   update {victim}" in text and "[403]" in text
-    assert "result.failed.apply() re-applies the 1 failed" in text
+    assert "Its .failed.apply() re-applies the 1 failed" in text
     assert f"Journal: {tmp_path / 'j.jsonl'}" in text
     html = result._repr_html_()
     assert EVIL not in html

@@ -1,4 +1,4 @@
-"""The sandbox speaks the API as api-facts.md describes it, checked with raw HTTP."""
+"""The sandbox speaks the API as docs/api-facts.md describes it, checked with raw HTTP."""
 
 from __future__ import annotations
 

@@ -55,12 +55,23 @@ def test_bad_arguments_are_one_line_and_fail_the_cell(ip: MagicShell) -> None:
     assert isinstance(run.error, MagicError)
     assert isinstance(run.error, sn.SinchError)  # catchable as any error of the package
     run = ip.fails("%sinch list --colour red")
-    assert run.lines() == [
-        "%sinch list: unrecognized arguments: --colour red (see %sinch list --help)"
-    ]
+    assert run.lines() == ["%sinch list: unknown option --colour (see %sinch list --help)"]
     assert ip.fails("%sinch get").lines() == [
-        "%sinch get: the following arguments are required: ID (see %sinch get --help)"
+        "%sinch get: missing: the subprojectId (see %sinch get --help)"
     ]
+
+
+def test_option_typos_get_the_close_option_and_no_internal_names_show(ip: MagicShell) -> None:
+    assert ip.fails("%sinch list --lable tier=gold").lines() == [
+        "%sinch list: unknown option --lable (did you mean --label?) (see %sinch list --help)"
+    ]
+    for line, internal in [
+        ("%sinch sandbox restart", "argument action"),
+        ("%sinch apply", "PLAN"),
+        ("%sinch diff", "A "),
+    ]:
+        text = ip.fails(line).lines()[0]
+        assert internal not in text and "argument " not in text, text
 
 
 def test_unknown_command_suggests_the_close_one(ip: MagicShell) -> None:

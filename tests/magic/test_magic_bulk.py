@@ -63,11 +63,9 @@ def test_plan_takes_an_expression(ip: MagicShell, edited: Sandbox) -> None:
 
 def test_plan_rejects_what_is_not_a_frame(ip: MagicShell, edited: Sandbox) -> None:
     assert ip.fails("%sinch plan nope").lines() == [
-        "%sinch plan: FRAME: there is no variable named 'nope'"
+        "%sinch plan: the frame: there is no variable named 'nope'"
     ]
-    assert ip.fails("%sinch plan ids").lines() == [
-        "%sinch plan: FRAME: 'ids' is a list, not a DataFrame"
-    ]
+    assert ip.fails("%sinch plan ids").lines() == ["%sinch plan: 'ids' is a list, not a DataFrame"]
     assert "could not evaluate 'df[' (SyntaxError" in ip.fails('%sinch plan "df["').lines()[0]
     ip.ok("bad = df.drop(columns=['subprojectId', 'displayName'])")
     run = ip.fails("%sinch plan bad")
@@ -142,14 +140,12 @@ def test_confirm_deletes_setting_off_applies_unattended(ip: MagicShell, edited: 
 
 def test_apply_takes_only_a_reviewed_plan(ip: MagicShell, edited: Sandbox) -> None:
     assert ip.fails("%sinch apply df").lines() == [
-        "%sinch apply: PLAN: 'df' is a DataFrame; review its changes first: "
+        "%sinch apply: 'df' is a DataFrame; review its changes first: "
         "%sinch plan df -o p, then %sinch apply p"
     ]
-    assert ip.fails("%sinch apply ids").lines() == [
-        "%sinch apply: PLAN: 'ids' is a list, not a plan"
-    ]
+    assert ip.fails("%sinch apply ids").lines() == ["%sinch apply: 'ids' is a list, not a plan"]
     assert ip.fails("%sinch apply missing").lines() == [
-        "%sinch apply: PLAN: there is no variable named 'missing'"
+        "%sinch apply: the plan: there is no variable named 'missing'"
     ]
 
 
@@ -264,14 +260,14 @@ def test_the_magics_plans_and_results_suggest_magic_commands(
 ) -> None:
     run = ip.ok("%sinch plan df -o p")
     shown = run.formatted["text/plain"] + run.formatted["text/html"]
-    assert "%sinch apply PLAN" in shown and "plan.apply()" not in shown
+    assert "Apply with %sinch apply p." in shown and ".apply()" not in shown
     edited.inject(503, method="PATCH", times=100)
     ip.ok("%config Sinch.confirm_deletes = False")
     failed = ip.fails("%sinch apply p -o r --no-progress")
     text = failed.everything()
-    assert "%sinch apply RESULT.failed re-applies" in text and "result.failed.apply()" not in text
+    assert "%sinch apply r.failed re-applies" in text and ".failed.apply()" not in text
     ip.ok("import sinch_notebook as sn; q = sn.plan(df)")  # a plan made in Python ...
-    assert "Apply with plan.apply()." in str(ip.user_ns["q"])  # ... speaks Python
+    assert "Apply it with its .apply()." in str(ip.user_ns["q"])  # ... speaks Python
 
 
 def test_resume_finishes_an_interrupted_apply_and_asks_before_deleting(

@@ -216,7 +216,7 @@ def test_there_is_no_option_that_takes_the_secret(ip: MagicShell, sandbox_env: S
     assert "secret" not in usage.split("Where the Key Secret comes from")[0].lower()
     for option in ("--key-secret", "--secret", "--password"):
         run = ip.fails(f"%sinch login {option} x")
-        assert "unrecognized arguments" in run.lines()[0]
+        assert f"unknown option {option}" in run.lines()[0]
 
 
 # -- logout and status -----------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_sandbox_stop_keeps_other_connections(ip: MagicShell, sandbox_env: Sandb
 
 def test_sandbox_needs_an_action(ip: MagicShell) -> None:
     run = ip.fails("%sinch sandbox restart")
-    assert "argument action: invalid choice: 'restart'" in run.lines()[0]
+    assert "invalid choice: 'restart'" in run.lines()[0] and "action" not in run.lines()[0]
     for bad in ("-1", "inf", "nan", "61"):
         run = ip.fails(f"%sinch sandbox start --latency={bad}")
         assert "argument --latency: must be a number of seconds from 0 to 60" in run.text

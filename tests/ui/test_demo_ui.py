@@ -289,7 +289,7 @@ def test_bulk_edits_fail_and_are_retried_in_the_demo(demo_page: Any, demo: Runni
     assert re.search(rf"failed\s+update {ULID} 'Initech Banking US' \[500\]", text)
     assert re.search(rf"failed\s+delete {ULID} 'Vandelay Telecom LATAM' \[500\]", text)
     assert re.search(r"update\s+Initech Banking US\s+failed\s+500\s+1\n", text)
-    assert "result.failed.apply() re-applies the 2 failed." in text
+    assert "Its .failed.apply() re-applies the 2 failed." in text
     assert re.search(r"Applied 2 changes in [\d.]+ s: 2 ok \(7 done earlier\)\.", text)
     assert "0 playground subprojects left" in text  # and it cleans up after itself
 

@@ -138,3 +138,27 @@ def test_no_core_module_imports_the_sandbox_or_a_face() -> None:
     for module in sorted(core & graph.keys()):
         bad = {e for e in graph[module] if is_face(e)}
         assert bad == set(), f"core module {module} imports {sorted(bad)}"
+
+
+def test_the_public_api_says_what_each_function_is_for() -> None:
+    """Every public function, method and property of the objects a user holds has a docstring."""
+    import inspect
+
+    import sinch_notebook as sn
+    from sinch_notebook.account_history.timeline import Snapshot
+    from sinch_notebook.bulk import ApplyResult, Change, Outcome, Plan
+
+    missing = [
+        name
+        for name in sn.__all__
+        if (inspect.isfunction(getattr(sn, name)) or inspect.isclass(getattr(sn, name)))
+        and not inspect.getdoc(getattr(sn, name))
+    ]
+    for cls in (sn.SubprojectsClient, sn.Subproject, Plan, ApplyResult, Outcome, Change, Snapshot):
+        for name, value in vars(cls).items():
+            target = value.fget if isinstance(value, property) else value
+            if name.startswith("_") or not (inspect.isfunction(target) or callable(target)):
+                continue
+            if not (getattr(target, "__doc__", None) or "").strip():
+                missing.append(f"{cls.__name__}.{name}")
+    assert missing == []

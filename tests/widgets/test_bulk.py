@@ -249,6 +249,8 @@ def test_conflicts_are_shown_in_the_panels_words_and_not_applied(
     editor = plan_in_panel(panel, namespace, "stale", frame)
     text = gui_text(editor)
     assert "Nothing to apply (1 conflict)" in text
+    assert "⚠ Nothing to apply" in text and "✔" not in plain(editor.status.value)  # a warning
+    assert "UTC" in text and "T" not in text.split("changed on the server at ")[1][:12]
     assert "changed on the server since the frame was read" in text
     assert not any(hint in text for hint in CODE_HINTS)
     assert editor.apply_button.disabled

@@ -75,6 +75,7 @@ def test_snapshot_diff_revert_and_apply_by_clicks(
     assert form.diff is not None and form.diff.b.id == 2
     shown = plain(form.diff_html.value)
     assert "Changed outside the panel" in shown and "1 created" in shown
+    assert "“Revert” plans the way back" in shown and "revert()" not in shown  # no Python
     assert "changes in 2 subprojects from snapshot 1 to snapshot 2" in plain(form.status.value)
     assert not form.revert_button.disabled and form.apply_button.disabled
 
