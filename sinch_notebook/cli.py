@@ -1,4 +1,5 @@
-"""`sinch-notebook` command line: the local sandbox, and the demo (sandbox + JupyterLab)."""
+"""`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), and saved
+plans (`plan show FILE`, `apply FILE`: cli_plans.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cli_plans import add_plan_commands
 from .demo import DemoOptions
 from .sandbox import (
     DEMO_KEY_ID,
@@ -158,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="after --, more options for jupyter lab (e.g. -- --ServerApp.base_url=/x/)",
     )
     demo.set_defaults(run=run_demo)
+    add_plan_commands(commands)
     return parser
 
 

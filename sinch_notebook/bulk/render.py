@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from ..confirm import MASS_DELETE_THRESHOLD
+from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
 
 if TYPE_CHECKING:
     from .plan import Change, Invalid, Plan
@@ -30,6 +30,7 @@ class Hints:
     remaining: str
     plan_frame: str = "plan.frame"
     result_frame: str = "result.frame"
+    mass_update: str = "apply(allow_mass_update=True) is required"
 
 
 PYTHON_HINTS = Hints(
@@ -51,6 +52,7 @@ MAGIC_HINTS = Hints(
     remaining="%sinch apply RESULT.remaining applies what is not done.",
     plan_frame="PLAN.frame",
     result_frame="RESULT.frame",
+    mass_update="%sinch apply PLAN --allow-mass-update is required",
 )
 
 MAX_ROWS = 200
@@ -160,6 +162,11 @@ def _footer(plan: Plan, hints: Hints) -> list[str]:
         notes.append(f"Ignored columns: {', '.join(plan.ignored_columns)}.")
     if plan.deletes > MASS_DELETE_THRESHOLD:
         notes.append(f"Deletes {plan.deletes} subprojects: {hints.mass_delete}.")
+    if plan.needs_mass_update_permission:
+        notes.append(
+            f"Updates {plan.updates} of the project's {plan.live_size} live subprojects "
+            f"(more than {MASS_UPDATE_SHARE:.0%}): {hints.mass_update}."
+        )
     if plan.applied:
         notes.append("Already applied.")
     elif len(plan):

@@ -18,6 +18,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
         ("apply_concurrency.py", "speed-up"),
         ("reconcile_cost.py", "ratio look-ups/listing"),
         ("history.py", "ratio unchanged snapshot/listing"),
+        ("plan_file.py", "stale check"),
     ],
 )
 def test_benchmark_script_runs(script: str, expect: str) -> None:
