@@ -31,7 +31,12 @@ def timed_apply(client: sn.SubprojectsClient, updates: int, workers: int, tag: s
     plan = client.plan(df)
     assert len(plan) == updates, plan.summary()
     started = time.perf_counter()
-    result = plan.apply(workers=workers, progress=False, journal=tmp / f"{tag}.jsonl")
+    result = plan.apply(
+        workers=workers,
+        progress=False,
+        journal=tmp / f"{tag}.jsonl",
+        allow_mass_update=True,  # relabelling many on purpose
+    )
     elapsed = time.perf_counter() - started
     if not result.ok:
         raise SystemExit(f"FAIL: the apply did not succeed:\n{result}")

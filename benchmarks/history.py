@@ -57,7 +57,9 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def change_labels(client: sn.SubprojectsClient, count: int, tag: str) -> None:
     frame = client.frame().head(count).copy()
     frame["label.bench"] = tag
-    result = client.plan(frame).apply(workers=16, progress=False, journal=False)
+    result = client.plan(frame).apply(
+        workers=16, progress=False, journal=False, allow_mass_update=True
+    )
     if not result.ok or len(result) != count:
         raise SystemExit(f"FAIL: could not make the changes:\n{result}")
 

@@ -1,5 +1,6 @@
 """`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), saved
-profiles and scheduled snapshots (`cli_profiles`)."""
+profiles and scheduled snapshots (`cli_profiles`), and saved plans (`plan show FILE`,
+`apply FILE`: `cli_plans`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cli_plans import add_plan_commands
 from .cli_profiles import add_profile_parser, add_snapshot_parser
 from .demo import DemoOptions
 from .sandbox import (
@@ -162,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=run_demo)
     add_profile_parser(commands)
     add_snapshot_parser(commands)
+    add_plan_commands(commands)
     return parser
 
 

@@ -4,8 +4,9 @@ Every face asks before any delete, single or bulk, in the way that fits it (the 
 prompt, the panel a confirm button), and refuses when nobody can answer. What is asked, and
 when, is decided here; `%config Sinch.confirm_deletes = False` (or the face's "yes" switch:
 `--yes`) turns the question off. The separate mass-delete rule (more than
-`MASS_DELETE_THRESHOLD` deletes need an explicit permission, question or not) is a safety rule
-of the plan itself (`Plan.raise_if_unsafe`).
+`MASS_DELETE_THRESHOLD` deletes need an explicit permission, question or not) and the mass-update
+rule (more than `MASS_UPDATE_SHARE` of the live subprojects updated) are safety rules of the plan
+itself (`Plan.raise_if_unsafe`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from .bulk import Plan
 
 MASS_DELETE_THRESHOLD = 10
+# The proportional rule beside it: a plan updating more than this share of the project's live
+# subprojects, in a project of at least MASS_UPDATE_MIN_PROJECT, needs an explicit permission
+# (a stray `fillna` that relabels everything is the case to catch).
+MASS_UPDATE_SHARE = 0.3
+MASS_UPDATE_MIN_PROJECT = 10
 
 
 @dataclass(frozen=True)

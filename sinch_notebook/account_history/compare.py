@@ -153,6 +153,7 @@ class Diff:
             unchanged=planned.unchanged,
             ignored_columns=planned.ignored_columns,
             origin="revert",
+            live_size=planned.live_size,  # a revert is held to the mass-update rule too
         )
 
     def _revert_client(self) -> SubprojectsClient:

@@ -8,7 +8,8 @@
 Modules: plan (the diff; pandas cells -> API strings are `..cells`), apply (the entry point),
 dispatch (the pool, AIMD, Ctrl-C, progress), sending (what each change means when sent:
 guarded updates and deletes, parked creates, the twin sweep), journal (JSONL journal), resume,
-result (ApplyResult, undo), render (HTML and text).
+result (ApplyResult, undo), render (HTML and text), markdown, planfile (the saved plan's
+format), saved (applying a saved plan: fresh, once).
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from .errors import (
     JournalInvalid,
     JournalLocked,
     MassDeleteRefused,
+    MassUpdateRefused,
     PlanAlreadyApplied,
+    PlanFileRefused,
+    StalePlan,
 )
 from .journal import read_journal
 from .plan import Change, Invalid, Plan, make_plan
+from .planfile import load_plan
 from .result import ApplyResult, Outcome
 from .resume import resume
 
@@ -37,10 +42,14 @@ __all__ = [
     "JournalInvalid",
     "JournalLocked",
     "MassDeleteRefused",
+    "MassUpdateRefused",
     "Outcome",
     "Plan",
     "PlanAlreadyApplied",
+    "PlanFileRefused",
+    "StalePlan",
     "apply_plan",
+    "load_plan",
     "make_plan",
     "read_journal",
     "resume",

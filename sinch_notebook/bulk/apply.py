@@ -128,13 +128,14 @@ def apply_plan(
     progress: ProgressArg = True,
     journal: Any = None,
     allow_mass_delete: bool = False,
+    allow_mass_update: bool = False,
 ) -> ApplyResult:
     """See `Plan.apply`. Every check, and the journal's first line, happen before any request."""
     _check_args(workers, progress, allow_mass_delete)
     client = plan.client
     if client is None:
         raise SinchError("this plan has no connection to apply it with")
-    plan.raise_if_unsafe(allow_mass_delete)
+    plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
     if plan.applied:
         plan._mark_applied()  # raises PlanAlreadyApplied
     opened = _open_journal(plan, journal, allow_mass_delete)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..confirm import MASS_DELETE_THRESHOLD
+from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
 from ..errors import SinchError, ValidationError
 
 if TYPE_CHECKING:
+    from .plan import Change
     from .result import ApplyResult
 
 
@@ -24,10 +25,54 @@ class MassDeleteRefused(ValidationError):
         self.deletes = deletes
 
 
+class MassUpdateRefused(ValidationError):
+    """A plan updates more than MASS_UPDATE_SHARE of the project's live subprojects (in a project
+    of MASS_UPDATE_MIN_PROJECT or more) and was not explicitly allowed."""
+
+    def __init__(self, updates: int, live: int) -> None:
+        super().__init__(
+            "allow_mass_update",
+            f"the plan updates {updates} of the project's {live} live subprojects, more than "
+            f"{MASS_UPDATE_SHARE:.0%}; review it, then apply it with allow_mass_update=True",
+        )
+        self.updates = updates
+        self.live = live
+
+
 class PlanAlreadyApplied(SinchError):
-    """Applying a plan twice could create its subprojects twice, so it is refused."""
+    """Applying a plan twice could create its subprojects twice, so it is refused.
+
+    `journal` is the journal of the earlier apply when it is known (a saved plan's), and
+    `unfinished` whether that apply left changes undone (`sn.resume(journal)` does them).
+    """
 
     status = "ALREADY_APPLIED"
+    journal: str | None = None
+    unfinished: bool = False
+
+
+class StalePlan(SinchError):
+    """A saved plan's targets moved on the server since it was made: nothing was sent.
+
+    `moved` holds `(change, what moved)` per change; `plan.replan()` makes a new plan from the
+    same intent against the server as it is now, for a new review.
+    """
+
+    status = "STALE_PLAN"
+
+    def __init__(self, message: str, moved: list[tuple[Change, str]]) -> None:
+        super().__init__(message)
+        self.moved = moved
+
+
+class PlanFileRefused(ValidationError):
+    """A plan file that cannot be trusted or read: edited by hand, of a newer format, not a plan
+    file, or made for another project or API URL. `path` and `reason` say which and why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__("plan file", f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 class JournalLocked(SinchError):

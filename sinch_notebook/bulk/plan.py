@@ -14,10 +14,12 @@ Cell coercion and equivalence are in ../cells.py.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +64,16 @@ PLAN_COLUMNS = [
 ]
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _python_hints() -> Hints:
+    from .render import PYTHON_HINTS
+
+    return PYTHON_HINTS
+
+
 class Plan:
     """Changes to apply, plus the conflicts and invalid rows that will not be applied.
 
@@ -81,6 +93,7 @@ class Plan:
         origin: str = "frame",
         journal_path: Path | None = None,
         server_size: int | None = None,
+        live_size: int | None = None,
     ) -> None:
         self.client = client
         self.changes: list[Change] = list(changes)
@@ -93,6 +106,16 @@ class Plan:
         # applying continues that journal, under its lock, skipping what it says is done.
         self.journal_path = journal_path
         self.server_size = server_size  # subprojects on the server when planned, if known
+        self.live_size = live_size  # of them not deleted (the mass-update rule's base), if known
+        # Where and when it was made; a saved or loaded plan carries these in its file
+        # (`planfile.py`) and is applied only on a connection to the same project and API URL.
+        self.project_id = client.project_id if client is not None else None
+        self.api_url = client.endpoints.api_url if client is not None else None
+        self.api_version = client.endpoints.api_version if client is not None else None
+        self.made_at = _now()
+        self.made_by: str | None = None
+        self.file: Path | None = None  # the plan file it was saved to or loaded from
+        self.loaded = False  # made by sn.load_plan: re-checked against the server before apply
         self.hints: Hints | None = None  # next steps in a face's words (None: Python's)
         self._applied = False
         self._lock = threading.Lock()
@@ -119,12 +142,28 @@ class Plan:
         """How many subprojects the plan deletes."""
         return sum(1 for c in self.changes if c.op == "delete")
 
-    def raise_if_unsafe(self, allow_mass_delete: bool = False) -> None:
-        """The plan's safety rule: more than MASS_DELETE_THRESHOLD deletes need permission."""
-        from .errors import MASS_DELETE_THRESHOLD, MassDeleteRefused
+    @property
+    def updates(self) -> int:
+        return sum(1 for c in self.changes if c.op == "update")
 
-        if self.deletes > MASS_DELETE_THRESHOLD and not allow_mass_delete:
+    def raise_if_unsafe(
+        self, allow_mass_delete: bool = False, allow_mass_update: bool = False
+    ) -> None:
+        """The plan's safety rules, written once for every face: more than
+        MASS_DELETE_THRESHOLD deletes, or updates of more than MASS_UPDATE_SHARE of the live
+        subprojects (in a project of MASS_UPDATE_MIN_PROJECT or more), need permission."""
+        from .errors import MassDeleteRefused, MassUpdateRefused
+
+        for name, value in (
+            ("allow_mass_delete", allow_mass_delete),
+            ("allow_mass_update", allow_mass_update),
+        ):
+            if not isinstance(value, bool):
+                raise ValidationError(name, f"must be True or False, got {value!r}")
+        if self.needs_mass_delete_permission and not allow_mass_delete:
             raise MassDeleteRefused(self.deletes)
+        if self.needs_mass_update_permission and not allow_mass_update:
+            raise MassUpdateRefused(self.updates, self.live_size or 0)
 
     @property
     def needs_mass_delete_permission(self) -> bool:
@@ -132,6 +171,17 @@ class Plan:
         from .errors import MASS_DELETE_THRESHOLD
 
         return self.deletes > MASS_DELETE_THRESHOLD
+
+    @property
+    def needs_mass_update_permission(self) -> bool:
+        """More than MASS_UPDATE_SHARE of a project of MASS_UPDATE_MIN_PROJECT or more live
+        subprojects is updated (unknown when the plan does not know the project's size)."""
+        from ..confirm import MASS_UPDATE_MIN_PROJECT, MASS_UPDATE_SHARE
+
+        live = self.live_size
+        if live is None or live < MASS_UPDATE_MIN_PROJECT:
+            return False
+        return self.updates > MASS_UPDATE_SHARE * live
 
     @classmethod
     def of_creates(
@@ -179,6 +229,7 @@ class Plan:
         progress: ProgressArg = True,
         journal: Any = None,
         allow_mass_delete: bool = False,
+        allow_mass_update: bool = False,
     ) -> ApplyResult:
         """Send the changes concurrently and return an ApplyResult (a plan applies once).
 
@@ -196,10 +247,28 @@ class Plan:
           (must not exist yet), or False for none. Each change's outcome is appended as it
           completes; `sn.resume(path)` applies what is not done.
         - `allow_mass_delete`: needed when the plan deletes more than 10 subprojects.
+        - `allow_mass_update`: needed when it updates more than 30% of the project's live
+          subprojects (in a project of 10 or more).
+
+        A saved or loaded plan (`plan.file`) applies once wherever it is applied: it is first
+        checked against the server as it is now (`sn.StalePlan` when anything it touches
+        moved), and journals next to its file by default (`change.json` ->
+        `change.journal.jsonl`); a second apply is `sn.PlanAlreadyApplied`.
 
         Ctrl-C stops sending: in-flight requests finish, the journal stays consistent and the
         result so far is returned (`result.interrupted`, unsent changes "skipped").
         """
+        if self.file is not None:
+            from .saved import apply_saved
+
+            return apply_saved(
+                self,
+                workers=workers,
+                progress=progress,
+                journal=journal,
+                allow_mass_delete=allow_mass_delete,
+                allow_mass_update=allow_mass_update,
+            )
         from .apply import apply_plan
 
         return apply_plan(
@@ -208,7 +277,44 @@ class Plan:
             progress=progress,
             journal=journal,
             allow_mass_delete=allow_mass_delete,
+            allow_mass_update=allow_mass_update,
         )
+
+    # -- plans that travel (planfile.py: the format; saved.py: applying a saved plan) ----------
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the plan as a versioned, checksummed JSON file (never a credential or token);
+        `sn.load_plan(path)` reviews and applies it later, elsewhere. Returns the path."""
+        from .planfile import save_plan
+
+        return save_plan(self, path)
+
+    def to_json(self) -> str:
+        """The plan file's text (what `save` writes)."""
+        from .planfile import plan_json
+
+        return plan_json(self)
+
+    def to_markdown(self) -> str:
+        """The review as Markdown (a table per changed field), for a ticket or a pull request."""
+        from .markdown import plan_markdown
+
+        return plan_markdown(self, self.hints or _python_hints())
+
+    def check_fresh(self) -> None:
+        """Raise `sn.StalePlan` (nothing sent) when a target moved on the server since the plan
+        was made, or a subproject to create now exists with the same name and labels
+        (`sn.PlanAlreadyApplied` when its plan file was applied already)."""
+        from .saved import check_fresh
+
+        check_fresh(self)
+
+    def replan(self, client: SubprojectsClient | None = None) -> Plan:
+        """A new plan from the same intent (each change's new values, its deletes and creates)
+        against the server as it is now, for a new review."""
+        from .saved import replan
+
+        return replan(self, client)
 
     def _mark_applied(self) -> None:
         from .errors import PlanAlreadyApplied
@@ -641,4 +747,5 @@ def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = 
         unchanged=differ.unchanged,
         ignored_columns=cols.ignored,
         server_size=len(server),
+        live_size=sum(1 for record in server.values() if not record.get("deleted")),
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from ..confirm import MASS_DELETE_THRESHOLD
+from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
 from ..display import html_table, plural, td, tr
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class Hints:
     force_all: str = ""  # the same, said of all of them
     plan_frame: str = "the plan's .frame"  # where every row is
     result_frame: str = "the result's .frame"
+    mass_update: str = "apply(allow_mass_update=True) is required"
 
 
 # Python: the variable a plan or result is in is unknown, so the hints name none.
@@ -52,6 +53,7 @@ PANEL_HINTS = Hints(
     remaining="“Retry failed” applies what is not done.",
     plan_frame="the export",
     result_frame="the export",
+    mass_update="tick “allow mass update” to apply it",
 )
 
 
@@ -65,6 +67,7 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
         failed = f"%sinch apply {plan}.failed re-applies the {{n}} failed."
         remaining = f"%sinch apply {plan}.remaining applies what is not done."
         mass = f"%sinch apply {plan} --allow-mass-delete is required"
+        mass_update = f"%sinch apply {plan} --allow-mass-update is required"
         shown = f"{plan}.frame"
     else:
         apply = f"To apply it: %sinch plan {frame_text} -o VAR, then %sinch apply VAR."
@@ -75,6 +78,7 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
             "To apply what is not done: -o VAR keeps the result, then %sinch apply VAR.remaining."
         )
         mass = "%sinch apply … --allow-mass-delete is required"
+        mass_update = "%sinch apply … --allow-mass-update is required"
         shown = "its .frame (-o VAR keeps it)"
     return Hints(
         force=f"%sinch plan {frame_text} --force applies it",
@@ -86,6 +90,7 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
         remaining=remaining,
         plan_frame=shown,
         result_frame=shown,
+        mass_update=mass_update,
     )
 
 
@@ -194,6 +199,11 @@ def _footer(plan: Plan, hints: Hints) -> list[str]:
         notes.append(f"Ignored columns: {', '.join(plan.ignored_columns)}.")
     if plan.deletes > MASS_DELETE_THRESHOLD:
         notes.append(f"Deletes {plan.deletes} subprojects: {hints.mass_delete}.")
+    if plan.needs_mass_update_permission:
+        notes.append(
+            f"Updates {plan.updates} of the project's {plan.live_size} live subprojects "
+            f"(more than {MASS_UPDATE_SHARE:.0%}): {hints.mass_update}."
+        )
     if plan.applied:
         notes.append("Already applied.")
     elif len(plan):

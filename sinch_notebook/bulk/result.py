@@ -150,6 +150,7 @@ class ApplyResult:
             origin=origin,
             journal_path=self.journal_path,
             server_size=self.plan.server_size,
+            live_size=self.plan.live_size,
         )
         plan.hints = self.hints
         return plan
@@ -207,6 +208,7 @@ class ApplyResult:
             invalid=invalid,
             origin="undo",
             server_size=len(server) or None,
+            live_size=sum(1 for r in server.values() if not r.get("deleted")) or None,
         )
 
     def _repr_html_(self) -> str:

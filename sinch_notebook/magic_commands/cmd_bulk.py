@@ -1,11 +1,14 @@
 """Bulk commands: `plan FRAME` shows what an edited DataFrame would change; `apply PLAN` sends it.
 
-A plan is applied exactly as it was reviewed, so `apply` takes a Plan, never a DataFrame.
+A plan is applied exactly as it was reviewed, so `apply` takes a Plan (a variable, or a plan
+file saved with `plan FRAME --save FILE`), never a DataFrame; `show FILE` reviews a plan file.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -15,13 +18,16 @@ from ..bulk import (
     ApplyResult,
     JournalError,
     MassDeleteRefused,
+    MassUpdateRefused,
     Plan,
+    load_plan,
 )
 from ..bulk import resume as resume_journal
-from ..bulk.render import magic_hints
+from ..bulk.planfile import heading, read_plan
+from ..bulk.render import Hints, magic_hints
 from ..bulk.resume import journal_for, pending_plan
 from ..config import MAX_WORKERS
-from ..confirm import before_deleting
+from ..confirm import MASS_UPDATE_SHARE, before_deleting
 from .command import Command
 from .errors import MagicError
 from .interaction import ask_before_deleting
@@ -40,6 +46,11 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="apply rows changed on the server since the frame was read (the frame wins)",
     )
+    parser.add_argument(
+        "--save",
+        metavar="FILE",
+        help="also save the plan to FILE (e.g. change.json), to review and apply it elsewhere",
+    )
     add_output(parser, "the plan")
 
 
@@ -55,7 +66,41 @@ def plan(ctx: Context, args: argparse.Namespace) -> Plan:
     result = ctx.client().plan(frame, force=args.force)
     result.hints = magic_hints(args.frame, args.output)
     ctx.store(args.output, result)
+    if args.save:
+        saved = result.save(args.save)
+        result.hints = file_hints(str(saved))
+        print(
+            f"Saved the plan to {saved}: %sinch show {saved} reviews it, %sinch apply {saved} "
+            f"or sinch-notebook apply {saved} applies it."
+        )
     return result
+
+
+def file_hints(path: str) -> Hints:
+    """The magic's next steps for a plan file."""
+    return dataclasses.replace(
+        magic_hints(),
+        apply=f"Apply with %sinch apply {path}.",
+        mass_delete=f"%sinch apply {path} --allow-mass-delete is required",
+        mass_update=f"%sinch apply {path} --allow-mass-update is required",
+    )
+
+
+def _is_file(text: str) -> bool:
+    return text.endswith(".json") or os.path.isfile(text)
+
+
+def show(ctx: Context, args: argparse.Namespace) -> Plan:
+    plan = read_plan(args.file)
+    plan.hints = file_hints(args.file)
+    print(heading(plan))
+    ctx.store(args.output, plan)
+    return plan
+
+
+def _show_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a plan file (from plan.save or --save)")
+    add_output(parser, "the plan")
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -75,9 +120,16 @@ def _progress_and_output(parser: argparse.ArgumentParser) -> None:
 
 
 def _apply_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("plan", metavar="PLAN", help="a plan from %%sinch plan (a variable)")
+    parser.add_argument(
+        "plan", metavar="PLAN", help="a plan from %%sinch plan (a variable), or a plan file"
+    )
     _run_options(parser)
     _mass_delete_option(parser)
+    parser.add_argument(
+        "--allow-mass-update",
+        action="store_true",
+        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
+    )
     parser.add_argument(
         "--no-journal",
         action="store_true",
@@ -87,6 +139,10 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _plan_from(ctx: Context, expression: str) -> Plan:
+    if _is_file(expression):
+        plan = load_plan(expression, client=ctx.client())
+        plan.hints = file_hints(expression)
+        return plan
     value = ctx.lookup(expression, "the plan")
     if isinstance(value, pd.DataFrame):
         raise MagicError(
@@ -103,11 +159,19 @@ def _confirm_deletes(
 ) -> bool:
     """The plan's safety rule first, then the one confirmation policy, asked as a [y/N]."""
     try:
-        plan.raise_if_unsafe(args.allow_mass_delete or allowed)
+        plan.raise_if_unsafe(
+            args.allow_mass_delete or allowed, getattr(args, "allow_mass_update", False)
+        )
     except MassDeleteRefused as refused:
         raise MagicError(
             f"the plan deletes {refused.deletes} subprojects (more than "
             f"{MASS_DELETE_THRESHOLD}); review it, then add --allow-mass-delete"
+        ) from None
+    except MassUpdateRefused as refused:
+        raise MagicError(
+            f"the plan updates {refused.updates} of the project's {refused.live} live "
+            f"subprojects (more than {MASS_UPDATE_SHARE:.0%}); review it, then add "
+            "--allow-mass-update"
         ) from None
     return ask_before_deleting(ctx.shell, before_deleting(plan, assume_yes=args.yes), "add --yes")
 
@@ -139,6 +203,7 @@ def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
             progress=not args.no_progress,
             journal=False if args.no_journal else None,
             allow_mass_delete=args.allow_mass_delete,
+            allow_mass_update=args.allow_mass_update,
         )
     except JournalError as err:
         if err.result is not None:
@@ -222,7 +287,10 @@ COMMANDS = [
         plan,
         epilog=PLAN_EPILOG,
     ),
-    Command("apply", "apply a reviewed plan, with progress", _apply_arguments, apply),
+    Command(
+        "apply", "apply a reviewed plan (or plan file), with progress", _apply_arguments, apply
+    ),
+    Command("show", "review a plan file (saved with plan --save)", _show_arguments, show),
     Command(
         "resume",
         "apply what an interrupted apply's journal has not done",

@@ -3,8 +3,9 @@
     runner = PlanRunner(ctx, prefix="sn-history", result_name=lambda: "history_revert_result")
     runner.offer(plan)     # Apply is enabled for exactly this plan
 
-Apply runs the plan's safety rule (`Plan.raise_if_unsafe`: more than MASS_DELETE_THRESHOLD
-deletes need "allow mass delete"), then the one confirmation policy (`confirm.before_deleting`:
+Apply runs the plan's safety rules (`Plan.raise_if_unsafe`: more than MASS_DELETE_THRESHOLD
+deletes need "allow mass delete", updates of more than MASS_UPDATE_SHARE of the live subprojects
+"allow mass update"), then the one confirmation policy (`confirm.before_deleting`:
 "Yes, delete N" / "Cancel"), then `plan.apply(...)` in the background with a progress bar. The
 result goes into a notebook variable; "Retry failed" offers `result.failed` the same way.
 """
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..bulk import MassDeleteRefused
+from ..bulk import MassDeleteRefused, MassUpdateRefused
 from ..config import MAX_WORKERS
+from ..confirm import MASS_UPDATE_SHARE
 from . import controls as ui
 from .common import Context, amount, esc, message, shared_setting
 from .plan_view import result_html, result_summary
@@ -72,6 +74,7 @@ class PlanRunner(widgets.VBox):
             high=MAX_WORKERS,
         )
         self.allow_mass_delete = ui.checkbox("allow mass delete", f"{prefix}-mass-delete")
+        self.allow_mass_update = ui.checkbox("allow mass update", f"{prefix}-mass-update")
         self.keep_journal = ui.checkbox(
             "keep a journal (an interrupted apply can be finished later)",
             f"{prefix}-journal",
@@ -95,7 +98,8 @@ class PlanRunner(widgets.VBox):
         self.cancel_button.on_click(ctx.guard(self._on_cancel))
         self.retry_button.on_click(ctx.guard(self._on_retry))
         self.allow_mass_delete.observe(ctx.guard(lambda _c: self._update()), names="value")
-        options = [self.workers, self.allow_mass_delete]
+        self.allow_mass_update.observe(ctx.guard(lambda _c: self._update()), names="value")
+        options = [self.workers, self.allow_mass_delete, self.allow_mass_update]
         if journal_choice:
             options.append(self.keep_journal)
         super().__init__(
@@ -142,12 +146,21 @@ class PlanRunner(widgets.VBox):
         if plan is None or not len(plan) or self._busy or plan.applied:
             return
         try:
-            plan.raise_if_unsafe(self.allow_mass_delete.value)
+            plan.raise_if_unsafe(self.allow_mass_delete.value, self.allow_mass_update.value)
         except MassDeleteRefused as refused:
             text = (
                 f"Not applied: the plan deletes {amount(refused.deletes, 'subproject')}, "
                 "more than the panel deletes at once without asking: review it, tick "
                 "“allow mass delete”, then Apply again."
+            )
+            self.status.value = message("error", text)
+            self.ctx.log.error(text)
+            return
+        except MassUpdateRefused as refused:
+            text = (
+                f"Not applied: the plan updates {refused.updates:,} of the project's "
+                f"{refused.live:,} live subprojects, more than {MASS_UPDATE_SHARE:.0%}: review "
+                "it, tick “allow mass update”, then Apply again."
             )
             self.status.value = message("error", text)
             self.ctx.log.error(text)
@@ -206,8 +219,10 @@ class PlanRunner(widgets.VBox):
         options = {
             "workers": self.workers.value,
             "allow_mass_delete": self.allow_mass_delete.value,
-            # None: the default journal under .sinch/, or the one a retry continues; False: none
-            "journal": None if self.keep_journal.value else False,
+            "allow_mass_update": self.allow_mass_update.value,
+            # None: the default journal under .sinch/ (next to a plan file: always), or the one
+            # a retry continues; False: none
+            "journal": None if self.keep_journal.value or plan.file is not None else False,
         }
         self.ctx.submit(
             "Applying a plan",

@@ -1,13 +1,16 @@
 """The Bulk tab: pick a DataFrame of the notebook, edit it in a grid, review its plan, apply it.
 
 The grid, the live plan and the apply are the frame editor's (`editor.py`, the same as
-`sn.edit(df)`); this tab only finds the notebook's DataFrames and loads the chosen one.
+`sn.edit(df)`); this tab only finds the notebook's DataFrames and loads the chosen one. It also
+saves the plan it shows to a plan file, and opens a plan file (a path, or an upload) for review
+and Apply under the same confirmations (`plan.save`, `sn.load_plan`: the rules are the core's).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -50,6 +53,19 @@ class BulkForm(widgets.VBox):
             tooltip="Show the DataFrame in the grid and plan it (again, after pandas edits)",
         )
         self.picker_status = ui.html("sn-bulk-picker-status")
+        self.plan_path = ui.field(
+            "Plan file", "sn-bulk-plan-path", value="change.json", width="22em", label_width="6em"
+        )
+        self.save_button = ui.button(
+            "Save plan", "sn-bulk-save", icon="save", tooltip="Save the plan shown to the file"
+        )
+        self.open_button = ui.button(
+            "Open plan", "sn-bulk-open", icon="folder-open", tooltip="Review a saved plan file"
+        )
+        self.upload = ui.upload("Upload plan", "sn-bulk-upload", accept=".json")
+        self.save_button.on_click(self.ctx.guard(lambda _b: self.save_plan()))
+        self.open_button.on_click(self.ctx.guard(lambda _b: self.open_plan()))
+        self.upload.observe(self.ctx.guard(self._on_upload), names="value")
         self.editor = FrameEditor(ctx, on_applied=self._applied, result_name=self._result_name)
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
@@ -61,6 +77,7 @@ class BulkForm(widgets.VBox):
                     "it in the grid or with pandas, review the plan, then Apply."
                 ),
                 ui.row(self.variable, self.rescan_button, self.plan_button),
+                ui.row(self.plan_path, self.save_button, self.open_button, self.upload),
                 self.picker_status,
                 self.editor,
             ]
@@ -114,10 +131,68 @@ class BulkForm(widgets.VBox):
         self.variable.value = name
         self._on_plan()
 
+    def save_plan(self, path: str | None = None) -> None:
+        """Save the plan shown to `path` (default: the Plan file field)."""
+        target = (path or self.plan_path.value).strip()
+        plan = self.plan
+        if plan is None:
+            self._say("error", "No plan to save: load and plan a DataFrame first.")
+            return
+        if not target:
+            self._say("error", "Plan file: give a file name, such as change.json.")
+            return
+        saved = plan.save(target)
+        self._say(
+            "ok",
+            f"Saved the plan to {saved}: review it anywhere (sinch-notebook plan show {saved}), "
+            f"apply it here or with sinch-notebook apply {saved}.",
+        )
+
+    def open_plan(self, path: str | None = None) -> None:
+        """Show a plan file for review; Apply then applies it (once, if nothing moved)."""
+        from ..bulk import load_plan
+
+        target = (path or self.plan_path.value).strip()
+        if not target:
+            self._say("error", "Plan file: give the path of a saved plan.")
+            return
+        plan = load_plan(target, client=self.ctx.client())
+        self.plan_path.value = target
+        self.variable.value = None
+        self.editor.show_plan(plan)
+        self._say("info", f"Opened {plan.file} (made {plan.made_at}): review it, then Apply.")
+
+    def _on_upload(self, change: dict[str, Any]) -> None:
+        """An uploaded plan is kept in the working folder under its name, then opened; a plan
+        file applies once, and its journal goes next to it there."""
+        files = list(change["new"] or ())
+        if not files:
+            return
+        item = files[0]
+        name = Path(str(item["name"])).name
+        content = bytes(item["content"])
+        self.upload.value = ()  # so uploading the same file again is seen again
+        target = Path(name)
+        if target.exists() and target.read_bytes() != content:
+            self._say(
+                "error",
+                f"Not opened: a different {name} is already in the working folder; rename the "
+                "upload or open that file by its path.",
+            )
+            return
+        if not target.exists():
+            target.write_bytes(content)
+        self.open_plan(str(target))
+
+    def _say(self, kind: str, text: str) -> None:
+        self.picker_status.value = message(kind, text)
+        (self.ctx.log.error if kind == "error" else self.ctx.log.info)(text)
+
     # -- internals -----------------------------------------------------------------------------
 
     def _update(self) -> None:
         self.plan_button.disabled = not (self.editor._connected and self.variable.value)
+        self.open_button.disabled = self.upload.disabled = not self.editor._connected
 
     def _result_name(self) -> str:
         return f"{self.variable.value}_result" if self.variable.value else "bulk_result"

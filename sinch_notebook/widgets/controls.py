@@ -107,6 +107,13 @@ def button(
     return with_class(b, css_class)
 
 
+def upload(description: str, css_class: str, *, accept: str = "") -> widgets.FileUpload:
+    """A one-file upload button; its `.value` holds the file (name and content) once chosen."""
+    return with_class(
+        widgets.FileUpload(accept=accept, multiple=False, description=description), css_class
+    )
+
+
 def dropdown(
     description: str,
     css_class: str,

@@ -300,6 +300,12 @@ class FrameEditor(widgets.VBox):
             kind = "warn" if plan.conflicts or plan.invalid else "ok"
             self.status.value = message(kind, f"Nothing to apply ({plan_summary(plan)}).")
 
+    def show_plan(self, plan: Plan) -> None:
+        """Review and offer a plan that comes from elsewhere (a plan file): no frame to edit."""
+        self.set_frame(None)
+        self._show_plan(plan)
+        self._update()
+
     def _show_plan(self, plan: Plan) -> None:
         """The plan Apply sends, shown for review."""
         self.runner.offer(plan)

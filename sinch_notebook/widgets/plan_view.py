@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..bulk import MASS_DELETE_THRESHOLD
 from ..bulk.render import COLOURS, PANEL_HINTS, plan_rows
 from ..bulk.result import STATUSES
+from ..confirm import MASS_UPDATE_SHARE
 from ..display import html_table, td, tr
 from ..redact import redact
 from .common import amount
@@ -84,6 +85,11 @@ def plan_html(plan: Plan) -> str:
         notes.append(
             f"Deletes {plan.deletes:,} subprojects, more than {MASS_DELETE_THRESHOLD} at once: "
             "tick “allow mass delete” to apply it."
+        )
+    if plan.needs_mass_update_permission:
+        notes.append(
+            f"Updates {plan.updates:,} of the project's {plan.live_size:,} live subprojects, "
+            f"more than {MASS_UPDATE_SHARE:.0%}: tick “allow mass update” to apply it."
         )
     out.extend(f"<div>{escape(n)}</div>" for n in notes)
     out.append("</div>")

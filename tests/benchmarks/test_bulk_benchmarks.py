@@ -19,6 +19,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
         ("reconcile_cost.py", "ratio look-ups/listing"),
         ("history.py", "ratio unchanged snapshot/listing"),
         ("completion.py", "ratio completion/baseline"),
+        ("plan_file.py", "stale check"),
     ],
 )
 def test_benchmark_script_runs(script: str, expect: str) -> None:

@@ -337,7 +337,7 @@ def test_apply_slows_down_on_429_and_still_finishes() -> None:
         df = client.frame()
         df["label.tier"] = "platinum"
         plan = client.plan(df)
-        result = plan.apply(workers=8, progress=False, journal=False)
+        result = plan.apply(workers=8, progress=False, journal=False, allow_mass_update=True)
         assert result.ok
         assert result.concurrency["workers"] == 8
         assert result.concurrency["lowest"] < 8, "429s lowered the concurrency"

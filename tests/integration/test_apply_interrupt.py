@@ -57,7 +57,7 @@ def test_keyboard_interrupt_from_the_progress_callback(slow: Sandbox) -> None:
         if done >= 5:
             raise KeyboardInterrupt
 
-    result = plan.apply(workers=4, progress=stop_after_a_few)
+    result = plan.apply(allow_mass_update=True, workers=4, progress=stop_after_a_few)
     assert result.interrupted and not result.ok
     assert result.counts["ok"] >= 5 and result.counts["skipped"] > 0
     assert result.counts["ok"] + result.counts["skipped"] == len(plan)
@@ -112,7 +112,7 @@ def test_real_sigint_to_the_main_thread(slow: Sandbox, signals: int) -> None:
             _interrupt_while_in_flight(slow, started, signals)
 
     try:
-        result = plan.apply(workers=3, progress=arm)
+        result = plan.apply(allow_mass_update=True, workers=3, progress=arm)
         started[0].join()
     except KeyboardInterrupt:  # pragma: no cover - this is the failure being tested for
         pytest.fail("Ctrl-C escaped from apply()")
@@ -135,7 +135,7 @@ def test_interrupt_with_a_tqdm_bar(slow: Sandbox, capsys) -> None:
 
     apply_module._Reporter.update = update
     try:
-        result = plan.apply(workers=2)  # the default tqdm bar
+        result = plan.apply(allow_mass_update=True, workers=2)  # the default tqdm bar
         started[0].join()
     finally:
         apply_module._Reporter.update = original
@@ -152,13 +152,13 @@ def test_remaining_plan_covers_interrupted_changes(slow: Sandbox) -> None:
         if done >= 3:
             raise KeyboardInterrupt
 
-    result = plan.apply(workers=2, progress=stop, journal=False)
+    result = plan.apply(allow_mass_update=True, workers=2, progress=stop, journal=False)
     assert result.journal_path is None
     assert len(result.failed) == 0
     rest = result.remaining
     assert len(rest) == result.counts["skipped"] > 0
     assert "Its .remaining.apply() applies what is not done." in str(result)
-    assert rest.apply(progress=False, journal=False).ok
+    assert rest.apply(progress=False, journal=False, allow_mass_update=True).ok
 
 
 def test_callback_returning_false_stops_like_ctrl_c(slow: Sandbox) -> None:
@@ -172,7 +172,9 @@ def test_callback_returning_false_stops_like_ctrl_c(slow: Sandbox) -> None:
         return not stop.is_set()
 
     worker = threading.Thread(
-        target=lambda: results.append(plan.apply(workers=2, progress=progress))
+        target=lambda: results.append(
+            plan.apply(allow_mass_update=True, workers=2, progress=progress)
+        )
     )
     worker.start()
     time.sleep(0.3)

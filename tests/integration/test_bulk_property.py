@@ -158,7 +158,7 @@ def test_random_edits_apply_to_exactly_the_edited_state(shared, size, seed, csv,
         "conflict": 0,
         "invalid": 0,
     }, str(plan)
-    result = plan.apply(workers=4, progress=False, journal=False)
+    result = plan.apply(workers=4, progress=False, journal=False, allow_mass_update=True)
     assert result.ok, str(result)
 
     after = _server(shared, project)
@@ -185,7 +185,7 @@ def test_property_runs_against_a_known_example() -> None:
         df.loc[0, "label.tier"] = 42  # then row 0 is dropped: it must stay untouched
         df.loc[1, "label.tier"] = 7
         df = pd.concat([df.iloc[1:], pd.DataFrame([{"displayName": " n-new "}])])
-        result = client.plan(df).apply(progress=False, journal=False)
+        result = client.plan(df).apply(progress=False, journal=False, allow_mass_update=True)
         assert result.ok and isinstance(result, sn.ApplyResult)
         after = _server(sb)
         assert after[first] == before[first]

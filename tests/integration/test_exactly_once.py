@@ -215,7 +215,7 @@ def test_result_failed_continues_the_journal_under_its_lock(sb: Sandbox) -> None
     df["label.tier"] = "gold"
     victim = df.loc[0, "subprojectId"]
     sb.inject(403, method="PATCH", path_contains=victim)
-    first = client.plan(df).apply(progress=False)
+    first = client.plan(df).apply(progress=False, allow_mass_update=True)
     assert first.counts["failed"] == 1
     again = first.failed
     assert again.journal_path == first.journal_path
@@ -237,7 +237,7 @@ def test_a_colleagues_change_between_plan_and_apply_is_a_conflict(sb: Sandbox, c
     colleague = connect(sb)
     theirs = dict(colleague.get(target).labels, added="by-colleague")
     colleague.update(target, labels=theirs)
-    result = plan.apply(progress=False)
+    result = plan.apply(progress=False, allow_mass_update=True)
     row = result.frame.set_index("subprojectId").loc[target]
     assert row["status"] == "conflict" and "changed on the server" in row["error"]
     assert {r["subprojectId"]: r for r in sb.subprojects()}[target]["labels"] == theirs
@@ -305,7 +305,7 @@ def test_token_429s_slow_the_apply_down(sb: Sandbox) -> None:
     plan = client.plan(df)
     client.auth.source.invalidate(client.auth.source.token())
     sb.inject(429, path_contains="/oauth2/token", times=2)
-    result = plan.apply(workers=8, progress=False)
+    result = plan.apply(workers=8, progress=False, allow_mass_update=True)
     assert result.ok and result.concurrency["slowdowns"] >= 1
 
 

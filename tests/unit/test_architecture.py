@@ -13,6 +13,8 @@ FACADES = {
     ("sinch_notebook.client", "sinch_notebook.bulk"),  # client.plan()
     ("sinch_notebook.client", "sinch_notebook.frames"),  # client.frame()
     ("sinch_notebook.bulk.plan", "sinch_notebook.bulk.apply"),  # Plan.apply()
+    ("sinch_notebook.bulk.plan", "sinch_notebook.bulk.planfile"),  # Plan.save(), to_json()
+    ("sinch_notebook.bulk.plan", "sinch_notebook.bulk.saved"),  # a saved Plan's apply, replan
 }
 CORE = {
     "auth", "cells", "client", "config", "confirm", "connection", "connection_registry",

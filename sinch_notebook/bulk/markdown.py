@@ -1,0 +1,64 @@
+"""A plan as Markdown: the notebook's table, for a ticket or a pull request.
+
+Every value is user data: pipes, backticks, angle brackets and line breaks are escaped so a
+name cannot break the table or inject markup. Long plans are cut after MAX_ROWS rows, like the
+HTML table (`plan.frame` holds everything).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .render import MAX_ROWS, SYMBOLS, Hints, _footer, _headline, _short, plan_rows
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+_HEAD = ("operation", "subprojectId", "displayName", "field", "before", "after", "note")
+
+
+def _md(value: object) -> str:
+    """A table cell: escaped so user data stays text."""
+    if value is None:
+        return ""
+    text = _short(str(value)) or ""
+    for char in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
+        text = text.replace(char, "\\" + char)
+    return " ".join(text.split("\n")).replace("\r", " ")
+
+
+def _code(value: object) -> str:
+    return "—" if value is None else _md(value)
+
+
+def plan_markdown(plan: Plan, hints: Hints) -> str:
+    lines = [f"**{_headline(plan)}**", ""]
+    if plan.file is not None:
+        made = f" by {_md(plan.made_by)}" if plan.made_by else ""
+        lines += [
+            f"Plan file `{plan.file.name}`, project `{plan.project_id}` at {plan.api_url}, "
+            f"made {plan.made_at}{made}.",
+            "",
+        ]
+    rows = plan_rows(plan, hints)
+    if rows:
+        lines.append("| " + " | ".join(_HEAD) + " |")
+        lines.append("|" + "---|" * len(_HEAD))
+        for operation, sid, name, field, before, after, reason, row in rows[:MAX_ROWS]:
+            where = sid if sid else (f"row {row}" if row is not None else "")
+            cells = [
+                f"{SYMBOLS[operation]} {operation}",
+                _md(where),
+                _md(name),
+                _md(field),
+                _code(before) if field else "",
+                _code(after) if field else "",
+                _md(reason),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        if len(rows) > MAX_ROWS:
+            lines.append("")
+            lines.append(f"… and {len(rows) - MAX_ROWS} more rows: see `{hints.plan_frame}`.")
+        lines.append("")
+    lines.extend(_md(note) for note in _footer(plan, hints))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,137 @@
+"""`sinch-notebook plan show FILE` and `sinch-notebook apply FILE`, run as real subprocesses against
+a sandbox, with the [y/N] question answered through standard input (issue 20)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sinch_notebook.sandbox import Sandbox
+from tests.conftest import FAST_RETRY
+
+SECRET = "cli-plan-s3cr3t-Never-Shown"
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(subprojects=20, seed=5, retry_after=0, key_secret=SECRET) as sandbox:
+        yield sandbox
+
+
+def cli(
+    sb: Sandbox, *args: str, answer: str | None = None, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SINCH_")}
+    env.update(sb.env())
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return subprocess.run(
+        [sys.executable, "-m", "sinch_notebook.cli", *args],
+        input=answer if answer is not None else "",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def saved_plan(sb: Sandbox, path: Path, *, updates: int = 2) -> list[str]:
+    """Save a plan renaming `updates` live subprojects; their ids."""
+    client = sb.connect(retry=FAST_RETRY, activate=False)
+    df = client.frame()
+    out = df[~df["deleted"]].reset_index(drop=True)
+    out.loc[: updates - 1, "displayName"] = [f"Renamed {i}" for i in range(updates)]
+    client.plan(out).save(path)
+    return list(out.loc[: updates - 1, "subprojectId"])
+
+
+def names(sb: Sandbox) -> dict[str, str]:
+    return {r["subprojectId"]: r["displayName"] for r in sb.subprojects()}
+
+
+def test_plan_show_prints_the_review(sb: Sandbox, tmp_path: Path) -> None:
+    ids = saved_plan(sb, tmp_path / "change.json")
+    shown = cli(sb, "plan", "show", "change.json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "Plan: 0 to create, 2 to update, 0 to delete" in shown.stdout
+    assert ids[0] in shown.stdout and "'Renamed 0'" in shown.stdout
+    assert "project demo-project at " + sb.url in shown.stdout
+    assert "Apply with sinch-notebook apply change.json." in shown.stdout
+    markdown = cli(sb, "plan", "show", "change.json", "--markdown", cwd=tmp_path)
+    assert "| ~ update | " + ids[0] in markdown.stdout
+    (tmp_path / "bad.json").write_text("{}")
+    bad = cli(sb, "plan", "show", "bad.json", cwd=tmp_path)
+    assert bad.returncode == 1 and "bad.json: not a plan file" in bad.stderr
+
+
+def test_apply_answered_no_sends_nothing(sb: Sandbox, tmp_path: Path) -> None:
+    saved_plan(sb, tmp_path / "change.json")
+    before = names(sb)
+    run = cli(sb, "apply", "change.json", answer="n\n", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "Apply 2 changes to project demo-project? [y/N]" in run.stdout
+    assert "Cancelled: nothing was applied." in run.stdout
+    assert names(sb) == before
+    assert not (tmp_path / "change.journal.jsonl").exists()
+
+
+def test_apply_answered_yes_applies_with_per_row_results(sb: Sandbox, tmp_path: Path) -> None:
+    ids = saved_plan(sb, tmp_path / "change.json")
+    run = cli(sb, "apply", "change.json", answer="y\n", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert f"ok       update {ids[0]} 'Renamed 0'" in run.stdout
+    assert "Applied 2 changes" in run.stdout
+    assert "apply:" in run.stderr  # the progress bar (tqdm writes to standard error)
+    assert names(sb)[ids[1]] == "Renamed 1"
+    assert (tmp_path / "change.journal.jsonl").exists()
+    again = cli(sb, "apply", "change.json", "--yes", cwd=tmp_path)
+    assert again.returncode == 1 and "change.json was already applied" in again.stderr
+    for text in (run.stdout, run.stderr, again.stdout, again.stderr):
+        assert SECRET not in text
+
+
+def test_apply_refuses_a_stale_plan_before_asking(sb: Sandbox, tmp_path: Path) -> None:
+    ids = saved_plan(sb, tmp_path / "change.json")
+    sb.connect(activate=False).update(ids[0], display_name="A colleague")
+    run = cli(sb, "apply", "change.json", answer="y\n", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "[y/N]" not in run.stdout
+    assert "is stale" in run.stderr and "A colleague" in run.stderr
+    assert names(sb)[ids[1]] != "Renamed 1"
+
+
+def test_apply_needs_allow_mass_update_for_a_mass_update(sb: Sandbox, tmp_path: Path) -> None:
+    live = sum(1 for r in sb.subprojects() if not r["deleted"])
+    count = int(live * 0.3) + 1
+    ids = saved_plan(sb, tmp_path / "change.json", updates=count)
+    refused = cli(sb, "apply", "change.json", "--yes", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert f"updates {count} of the project's {live} live subprojects" in refused.stderr
+    assert "--allow-mass-update is required" in refused.stdout  # the review says so first
+    assert names(sb)[ids[0]] != "Renamed 0"
+    run = cli(
+        sb, "apply", "change.json", "--yes", "--allow-mass-update", "--no-progress", cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    assert names(sb)[ids[0]] == "Renamed 0"
+
+
+def test_apply_with_nobody_to_answer_sends_nothing(sb: Sandbox, tmp_path: Path) -> None:
+    saved_plan(sb, tmp_path / "change.json")
+    before = names(sb)
+    run = cli(sb, "apply", "change.json", cwd=tmp_path)  # standard input closed at once
+    assert run.returncode == 1 and "nobody answered" in run.stderr
+    assert names(sb) == before
+
+
+def test_pandas_is_not_needed_to_parse_the_command_line() -> None:
+    code = "import sys, sinch_notebook.cli as c; c.build_parser(); print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert pd is not None
