@@ -3,8 +3,9 @@
 The owner reviews a plan an analyst saved (`plan.save("change.json")`) and applies it: the same
 review as in a notebook, a `[y/N]` question, a progress bar and the result per row. Every rule
 is the core's (`Plan.raise_if_unsafe`, the stale check and one apply per plan file); this face
-only parses, asks and shows. Credentials come from the `SINCH_*` variables, resolved like
-`sn.connect()` (`options.py`); they are never read from or written to the plan file.
+only parses, asks and shows. Credentials come from `--profile NAME` (a saved profile, its
+secret in the OS keychain) or the `SINCH_*` variables, resolved by the one precedence of
+`options.py`, never asked for; they are never read from or written to the plan file.
 """
 
 from __future__ import annotations
@@ -53,10 +54,14 @@ def add_plan_commands(commands: Any) -> None:
     show.set_defaults(run=run_show)
 
     apply = commands.add_parser(
-        "apply", help="apply a saved plan file, after a [y/N] question (credentials: SINCH_*)"
+        "apply",
+        help="apply a saved plan file, after a [y/N] question (credentials: --profile or SINCH_*)",
     )
     apply.add_argument("file", metavar="FILE", help="a plan file, from plan.save(FILE)")
     apply.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    apply.add_argument(
+        "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
+    )
     apply.add_argument(
         "--allow-mass-delete",
         action="store_true",
@@ -142,7 +147,7 @@ def _question(plan: Plan) -> str:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from .connection import connect
+    from .cli_profiles import connect_stored
 
     try:
         plan = _load(args.file)
@@ -152,7 +157,7 @@ def run_apply(args: argparse.Namespace) -> int:
             print("Nothing to apply.")
             return EXIT_OK
         plan.raise_if_unsafe(args.allow_mass_delete, args.allow_mass_update)
-        _bind(plan, connect(activate=False))
+        _bind(plan, connect_stored(args.profile, "apply"))
         plan.check_fresh()
     except SinchError as err:
         return _fail(err.message)

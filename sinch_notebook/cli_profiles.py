@@ -143,33 +143,46 @@ def add_profile_parser(commands: Any) -> None:
 # -- snapshot --------------------------------------------------------------------------------
 
 
-def run_snapshot(args: argparse.Namespace) -> int:
-    """Take one snapshot, print one line, exit 0; any failure is one line on stderr, exit > 0."""
-    from .account_history import diff, snapshot
+class MissingSecret(SinchError):
+    """No Key Secret for a command that never asks (cron, timers, `apply --yes`)."""
+
+
+def connect_stored(profile: str | None, command: str) -> Any:
+    """A connection from a saved profile or `SINCH_*` (the one precedence in `options.py`)
+    that never asks: without a secret, `MissingSecret` says how to give one."""
     from .connection import connect
     from .options import resolve_connection
 
+    options = resolve_connection(profile=profile)
+    credentials, problem = options.stored_credentials()
+    if credentials is None:
+        raise MissingSecret(_no_secret(options, problem, command))
+    return connect(
+        credentials=credentials,
+        project_id=options.project_id,
+        auth=options.auth,
+        auth_url=options.endpoints.auth_url,
+        api_url=options.endpoints.api_url,
+        api_version=options.endpoints.api_version,
+        verify=False,
+        activate=False,
+    )
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    """Take one snapshot, print one line, exit 0; any failure is one line on stderr, exit > 0."""
+    from .account_history import diff, snapshot
+
     try:
-        options = resolve_connection(profile=args.profile)
-        credentials, problem = options.stored_credentials()
-        if credentials is None:
-            return _fail("snapshot", _no_secret(options, problem), EXIT_NO_SECRET)
-        client = connect(
-            credentials=credentials,
-            project_id=options.project_id,
-            auth=options.auth,
-            auth_url=options.endpoints.auth_url,
-            api_url=options.endpoints.api_url,
-            api_version=options.endpoints.api_version,
-            verify=False,
-            activate=False,
-        )
+        client = connect_stored(args.profile, "snapshot")
         taken = snapshot(client, store=args.store)
         since = "the project's first snapshot"
         if taken.previous is not None:
             summary = diff(taken.previous, taken.id, taken.store).summary()
             counted = ", ".join(f"{n} {kind}" for kind, n in summary.items() if n)
             since = f"since snapshot {taken.previous}: {counted or 'no changes'}"
+    except MissingSecret as err:
+        return _fail("snapshot", str(err), EXIT_NO_SECRET)
     except SinchError as err:
         return _fail("snapshot", str(err))
     except KeyboardInterrupt:
@@ -182,13 +195,13 @@ def run_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _no_secret(options: Any, problem: str | None) -> str:
+def _no_secret(options: Any, problem: str | None, command: str) -> str:
     if options.key_id is None:
         return (
             "no credentials: name a saved profile (--profile NAME), or set SINCH_KEY_ID, "
             "SINCH_KEY_SECRET and SINCH_PROJECT_ID"
         )
-    return options.missing_secret(problem) + " (snapshot never asks)"
+    return options.missing_secret(problem) + f" ({command} never asks)"
 
 
 def add_snapshot_parser(commands: Any) -> None:

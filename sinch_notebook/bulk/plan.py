@@ -144,6 +144,7 @@ class Plan:
 
     @property
     def updates(self) -> int:
+        """How many subprojects the plan updates (the mass-update rule counts them)."""
         return sum(1 for c in self.changes if c.op == "update")
 
     def raise_if_unsafe(

@@ -232,3 +232,37 @@ def test_snapshot_never_asks_a_missing_secret_is_one_line_saying_how_to_give_it(
                     SINCH_KEY_ID=sandbox.key_id, SINCH_KEY_SECRET="wrong-secret")  # fmt: skip
     assert wrong.returncode == 1 and wrong.stderr.startswith("sinch-notebook snapshot: ")
     assert wrong.stderr.count("\n") == 1 and "wrong-secret" not in wrong.stderr
+
+
+def test_apply_of_a_plan_file_connects_with_a_saved_profile(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sinch-notebook apply FILE --profile prod`: the owner's profile, its secret from the
+    keychain, never asked for; without the secret it is one line and nothing is sent."""
+    client = sandbox.connect(activate=False)
+    target = client.create("Acme Before", labels={"tier": "gold"})
+    frame = client.frame()
+    frame.loc[frame["subprojectId"] == target.subproject_id, "displayName"] = "Acme After"
+    plan_file = tmp_path / "change.json"
+    client.plan(frame).save(plan_file)
+
+    sandbox_profile(sandbox)  # saved without its secret
+    assert cli.main(["apply", str(plan_file), "--yes", "--profile", "prod"]) != 0
+    out = capsys.readouterr()
+    assert "apply never asks" in out.err and "Traceback" not in out.err
+    assert client.get(target.subproject_id).display_name == "Acme Before"
+
+    profile_store.save(
+        "prod",
+        key_id=sandbox.key_id,
+        project_id=sandbox.project_id,
+        api_url=sandbox.url,
+        auth_url=sandbox.token_url,
+        key_secret=sandbox._key_secret,
+    )
+    assert os.environ["PYTHON_KEYRING_BACKEND"] == MEMORY
+    status = cli.main(["apply", str(plan_file), "--yes", "--no-progress", "--profile", "prod"])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    assert client.get(target.subproject_id).display_name == "Acme After"
+    assert sandbox._key_secret not in out.out + out.err
