@@ -14,7 +14,7 @@ from .auth import (
     shared_token_source,
 )
 from .client import SubprojectsClient
-from .config import ENV_PROJECT_ID
+from .config import ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID, env, has_env_credentials
 from .errors import SinchError, ValidationError
 from .options import GivenOptions, required
 from .retry import RetryPolicy
@@ -22,6 +22,7 @@ from .retry import RetryPolicy
 Listener = Callable[["SubprojectsClient | None"], None]
 
 _active: SubprojectsClient | None = None
+_logged_out = False  # a disconnect stays one: first use does not connect from SINCH_* again
 _listeners: list[Listener] = []
 _lock = threading.Lock()
 
@@ -113,9 +114,10 @@ def check_timeout(timeout: object) -> tuple[float, float]:
 
 def set_active(client: SubprojectsClient | None) -> None:
     """Make `client` the shared connection and tell every listener (panel, magic)."""
-    global _active
+    global _active, _logged_out
     with _lock:
         _active = client
+        _logged_out = client is None
         listeners = list(_listeners)
     for listener in listeners:
         listener(client)
@@ -125,15 +127,48 @@ def active() -> SubprojectsClient | None:
     return _active
 
 
-def require_active() -> SubprojectsClient:
+def ensure_active() -> SubprojectsClient | None:
+    """The active connection; with none yet and complete `SINCH_*` credentials, one from them.
+
+    The first use of any face connects as the panel does when it is shown, so a kernel restart
+    needs no login. A wrong credential raises its one-line error here. After a disconnect (a
+    logout) nothing connects by itself until someone connects again.
+    """
     client = _active
+    if client is None and not _logged_out and has_env_credentials():
+        client = connect()
+    return client
+
+
+def not_connected_reason() -> str:
+    """Why the first use could not connect by itself, in words for every face."""
+    if _logged_out:
+        return "logged out"
+    names = (ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID)
+    missing = [name for name in names if not env(name)]
+    if len(missing) == len(names):
+        return "no SINCH_* credentials are set"
+    return f"{', '.join(missing)} not set"
+
+
+def require_active() -> SubprojectsClient:
+    client = ensure_active()
     if client is None:
-        raise SinchError("not connected: run sn.connect() or %sinch login first")
+        raise SinchError(
+            f"not connected ({not_connected_reason()}): run sn.connect() or %sinch login first"
+        )
     return client
 
 
 def disconnect() -> None:
     set_active(None)
+
+
+def reset() -> None:
+    """No active connection and no logout remembered, as in a new process (tests use it)."""
+    global _logged_out
+    disconnect()
+    _logged_out = False
 
 
 def on_change(listener: Listener) -> Callable[[], None]:

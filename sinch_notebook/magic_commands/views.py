@@ -48,7 +48,9 @@ class StatusView:
 
     @property
     def title(self) -> str:
-        return self.status.title("run %sinch login (or %sinch login --sandbox for a demo)")
+        return self.status.title(
+            "run %sinch login (your account), or %sinch login --sandbox (a local demo account)"
+        )
 
     def __repr__(self) -> str:
         rows = self.status.rows()
