@@ -43,6 +43,7 @@ from .models import (
     validate_display_name,
     validate_labels,
 )
+from .public import public
 from .retry import RetryEvent, RetryListener, RetryPolicy
 from .transport import (
     OutcomeUnknown,
@@ -247,9 +248,11 @@ class SubprojectsClient:
         for page in self.iter_pages(show_deleted, page_size):
             yield from (Subproject.from_api(item) for item in page)
 
+    @public
     def list(self, show_deleted: bool = False, page_size: int = MAX_PAGE_SIZE) -> list[Subproject]:
         return list(self.iter(show_deleted, page_size))
 
+    @public
     def records(self, show_deleted: bool = True) -> dict[str, dict[str, Any]]:
         """Every subproject (deleted included by default) as the API returns it, by id."""
         return {
@@ -268,9 +271,11 @@ class SubprojectsClient:
         with _naming(subproject_id):
             return self.transport.call("GET", self._item(subproject_id), check=expect_subproject)
 
+    @public
     def get(self, subproject_id: str) -> Subproject:
         return Subproject.from_api(self.get_record(subproject_id))
 
+    @public
     def create(self, display_name: str, labels: Mapping[str, str] | None = None) -> Subproject:
         """Create a subproject exactly once, even when an answer is lost (see `creates.py`).
 
@@ -342,6 +347,7 @@ class SubprojectsClient:
             ) from None
         return found
 
+    @public
     def update(
         self,
         subproject_id: str,
@@ -397,6 +403,7 @@ class SubprojectsClient:
 
         return check
 
+    @public
     def edit(
         self,
         subproject_id: str,
@@ -484,6 +491,7 @@ class SubprojectsClient:
                 )
             return self.delete(current.subproject_id, expected_update_time=current.update_time)
 
+    @public
     def delete(
         self, subproject_id: str, *, expected_update_time: str | datetime | None = None
     ) -> bool:
@@ -548,17 +556,20 @@ class SubprojectsClient:
 
         return unsubscribe
 
+    @public
     def verify(self) -> None:
         """One cheap call that proves the credentials work for this project."""
         self.transport.call("GET", self._collection(), params={"pageSize": 1}, check=expect_page)
 
     # -- DataFrames and bulk edits (see frames.py and bulk/) ---------------------------------
 
+    @public
     def frame(self, show_deleted: bool = False, labels: str = "columns") -> pd.DataFrame:
         from .frames import subprojects_frame
 
         return subprojects_frame(self, show_deleted=show_deleted, labels=labels)
 
+    @public
     def plan(self, edited: pd.DataFrame, **kwargs: Any) -> Plan:
         from .bulk import make_plan
 

@@ -17,6 +17,7 @@ from .client import SubprojectsClient
 from .config import ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID, env, has_env_credentials
 from .errors import SinchError, ValidationError
 from .options import GivenOptions, required
+from .public import public
 from .retry import RetryPolicy
 
 Listener = Callable[["SubprojectsClient | None"], None]
@@ -27,6 +28,7 @@ _listeners: list[Listener] = []
 _lock = threading.Lock()
 
 
+@public
 def connect(
     key_id: str | None = None,
     key_secret: str | None = None,

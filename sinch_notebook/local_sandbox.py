@@ -22,6 +22,7 @@ from .config import (
 )
 from .connection import connect
 from .errors import ValidationError
+from .public import public
 from .sandbox import DEMO_SUBPROJECTS, Sandbox
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def connect_local_sandbox(**connect_options: Any) -> SubprojectsClient:
     return start_local_sandbox().connect(**connect_options)
 
 
+@public
 def connect_or_sandbox(*, quiet: bool = False, **options: Any) -> SubprojectsClient:
     """Your account when `SINCH_*` credentials are set, else the local sandbox's demo account.
 

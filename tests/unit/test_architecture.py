@@ -16,7 +16,7 @@ FACADES = {
 }
 CORE = {
     "auth", "cells", "client", "config", "confirm", "connection", "creates", "deadline",
-    "display", "errors", "filters", "frames", "models", "options", "redact", "retry",
+    "display", "errors", "filters", "frames", "models", "options", "public", "redact", "retry",
     "transport", "_version",
 }  # fmt: skip
 
