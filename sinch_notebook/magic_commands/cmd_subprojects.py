@@ -66,7 +66,8 @@ def _list_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def list_(ctx: Context, args: argparse.Namespace) -> pd.DataFrame:
-    """Filters are applied page by page, and with --limit paging stops once enough are found."""
+    """Filters are applied page by page, and with --limit paging stops once one more than
+    enough are found (so the listing can say that more match, without reading them all)."""
     wanted = SubprojectFilter(
         text=args.name or "", labels=labels_dict(args.labels), show_deleted=args.deleted
     )
@@ -74,12 +75,14 @@ def list_(ctx: Context, args: argparse.Namespace) -> pd.DataFrame:
     records: list[dict[str, Any]] = []
     for page in client.iter_pages(show_deleted=args.deleted, page_size=ctx.settings.page_size):
         records.extend(r for r in page if wanted.matches(r))
-        if args.limit is not None and len(records) >= args.limit:
-            del records[args.limit :]
+        if args.limit is not None and len(records) > args.limit:  # one more: "more match"
             break
+    more = args.limit is not None and len(records) > args.limit
+    if more:
+        del records[args.limit :]
     frame = records_frame(records)
     ctx.store(args.output, frame)
-    return ctx.views.frames.mark(frame)
+    return ctx.views.frames.mark(frame, more=more)
 
 
 # -- get, create, update ---------------------------------------------------------------------

@@ -20,11 +20,15 @@ from ..display import (
     TABLE,
     ConnectionStatus,
     html_rows,
+    label_items,
+    labels_html,
     labels_text,
     short_time,
     subproject_html,
     subproject_text,
+    terminal_width,
     text_rows,
+    wrap_items,
 )
 from ..models import LABEL_PREFIX, Subproject
 
@@ -122,7 +126,9 @@ def _subproject_pretty(sp: Subproject, p: Any, cycle: bool) -> None:
 # -- frames returned by `%sinch list`: an analyst's listing ----------------------------------
 
 NAME_WIDTH = 40  # characters of a name in the terminal listing
-LABELS_WIDTH = 60
+MIN_LABELS_WIDTH = 24  # narrower than this, columns are dropped so the labels can be read
+TITLES = ("Name", "Labels", "Updated", "Created", "ID")
+DROPPED_FIRST = ("Created", "Updated", "ID")  # what a narrow terminal goes without, in order
 _CELL = 'style="text-align:left;padding:1px 10px 1px 0;white-space:nowrap"'
 _WRAP = 'style="text-align:left;padding:1px 10px 1px 0"'
 
@@ -151,18 +157,38 @@ def _time(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Row:
+    name: str
+    labels: dict[str, str]
+    updated: str
+    created: str
+    id: str
+
+    def cell(self, title: str) -> str:
+        return {
+            "Name": self.name,
+            "Labels": labels_text(self.labels),
+            "Updated": self.updated,
+            "Created": self.created,
+            "ID": self.id,
+        }[title]
+
+
+@dataclass(frozen=True)
 class Listing:
-    """What a listing shows: the first `limit` rows as name, labels, times and a short id; the
-    parent project once; "showing N of M". The DataFrame itself keeps every row and column."""
+    """What a listing shows: the first `limit` rows as name, labels, times and the id; the
+    parent project once; "showing N of M". The DataFrame itself keeps every row and column.
+    `more`: the listing stopped at `--limit` and more subprojects match."""
 
     frame: pd.DataFrame
     limit: int
+    more: bool = False
 
     @property
     def shown(self) -> int:
         return len(self.frame) if not self.limit else min(self.limit, len(self.frame))
 
-    def rows(self) -> list[tuple[str, str, str, str, str]]:
+    def rows(self) -> list[Row]:
         frame = self.frame
         out = []
         for position in range(self.shown):
@@ -171,9 +197,9 @@ class Listing:
             if "deleted" in frame.columns and bool(row["deleted"]):
                 name += " (deleted)"
             out.append(
-                (
+                Row(
                     name,
-                    labels_text(_labels_of(frame, position)),
+                    _labels_of(frame, position),
                     _time(row["updateTime"]) if "updateTime" in frame.columns else "",
                     _time(row["createTime"]) if "createTime" in frame.columns else "",
                     str(row["subprojectId"]) if "subprojectId" in frame.columns else "",
@@ -189,34 +215,65 @@ class Listing:
             else []
         )
         where = f"Project {parents[0]} · " if len(parents) == 1 else ""
-        count = f"showing {self.shown} of {plural(total, 'subproject')}"
+        if self.more:
+            first = f"the first {plural(total, 'matching subproject')}"
+            count = (
+                f"showing {first}" if self.shown == total else f"showing {self.shown} of {first}"
+            )
+            count += f"; more match (--limit {total} stopped the listing there)"
+        else:
+            count = f"showing {self.shown} of {plural(total, 'subproject')}"
         if self.shown < total:
             count += " (%config Sinch.display_limit = 0 shows all; the DataFrame has every row)"
         return where + count
 
-    def text(self) -> str:
-        titles = ("Name", "Labels", "Updated", "Created", "ID")
-        rows = [
-            (_cut(n, NAME_WIDTH), _cut(lab, LABELS_WIDTH), u, c, i)
-            for n, lab, u, c, i in self.rows()
-        ]
-        widths = [max([len(t)] + [len(r[k]) for r in rows]) for k, t in enumerate(titles)]
-        line = "  ".join
+    def text(self, width: int | None = None) -> str:
+        """Columns that fit `width` (a terminal's; None: no limit). Columns are dropped in the
+        order of `DROPPED_FIRST` rather than wrapping a row in the middle of a time, and labels
+        wrap between labels inside their column, never cut at a fixed width."""
+        rows = self.rows()
+        natural = {t: max([len(t)] + [len(r.cell(t)) for r in rows]) for t in TITLES}
+        natural["Name"] = min(natural["Name"], max(NAME_WIDTH, len("Name")))
+        titles = list(TITLES)
+        if width is not None:
+            wanted = min(natural["Labels"], MIN_LABELS_WIDTH)
+            for dropped in DROPPED_FIRST:
+                if self._labels_room(titles, natural, width) >= wanted:
+                    break
+                titles.remove(dropped)
+            room = self._labels_room(titles, natural, width)
+            if room < wanted:  # only Name and Labels left: the name gives way
+                natural["Name"] = max(len("Name"), natural["Name"] - (wanted - room))
+            natural["Labels"] = max(
+                len("Labels"), min(natural["Labels"], self._labels_room(titles, natural, width))
+            )
 
-        def fit(cells: tuple[str, ...]) -> str:
-            return line(cell.ljust(widths[k]) for k, cell in enumerate(cells)).rstrip()
+        def line(cells: dict[str, str]) -> str:
+            return "  ".join(cells.get(t, "").ljust(natural[t]) for t in titles).rstrip()
 
-        return "\n".join([self.heading(), fit(titles), *(fit(r) for r in rows)])
+        out = [self.heading(), line({t: t for t in titles})]
+        for row in rows:
+            cells = {t: row.cell(t) for t in titles}
+            cells["Name"] = _cut(row.name, natural["Name"])
+            labels = wrap_items(label_items(row.labels), natural["Labels"])
+            cells["Labels"] = labels[0]
+            out.append(line(cells))
+            out.extend(line({"Labels": more}) for more in labels[1:])
+        return "\n".join(out)
+
+    @staticmethod
+    def _labels_room(titles: list[str], natural: dict[str, int], width: int) -> int:
+        others = [natural[t] for t in titles if t != "Labels"]
+        return width - sum(others) - 2 * len(others)
 
     def html(self) -> str:
-        head = "".join(
-            f"<th {_CELL}>{t}</th>" for t in ("Name", "Labels", "Updated", "Created", "ID")
-        )
+        head = "".join(f"<th {_CELL}>{t}</th>" for t in TITLES)
         body = "".join(
-            f"<tr><td {_CELL}><b>{html.escape(n)}</b></td><td {_WRAP}>{html.escape(lab)}</td>"
-            f"<td {_CELL}>{u}</td><td {_CELL}>{c}</td>"
-            f'<td {_CELL}><code style="font-size:85%">{html.escape(i)}</code></td></tr>'
-            for n, lab, u, c, i in self.rows()
+            f"<tr><td {_CELL}><b>{html.escape(r.name)}</b></td>"
+            f"<td {_WRAP}>{labels_html(r.labels)}</td>"
+            f"<td {_CELL}>{r.updated}</td><td {_CELL}>{r.created}</td>"
+            f'<td {_CELL}><code style="font-size:85%">{html.escape(r.id)}</code></td></tr>'
+            for r in self.rows()
         )
         return (
             f'<div class="sinch-listing"><div>{html.escape(self.heading())}</div>'
@@ -236,12 +293,20 @@ class DisplayLimit:
     def __init__(self, limit: Callable[[], int]) -> None:
         self._limit = limit
         self._frames: dict[int, weakref.ref[pd.DataFrame]] = {}
+        self._more: dict[int, bool] = {}
         self._previous: dict[str, Any] = {}
         self._formatters: dict[str, Any] = {}
 
-    def mark(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def mark(self, frame: pd.DataFrame, *, more: bool = False) -> pd.DataFrame:
+        """Show `frame` as a listing; `more`: it stopped at --limit and more rows match."""
         key = id(frame)
-        self._frames[key] = weakref.ref(frame, lambda _ref, key=key: self._frames.pop(key, None))
+
+        def forget(_ref: Any, key: int = key) -> None:
+            self._frames.pop(key, None)
+            self._more.pop(key, None)
+
+        self._frames[key] = weakref.ref(frame, forget)
+        self._more[key] = more
         return frame
 
     def listing(self, frame: Any) -> Listing | None:
@@ -249,7 +314,7 @@ class DisplayLimit:
         ref = self._frames.get(id(frame))
         if ref is None or ref() is not frame:
             return None
-        return Listing(frame, self._limit())
+        return Listing(frame, self._limit(), self._more.get(id(frame), False))
 
     def html(self, frame: pd.DataFrame) -> str | None:
         listing = self.listing(frame)
@@ -261,7 +326,7 @@ class DisplayLimit:
     def pretty(self, frame: pd.DataFrame, p: Any, cycle: bool) -> None:
         listing = self.listing(frame)
         if listing is not None:
-            p.text(listing.text())
+            p.text(listing.text(terminal_width()))
             return
         previous = self._previous.get("text/plain")
         (previous or _repr_pprint)(frame, p, cycle)
@@ -282,6 +347,7 @@ class DisplayLimit:
                 formatter.for_type(pd.DataFrame, previous)
         self._previous = {}
         self._frames.clear()
+        self._more.clear()
 
 
 class Views:
