@@ -126,7 +126,7 @@ def _subproject_pretty(sp: Subproject, p: Any, cycle: bool) -> None:
 # -- frames returned by `%sinch list`: an analyst's listing ----------------------------------
 
 NAME_WIDTH = 40  # characters of a name in the terminal listing
-MIN_LABELS_WIDTH = 24  # narrower than this, columns are dropped so the labels can be read
+MIN_LABELS_WIDTH = 40  # narrower than this, columns are dropped so the labels can be read
 TITLES = ("Name", "Labels", "Updated", "Created", "ID")
 DROPPED_FIRST = ("Created", "Updated", "ID")  # what a narrow terminal goes without, in order
 _CELL = 'style="text-align:left;padding:1px 10px 1px 0;white-space:nowrap"'
