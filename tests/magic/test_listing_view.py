@@ -164,4 +164,4 @@ def test_in_a_real_100_column_terminal_no_line_wraps(tmp_path) -> None:
     listing = lines[lines.index(next(x for x in lines if x.startswith("Name"))) - 1 :]
     assert "showing the first 10 matching subprojects; more match" in listing[0]
     assert all(len(line) <= 100 for line in listing[1:]), "\n".join(listing)
-    assert len([line for line in listing if TIME.search(line)]) == 10
+    assert len([line for line in listing if re.search(r"\b[0-9A-Z]{26}$", line)]) == 10
