@@ -46,15 +46,26 @@ def connect(
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     pool_size: int = 32,
 ) -> SubprojectsClient:
-    """Connect to a parent project; options resolve as `options.GivenOptions.resolve` says.
+    """Connect to a parent project and make it the active connection.
 
-    With `verify` (the default) one cheap call proves the credentials and project now, so a
-    typo surfaces here rather than in the middle of later work. The new client becomes the
-    active connection unless `activate=False`. `credentials` (a `Credentials`) replaces
+    Every option you leave out comes from the environment, then from Sinch's defaults:
+
+    - `key_id`: `SINCH_KEY_ID`
+    - `key_secret`: `SINCH_KEY_SECRET` (only ever with the Key ID of `SINCH_KEY_ID`)
+    - `project_id`: `SINCH_PROJECT_ID`
+    - `auth`: `SINCH_AUTH`, `"oauth"` (OAuth2 token) or `"basic"`; default `"oauth"`
+    - `auth_url`: `SINCH_AUTH_URL`, default `https://auth.sinch.com/oauth2/token`
+    - `api_url`: `SINCH_API_URL`, default `https://subproject.api.sinch.com`
+    - `api_version`: `%config Sinch.api_version`, whose default is `SINCH_API_VERSION`, else
+      `"v1"` (or `"v1alpha1"`)
+
+    So with those set, `sn.connect()` needs no arguments. With `verify` (the default) one
+    cheap call proves the credentials and project now, so a typo surfaces here rather than in
+    the middle of later work. `activate=False` returns the client without making it the
+    active one (the one `%sinch` and the panel use). `credentials` (a `Credentials`) replaces
     key_id/key_secret, for callers that never hold the secret in a variable. `retry` is the
     policy of API calls; `token_retry` that of the key exchange (by default what the official
-    SDKs do: 3 retries, full jitter up to 1 s x 4^n); it applies when this call makes the
-    process's shared token source for the credential.
+    SDKs do: 3 retries, full jitter up to 1 s x 4^n). `timeout` is (connect, read) seconds.
     """
     secret = Secret.wrap(key_secret)
     del key_secret  # only the Secret holds it (verbose tracebacks print arguments)

@@ -88,3 +88,22 @@ def test_in_ipython_a_wrong_secret_is_a_few_lines(sandbox: Sandbox, capsys) -> N
     lines = [line for line in (shown.out + shown.err).splitlines() if line.strip()]
     assert lines[-1].startswith("Unauthenticated: 401 UNAUTHENTICATED: the token endpoint")
     assert len(lines) <= 15, "\n".join(lines)
+
+
+def test_connect_help_names_the_environment_variables() -> None:
+    """`sn.connect?` is where a newcomer looks: it says where each option comes from."""
+    doc = sn.connect.__doc__
+    for name in (
+        "SINCH_KEY_ID",
+        "SINCH_KEY_SECRET",
+        "SINCH_PROJECT_ID",
+        "SINCH_AUTH",
+        "SINCH_AUTH_URL",
+        "SINCH_API_URL",
+        "SINCH_API_VERSION",
+    ):
+        assert f"`{name}`" in doc, name
+    assert "resolve_connection" not in doc and "options." not in doc  # no internal names
+    import inspect
+
+    assert "key_secret" in inspect.signature(sn.connect).parameters  # the real signature
