@@ -23,6 +23,14 @@ from .sandbox import (
     Sandbox,
 )
 
+DEMO_DESCRIPTION = """\
+JupyterLab on a working copy of the example notebooks, connected to a local Sinch sandbox with
+a demo account: every kernel gets SINCH_* variables pointing at it, so sn.connect(), %sinch and
+the panel work with no account. The copy is made in ~/sinch-notebook-demo on the first run and
+kept (your changes stay; --fresh starts again from the originals, with no account history or
+journals). The sandbox's account starts afresh at every start. Ctrl-C stops JupyterLab, its
+kernels and the sandbox together."""
+
 
 def _add_sandbox_options(parser: argparse.ArgumentParser, default_port: int) -> None:
     parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
@@ -133,7 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(run=run_sandbox)
 
     demo = commands.add_parser(
-        "demo", help="JupyterLab on the example notebooks, connected to a local sandbox"
+        "demo",
+        help="JupyterLab on the example notebooks, connected to a local sandbox",
+        description=DEMO_DESCRIPTION,
     )
     demo.add_argument(
         "--port", type=int, default=8888, help="JupyterLab's port (0 picks a free one)"
@@ -148,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--fresh",
         action="store_true",
-        help="copy the example notebooks again over the working copy (your changes go)",
+        help="copy the example notebooks again over the working copy (your changes go) and "
+        "remove its account history and journals (.sinch/)",
     )
     demo.add_argument(
         "--subprojects", type=int, default=DEMO_SUBPROJECTS, help="demo subprojects to seed"

@@ -43,6 +43,7 @@ from .models import (
     validate_display_name,
     validate_labels,
 )
+from .public import public
 from .retry import RetryEvent, RetryListener, RetryPolicy
 from .transport import (
     OutcomeUnknown,
@@ -253,10 +254,12 @@ class SubprojectsClient:
         for page in self.iter_pages(show_deleted, page_size):
             yield from (Subproject.from_api(item) for item in page)
 
+    @public
     def list(self, show_deleted: bool = False, page_size: int = MAX_PAGE_SIZE) -> list[Subproject]:
         """Every subproject of the project, all pages fetched (`iter` keeps one page in memory)."""
         return list(self.iter(show_deleted, page_size))
 
+    @public
     def records(self, show_deleted: bool = True) -> dict[str, dict[str, Any]]:
         """Every subproject (deleted included by default) as the API returns it, by id."""
         return {
@@ -275,10 +278,12 @@ class SubprojectsClient:
         with _naming(subproject_id):
             return self.transport.call("GET", self._item(subproject_id), check=expect_subproject)
 
+    @public
     def get(self, subproject_id: str) -> Subproject:
         """One subproject by id; a deleted one comes back with `deleted=True` (the API's 200)."""
         return Subproject.from_api(self.get_record(subproject_id))
 
+    @public
     def create(self, display_name: str, labels: Mapping[str, str] | None = None) -> Subproject:
         """Create a subproject exactly once, even when an answer is lost (see `creates.py`).
 
@@ -350,6 +355,7 @@ class SubprojectsClient:
             ) from None
         return found
 
+    @public
     def update(
         self,
         subproject_id: str,
@@ -405,6 +411,7 @@ class SubprojectsClient:
 
         return check
 
+    @public
     def edit(
         self,
         subproject_id: str,
@@ -489,6 +496,7 @@ class SubprojectsClient:
                 )
             return self.delete(current.subproject_id, expected_update_time=current.update_time)
 
+    @public
     def delete(
         self, subproject_id: str, *, expected_update_time: str | datetime | None = None
     ) -> bool:
@@ -553,12 +561,14 @@ class SubprojectsClient:
 
         return unsubscribe
 
+    @public
     def verify(self) -> None:
         """One cheap call that proves the credentials work for this project."""
         self.transport.call("GET", self._collection(), params={"pageSize": 1}, check=expect_page)
 
     # -- DataFrames and bulk edits (see frames.py and bulk/) ---------------------------------
 
+    @public
     def frame(self, show_deleted: bool = False, labels: str = "columns") -> pd.DataFrame:
         """Every subproject as a DataFrame (`frames.subprojects_frame`: one `label.<key>` column per
         label, or one `labels` column of dicts with `labels="dict"`)."""
@@ -566,6 +576,7 @@ class SubprojectsClient:
 
         return subprojects_frame(self, show_deleted=show_deleted, labels=labels)
 
+    @public
     def plan(self, edited: pd.DataFrame, **kwargs: Any) -> Plan:
         """The Plan of what `edited` (a frame from `frame()`, edited) would change: nothing is
         sent until `plan.apply()` (see `bulk.make_plan` for the rules and `force=True`)."""

@@ -19,18 +19,21 @@ from .auth import (
     shared_token_source,
 )
 from .client import SubprojectsClient
-from .config import ENV_PROJECT_ID
+from .config import ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID, env, has_env_credentials
 from .errors import SinchError, ValidationError
 from .options import GivenOptions, required
+from .public import public
 from .retry import RetryPolicy
 
 Listener = Callable[["SubprojectsClient | None"], None]
 
 _active: SubprojectsClient | None = None
+_logged_out = False  # a disconnect stays one: first use does not connect from SINCH_* again
 _listeners: list[Listener] = []
 _lock = threading.Lock()
 
 
+@public
 def connect(
     key_id: str | None = None,
     key_secret: str | None = None,
@@ -50,15 +53,26 @@ def connect(
     profile: str | None = None,
     name: str | None = None,
 ) -> SubprojectsClient:
-    """Connect to a parent project; options resolve as `options.GivenOptions.resolve` says.
+    """Connect to a parent project and make it the active connection.
 
-    With `verify` (the default) one cheap call proves the credentials and project now, so a
-    typo surfaces here rather than in the middle of later work. The new client becomes the
-    active connection unless `activate=False`. `credentials` (a `Credentials`) replaces
+    Every option you leave out comes from the environment, then from Sinch's defaults:
+
+    - `key_id`: `SINCH_KEY_ID`
+    - `key_secret`: `SINCH_KEY_SECRET` (only ever with the Key ID of `SINCH_KEY_ID`)
+    - `project_id`: `SINCH_PROJECT_ID`
+    - `auth`: `SINCH_AUTH`, `"oauth"` (OAuth2 token) or `"basic"`; default `"oauth"`
+    - `auth_url`: `SINCH_AUTH_URL`, default `https://auth.sinch.com/oauth2/token`
+    - `api_url`: `SINCH_API_URL`, default `https://subproject.api.sinch.com`
+    - `api_version`: `%config Sinch.api_version`, whose default is `SINCH_API_VERSION`, else
+      `"v1"` (or `"v1alpha1"`)
+
+    So with those set, `sn.connect()` needs no arguments. With `verify` (the default) one
+    cheap call proves the credentials and project now, so a typo surfaces here rather than in
+    the middle of later work. `activate=False` returns the client without making it the
+    active one (the one `%sinch` and the panel use). `credentials` (a `Credentials`) replaces
     key_id/key_secret, for callers that never hold the secret in a variable. `retry` is the
     policy of API calls; `token_retry` that of the key exchange (by default what the official
-    SDKs do: 3 retries, full jitter up to 1 s x 4^n); it applies when this call makes the
-    process's shared token source for the credential.
+    SDKs do: 3 retries, full jitter up to 1 s x 4^n). `timeout` is (connect, read) seconds.
 
     `profile` names a saved profile (`sn.save_profile`): its settings, and its Key Secret from
     the OS keychain. `name` names the connection (default: the profile's name, else the project
@@ -131,11 +145,12 @@ def check_timeout(timeout: object) -> tuple[float, float]:
 
 def set_active(client: SubprojectsClient | None) -> None:
     """Make `client` the shared connection and tell every listener (panel, magic)."""
-    global _active
+    global _active, _logged_out
     if client is not None and named.name_of(client) is None:
         named.add(client.project_id, client)
     with _lock:
         _active = client
+        _logged_out = client is None
     _notify()
 
 
@@ -153,11 +168,36 @@ def active() -> SubprojectsClient | None:
     return _active
 
 
-def require_active() -> SubprojectsClient:
-    """The shared connection; without one, an error saying how to connect."""
+def ensure_active() -> SubprojectsClient | None:
+    """The active connection; with none yet and complete `SINCH_*` credentials, one from them.
+
+    The first use of any face connects as the panel does when it is shown, so a kernel restart
+    needs no login. A wrong credential raises its one-line error here. After a disconnect (a
+    logout) nothing connects by itself until someone connects again.
+    """
     client = _active
+    if client is None and not _logged_out and has_env_credentials():
+        client = connect()
+    return client
+
+
+def not_connected_reason() -> str:
+    """Why the first use could not connect by itself, in words for every face."""
+    if _logged_out:
+        return "logged out"
+    names = (ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID)
+    missing = [name for name in names if not env(name)]
+    if len(missing) == len(names):
+        return "no SINCH_* credentials are set"
+    return f"{', '.join(missing)} not set"
+
+
+def require_active() -> SubprojectsClient:
+    client = ensure_active()
     if client is None:
-        raise SinchError("not connected: run sn.connect() or %sinch login first")
+        raise SinchError(
+            f"not connected ({not_connected_reason()}): run sn.connect() or %sinch login first"
+        )
     return client
 
 
@@ -192,6 +232,13 @@ def connections() -> Any:
     """`sn.connections()`: the open connections as a DataFrame (name, project, auth, api_url,
     api_version, key_id, active); never a secret or a token."""
     return named.table(_active)
+
+
+def reset() -> None:
+    """No active connection and no logout remembered, as in a new process (tests use it)."""
+    global _logged_out
+    disconnect_all()
+    _logged_out = False
 
 
 def on_change(listener: Listener) -> Callable[[], None]:

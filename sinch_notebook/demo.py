@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -36,6 +37,8 @@ from .sandbox import DEMO_SUBPROJECTS, Sandbox
 FIRST_NOTEBOOK = "01-getting-started.ipynb"
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 DEFAULT_WORKDIR = "sinch-notebook-demo"  # under the home directory
+STATE_DIR = ".sinch"  # the kernels' history store and journals, under their working directory
+WS_PING_MS = 30_000  # jupyter_server's own ping interval
 STARTUP_TIMEOUT = 120.0
 SHUTDOWN_TIMEOUT = 20.0
 _STOP_SIGNALS = tuple(
@@ -63,8 +66,11 @@ def example_files(source: Path = EXAMPLES) -> list[Path]:
 
 def working_copy(target: Path, *, fresh: bool = False, source: Path = EXAMPLES) -> list[str]:
     """Copy the examples into `target`: missing files only (your changes stay), or every one
-    with `fresh`. Returns what was copied."""
+    with `fresh`, which also starts the account history and journals afresh (see
+    `forget_history`). Returns what was copied."""
     copied = []
+    if fresh:
+        forget_history(target)
     for relative in example_files(source):
         destination = target / relative
         if destination.exists() and not fresh:
@@ -72,7 +78,83 @@ def working_copy(target: Path, *, fresh: bool = False, source: Path = EXAMPLES) 
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / relative, destination)
         copied.append(str(relative))
+    trust_originals(target, source)
     return copied
+
+
+def forget_history(target: Path) -> bool:
+    """Remove the working copy's account history (`.sinch/history.sqlite`) and journals.
+
+    The demo's account starts afresh at every start, so snapshots and journals of an earlier
+    start describe an account that is gone: `%sinch diff 1` would report changes nobody made.
+    """
+    state = target / STATE_DIR
+    if not state.is_dir():
+        return False
+    shutil.rmtree(state)
+    return True
+
+
+def trust_originals(target: Path, source: Path = EXAMPLES) -> None:
+    """Mark the working copy's notebooks that are still the package's own as trusted.
+
+    They are ours (their outputs were made by `./scripts/build-notebooks`), and JupyterLab
+    would otherwise log "Notebook ... is not trusted" for each one it opens. A notebook the
+    person changed was signed by JupyterLab when it was saved; one changed elsewhere is left
+    as it is.
+    """
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    notary = NotebookNotary()
+    for relative in example_files(source):
+        copy = target / relative
+        if copy.suffix != ".ipynb" or not copy.exists():
+            continue
+        if copy.read_bytes() != (source / relative).read_bytes():
+            continue
+        notebook = nbformat.read(copy, as_version=nbformat.NO_CONVERT)
+        if not notary.check_signature(notebook):
+            notary.sign(notebook)
+
+
+def kernels_can_encrypt() -> bool:
+    """Whether this jupyter_client can give kernels CurveZMQ keys ("auto": those whose spec
+    says they support it), with a libzmq that has CurveZMQ."""
+    try:
+        import zmq
+        from jupyter_client.manager import KernelManager
+    except ImportError:
+        return False
+    return zmq.has("curve") and KernelManager.class_traits().get("transport_encryption") is not None
+
+
+def lab_settings(directory: Path) -> Path:
+    """The demo's presets for JupyterLab, as a Jupyter config directory of its own.
+
+    It is added to `JUPYTER_CONFIG_PATH`, so the person's own settings still win. It keeps the
+    terminal readable and the first page free of questions: kernels that can encrypt their
+    traffic (CurveZMQ) are given keys (each kernel would warn about unencrypted TCP), the kernel
+    websocket's ping timeout is not longer than its interval (JupyterLab's defaults disagree
+    and warn), a notebook starts its kernel without a "Select Kernel" dialog, and there is no
+    news prompt.
+    """
+    server: dict = {"ServerApp": {"tornado_settings": {"ws_ping_timeout": WS_PING_MS}}}
+    if kernels_can_encrypt():
+        server["KernelManager"] = {"transport_encryption": "auto"}
+    lab = {
+        "@jupyterlab/apputils-extension:notification": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
+        "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+    }
+    (directory / "labconfig").mkdir(parents=True, exist_ok=True)
+    (directory / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+    (directory / "labconfig" / "default_setting_overrides.json").write_text(
+        json.dumps(lab, indent=1)
+    )
+    return directory
 
 
 def lab_command(
@@ -167,6 +249,7 @@ def run(options: DemoOptions) -> int:
             return 1
     else:
         notebook_dir = (Path.home() / DEFAULT_WORKDIR).resolve()
+        had_history = (notebook_dir / STATE_DIR).is_dir()
         copied = working_copy(notebook_dir, fresh=options.fresh)
         if copied:
             print(f"Copied the example notebooks to {notebook_dir}", flush=True)
@@ -176,16 +259,32 @@ def run(options: DemoOptions) -> int:
                 "(--fresh starts again from the originals)",
                 flush=True,
             )
+        if had_history and options.fresh:
+            print("Removed its account history and journals (.sinch/) too.", flush=True)
+        elif had_history:
+            print(
+                "Its account history and journals (.sinch/) are of earlier starts' accounts: "
+                "--fresh removes them.",
+                flush=True,
+            )
     token = secrets.token_hex(24)
     sandbox = Sandbox(subprojects=options.subprojects, seed=options.seed, latency=options.latency)
-    with _stop_requested() as stop:
+    with _stop_requested() as stop, tempfile.TemporaryDirectory(prefix="sinch-demo-") as presets:
+        config_path = os.pathsep.join(
+            filter(None, [str(lab_settings(Path(presets))), os.environ.get("JUPYTER_CONFIG_PATH")])
+        )
         print("Starting the Sinch sandbox (demo account)...", flush=True)
         sandbox.start()
         try:
             print("Starting JupyterLab (a few seconds)...", flush=True)
             lab = subprocess.Popen(
                 lab_command(options.port, notebook_dir, options.no_browser, options.lab_args),
-                env={**os.environ, **sandbox.env(), "JUPYTER_TOKEN": token},
+                env={
+                    **os.environ,
+                    **sandbox.env(),
+                    "JUPYTER_TOKEN": token,
+                    "JUPYTER_CONFIG_PATH": config_path,
+                },
                 start_new_session=True,
             )
             try:
@@ -215,6 +314,8 @@ def _serve(
     print(
         f"\nSinch sandbox (demo account: key {sandbox.key_id!r}, project "
         f"{sandbox.project_id!r}) on {sandbox.url}\n"
+        f"Its account starts afresh at every start ({len(sandbox.subprojects())} subprojects);"
+        " your notebooks stay.\n"
         f"JupyterLab on {notebook_dir}; its kernels have SINCH_* pointing at the sandbox.\n\n"
         f"    Open http://127.0.0.1:{info['port']}/{page}?token={token}\n\n"
         "Press Ctrl-C to stop both.\n",

@@ -10,6 +10,8 @@ Nothing here ever receives the Key Secret or a token: statuses are built from
 from __future__ import annotations
 
 import html
+import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -209,3 +211,53 @@ def labels_text(labels: Any) -> str:
     if not isinstance(labels, dict) or not labels:
         return ""
     return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def label_items(labels: Any) -> list[str]:
+    """`key=value` for each label, in key order: the pieces `labels_text` joins."""
+    if not isinstance(labels, dict):
+        return []
+    return [f"{k}={v}" for k, v in sorted(labels.items())]
+
+
+def labels_html(labels: Any) -> str:
+    """Labels for an HTML cell: a line may break between labels, never inside one."""
+    return ", ".join(
+        f'<span style="white-space:nowrap">{html.escape(item)}</span>'
+        for item in label_items(labels)
+    )
+
+
+def terminal_width() -> int | None:
+    """The width text output may use: `COLUMNS`, else the terminal's; None when the output is
+    not a terminal (a kernel's text/plain, a file), where lines are not wrapped by anyone."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None
+
+
+def wrap_items(items: list[str], width: int, separator: str = ", ") -> list[str]:
+    """`items` joined by `separator` in lines of at most `width` characters, breaking only
+    between items (an item wider than a line is cut with "…")."""
+    ending = separator.rstrip()  # what a line that goes on ends with
+    lines: list[str] = []
+    current = ""
+    for position, item in enumerate(items):
+        last = position == len(items) - 1
+        room = width if last else width - len(ending)
+        if len(item) > room:
+            item = item[: max(room - 1, 0)] + "…"
+        joined = f"{current}{separator}{item}" if current else item
+        if current and len(joined) > room:
+            lines.append(current + ending)
+            current = item
+        else:
+            current = joined
+    lines.append(current)
+    return lines

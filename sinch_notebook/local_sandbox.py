@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import threading
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from .config import ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID, env
+from .config import (
+    ENV_API_URL,
+    ENV_KEY_ID,
+    ENV_KEY_SECRET,
+    ENV_PROJECT_ID,
+    env,
+    has_env_credentials,
+    is_loopback_host,
+)
 from .connection import connect
 from .errors import ValidationError
+from .public import public
 from .sandbox import DEMO_SUBPROJECTS, Sandbox
 
 if TYPE_CHECKING:
@@ -49,11 +59,28 @@ def stop_local_sandbox() -> bool:
     return True
 
 
+def environment_sandbox() -> str | None:
+    """The API URL of the sandbox that complete `SINCH_*` credentials point at on this machine
+    (the one `sinch-notebook demo` or Binder started for the kernels), else None."""
+    url = env(ENV_API_URL)
+    if url and has_env_credentials() and is_loopback_host(urlsplit(url).hostname):
+        return url
+    return None
+
+
 def connect_local_sandbox(**connect_options: Any) -> SubprojectsClient:
-    """Start (or reuse) the process sandbox and make a connection to it the active one."""
+    """Connect to a local sandbox's demo account (the active connection unless activate=False).
+
+    Which one: the sandbox this process started, else the one `SINCH_*` point at (the demo's or
+    Binder's: its account with its changes, rather than a second, fresh copy that looks the
+    same but for the port), else a new one in this process.
+    """
+    if local_sandbox() is None and environment_sandbox() is not None:
+        return connect(**connect_options)
     return start_local_sandbox().connect(**connect_options)
 
 
+@public
 def connect_or_sandbox(*, quiet: bool = False, **options: Any) -> SubprojectsClient:
     """Your account when `SINCH_*` credentials are set, else the local sandbox's demo account.
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import sinch_notebook as sn
+from sinch_notebook import connection
 from sinch_notebook.auth import forget_all_token_sources
 from sinch_notebook.retry import RetryPolicy
 from sinch_notebook.sandbox import Sandbox
@@ -40,7 +41,7 @@ def _isolated_environment(
     monkeypatch.setenv("SINCH_NOTEBOOK_CONFIG", str(profiles_file))
     use_keychain(monkeypatch, MEMORY)
     yield
-    sn.disconnect_all()
+    connection.reset()  # no client, no named ones, no logout: a first use may connect
     # Each test's sandbox is a new server, maybe on a port an earlier one used: its tokens
     # must not meet the cached token of a server that is gone (that case has its own test).
     forget_all_token_sources()

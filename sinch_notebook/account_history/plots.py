@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..display import short_time
 from ..errors import ValidationError
 from ..models import parse_time
 from .changes import KINDS, ChangeRow, changes_between
@@ -41,13 +42,36 @@ def _pyplot() -> Any:
     return plt
 
 
-def _date_axis(ax: Axes) -> None:
-    """Dates that read well whether the snapshots span seconds or years."""
-    import matplotlib.dates as mdates
+def _whole_numbers(axis: Any) -> None:
+    """Ticks at whole numbers only (counts and snapshot numbers have no 0.5)."""
+    from matplotlib.ticker import MaxNLocator
 
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+MAX_DAY_TICKS = 12  # more days than this: every n-th day is named
+
+
+def _snapshot_axis(ax: Axes, numbers: list[int], times: list[datetime]) -> None:
+    """Snapshots by their number (1, 2, 3...), their times said once below: snapshots taken
+    seconds apart read as well as a daily series, where a time axis shows "19.32 19.34"."""
+    _whole_numbers(ax.xaxis)
+    if numbers:
+        ax.set_xlim(numbers[0] - 0.5, numbers[-1] + 0.5)
+    if times:
+        first, last = short_time(times[0]), short_time(times[-1])
+        span = first if first == last else f"{first} to {last}"
+        ax.set_xlabel(f"snapshot ({span})")
+
+
+def _day_axis(ax: Axes, days: list[str]) -> None:
+    """One slot per day, named by its date: a day's bar stands on its own date, never spread
+    over the neighbouring ones."""
+    step = max(1, -(-len(days) // MAX_DAY_TICKS))
+    positions = list(range(0, len(days), step))
+    ax.set_xticks(positions, [days[i] for i in positions])
+    ax.set_xlim(-0.75, max(len(days), 1) - 0.25)
+    ax.set_xlabel("day (UTC)")
 
 
 def _project(store: HistoryStore, project: str | None) -> str:
@@ -129,45 +153,43 @@ def changes_per_day(store: Any = None, project: str | None = None) -> pd.DataFra
 def plot_account_size(
     store: Any = None, project: str | None = None, ax: Axes | None = None
 ) -> Axes:
-    """Live and deleted subprojects at each snapshot; returns the matplotlib Axes."""
+    """Live and deleted subprojects at each snapshot (by its number); returns the Axes."""
     plt = _pyplot()
     target = open_store(store)
     frame = snapshots(target, _project(target, project))
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
-    ax.plot(frame["time"], frame["live"], marker="o", color="#08519c", label="live")
-    ax.plot(frame["time"], frame["deleted"], marker=".", color="#cf222e", label="deleted")
-    ax.set(title="Account size over the snapshots (UTC)", ylabel="subprojects")
+    numbers = list(range(1, len(frame) + 1))
+    ax.plot(numbers, frame["live"], marker="o", color="#08519c", label="live")
+    ax.plot(numbers, frame["deleted"], marker=".", color="#cf222e", label="deleted")
+    ax.set(title="Account size over the snapshots", ylabel="subprojects")
     ax.set_ylim(bottom=0)
+    _whole_numbers(ax.yaxis)
     ax.legend(frameon=False)
-    _date_axis(ax)
+    _snapshot_axis(ax, numbers, [t.to_pydatetime() for t in frame["time"]])
     return ax
 
 
 def plot_changes_per_day(
     store: Any = None, project: str | None = None, ax: Axes | None = None
 ) -> Axes:
-    """Changes per day, stacked by kind; returns the matplotlib Axes."""
+    """Changes per day, stacked by kind, one bar on each day's date; returns the Axes."""
     plt = _pyplot()
     frame = changes_per_day(store, project)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
-    import pandas as pd
-
-    days = [day.tz_localize(None) for day in frame.index]  # each bar spans its own day
+    positions = list(range(len(frame)))
     bottom = [0] * len(frame)
     for kind in KINDS:
         values = frame[kind].tolist() if len(frame) else []
         if not any(values):
             continue
-        ax.bar(
-            days, values, bottom=bottom, width=0.8, align="edge", color=COLOURS[kind], label=kind
-        )
+        ax.bar(positions, values, bottom=bottom, width=0.6, color=COLOURS[kind], label=kind)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     title = "Changes per day by kind (UTC)" if len(frame) else "Changes per day (none yet)"
     ax.set(title=title, ylabel="changes")
-    if days:
-        ax.set_xlim(days[0] - pd.Timedelta(days=1), days[-1] + pd.Timedelta(days=2))
+    if len(frame):
         ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
-    _date_axis(ax)
+    _whole_numbers(ax.yaxis)
+    _day_axis(ax, [day.strftime("%Y-%m-%d") for day in frame.index])
     return ax

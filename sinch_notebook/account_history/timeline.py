@@ -209,6 +209,12 @@ def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snap
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def to_seconds(times: pd.Series) -> pd.Series:
+    """Snapshot times to the whole second, as they are shown everywhere: the microseconds of
+    the moment a snapshot was taken only make a table wider (and wrap)."""
+    return times.dt.floor("s").dt.as_unit("s")
+
+
 def snapshots(store: Any = None, project: str | None = None) -> pd.DataFrame:
     """Every snapshot in the store (of one project, if given), oldest first.
 
@@ -230,7 +236,7 @@ def snapshots(store: Any = None, project: str | None = None) -> pd.DataFrame:
         },
         columns=SNAPSHOT_COLUMNS,
     )
-    frame["time"] = frame["time"].dt.as_unit("us")
+    frame["time"] = to_seconds(frame["time"])
     return frame
 
 
@@ -279,8 +285,9 @@ def history(subproject_id: str, store: Any = None) -> pd.DataFrame:
         )
         previous = record
     frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-    for name in ("first_seen", "last_seen", "updateTime"):
-        frame[name] = pd.to_datetime(frame[name], utc=True).dt.as_unit("us")
+    for name in ("first_seen", "last_seen"):
+        frame[name] = to_seconds(pd.to_datetime(frame[name], utc=True))
+    frame["updateTime"] = pd.to_datetime(frame["updateTime"], utc=True).dt.as_unit("us")
     for name in ("displayName", "changes"):
         frame[name] = frame[name].astype("string")
     return frame

@@ -15,13 +15,17 @@ from .. import connection
 from ..auth import TokenAuth, forget_token_source
 from ..config import (
     API_VERSIONS,
+    ENV_API_URL,
     ENV_KEY_ID,
     ENV_KEY_SECRET,
     ENV_PROJECT_ID,
+    env,
+    has_env_credentials,
 )
 from ..errors import ValidationError
 from ..local_sandbox import (
     connect_local_sandbox,
+    environment_sandbox,
     local_sandbox,
     start_local_sandbox,
     stop_local_sandbox,
@@ -59,7 +63,8 @@ def _login_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sandbox",
         action="store_true",
-        help="start the local sandbox (demo account) if needed and connect to it",
+        help="a local sandbox's demo account: the one SINCH_* point at on this machine (the "
+        "demo's, Binder's), else one started in this kernel",
     )
     add_login_options(parser)
 
@@ -90,9 +95,21 @@ def _login_sandbox(ctx: Context, args: argparse.Namespace) -> StatusView:
     ]
     if extra:
         raise MagicError(f"--sandbox uses the local demo account; drop {', '.join(extra)}")
+    shared = local_sandbox() is None and environment_sandbox() is not None
     client = connect_local_sandbox(
         auth="basic" if args.basic else "oauth", api_version=args.api_version, name=args.name
     )
+    if shared:
+        print(
+            f"Connected to the sandbox that {ENV_API_URL} points at ({client.endpoints.api_url}):"
+            " the one this Jupyter was started with, its account and its changes."
+        )
+    elif has_env_credentials():
+        print(
+            "This is the local sandbox in this kernel (its own demo data), separate from the "
+            f"account the SINCH_* variables name (project {env(ENV_PROJECT_ID)!r} at "
+            f"{env(ENV_API_URL) or 'Sinch'}); %sinch login connects to that one."
+        )
     return _status(client)
 
 
@@ -199,7 +216,7 @@ def logout(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def status(ctx: Context, args: argparse.Namespace) -> StatusView:
-    return _status(connection.active())
+    return _status(connection.ensure_active())
 
 
 def panel(ctx: Context, args: argparse.Namespace) -> Any:

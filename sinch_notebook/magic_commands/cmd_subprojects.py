@@ -80,24 +80,28 @@ def _list_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def list_(ctx: Context, args: argparse.Namespace) -> pd.DataFrame:
-    """Filters are applied page by page, and with --limit paging stops once enough are found
-    (with --all-connections, N per connection)."""
+    """Filters are applied page by page, and with --limit paging stops once one more than
+    enough are found (so the listing can say that more match, without reading them all; with
+    --all-connections, per connection)."""
     wanted = SubprojectFilter(
         text=args.name or "", labels=labels_dict(args.labels), show_deleted=args.deleted
     )
     records: list[dict[str, Any]] = []
+    more = False
     for client in _listed_clients(ctx, args):
         found: list[dict[str, Any]] = []
         for page in client.iter_pages(show_deleted=args.deleted, page_size=ctx.settings.page_size):
             found.extend(r for r in page if wanted.matches(r))
-            if args.limit is not None and len(found) >= args.limit:
-                del found[args.limit :]
+            if args.limit is not None and len(found) > args.limit:  # one more: "more match"
                 break
+        if args.limit is not None and len(found) > args.limit:
+            more = True
+            del found[args.limit :]
         records.extend(found)
     frame = records_frame(records)
     recent.remember(frame)
     ctx.store(args.output, frame)
-    return ctx.views.frames.mark(frame)
+    return ctx.views.frames.mark(frame, more=more)
 
 
 def _listed_clients(ctx: Context, args: argparse.Namespace) -> list[SubprojectsClient]:

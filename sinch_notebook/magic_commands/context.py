@@ -6,12 +6,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import config
-from ..connection import active
+from ..connection import ensure_active, not_connected_reason
 from .errors import MagicError
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
     from .views import Views
+
+
+NOT_CONNECTED_HINT = (
+    "run %sinch login (your account), or %sinch login --sandbox (a local demo account)"
+)
 
 
 @dataclass
@@ -25,13 +30,11 @@ class Context:
         return config.settings()
 
     def client(self) -> SubprojectsClient:
-        """The active connection (shared with the panel and `sn.plan`)."""
-        client = active()
+        """The active connection (shared with the panel and `sn.plan`); on first use, one made
+        from complete `SINCH_*` credentials, as the panel does."""
+        client = ensure_active()
         if client is None:
-            raise MagicError(
-                "not connected: run %sinch login first (or %sinch login --sandbox for the "
-                "local demo account)"
-            )
+            raise MagicError(f"not connected ({not_connected_reason()}): {NOT_CONNECTED_HINT}")
         return client
 
     def lookup(self, expression: str, what: str) -> Any:

@@ -21,13 +21,17 @@ from ..display import (
     ConnectionStatus,
     html_rows,
     html_table,
+    label_items,
+    labels_html,
     labels_text,
     short_time,
     subproject_html,
     subproject_text,
     td,
+    terminal_width,
     text_rows,
     tr,
+    wrap_items,
 )
 from ..models import LABEL_PREFIX, Subproject
 
@@ -51,7 +55,9 @@ class StatusView:
 
     @property
     def title(self) -> str:
-        return self.status.title("run %sinch login (or %sinch login --sandbox for a demo)")
+        return self.status.title(
+            "run %sinch login (your account), or %sinch login --sandbox (a local demo account)"
+        )
 
     def __repr__(self) -> str:
         rows = self.status.rows()
@@ -123,7 +129,9 @@ def _subproject_pretty(sp: Subproject, p: Any, cycle: bool) -> None:
 # -- frames returned by `%sinch list`: an analyst's listing ----------------------------------
 
 NAME_WIDTH = 40  # characters of a name in the terminal listing
-LABELS_WIDTH = 60
+MIN_LABELS_WIDTH = 40  # narrower than this, columns are dropped so the labels can be read
+TITLES = ("Name", "Labels", "Updated", "Created", "ID")
+DROPPED_FIRST = ("Created", "Updated", "ID")  # what a narrow terminal goes without, in order
 _CELL = 'style="text-align:left;padding:1px 10px 1px 0;white-space:nowrap"'
 _WRAP = 'style="text-align:left;padding:1px 10px 1px 0"'
 
@@ -152,18 +160,38 @@ def _time(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Row:
+    name: str
+    labels: dict[str, str]
+    updated: str
+    created: str
+    id: str
+
+    def cell(self, title: str) -> str:
+        return {
+            "Name": self.name,
+            "Labels": labels_text(self.labels),
+            "Updated": self.updated,
+            "Created": self.created,
+            "ID": self.id,
+        }[title]
+
+
+@dataclass(frozen=True)
 class Listing:
-    """What a listing shows: the first `limit` rows as name, labels, times and a short id; the
-    parent project once; "showing N of M". The DataFrame itself keeps every row and column."""
+    """What a listing shows: the first `limit` rows as name, labels, times and the id; the
+    parent project once; "showing N of M". The DataFrame itself keeps every row and column.
+    `more`: the listing stopped at `--limit` and more subprojects match."""
 
     frame: pd.DataFrame
     limit: int
+    more: bool = False
 
     @property
     def shown(self) -> int:
         return len(self.frame) if not self.limit else min(self.limit, len(self.frame))
 
-    def rows(self) -> list[tuple[str, str, str, str, str]]:
+    def rows(self) -> list[Row]:
         frame = self.frame
         out = []
         for position in range(self.shown):
@@ -172,9 +200,9 @@ class Listing:
             if "deleted" in frame.columns and bool(row["deleted"]):
                 name += " (deleted)"
             out.append(
-                (
+                Row(
                     name,
-                    labels_text(_labels_of(frame, position)),
+                    _labels_of(frame, position),
                     _time(row["updateTime"]) if "updateTime" in frame.columns else "",
                     _time(row["createTime"]) if "createTime" in frame.columns else "",
                     str(row["subprojectId"]) if "subprojectId" in frame.columns else "",
@@ -190,40 +218,71 @@ class Listing:
             else []
         )
         where = f"Project {parents[0]} · " if len(parents) == 1 else ""
-        count = f"showing {self.shown} of {plural(total, 'subproject')}"
+        if self.more:
+            first = f"the first {plural(total, 'matching subproject')}"
+            count = (
+                f"showing {first}" if self.shown == total else f"showing {self.shown} of {first}"
+            )
+            count += f"; more match (--limit {total} stopped the listing there)"
+        else:
+            count = f"showing {self.shown} of {plural(total, 'subproject')}"
         if self.shown < total:
             count += " (%config Sinch.display_limit = 0 shows all; the DataFrame has every row)"
         return where + count
 
-    def text(self) -> str:
-        titles = ("Name", "Labels", "Updated", "Created", "ID")
-        rows = [
-            (_cut(n, NAME_WIDTH), _cut(lab, LABELS_WIDTH), u, c, i)
-            for n, lab, u, c, i in self.rows()
-        ]
-        widths = [max([len(t)] + [len(r[k]) for r in rows]) for k, t in enumerate(titles)]
-        line = "  ".join
+    def text(self, width: int | None = None) -> str:
+        """Columns that fit `width` (a terminal's; None: no limit). Columns are dropped in the
+        order of `DROPPED_FIRST` rather than wrapping a row in the middle of a time, and labels
+        wrap between labels inside their column, never cut at a fixed width."""
+        rows = self.rows()
+        natural = {t: max([len(t)] + [len(r.cell(t)) for r in rows]) for t in TITLES}
+        natural["Name"] = min(natural["Name"], max(NAME_WIDTH, len("Name")))
+        titles = list(TITLES)
+        if width is not None:
+            wanted = min(natural["Labels"], MIN_LABELS_WIDTH)
+            for dropped in DROPPED_FIRST:
+                if self._labels_room(titles, natural, width) >= wanted:
+                    break
+                titles.remove(dropped)
+            room = self._labels_room(titles, natural, width)
+            if room < wanted:  # only Name and Labels left: the name gives way
+                natural["Name"] = max(len("Name"), natural["Name"] - (wanted - room))
+            natural["Labels"] = max(
+                len("Labels"), min(natural["Labels"], self._labels_room(titles, natural, width))
+            )
 
-        def fit(cells: tuple[str, ...]) -> str:
-            return line(cell.ljust(widths[k]) for k, cell in enumerate(cells)).rstrip()
+        def line(cells: dict[str, str]) -> str:
+            return "  ".join(cells.get(t, "").ljust(natural[t]) for t in titles).rstrip()
 
-        return "\n".join([self.heading(), fit(titles), *(fit(r) for r in rows)])
+        out = [self.heading(), line({t: t for t in titles})]
+        for row in rows:
+            cells = {t: row.cell(t) for t in titles}
+            cells["Name"] = _cut(row.name, natural["Name"])
+            labels = wrap_items(label_items(row.labels), natural["Labels"])
+            cells["Labels"] = labels[0]
+            out.append(line(cells))
+            out.extend(line({"Labels": more}) for more in labels[1:])
+        return "\n".join(out)
+
+    @staticmethod
+    def _labels_room(titles: list[str], natural: dict[str, int], width: int) -> int:
+        others = [natural[t] for t in titles if t != "Labels"]
+        return width - sum(others) - 2 * len(others)
 
     def html(self) -> str:
         body = [
             tr(
                 [
-                    td(f"<b>{html.escape(n)}</b>", style=_CELL),
-                    td(html.escape(lab), style=_WRAP),
-                    td(u, style=_CELL),
-                    td(c, style=_CELL),
-                    td(f'<code style="font-size:85%">{html.escape(i)}</code>', style=_CELL),
+                    td(f"<b>{html.escape(r.name)}</b>", style=_CELL),
+                    td(labels_html(r.labels), style=_WRAP),
+                    td(r.updated, style=_CELL),
+                    td(r.created, style=_CELL),
+                    td(f'<code style="font-size:85%">{html.escape(r.id)}</code>', style=_CELL),
                 ]
             )
-            for n, lab, u, c, i in self.rows()
+            for r in self.rows()
         ]
-        head = ("Name", "Labels", "Updated", "Created", "ID")
-        table = html_table(head, body, "sinch-listing-table", style=_CELL)
+        table = html_table(TITLES, body, "sinch-listing-table", style=_CELL)
         return f'<div class="sinch-listing"><div>{html.escape(self.heading())}</div>{table}</div>'
 
 
@@ -238,12 +297,20 @@ class DisplayLimit:
     def __init__(self, limit: Callable[[], int]) -> None:
         self._limit = limit
         self._frames: dict[int, weakref.ref[pd.DataFrame]] = {}
+        self._more: dict[int, bool] = {}
         self._previous: dict[str, Any] = {}
         self._formatters: dict[str, Any] = {}
 
-    def mark(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def mark(self, frame: pd.DataFrame, *, more: bool = False) -> pd.DataFrame:
+        """Show `frame` as a listing; `more`: it stopped at --limit and more rows match."""
         key = id(frame)
-        self._frames[key] = weakref.ref(frame, lambda _ref, key=key: self._frames.pop(key, None))
+
+        def forget(_ref: Any, key: int = key) -> None:
+            self._frames.pop(key, None)
+            self._more.pop(key, None)
+
+        self._frames[key] = weakref.ref(frame, forget)
+        self._more[key] = more
         return frame
 
     def listing(self, frame: Any) -> Listing | None:
@@ -251,7 +318,7 @@ class DisplayLimit:
         ref = self._frames.get(id(frame))
         if ref is None or ref() is not frame:
             return None
-        return Listing(frame, self._limit())
+        return Listing(frame, self._limit(), self._more.get(id(frame), False))
 
     def html(self, frame: pd.DataFrame) -> str | None:
         listing = self.listing(frame)
@@ -263,7 +330,7 @@ class DisplayLimit:
     def pretty(self, frame: pd.DataFrame, p: Any, cycle: bool) -> None:
         listing = self.listing(frame)
         if listing is not None:
-            p.text(listing.text())
+            p.text(listing.text(terminal_width()))
             return
         previous = self._previous.get("text/plain")
         (previous or _repr_pprint)(frame, p, cycle)
@@ -284,6 +351,7 @@ class DisplayLimit:
                 formatter.for_type(pd.DataFrame, previous)
         self._previous = {}
         self._frames.clear()
+        self._more.clear()
 
 
 class Views:

@@ -4,6 +4,7 @@ and the plots, against a real sandbox over HTTP."""
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -16,6 +17,7 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.bulk import MassDeleteRefused
+from sinch_notebook.display import short_time
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import FAST_RETRY
 
@@ -222,6 +224,10 @@ def test_history_has_one_row_per_version(
     assert frame["changes"][3] == "deleted"
     times = sn.snapshots(store).set_index("id")["time"]
     assert frame["first_seen"][1] == times[3] and frame["last_seen"][3] == times[6]
+    # To the second, as shown everywhere: no microseconds to widen (and wrap) the table.
+    assert (frame["first_seen"].dt.microsecond == 0).all()
+    seen = frame[["first_seen", "last_seen"]].to_string()
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d", seen) and "+00:00" in seen
     assert frame["updateTime"].is_monotonic_increasing
 
 
@@ -575,11 +581,28 @@ def test_changes_per_day_and_the_plots(
     live, deleted = ax.get_lines()
     assert list(live.get_ydata()) == list(sn.snapshots(store)["live"])
     assert list(deleted.get_ydata()) == list(sn.snapshots(store)["deleted"])
-    assert ax.get_title() == "Account size over the snapshots (UTC)"
+    assert ax.get_title() == "Account size over the snapshots"
+    # Snapshots by number (taken seconds apart, a time axis read "19.32 19.34"), times below.
+    assert list(live.get_xdata()) == [1, 2, 3]
+    times = sn.snapshots(store)["time"]
+    assert ax.get_xlabel().startswith(f"snapshot ({short_time(times.iloc[0].to_pydatetime())}")
+    ax.figure.canvas.draw()
+    assert all(float(t).is_integer() for t in ax.get_xticks())
+    assert all(float(t).is_integer() for t in ax.get_yticks())
+
     bars = sn.plot_changes_per_day(store)
     assert bars.get_title() == "Changes per day by kind (UTC)"
     assert sum(p.get_height() for p in bars.patches) == len(sn.diff(before, after))
     assert [t.get_text() for t in bars.get_legend().get_texts()] == list(sn.account_history.KINDS)
+    # One day: its bar stands on its own date, not spread over four days of ticks.
+    bars.figure.canvas.draw()
+    day = per_day.index[0].strftime("%Y-%m-%d")
+    assert [t.get_text() for t in bars.get_xticklabels()] == [day]
+    (tick,) = bars.get_xticks()
+    for patch in bars.patches:
+        assert patch.get_x() < tick < patch.get_x() + patch.get_width()
+    left, right = bars.get_xlim()
+    assert left < tick - 0.5 and tick + 0.5 < right
     plt.close("all")
 
 

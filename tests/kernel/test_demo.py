@@ -26,7 +26,13 @@ import pytest
 import requests
 import websocket
 
-from sinch_notebook.demo import FIRST_NOTEBOOK, lab_command, working_copy
+from sinch_notebook.demo import (
+    FIRST_NOTEBOOK,
+    kernels_can_encrypt,
+    lab_command,
+    lab_settings,
+    working_copy,
+)
 from sinch_notebook.sandbox import DEMO_PROJECT_ID, DEMO_SUBPROJECTS, Sandbox
 from tests.helpers import refuses_connections
 
@@ -124,7 +130,8 @@ def execute_in_new_kernel(demo: Demo, code: str) -> str:
         timeout=30,
     ).json()
     ws = websocket.create_connection(
-        f"ws://127.0.0.1:{demo.port}/api/kernels/{kernel['id']}/channels?token={demo.token}",
+        f"ws://127.0.0.1:{demo.port}/api/kernels/{kernel['id']}/channels"
+        f"?token={demo.token}&session_id={uuid.uuid4().hex}",
         timeout=60,
     )
     try:
@@ -322,9 +329,110 @@ def test_demo_help_mentions_port_and_no_browser() -> None:
         check=True,
     ).stdout
     assert "--port" in out and "--no-browser" in out
+    # A description of what it does, not only the options.
+    assert "JupyterLab on a working copy of the example notebooks" in out
+    assert "~/sinch-notebook-demo" in out and "starts afresh" in out
 
 
-def test_the_working_copy_has_only_the_notebooks_and_keeps_changes(tmp_path: Path) -> None:
+def test_fresh_also_starts_the_account_history_and_journals_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's account is new at every start: snapshots of an earlier one would make
+    `%sinch diff 1` report changes nobody made."""
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    workdir = tmp_path / "copy"
+    working_copy(workdir)
+    state = workdir / ".sinch"
+    state.mkdir()
+    (state / "history.sqlite").write_bytes(b"snapshots of an earlier start")
+    (state / "journal-20260101-000000-abc.jsonl").write_text("{}\n")
+    working_copy(workdir)  # a plain start keeps them (and says so, see the slow test)
+    assert (state / "history.sqlite").exists()
+    working_copy(workdir, fresh=True)
+    assert not state.exists()
+
+
+def test_the_copies_of_the_notebooks_are_trusted_and_changed_ones_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JupyterLab logs "Notebook ... is not trusted" for every untrusted notebook it opens."""
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    workdir = tmp_path / "copy"
+    working_copy(workdir)
+    notary = NotebookNotary()
+    for path in workdir.glob("*.ipynb"):
+        assert notary.check_signature(nbformat.read(path, as_version=4)), path.name
+    changed = workdir / FIRST_NOTEBOOK
+    notebook = nbformat.read(changed, as_version=4)
+    notebook.cells[0].source += "\nchanged outside Jupyter"
+    nbformat.write(notebook, changed)
+    working_copy(workdir)
+    assert not notary.check_signature(nbformat.read(changed, as_version=4))
+
+
+def test_the_lab_presets_are_a_config_directory_of_their_own(tmp_path: Path) -> None:
+    presets = lab_settings(tmp_path)
+    server = json.loads((presets / "jupyter_server_config.json").read_text())
+    assert server["ServerApp"]["tornado_settings"]["ws_ping_timeout"] == 30_000
+    if kernels_can_encrypt():
+        assert server["KernelManager"]["transport_encryption"] == "auto"
+    lab = json.loads((presets / "labconfig" / "default_setting_overrides.json").read_text())
+    assert lab["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert lab["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
+
+
+NOISE = (
+    "is not trusted",
+    "without encryption",
+    "eavesdropping",
+    "websocket_ping_timeout",
+    "Traceback",
+)
+
+
+@pytest.mark.slow
+def test_the_demo_terminal_stays_readable_and_lab_starts_preset(tmp_path: Path) -> None:
+    """Opening notebooks and running a kernel through the websocket adds no lines to the
+    demo's terminal; JupyterLab has no news prompt and starts a notebook's kernel by itself."""
+    with running_demo("--port", "0", home=tmp_path) as demo:
+        banner = "".join(demo.output)
+        assert "Its account starts afresh at every start" in banner
+        for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+            assert demo.api(f"/api/contents/{path.name}").status_code == 200
+        execute_in_new_kernel(demo, KERNEL_PROBE)
+        for plugin, key, value in (
+            ("@jupyterlab/apputils-extension:notification", "fetchNews", "false"),
+            ("@jupyterlab/notebook-extension:tracker", "autoStartDefaultKernel", True),
+        ):
+            schema = demo.api(f"/lab/api/settings/{plugin}").json()["schema"]
+            assert schema["properties"][key]["default"] == value, plugin  # the preset default
+        demo.proc.send_signal(signal.SIGINT)
+        assert demo.wait_for_exit() == 0
+    after_banner = "".join(demo.output).split("Press Ctrl-C to stop both.", 1)[1]
+    for noise in NOISE:
+        assert noise not in after_banner, after_banner
+    assert after_banner.strip().splitlines()[-1] == "Stopped."
+
+    # The next start says the history there is of an earlier account, and --fresh removes it.
+    (tmp_path / "sinch-notebook-demo" / ".sinch").mkdir()
+    with running_demo("--port", "0", home=tmp_path) as demo:
+        assert "are of earlier starts' accounts: --fresh removes them" in "".join(demo.output)
+        demo.proc.send_signal(signal.SIGINT)
+        assert demo.wait_for_exit() == 0
+    with running_demo("--port", "0", "--fresh", home=tmp_path) as demo:
+        assert "Removed its account history and journals (.sinch/) too." in "".join(demo.output)
+        demo.proc.send_signal(signal.SIGINT)
+        assert demo.wait_for_exit() == 0
+    assert not (tmp_path / "sinch-notebook-demo" / ".sinch").exists()
+
+
+def test_the_working_copy_has_only_the_notebooks_and_keeps_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))  # the trust store
     copied = working_copy(tmp_path)
     names = {path.name for path in NOTEBOOKS.glob("*.ipynb")}
     assert {c for c in copied if c.endswith(".ipynb")} == names

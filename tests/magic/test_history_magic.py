@@ -95,8 +95,8 @@ def test_the_store_comes_from_config_or_the_store_option(
 
 def test_errors_are_one_line(ip: MagicShell, seeded: Sandbox, tmp_path: Path) -> None:
     assert ip.fails("%sinch snapshot").lines() == [
-        "%sinch snapshot: not connected: run %sinch login first (or %sinch login --sandbox for "
-        "the local demo account)"
+        "%sinch snapshot: not connected (no SINCH_* credentials are set): run %sinch login (your "
+        "account), or %sinch login --sandbox (a local demo account)"
     ]
     assert ip.fails("%sinch diff 1").lines()[0].startswith("%sinch diff: not connected")
     assert ip.fails("%sinch diff").lines() == [

@@ -240,7 +240,8 @@ def test_status_when_not_connected(ip: MagicShell) -> None:
     run = ip.ok("%sinch status")
     assert not run.value.connected
     assert run.stdout.strip().endswith(
-        "Not connected: run %sinch login (or %sinch login --sandbox for a demo)"
+        "Not connected: run %sinch login (your account), or %sinch login --sandbox (a local "
+        "demo account)"
     )
 
 
@@ -387,3 +388,98 @@ def test_half_set_environment_names_what_is_missing(
     run = ip.ok("%sinch login")
     assert "Project ID: " in run.stdout
     assert run.value.project_id == DEMO_PROJECT_ID
+
+
+# -- first use with SINCH_* set, and --sandbox where SINCH_* point at a sandbox ----------------
+
+
+def test_first_use_connects_from_complete_sinch_variables(
+    ip: MagicShell, sandbox_env: Sandbox
+) -> None:
+    """As the panel does when shown: after a kernel restart no %sinch login is needed."""
+    listed = ip.ok("%sinch list")
+    assert sn.active() is not None and sn.active().endpoints.api_url == sandbox_env.url
+    assert len(listed.value) == len(sandbox_env.subprojects())
+    assert ip.ok("%sinch status").value.connected
+    assert sandbox_env.stats["token_requests"] == 1
+    ip.assert_never_shown(sandbox_env.env()["SINCH_KEY_SECRET"], current_token())
+
+
+def test_a_logout_stays_a_logout(ip: MagicShell, sandbox_env: Sandbox) -> None:
+    ip.ok("%sinch list")
+    ip.ok("%sinch logout")
+    assert ip.fails("%sinch list").lines() == [
+        "%sinch list: not connected (logged out): run %sinch login (your account), or "
+        "%sinch login --sandbox (a local demo account)"
+    ]
+    assert not ip.ok("%sinch status").value.connected
+    ip.ok("%sinch login")
+    assert sn.active() is not None
+
+
+def test_incomplete_sinch_variables_are_named_when_not_connected(
+    ip: MagicShell, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SINCH_KEY_ID", sandbox.key_id)
+    line = ip.fails("%sinch list").lines()[0]
+    assert line.startswith(
+        "%sinch list: not connected (SINCH_KEY_SECRET, SINCH_PROJECT_ID not set): run %sinch login"
+    )
+    assert sn.active() is None
+
+
+def test_first_use_with_a_wrong_secret_is_one_line(
+    ip: MagicShell, sandbox_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SINCH_KEY_SECRET", "not-the-secret")
+    run = ip.fails("%sinch list")
+    assert len(run.lines()) == 1
+    assert "not-the-secret" not in run.everything()
+
+
+def test_login_sandbox_uses_the_sandbox_the_sinch_variables_point_at(
+    ip: MagicShell, sandbox_env: Sandbox
+) -> None:
+    """The demo and Binder: the kernel's --sandbox is the demo's account, with its changes."""
+    created = sandbox_env.connect(activate=False).create("Made in the demo's account")
+    run = ip.ok("%sinch login --sandbox")
+    assert run.value.api_url == sandbox_env.url
+    assert local_sandbox() is None  # no second sandbox in the kernel
+    assert f"Connected to the sandbox that SINCH_API_URL points at ({sandbox_env.url})" in (
+        run.stdout
+    )
+    assert sn.active().get(created.id).display_name == "Made in the demo's account"
+
+
+def test_login_sandbox_beside_a_real_account_says_it_is_a_separate_one(
+    ip: MagicShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "SINCH_KEY_ID": "real-key",
+        "SINCH_KEY_SECRET": "real-secret-never-shown",
+        "SINCH_PROJECT_ID": "real-project",
+        "SINCH_API_URL": "https://subproject.api.sinch.example",
+    }.items():
+        monkeypatch.setenv(name, value)
+    run = ip.ok("%sinch login --sandbox")
+    assert run.value.api_url == local_sandbox().url
+    assert (
+        "This is the local sandbox in this kernel (its own demo data), separate from the account "
+        "the SINCH_* variables name (project 'real-project' at "
+        "https://subproject.api.sinch.example); %sinch login connects to that one."
+    ) in run.stdout
+    ip.assert_never_shown("real-secret-never-shown")
+
+
+def test_a_sandbox_started_in_the_kernel_wins_over_the_sinch_variables(
+    ip: MagicShell, sandbox_env: Sandbox
+) -> None:
+    ip.ok("%sinch sandbox start --subprojects 3")
+    run = ip.ok("%sinch login --sandbox")
+    assert run.value.api_url == local_sandbox().url != sandbox_env.url
+    assert "separate from the account the SINCH_* variables name" in run.stdout
+
+
+def test_python_api_first_use_connects_from_the_sinch_variables(sandbox_env: Sandbox) -> None:
+    assert sn.active() is None
+    assert sn.require_active().endpoints.api_url == sandbox_env.url

@@ -42,6 +42,7 @@ from sinch_notebook.demo import DEFAULT_WORKDIR
 
 from .lab import (
     REPO_ROOT,
+    kernel_status,
     lab_environment,
     open_notebook,
     run_command,
@@ -90,13 +91,10 @@ class RunningDemo:
 
 
 def user_settings(settings_dir: Path) -> None:
-    """Every cell in the DOM (no windowing), and no news prompt over the notebook."""
+    """Every cell in the DOM (no windowing). Nothing else: that the newcomer sees no news
+    prompt and no "Select Kernel" dialog is the demo's own doing, tested here."""
     for plugin, values in {
         "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension/notification": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
     }.items():
         path = settings_dir / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -249,8 +247,25 @@ def test_the_printed_url_opens_the_first_notebook(demo_page: Any, demo: RunningD
     tab = page.locator(".jp-mod-current .lm-TabBar-tabLabel", has_text="01-getting-started")
     tab.first.wait_for(state="visible")
     page.locator(".jp-NotebookPanel").first.wait_for(state="visible")
-    wait_for_kernel_idle(page, "01-getting-started.ipynb", timeout=SLOW)
+    page.wait_for_function("() => window.jupyterapp !== undefined")
+    # The kernel starts by itself: no "Select Kernel" dialog is ever shown on the way.
+    deadline = time.monotonic() + SLOW / 1000
+    while kernel_status(page, "01-getting-started.ipynb") != "idle":
+        assert not page.locator(".jp-Dialog").count(), screenshot(page, "demo-00-dialog")
+        assert time.monotonic() < deadline, "the kernel of 01 did not start"
+        page.wait_for_timeout(250)
+    news = page.evaluate(
+        """() => window.jupyterapp.serviceManager.settings
+            .fetch('@jupyterlab/apputils-extension:notification')
+            .then((s) => [s.raw, s.schema.properties.fetchNews.default])"""
+    )
+    assert news[1] == "false", news  # the demo's preset: no "Jupyter news?" toast
+    assert not page.locator(".jp-Notification-Toast, .Toastify__toast").count()
     screenshot(page, "demo-00-opened")
+    # The demo's terminal: its banner, then nothing from opening a notebook and its kernel.
+    after = "".join(demo.output).split("Press Ctrl-C to stop both.", 1)[1]
+    for noise in ("is not trusted", "without encryption", "websocket_ping_timeout"):
+        assert noise not in after, after
 
 
 def test_getting_started_runs_clean_in_the_demo(demo_page: Any, demo: RunningDemo) -> None:

@@ -19,7 +19,7 @@ FACADES = {
 CORE = {
     "auth", "cells", "client", "config", "confirm", "connection", "connection_registry",
     "creates", "deadline", "display", "errors", "filters", "frames", "models", "options",
-    "profile_store", "redact", "retry", "transport", "_version",
+    "profile_store", "public", "redact", "retry", "transport", "_version",
 }  # fmt: skip
 
 

@@ -123,3 +123,28 @@ def test_ignored_outputs_are_rare_and_explained(path: Path) -> None:
         )
         assert "NBVAL_SKIP" not in cell.source
     assert ignored <= 2, f"{path.name}: sanitize instead of ignoring whole cells"
+
+
+def test_getting_started_points_to_every_other_notebook() -> None:
+    """01's "Where next" is how a newcomer finds the rest (05 was missing from it)."""
+    first = nbformat.read(ROOT / "notebooks" / EXPECTED[0], as_version=4)
+    (where_next,) = [c.source for c in first.cells if c.source.startswith("## Where next")]
+    for name in EXPECTED[1:]:
+        assert f"]({name})" in where_next, name
+
+
+def test_notebooks_use_the_public_names_the_readme_uses() -> None:
+    """The README says `sn.label_coverage`; a notebook saying `frames.label_coverage` made a
+    reader wonder which is right. Notebooks call the package's helpers through `sn`."""
+    import sinch_notebook as sn
+
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        text = "\n".join(cell.source for cell in notebook.cells)
+        assert "from sinch_notebook import frames" not in text, path.name
+        assert not re.search(r"\bframes\.\w+\(", text), path.name
+        for name in set(re.findall(r"\bsn\.(\w+)\(", text)):
+            assert hasattr(sn, name), f"{path.name}: sn.{name} does not exist"
+    for name in ("label_coverage", "label_summary"):
+        assert f"sn.{name}(df)" in readme
