@@ -193,6 +193,8 @@ def not_connected_reason() -> str:
 
 
 def require_active() -> SubprojectsClient:
+    """The shared connection (made on first use from complete `SINCH_*`); without one, an
+    error saying why and how to connect."""
     client = ensure_active()
     if client is None:
         raise SinchError(
