@@ -27,7 +27,7 @@ from ..frames import LABEL_PREFIX
 from . import controls as ui
 from .applying import PlanRunner
 from .common import Context, amount, describe_error, message
-from .export import download_link
+from .export import Download
 from .grid import ID_WIDTH
 from .plan_view import plan_html, plan_summary
 
@@ -114,7 +114,7 @@ class FrameEditor(widgets.VBox):
         self.export_result_xlsx = ui.button(
             "Result as Excel", "sn-export-result-xlsx", icon="download"
         )
-        self.download = ui.html("sn-bulk-download")
+        self.download = Download("sn-bulk-download")
 
         self.add_row_button.on_click(self.ctx.guard(lambda _b: self.add_row()))
         for item, what, kind in (
@@ -345,7 +345,7 @@ class FrameEditor(widgets.VBox):
             self.download.value = message("error", f"No {what} to export yet.")
             return
         try:
-            self.download.value = download_link(source.frame, f"sinch-{what}", kind)
+            self.download.offer(source.frame, f"sinch-{what}", kind)
         except Exception as err:
             self.download.value = message("error", f"Could not export: {describe_error(err)}")
 
