@@ -208,7 +208,7 @@ class ConnectForm(widgets.VBox):
         self.status.value = f"{self._error}<br>{state}" if self._error else state
 
     def _follow_sandbox(self, client: SubprojectsClient | None) -> None:
-        """"Use sandbox" says what the connection is: ticked exactly when it is a sandbox
+        """ "Use sandbox" says what the connection is: ticked exactly when it is a sandbox
         (connected here, with `sn.connect_or_sandbox()`, the demo's `SINCH_*` or the magic)."""
         if client is None:
             return
@@ -433,7 +433,9 @@ class ConnectForm(widgets.VBox):
         self._set_connecting(False)
         key_id, self._attempt_key_id = self._attempt_key_id, None
         if isinstance(err, Unauthenticated) and key_id:
-            text = f"The Key Secret is not right for Key ID {key_id!r} (or that key does not exist)."
+            text = (
+                f"The Key Secret is not right for Key ID {key_id!r} (or that key does not exist)."
+            )
         else:
             text = f"Could not connect: {describe_error(err)}"
         self._error = message("error", text)

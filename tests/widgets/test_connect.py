@@ -91,8 +91,9 @@ def test_a_wrong_secret_while_connected_says_the_previous_key_is_still_in_use(
     text = plain(panel.connect_form.status.value)
     assert sn.active() is before
     first, _, rest = text.partition(".")
-    assert first == f"✖ The Key Secret is not right for Key ID '{KEY_ID}' (or that key does not exist)"
-    assert f"Still connected with the previous key (Key ID '{KEY_ID}', project '{PROJECT_ID}')" in rest
+    wrong = f"✖ The Key Secret is not right for Key ID '{KEY_ID}' (or that key does not exist)"
+    still = f"Still connected with the previous key (Key ID '{KEY_ID}', project '{PROJECT_ID}')"
+    assert first == wrong and still in rest
     assert "✔" not in text and "Connected to project" not in text
     assert "invalid_client" not in text
 
