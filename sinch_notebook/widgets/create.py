@@ -57,7 +57,7 @@ class CreateForm(widgets.VBox):
                 self.name_error,
                 widgets.HTML("<b>Labels</b>"),
                 self.labels,
-                self.create_button,
+                ui.row(self.create_button),  # in a row: a button, not a full-width bar
                 self.status,
             ]
         )
