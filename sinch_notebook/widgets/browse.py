@@ -11,6 +11,7 @@ from __future__ import annotations
 import keyword
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -168,6 +169,16 @@ class BrowseView(widgets.VBox):
             self._rows[subproject.subproject_id] = subproject
         if self._loaded:
             self._apply()
+
+    def follow(self, subproject_id: str, subproject: Subproject | None) -> None:
+        """A write made through the shared connection, by anyone: show it (None: deleted)."""
+        if subproject is None:
+            with self._lock:
+                known = self._rows.get(subproject_id)
+            if known is None or known.deleted:
+                return
+            subproject = replace(known, deleted=True)
+        self.upsert(subproject)
 
     def clear(self) -> None:
         with self._lock:

@@ -108,6 +108,7 @@ class Panel(widgets.VBox):
         self.clear_log_button.on_click(self.ctx.guard(lambda _b: self.activity.clear()))
         self._ticker = Ticker(tick_seconds, self.refresh_status)
         self._client: SubprojectsClient | None = None
+        self._unfollow: Any = None  # stops following the shared client's writes
         super().__init__(
             [
                 ui.row(self.header, self.switcher, self.busy),
@@ -167,6 +168,7 @@ class Panel(widgets.VBox):
             return
         self._closed = True
         self._unsubscribe()
+        self._follow_writes(None)
         self._ticker.stop()
         self.worker.wait(timeout=10)
         for child in list(self.children):
@@ -181,6 +183,8 @@ class Panel(widgets.VBox):
         if getattr(self, "_closed", True):
             return
         previous, self._client = self._client, client
+        if client is not previous:
+            self._follow_writes(client)
         connected = client is not None
         for _, page in self.pages:
             if hasattr(page, "set_connected"):
@@ -200,6 +204,21 @@ class Panel(widgets.VBox):
             self.browser.clear()
             if self.newest or self.tabs.selected_index == self.tab_index("Browse"):
                 self.browser.refresh()
+
+    def _follow_writes(self, client: SubprojectsClient | None) -> None:
+        """Follow every change made through the shared client (this panel, `%sinch`, a cell):
+        Browse shows it at once, and Edit follows it or says it changed elsewhere."""
+        if self._unfollow is not None:
+            self._unfollow()
+            self._unfollow = None
+        if client is not None:
+            self._unfollow = client.add_write_listener(self._on_written)
+
+    def _on_written(self, subproject_id: str, subproject: Any) -> None:
+        if getattr(self, "_closed", True):
+            return
+        self.browser.follow(subproject_id, subproject)
+        self.edit_form.follow(subproject_id, subproject)
 
     @property
     def newest(self) -> bool:
