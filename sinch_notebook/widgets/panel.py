@@ -24,6 +24,7 @@ from .edit import SubprojectForm
 from .history import HistoryForm
 from .output import PanelLog
 from .switcher import ConnectionSwitcher
+from .theme import ThemeProbe
 from .worker import Ticker, Worker
 
 if TYPE_CHECKING:
@@ -86,6 +87,11 @@ class Panel(widgets.VBox):
         self.edit_form = SubprojectForm(self.ctx, on_changed=self.browser.upsert)
         self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh)
         self.history_form = HistoryForm(self.ctx)
+        # The grids in the page's theme colours, and Browse's columns fitted to its width.
+        self.theme = ThemeProbe()
+        self.theme.paint(self.browser.grid.grid)
+        self.theme.on_width("sn-browse-grid", self.browser.grid.fit)
+        self.bulk_form.editor.follow_page(self.theme)
         # The tabs, in order: (title, widget). A new tab is one more entry here; a tab with a
         # `set_connected(bool)` method is told whenever the connection changes.
         self.pages: list[tuple[str, widgets.Widget]] = [
@@ -115,6 +121,7 @@ class Panel(widgets.VBox):
                 self.tabs,
                 ui.row(widgets.HTML("<b>Activity</b> (newest first)"), self.clear_log_button),
                 self.activity.widget,
+                self.theme,
             ]
         )
         self.add_class("sn-panel")
@@ -229,6 +236,8 @@ class Panel(widgets.VBox):
         self.refresh_status()  # the countdown also moves on every interaction
         browser = self.browser
         showing_browse = change["new"] == self.tab_index("Browse")
+        if showing_browse:
+            browser.grid.redraw()  # rows that changed while it was hidden are drawn now
         if showing_browse and self._client is not None and not browser.loaded:
             browser.refresh()  # a no-op while a load is already on its way
         if change["new"] == self.tab_index("Bulk"):
