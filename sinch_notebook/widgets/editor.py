@@ -226,7 +226,7 @@ class FrameEditor(widgets.VBox):
         if self._shown_rows > self.visible_rows:
             columns += SCROLLBAR  # the vertical scroll bar takes width too
         scrollbar = 0 if self.width is not None and columns <= self.width - 2 else SCROLLBAR
-        self.grid.layout.height = f"{HEADER_HEIGHT + rows * ROW_HEIGHT + 2 + scrollbar}px"
+        self.grid.layout.height = f"{HEADER_HEIGHT + rows * ROW_HEIGHT + 4 + scrollbar}px"
 
     def add_row(self, **values: Any) -> None:
         """A new row (a subproject to create); `values` fills cells, e.g. displayName="Acme"."""

@@ -30,14 +30,16 @@ from ..models import Subproject
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ROW_HEIGHT = 22  # one line of text
-LINE_HEIGHT = 15  # each further line of a wrapped cell
+LINE_HEIGHT = 15  # each further line of a wrapped cell (its text starts at the top)
 MAX_LINES = 3
 HEADER_HEIGHT = 24
-ID_WIDTH = 235  # px: a 26-character subproject id, whole (the Bulk grid's id column too)
-CHAR_WIDTH = 7.0  # px: a character of the grid's 12px sans-serif, on the wide side
+ID_WIDTH = 230  # px: a 26-character subproject id, whole (Browse and Bulk)
+CHAR_WIDTH = 6.2  # px: a character of a name or labels in the grid's 12px sans-serif
 CELL_PADDING = 14  # px: the renderer's margins
-FRAME = 20  # px: the vertical scroll bar and the border
+FRAME = 26  # px: the vertical scroll bar and the border, with a little room
 MIN_LABELS_WIDTH = 200
+MIN_NAME_WIDTH = 150
+HEIGHT_BUDGET = 1.4  # the grid is at most this many times visible_rows one-line rows tall
 WRAPPED = ("Name", "Labels")  # long text wraps onto more lines instead of being cut
 
 
@@ -55,18 +57,20 @@ def _name(sp: Subproject) -> str:
 
 
 COLUMNS = (
-    Column("Name", 220, _name, lambda sp: (sp.display_name.casefold(), sp.subproject_id)),
-    Column("Labels", 330, lambda sp: labels_text(sp.labels), lambda sp: labels_text(sp.labels)),
+    Column(
+        "Name", MIN_NAME_WIDTH, _name, lambda sp: (sp.display_name.casefold(), sp.subproject_id)
+    ),
+    Column("Labels", 360, lambda sp: labels_text(sp.labels), lambda sp: labels_text(sp.labels)),
     Column(
         "Updated",
-        125,
+        145,
         lambda sp: short_time(sp.update_time),
         lambda sp: sp.update_time or _EPOCH,
         True,
     ),
     Column(
         "Created",
-        125,
+        145,
         lambda sp: short_time(sp.create_time),
         lambda sp: sp.create_time or _EPOCH,
         True,
@@ -131,10 +135,27 @@ def _text_width(column: pd.Series) -> int:
 
 
 def _lines(column: pd.Series, width: int) -> int:
-    """Lines the longest text of `column` needs in a column `width` pixels wide."""
+    """Lines the longest texts of `column` need in a column `width` pixels wide, wrapped at
+    spaces as the grid wraps them (at most MAX_LINES)."""
+    if not len(column):
+        return 1
     per_line = max(1, int((width - CELL_PADDING) / CHAR_WIDTH))
-    longest = int(column.str.len().max()) if len(column) else 0
-    return max(1, min(MAX_LINES, math.ceil(longest / per_line)))
+    longest = column.str.len().nlargest(20).index
+    return max(1, min(MAX_LINES, max(_wrapped(str(column[i]), per_line) for i in longest)))
+
+
+def _wrapped(text: str, per_line: int) -> int:
+    """How many lines `text` takes, filled word by word, `per_line` characters each."""
+    lines, used = 1, 0
+    for word in text.split(" "):
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if need <= per_line or used == 0:
+            used = need
+        else:
+            lines, used = lines + 1, len(word)
+        while used > per_line:  # a word longer than a line is broken
+            lines, used = lines + 1, used - per_line
+    return lines
 
 
 def display_frame(rows: list[Subproject]) -> pd.DataFrame:
@@ -168,7 +189,10 @@ class SubprojectGrid(widgets.VBox):
             base_row_size=ROW_HEIGHT,
             base_column_header_size=HEADER_HEIGHT,
             column_widths=dict(self.widths),
-            renderers={title: TextRenderer(text_wrap=True) for title in WRAPPED},
+            default_renderer=TextRenderer(vertical_alignment="top"),
+            renderers={
+                title: TextRenderer(text_wrap=True, vertical_alignment="top") for title in WRAPPED
+            },
             layout=widgets.Layout(height=self._height(0), width="100%"),
         )
         self.grid.add_class("sn-browse-grid")
@@ -222,7 +246,8 @@ class SubprojectGrid(widgets.VBox):
         self.grid.layout.height = self._height(len(self.rows), row)
 
     def _height(self, count: int, row: int = ROW_HEIGHT) -> str:
-        shown = max(3, min(count, self.visible_rows))
+        fits = int(self.visible_rows * ROW_HEIGHT * HEIGHT_BUDGET // row)
+        shown = max(3, min(count, self.visible_rows, fits))
         return f"{HEADER_HEIGHT + shown * row + 4}px"
 
     def set_sort(self, title: str, descending: bool | None = None) -> None:

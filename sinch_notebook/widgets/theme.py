@@ -84,7 +84,8 @@ _SCRIPT = """(function () {
     var poll = setInterval(report, 2000);  // a tab shown, a grid drawn: cheap, and only on change
     function stop() { themes.disconnect(); sizes.disconnect(); clearInterval(poll); }
     soon();
-  })();
+  }
+  start();
 })();"""
 
 
@@ -197,6 +198,7 @@ def _paint(grid: DataGrid, colours: dict[str, str]) -> None:
             text_color=colours["text"],
             background_color=colours["background"],
             text_wrap=getattr(renderer, "text_wrap", False),
+            vertical_alignment=getattr(renderer, "vertical_alignment", "center"),
         )
         for name, column in dict(grid.renderers).items():
             if isinstance(column, TextRenderer):
