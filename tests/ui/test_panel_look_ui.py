@@ -24,6 +24,7 @@ from .lab import (
     JupyterLab,
     LabError,
     grid_cells,
+    model_value,
     open_notebook,
     run_all_cells,
     run_command,
@@ -57,23 +58,6 @@ _TEXT_WIDTH_JS = """(texts) => {
     return texts.map(t => ctx.measureText(t).width);
 }"""
 
-_MODEL_JS = """async ([cls, key]) => {
-    const panel = window.jupyterapp.shell.currentWidget;
-    for (const cell of panel.content.widgets) {
-        for (const out of (cell.outputArea ? cell.outputArea.widgets : [])) {
-            for (const child of (out.widgets || [])) {
-                if (!child._manager) continue;
-                const manager = await child._manager.promise;
-                for (const id of Object.keys(manager._models)) {
-                    const model = await manager._models[id];
-                    if ((model.get("_dom_classes") || []).includes(cls)) return model.get(key);
-                }
-            }
-        }
-    }
-    return null;
-}"""
-
 
 def brightness(page: Any, css_class: str, nth: int = 0) -> dict | None:
     """How light a grid looks on screen (0..255): its header band and its body (the scroll bars
@@ -98,10 +82,6 @@ def wait_for_brightness(page: Any, css_class: str, dark: bool, nth: int = 0) -> 
             return seen
         page.wait_for_timeout(500)
     raise LabError(f".{css_class} #{nth} does not look {'dark' if dark else 'light'}: {seen}")
-
-
-def model_value(page: Any, css_class: str, key: str) -> Any:
-    return page.evaluate(_MODEL_JS, [css_class, key])
 
 
 def tab(page: Any, title: str) -> None:
