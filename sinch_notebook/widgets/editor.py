@@ -167,9 +167,19 @@ class FrameEditor(widgets.VBox):
         self._update()
 
     def __repr__(self) -> str:
-        """Short on purpose: the text fallback of a displayed editor (GitHub, nbval)."""
         rows = 0 if self.frame is None else len(self.frame)
         return f"FrameEditor({rows} rows)"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Where the grid is not drawn (before the cell runs, GitHub), say what to do."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            rows = 0 if self.frame is None else len(self.frame)
+            bundle["text/plain"] = (
+                f"[Sinch grid editor ({rows} rows): run this cell in Jupyter to show it; "
+                "widgets need a running kernel]"
+            )
+        return bundle
 
     def wait(self, timeout: float | None = 60.0) -> bool:
         """Wait for background work (planning, applying); False on timeout."""

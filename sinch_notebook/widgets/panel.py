@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..connection import active, on_change
+from ..display import AUTH_LABELS
 from ..options import GivenOptions
 from . import controls as ui
 from .browse import VISIBLE_ROWS, BrowseView
@@ -135,11 +136,18 @@ class Panel(widgets.VBox):
             self.connect_form.connect()
 
     def __repr__(self) -> str:
-        """Short on purpose: the text fallback of a displayed panel (GitHub, nbval) is this."""
         client = getattr(self, "_client", None)
         if client is None:
             return "Panel(not connected)"
         return f"Panel(project={client.project_id!r}, auth={client.auth_mode!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The text a page shows where the panel is not drawn (a notebook opened before it is
+        run, GitHub, a terminal) says what to do, in one line."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = not_drawn_text(self._client)
+        return bundle
 
     # -- public --------------------------------------------------------------------------------
 
@@ -255,6 +263,19 @@ class Panel(widgets.VBox):
         self.busy.value = message("busy", f"{label}…") if label else ""
         if label is None and not getattr(self, "_closed", True):
             self.refresh_status()
+
+
+def not_drawn_text(client: SubprojectsClient | None) -> str:
+    """One line in place of the panel where widgets are not drawn."""
+    where = "not connected"
+    if client is not None:
+        where = (
+            f"project {client.project_id!r}, {AUTH_LABELS.get(client.auth_mode, client.auth_mode)}"
+        )
+    return (
+        f"[Sinch panel ({where}): run this cell in Jupyter to show it; "
+        "widgets need a running kernel]"
+    )
 
 
 def panel(**options: Any) -> Panel:
