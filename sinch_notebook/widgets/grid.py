@@ -37,10 +37,12 @@ ID_WIDTH = 230  # px: a 26-character subproject id, whole (Browse and Bulk)
 CHAR_WIDTH = 6.2  # px: a character of a name or labels in the grid's 12px sans-serif
 CELL_PADDING = 14  # px: the renderer's margins
 FRAME = 26  # px: the vertical scroll bar and the border, with a little room
-MIN_LABELS_WIDTH = 200
+MIN_LABELS_WIDTH = 180  # the columns fit from about 790 px; below, the grid scrolls sideways
 MIN_NAME_WIDTH = 150
+TIME_WIDTH = 145  # px: "2026-04-17 18:24 UTC" on one line
+NARROW_TIME_WIDTH = 100  # px: the same on two
 HEIGHT_BUDGET = 1.4  # the grid is at most this many times visible_rows one-line rows tall
-WRAPPED = ("Name", "Labels")  # long text wraps onto more lines instead of being cut
+WRAPPED = ("Name", "Labels", "Updated", "Created")  # wraps onto more lines, never cut
 
 
 @dataclass(frozen=True)
@@ -63,14 +65,14 @@ COLUMNS = (
     Column("Labels", 360, lambda sp: labels_text(sp.labels), lambda sp: labels_text(sp.labels)),
     Column(
         "Updated",
-        145,
+        TIME_WIDTH,
         lambda sp: short_time(sp.update_time),
         lambda sp: sp.update_time or _EPOCH,
         True,
     ),
     Column(
         "Created",
-        145,
+        TIME_WIDTH,
         lambda sp: short_time(sp.create_time),
         lambda sp: sp.create_time or _EPOCH,
         True,
@@ -222,17 +224,26 @@ class SubprojectGrid(widgets.VBox):
         self.grid.tick()
 
     def fit(self, width: int) -> None:
-        """Fit the columns to `width` pixels (the page says how wide the grid is): the times
-        and the id whole, the name up to its longest, Labels the rest; no empty band."""
+        """Fit the columns to `width` pixels (the page says how wide the grid is): the id
+        whole, the times on one line (on two when narrow), the name up to its longest, Labels
+        the rest; no empty band, no sideways scrolling."""
         available = width - FRAME
-        fixed = {c.title: c.width for c in COLUMNS if c.title not in WRAPPED}
-        name = _BY_TITLE["Name"].width
-        labels = max(MIN_LABELS_WIDTH, available - sum(fixed.values()) - name)
+        times = TIME_WIDTH
+        name = MIN_NAME_WIDTH
+        if available - ID_WIDTH - 2 * times - name < MIN_LABELS_WIDTH:
+            times = NARROW_TIME_WIDTH  # "2026-04-17" over "18:24 UTC"
+        labels = max(MIN_LABELS_WIDTH, available - ID_WIDTH - 2 * times - name)
         longest = _text_width(self._frame["Labels"])
         if labels > longest:  # room to spare: the names get it, and Labels what is left
             name = max(name, min(_text_width(self._frame["Name"]), name + labels - longest))
-            labels = max(MIN_LABELS_WIDTH, available - sum(fixed.values()) - name)
-        self.widths = {"Name": name, "Labels": labels, **fixed}
+            labels = max(MIN_LABELS_WIDTH, available - ID_WIDTH - 2 * times - name)
+        self.widths = {
+            "Name": name,
+            "Labels": labels,
+            "Updated": times,
+            "Created": times,
+            "ID": ID_WIDTH,
+        }
         self.grid.column_widths = dict(self.widths)
         self._size_rows()
 
