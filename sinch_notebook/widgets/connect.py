@@ -112,6 +112,7 @@ class ConnectForm(widgets.VBox):
             "sn-key-id",
             value=(options.key_id if options else given.key_id) or "",
             placeholder="Key ID of an access key",
+            width=ui.SECRET_WIDTH,  # as wide as the Key Secret below
         )
         self.key_secret = ui.password("Key Secret", "sn-key-secret")
         self.project_id = ui.field(
@@ -119,6 +120,7 @@ class ConnectForm(widgets.VBox):
             "sn-project-id",
             value=(options.project_id if options else given.project_id) or "",
             placeholder="the parent project's ID",
+            width=ui.SECRET_WIDTH,
         )
         self.auth_mode = ui.toggles(
             "Auth",

@@ -197,6 +197,10 @@ def scenario(page: Any) -> None:
     with page.expect_download(timeout=60_000) as download:
         page.locator(".sn-panel .sn-browse-excel").first.click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+    # -- the panel's Bulk grid is dark too ---------------------------------------------------
+    tab(page, "Bulk")
+    wait_for_brightness(page, "sn-edit-grid", dark=True, nth=0)
     screenshot(page, "look-03-dark-after-save")
 
 
