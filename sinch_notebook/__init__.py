@@ -97,6 +97,8 @@ _LAZY = {
     "JournalLocked": "bulk",
     "label_summary": "frames",
     "label_coverage": "frames",
+    "read_csv": "files",
+    "read_excel": "files",
     # account history (sqlite3 is loaded with it)
     "snapshot": "account_history",
     "snapshots": "account_history",
@@ -193,6 +195,8 @@ __all__ = [
     "plot_account_size",
     "plot_changes_per_day",
     "profiles",
+    "read_csv",
+    "read_excel",
     "require_active",
     "resume",
     "save_profile",

@@ -64,7 +64,11 @@ log = logging.getLogger("sinch_notebook.client")
 MAX_PAGE_SIZE = 1000
 MAX_EMPTY_PAGES = 100  # empty pages in a row that still carry a token, before giving up
 
-__all__ = ["MAX_PAGE_SIZE", "Edit", "RetryEvent", "SubprojectsClient"]
+__all__ = ["MAX_PAGE_SIZE", "Edit", "RetryEvent", "SubprojectsClient", "WriteListener"]
+
+# Told after every write made through a client: (subproject id, the subproject as the server
+# answered, or None for a delete).
+WriteListener = Callable[[str, "Subproject | None"], None]
 
 
 def check_page_size(page_size: Any) -> int:
@@ -118,6 +122,7 @@ class SubprojectsClient:
             max_response_bytes=max_response_bytes,
         )
         self.finder = CreateFinder(self)
+        self._write_listeners: list[WriteListener] = []
 
     # -- description -------------------------------------------------------------------------
 
@@ -303,7 +308,7 @@ class SubprojectsClient:
                 last = sent.reason
                 found = self._await_commit(Wanted(name, wanted_labels, since), sent)
                 if found is not None:
-                    return found
+                    return self._written(found)
                 if isinstance(sent.error, SinchError):  # every attempt would meet the same
                     sent.error.set_message(
                         f"{sent.error.message}; the create was looked for and is not on the server"
@@ -333,7 +338,7 @@ class SubprojectsClient:
         except OutcomeUnknown as unknown:
             log.debug("create of %r: outcome unknown (%s)", display_name, unknown.reason)
             return unknown
-        return self.finder.claim(Subproject.from_api(record))
+        return self._written(self.finder.claim(Subproject.from_api(record)))
 
     def _await_commit(self, wanted: Wanted, unknown: OutcomeUnknown) -> Subproject | None:
         """Look now; if it is not there, look again once the commit grace has passed."""
@@ -389,7 +394,7 @@ class SubprojectsClient:
                 check=expect_subproject,
                 before_resend=guard,
             )
-        return Subproject.from_api(record)
+        return self._written(Subproject.from_api(record))
 
     def _resend_guard(
         self, subproject_id: str, expected: str | datetime, body: Mapping[str, Any] | None
@@ -519,6 +524,7 @@ class SubprojectsClient:
                 gone = False
             if not gone:
                 raise _named(missing, subproject_id) from None
+            self._tell_writers(subproject_id, None)
             return False
         except PermissionDenied as err:
             if self.auth_mode == "basic":
@@ -527,6 +533,7 @@ class SubprojectsClient:
                     "OAuth2 (the default) to delete"
                 )
             raise
+        self._tell_writers(subproject_id, None)
         return True
 
     # -- hooks for bulk work -----------------------------------------------------------------
@@ -542,7 +549,11 @@ class SubprojectsClient:
         Errors of the listing propagate.
         """
         items = [Wanted(validate_display_name(n), validate_labels(lb), s) for n, lb, s in wanted]
-        return self.finder.find(items, exclude) if items else []
+        found = self.finder.find(items, exclude) if items else []
+        for sp in found:
+            if sp is not None:
+                self._written(sp)
+        return found
 
     def server_now(self) -> datetime:
         """Our best estimate of the server's clock."""
@@ -560,6 +571,32 @@ class SubprojectsClient:
                 undo()
 
         return unsubscribe
+
+    def add_write_listener(self, listener: WriteListener) -> Callable[[], None]:
+        """Call `listener(subproject_id, subproject)` after every write through this client
+        (`subproject` is None for a delete), in the writing thread; returns an unsubscriber.
+
+        The faces share one client, so a face that shows the account (the panel) follows the
+        changes another face (`%sinch`, a cell) makes. A listener that raises is logged.
+        """
+        self._write_listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._write_listeners.remove(listener)
+
+        return unsubscribe
+
+    def _written(self, subproject: Subproject) -> Subproject:
+        self._tell_writers(subproject.subproject_id, subproject)
+        return subproject
+
+    def _tell_writers(self, subproject_id: str, subproject: Subproject | None) -> None:
+        for listener in list(self._write_listeners):
+            try:
+                listener(subproject_id, subproject)
+            except Exception:
+                log.exception("write listener failed")
 
     @public
     def verify(self) -> None:

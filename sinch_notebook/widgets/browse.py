@@ -11,6 +11,7 @@ from __future__ import annotations
 import keyword
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -20,7 +21,7 @@ from ..frames import records_frame
 from ..models import Subproject
 from . import controls as ui
 from .common import Context, amount, describe_error, message, shared_setting
-from .export import download_link
+from .export import Download
 from .grid import SubprojectGrid
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class BrowseView(widgets.VBox):
         self.excel_button = ui.button(
             "Excel", "sn-browse-excel", icon="download", tooltip="As an Excel workbook"
         )
-        self.download = ui.html("sn-browse-download")
+        self.download = Download("sn-browse-download")
         self.status = ui.html("sn-browse-status")
 
         for control in (self.name_filter, self.label_key, self.label_value, self.show_deleted):
@@ -168,6 +169,16 @@ class BrowseView(widgets.VBox):
             self._rows[subproject.subproject_id] = subproject
         if self._loaded:
             self._apply()
+
+    def follow(self, subproject_id: str, subproject: Subproject | None) -> None:
+        """A write made through the shared connection, by anyone: show it (None: deleted)."""
+        if subproject is None:
+            with self._lock:
+                known = self._rows.get(subproject_id)
+            if known is None or known.deleted:
+                return
+            subproject = replace(known, deleted=True)
+        self.upsert(subproject)
 
     def clear(self) -> None:
         with self._lock:
@@ -266,7 +277,7 @@ class BrowseView(widgets.VBox):
             self.download.value = message("error", "Nothing loaded yet: connect first.")
             return
         try:
-            self.download.value = download_link(self.view_frame(), "subprojects", kind)
+            self.download.offer(self.view_frame(), "subprojects", kind)
         except Exception as err:  # openpyxl missing, usually: say so in the panel
             self.download.value = message("error", f"Could not export: {describe_error(err)}")
             return

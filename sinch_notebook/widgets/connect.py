@@ -34,7 +34,7 @@ from ..config import (
 )
 from ..connection import active, connect, disconnect, set_active
 from ..display import AUTH_LABELS, ConnectionStatus, html_rows
-from ..errors import SinchError, ValidationError
+from ..errors import SinchError, Unauthenticated, ValidationError
 from ..options import ConnectionOptions, GivenOptions
 from ..profile_store import ProfilesFileError
 from ..profile_store import check_name as check_profile_name
@@ -48,16 +48,27 @@ if TYPE_CHECKING:
 NOT_CONNECTED_HINT = "fill in the form and press Connect, or tick Use sandbox"
 
 
-def status_html(client: SubprojectsClient | None) -> str:
-    """The connection as the Connect tab shows it (never the secret or the token)."""
+def status_html(client: SubprojectsClient | None, *, after_failure: bool = False) -> str:
+    """The connection as the Connect tab shows it (never the secret or the token).
+
+    After a failed attempt the connection shown is the earlier one: it says so, without the
+    green tick a fresh success gets.
+    """
     status = ConnectionStatus.of(client)
     if not status.connected:
-        return message("muted", status.title(NOT_CONNECTED_HINT) + ".")
+        hint = "" if after_failure else NOT_CONNECTED_HINT
+        return message("muted", status.title(hint) + ".")
     badge = sandbox_badge() if status.sandbox else ""
-    return (
-        message("ok", status.title()) + badge + f'<table style="text-align:left">'
-        f"{html_rows(status.rows())}</table>"
+    title = (
+        message(
+            "info",
+            f"Still connected with the previous key (Key ID {status.key_id!r}, "
+            f"project {status.project_id!r}).",
+        )
+        if after_failure
+        else message("ok", status.title())
     )
+    return title + badge + f'<table style="text-align:left">{html_rows(status.rows())}</table>'
 
 
 def sandbox_badge() -> str:
@@ -101,6 +112,7 @@ class ConnectForm(widgets.VBox):
             "sn-key-id",
             value=(options.key_id if options else given.key_id) or "",
             placeholder="Key ID of an access key",
+            width=ui.SECRET_WIDTH,  # as wide as the Key Secret below
         )
         self.key_secret = ui.password("Key Secret", "sn-key-secret")
         self.project_id = ui.field(
@@ -108,6 +120,7 @@ class ConnectForm(widgets.VBox):
             "sn-project-id",
             value=(options.project_id if options else given.project_id) or "",
             placeholder="the parent project's ID",
+            width=ui.SECRET_WIDTH,
         )
         self.auth_mode = ui.toggles(
             "Auth",
@@ -189,9 +202,25 @@ class ConnectForm(widgets.VBox):
             return
         self.disconnect_button.disabled = client is None
         ui.show(self.disconnect_button, client is not None)
-        state = status_html(client)
-        # A failed attempt stays visible until the next one: the refresh must not hide it.
+        self._follow_sandbox(client)
+        # A failed attempt stays visible until the next one: the refresh must not hide it, and
+        # an earlier connection that is still active is said to be the earlier one, not as a
+        # fresh success ("✔ Connected") right under the failure.
+        state = status_html(client, after_failure=bool(self._error))
         self.status.value = f"{self._error}<br>{state}" if self._error else state
+
+    def _follow_sandbox(self, client: SubprojectsClient | None) -> None:
+        """ "Use sandbox" says what the connection is: ticked exactly when it is a sandbox
+        (connected here, with `sn.connect_or_sandbox()`, the demo's `SINCH_*` or the magic)."""
+        if client is None:
+            return
+        local = ConnectionStatus.of(client).sandbox
+        if self.use_sandbox.value != local:
+            self._following = True  # not the person's choice: the fields stay as they are
+            try:
+                self.use_sandbox.value = local
+            finally:
+                self._following = False
 
     @property
     def env_secret_applies(self) -> bool:
@@ -203,7 +232,7 @@ class ConnectForm(widgets.VBox):
         """The environment has complete credentials and the form would use them as they are."""
         return (
             has_env_credentials()
-            and not self.use_sandbox.value
+            and not self._sandbox_chosen
             and self.env_secret_applies
             and bool(self.project_id.value.strip())
         )
@@ -223,7 +252,7 @@ class ConnectForm(widgets.VBox):
 
     def _placeholder(self) -> str:
         if self._typed_secret:
-            return "Key Secret entered (hidden, not saved): press Connect"
+            return "entered (hidden, never saved): press Connect"
         if getattr(self, "profiles", None) is not None and self.profiles.selected:
             return f"from the OS keychain (profile {self.profiles.selected})"
         if self.env_secret_applies:
@@ -250,8 +279,12 @@ class ConnectForm(widgets.VBox):
         self.key_secret.value = ""
         self.key_secret.placeholder = self._placeholder()
 
+    _following = False
+
     def _on_sandbox_switch(self, _change: Any = None) -> None:
-        on = self.use_sandbox.value
+        if self._following:
+            return
+        on = self._sandbox_chosen = self.use_sandbox.value
         for item in (self.key_id, self.key_secret, self.project_id, self.api_url, self.auth_url):
             item.disabled = on
         if on:
@@ -275,7 +308,7 @@ class ConnectForm(widgets.VBox):
         if self._connecting:
             self._forget_secret()
             return
-        if self.use_sandbox.value:
+        if self.use_sandbox.value and self._sandbox_chosen:
             self._set_connecting(True, "Starting the local sandbox and connecting…")
             self.ctx.submit(
                 "Connecting to the sandbox",
@@ -318,6 +351,7 @@ class ConnectForm(widgets.VBox):
             else "checking the key with Basic auth"
         )
         self._set_connecting(True, f"Connecting to {options.project_id}: {what}…")
+        self._attempt_key_id = options.key_id
         self.ctx.submit(
             "Connecting",
             self._connect,
@@ -390,10 +424,22 @@ class ConnectForm(widgets.VBox):
 
         self._connected(connect_local_sandbox(auth=auth, api_version=api_version, activate=False))
 
+    _attempt_key_id: str | None = None
+
     def _failed(self, err: BaseException) -> str:
-        """The job wrapper's words for a failed attempt; it also stays in the form."""
+        """The job wrapper's words for a failed attempt; it also stays in the form.
+
+        Credentials refused (by the token endpoint, or a 401 to Basic auth) are one plain
+        sentence: the OAuth2 error's own words add nothing a person can act on.
+        """
         self._set_connecting(False)
-        text = f"Could not connect: {describe_error(err)}"
+        key_id, self._attempt_key_id = self._attempt_key_id, None
+        if isinstance(err, Unauthenticated) and key_id:
+            text = (
+                f"The Key Secret is not right for Key ID {key_id!r} (or that key does not exist)."
+            )
+        else:
+            text = f"Could not connect: {describe_error(err)}"
         self._error = message("error", text)
         self.show_client(active())
         return text

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 
 LABEL_WIDTH = "8em"
 FIELD_WIDTH = "32em"
+SECRET_WIDTH = "36em"  # its hints ("entered (hidden, never saved): press Connect") read whole
 
 
 def with_class(widget: widgets.Widget, *css_classes: str) -> widgets.Widget:
@@ -73,7 +74,7 @@ def password(description: str, css_class: str, *, placeholder: str = "") -> widg
             continuous_update=False,
             description=description,
             placeholder=placeholder,
-            layout=widgets.Layout(width=FIELD_WIDTH),
+            layout=widgets.Layout(width=SECRET_WIDTH),
             style=_style(description, None),
         ),
         css_class,

@@ -57,7 +57,7 @@ class CreateForm(widgets.VBox):
                 self.name_error,
                 widgets.HTML("<b>Labels</b>"),
                 self.labels,
-                self.create_button,
+                ui.row(self.create_button),  # in a row: a button, not a full-width bar
                 self.status,
             ]
         )
@@ -75,6 +75,8 @@ class CreateForm(widgets.VBox):
     def _on_name(self, _change: Any) -> None:
         if not self._resetting:
             self._touched = True
+            if not self._busy:
+                self.status.value = ""  # the last create's result is not about this new name
         self._update()
 
     def _update(self) -> None:

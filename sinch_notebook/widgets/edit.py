@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from ..confirm import before_deleting, changed_since
 from ..display import short_time
 from ..errors import ChangedOnServer, FailedPrecondition, NotFound, SubprojectChanged
-from ..models import Subproject
+from ..models import Subproject, same_version
 from . import controls as ui
 from .common import Context, esc, message
 from .create import NAME_FIELD, name_problem
@@ -103,6 +103,31 @@ class SubprojectForm(widgets.VBox):
             subproject_id,
             failure=f"Could not open {subproject_id}",
             status=self.status,
+        )
+
+    def follow(self, subproject_id: str, subproject: Subproject | None) -> None:
+        """A write made through the shared connection (`%sinch`, a cell, another panel) to the
+        subproject open here: the form follows it, or, with edits not saved yet, says so and
+        offers Reload. The form's own Save and Delete are not news (it is busy with them)."""
+        opened = self.opened
+        if opened is None or opened.subproject_id != subproject_id or self._busy:
+            return
+        if subproject is not None and same_version(opened.update_time, subproject.update_time):
+            return
+        if subproject is None:
+            subproject = replace(opened, deleted=True)
+        if self.changes:
+            ui.show(self.reload_button, True)
+            self.status.value = message(
+                "warn",
+                f"{opened.display_name!r} was changed elsewhere (by %sinch, code or another "
+                "panel): Reload shows it (your edits here will be replaced); Save will not "
+                "overwrite it.",
+            )
+            return
+        self._load(subproject)
+        self.status.value = message(
+            "info", f"{subproject.display_name!r} was changed elsewhere: the form shows it now."
         )
 
     def reload(self) -> None:

@@ -27,15 +27,18 @@ from ..frames import LABEL_PREFIX
 from . import controls as ui
 from .applying import PlanRunner
 from .common import Context, amount, describe_error, message
-from .export import download_link
+from .export import Download
 from .grid import ID_WIDTH
 from .plan_view import plan_html, plan_summary
+from .theme import ThemeProbe
 
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
 
 READ_ONLY = ("subprojectId",)
 ROW_HEIGHT = 22
+HEADER_HEIGHT = 24
+SCROLLBAR = 17  # px: the horizontal scroll bar, when the columns are wider than the grid
 COLUMN_WIDTHS = {"subprojectId": ID_WIDTH, "displayName": 240, "delete": 70}  # px
 LABEL_WIDTH = 120
 
@@ -86,6 +89,8 @@ class FrameEditor(widgets.VBox):
         self.result_name = result_name
         self.visible_rows = visible_rows
         self.frame: pd.DataFrame | None = None
+        self.width: int | None = None  # px the page gives the grid (None: not told)
+        self._shown_rows = 0
         self._connected = False
         self._plan_wanted = False
         self._plan_lock = threading.Lock()
@@ -97,6 +102,7 @@ class FrameEditor(widgets.VBox):
             selection_mode="cell",
             header_visibility="column",
             base_row_size=ROW_HEIGHT,
+            base_column_header_size=HEADER_HEIGHT,
             base_column_size=120,
             layout=widgets.Layout(height="120px", width="100%"),
         )
@@ -114,7 +120,7 @@ class FrameEditor(widgets.VBox):
         self.export_result_xlsx = ui.button(
             "Result as Excel", "sn-export-result-xlsx", icon="download"
         )
-        self.download = ui.html("sn-bulk-download")
+        self.download = Download("sn-bulk-download")
 
         self.add_row_button.on_click(self.ctx.guard(lambda _b: self.add_row()))
         for item, what, kind in (
@@ -161,9 +167,19 @@ class FrameEditor(widgets.VBox):
         self._update()
 
     def __repr__(self) -> str:
-        """Short on purpose: the text fallback of a displayed editor (GitHub, nbval)."""
         rows = 0 if self.frame is None else len(self.frame)
         return f"FrameEditor({rows} rows)"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Where the grid is not drawn (before the cell runs, GitHub), say what to do."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            rows = 0 if self.frame is None else len(self.frame)
+            bundle["text/plain"] = (
+                f"[Sinch grid editor ({rows} rows): run this cell in Jupyter to show it; "
+                "widgets need a running kernel]"
+            )
+        return bundle
 
     def wait(self, timeout: float | None = 60.0) -> bool:
         """Wait for background work (planning, applying); False on timeout."""
@@ -191,17 +207,36 @@ class FrameEditor(widgets.VBox):
         frame = self.frame
         shown = grid_frame(frame) if frame is not None else pd.DataFrame({"displayName": []})
         self.grid.data = shown
+        self._shown_rows = len(shown)
         self.grid.column_widths = {
             name: COLUMN_WIDTHS.get(name, LABEL_WIDTH) for name in shown.columns
         }
-        rows = max(3, min(len(shown), self.visible_rows))
-        self.grid.layout.height = f"{(rows + 1) * ROW_HEIGHT + 6}px"
+        self._size()
         self.grid_note.value = (
             '<span style="opacity:.75">Double-click a cell to edit it; tick <b>delete</b> to '
             "delete a row; subprojectId is read-only.</span>"
             if frame is not None
             else ""
         )
+
+    def follow_page(self, theme: ThemeProbe) -> None:
+        """Take the page's theme colours and the grid's width from `theme`."""
+        theme.paint(self.grid)
+        theme.on_width("sn-edit-grid", self._on_width)
+
+    def _on_width(self, pixels: int) -> None:
+        self.width = pixels
+        self._size()
+
+    def _size(self) -> None:
+        """Tall enough for every row of a small frame (3 rows show 3), the header, the border
+        and, when the columns are wider than the grid, the horizontal scroll bar."""
+        rows = max(3, min(self._shown_rows, self.visible_rows))
+        columns = sum(self.grid.column_widths.values())
+        if self._shown_rows > self.visible_rows:
+            columns += SCROLLBAR  # the vertical scroll bar takes width too
+        scrollbar = 0 if self.width is not None and columns <= self.width - 2 else SCROLLBAR
+        self.grid.layout.height = f"{HEADER_HEIGHT + rows * ROW_HEIGHT + 4 + scrollbar}px"
 
     def add_row(self, **values: Any) -> None:
         """A new row (a subproject to create); `values` fills cells, e.g. displayName="Acme"."""
@@ -345,7 +380,7 @@ class FrameEditor(widgets.VBox):
             self.download.value = message("error", f"No {what} to export yet.")
             return
         try:
-            self.download.value = download_link(source.frame, f"sinch-{what}", kind)
+            self.download.offer(source.frame, f"sinch-{what}", kind)
         except Exception as err:
             self.download.value = message("error", f"Could not export: {describe_error(err)}")
 
@@ -374,5 +409,7 @@ def edit(frame: pd.DataFrame, *, workers: int | None = None) -> FrameEditor:
     editor.set_connected(active() is not None)
     editor._unsubscribe = on_change(lambda client: editor.set_connected(client is not None))
     editor.set_frame(frame)
-    editor.children = (*editor.children, panel_log.widget)
+    theme = ThemeProbe()
+    editor.follow_page(theme)
+    editor.children = (*editor.children, panel_log.widget, theme)
     return editor

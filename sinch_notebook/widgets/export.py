@@ -1,61 +1,35 @@
-"""CSV and Excel files of a frame (the Browse view, a plan, a result), as a download link.
+"""Downloads of a frame (the Browse view, a plan, a result) as CSV or Excel, in one click.
 
-The link is a `data:` URL in an HTML widget with a `download` name: it works in JupyterLab,
-Notebook 7 and VS Code alike, needs no file next to the notebook and no server route. It is
-made when asked for and replaced by the next one, so the file is in the widget state only while
-its link is shown.
-
-Both files read back to a frame that plans no change: times are written as RFC 3339 text
-(Excel has no time zones, and its numbers would round the microseconds that `updateTime`
-comparisons need), and every other cell as what it is.
+The file is made when asked for (`sinch_notebook/files.py`: safe to open, read back exactly)
+and offered as a `data:` link with a `download` name, which works in JupyterLab, Notebook 7 and
+VS Code alike, with no file next to the notebook and no server route. The same click also
+starts the download: a one-line script, shown for an instant in a hidden output and cleared at
+once, clicks that link in the browser (so it never runs again from saved widget state). Where
+scripts do not run, the link stays there to click. The file is in the widget state only while
+its link is shown; the next download replaces it.
 """
 
 from __future__ import annotations
 
 import base64
-import io
+import json
+import uuid
 from datetime import datetime, timezone
 from html import escape
 
+import ipywidgets as widgets
 import pandas as pd
+from IPython.display import Javascript
 
 from ..display import plural
 from ..errors import ValidationError
+from ..files import csv_bytes, excel_bytes
+from . import controls as ui
 
 KINDS = {
     "csv": ("text/csv", "CSV"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel"),
 }
-
-
-def _text_times(frame: pd.DataFrame) -> pd.DataFrame:
-    """Datetime columns as RFC 3339 text (microseconds kept, `Z` for UTC)."""
-    out = frame.copy()
-    for name in out.columns:
-        column = out[name]
-        if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
-            column.dtype
-        ):
-            utc = pd.to_datetime(column, utc=True)
-            out[name] = [None if pd.isna(t) else t.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in utc]
-    return out
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-def excel_bytes(frame: pd.DataFrame, sheet: str = "subprojects") -> bytes:
-    """An .xlsx workbook of `frame`; needs openpyxl (a dependency of sinch-notebook)."""
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
-        raise ValidationError(
-            "Excel", "needs the openpyxl package: pip install openpyxl (or use CSV)"
-        ) from None
-    buffer = io.BytesIO()
-    _text_times(frame).to_excel(buffer, index=False, sheet_name=sheet[:31], engine="openpyxl")
-    return buffer.getvalue()
 
 
 def file_bytes(frame: pd.DataFrame, kind: str) -> bytes:
@@ -71,19 +45,50 @@ def file_name(stem: str, kind: str, now: datetime | None = None) -> str:
     return f"{stem}-{stamp}.{kind}"
 
 
-def download_link(frame: pd.DataFrame, stem: str, kind: str) -> str:
+def download_link(frame: pd.DataFrame, stem: str, kind: str, anchor_id: str = "") -> str:
     """An HTML link that saves `frame` as a file (name like `stem-20260101-1200.csv`)."""
     data = file_bytes(frame, kind)
     mime, label = KINDS[kind]
     name = file_name(stem, kind)
     href = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     rows = plural(len(frame), "row")
+    ident = f' id="{escape(anchor_id, quote=True)}"' if anchor_id else ""
     return (
-        f'<a class="sn-download" download="{escape(name, quote=True)}" href="{href}" '
-        f'style="text-decoration:underline">Download {escape(name)}</a> '
-        f'<span style="opacity:.7">({label}, {rows}, {_size(len(data))})</span>'
+        f'<a class="sn-download"{ident} download="{escape(name, quote=True)}" href="{href}" '
+        f'style="text-decoration:underline">{escape(name)}</a> '
+        f'<span style="opacity:.7">({label}, {rows}, {_size(len(data))}: your browser saves '
+        "it; click the name to save it again)</span>"
     )
 
 
 def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
+
+
+class Download(widgets.VBox):
+    """Where a tab offers its file: the link, and the hidden output that clicks it once."""
+
+    def __init__(self, css_class: str) -> None:
+        self.link = ui.html(css_class)
+        self._trigger = widgets.Output(layout=widgets.Layout(display="none"))
+        super().__init__([self.link, self._trigger])
+
+    @property
+    def value(self) -> str:
+        """The link's HTML ('' when nothing is offered)."""
+        return self.link.value
+
+    @value.setter
+    def value(self, html: str) -> None:
+        self.link.value = html
+
+    def offer(self, frame: pd.DataFrame, stem: str, kind: str) -> None:
+        """Make the file, show its link and start its download in the browser."""
+        anchor = f"sn-download-{uuid.uuid4().hex}"
+        self.link.value = download_link(frame, stem, kind, anchor_id=anchor)
+        script = (
+            "(function find(n){var a=document.getElementById(" + json.dumps(anchor) + ");"
+            "if(a){a.click();}else if(n<100){setTimeout(function(){find(n+1);},50);}})(0);"
+        )
+        self._trigger.append_display_data(Javascript(script))
+        self._trigger.outputs = ()  # ran once in the browser; never saved, never run again

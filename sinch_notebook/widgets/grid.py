@@ -15,6 +15,7 @@ JupyterLab drop the widget state of the whole notebook on save (see its docstrin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,15 +23,26 @@ from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
-from ipydatagrid import StreamingDataGrid
+from ipydatagrid import StreamingDataGrid, TextRenderer
 
 from ..display import labels_text, short_time
 from ..models import Subproject
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-ROW_HEIGHT = 22
+ROW_HEIGHT = 22  # one line of text
+LINE_HEIGHT = 15  # each further line of a wrapped cell (its text starts at the top)
+MAX_LINES = 3
 HEADER_HEIGHT = 24
-ID_WIDTH = 235  # px: a 26-character subproject id, whole (the Bulk grid's id column too)
+ID_WIDTH = 230  # px: a 26-character subproject id, whole (Browse and Bulk)
+CHAR_WIDTH = 6.2  # px: a character of a name or labels in the grid's 12px sans-serif
+CELL_PADDING = 14  # px: the renderer's margins
+FRAME = 26  # px: the vertical scroll bar and the border, with a little room
+MIN_LABELS_WIDTH = 180  # the columns fit from about 790 px; below, the grid scrolls sideways
+MIN_NAME_WIDTH = 150
+TIME_WIDTH = 145  # px: "2026-04-17 18:24 UTC" on one line
+NARROW_TIME_WIDTH = 100  # px: the same on two
+HEIGHT_BUDGET = 1.4  # the grid is at most this many times visible_rows one-line rows tall
+WRAPPED = ("Name", "Labels", "Updated", "Created")  # wraps onto more lines, never cut
 
 
 @dataclass(frozen=True)
@@ -47,18 +59,20 @@ def _name(sp: Subproject) -> str:
 
 
 COLUMNS = (
-    Column("Name", 250, _name, lambda sp: (sp.display_name.casefold(), sp.subproject_id)),
-    Column("Labels", 340, lambda sp: labels_text(sp.labels), lambda sp: labels_text(sp.labels)),
+    Column(
+        "Name", MIN_NAME_WIDTH, _name, lambda sp: (sp.display_name.casefold(), sp.subproject_id)
+    ),
+    Column("Labels", 360, lambda sp: labels_text(sp.labels), lambda sp: labels_text(sp.labels)),
     Column(
         "Updated",
-        150,
+        TIME_WIDTH,
         lambda sp: short_time(sp.update_time),
         lambda sp: sp.update_time or _EPOCH,
         True,
     ),
     Column(
         "Created",
-        150,
+        TIME_WIDTH,
         lambda sp: short_time(sp.create_time),
         lambda sp: sp.create_time or _EPOCH,
         True,
@@ -116,6 +130,36 @@ class StreamingGrid(StreamingDataGrid):
         super()._handle_custom_msg(content, buffers)
 
 
+def _text_width(column: pd.Series) -> int:
+    """Pixels the longest text of `column` needs on one line."""
+    longest = int(column.str.len().max()) if len(column) else 0
+    return math.ceil(longest * CHAR_WIDTH) + CELL_PADDING
+
+
+def _lines(column: pd.Series, width: int) -> int:
+    """Lines the longest texts of `column` need in a column `width` pixels wide, wrapped at
+    spaces as the grid wraps them (at most MAX_LINES)."""
+    if not len(column):
+        return 1
+    per_line = max(1, int((width - CELL_PADDING) / CHAR_WIDTH))
+    longest = column.str.len().nlargest(20).index
+    return max(1, min(MAX_LINES, max(_wrapped(str(column[i]), per_line) for i in longest)))
+
+
+def _wrapped(text: str, per_line: int) -> int:
+    """How many lines `text` takes, filled word by word, `per_line` characters each."""
+    lines, used = 1, 0
+    for word in text.split(" "):
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if need <= per_line or used == 0:
+            used = need
+        else:
+            lines, used = lines + 1, len(word)
+        while used > per_line:  # a word longer than a line is broken
+            lines, used = lines + 1, used - per_line
+    return lines
+
+
 def display_frame(rows: list[Subproject]) -> pd.DataFrame:
     """What the grid shows: short UTC times, labels next to the name, the id last."""
     return pd.DataFrame(
@@ -139,13 +183,18 @@ class SubprojectGrid(widgets.VBox):
         self.rows: list[Subproject] = []
         self._frame = display_frame([])
         self._header_clicked = False
+        self.widths = {c.title: c.width for c in COLUMNS}
         self.grid = StreamingGrid(
             self._frame,
             selection_mode="row",
             header_visibility="column",
             base_row_size=ROW_HEIGHT,
             base_column_header_size=HEADER_HEIGHT,
-            column_widths={c.title: c.width for c in COLUMNS},
+            column_widths=dict(self.widths),
+            default_renderer=TextRenderer(vertical_alignment="top"),
+            renderers={
+                title: TextRenderer(text_wrap=True, vertical_alignment="top") for title in WRAPPED
+            },
             layout=widgets.Layout(height=self._height(0), width="100%"),
         )
         self.grid.add_class("sn-browse-grid")
@@ -167,11 +216,50 @@ class SubprojectGrid(widgets.VBox):
         self.grid._transforms = []  # the header menu's sorts and filters belong to old data
         self.grid.data = self._frame.copy()  # the grid adds a key column to what it gets
         self.grid.tick()  # the front-end asks again for the rows on screen
-        self.grid.layout.height = self._height(len(rows))
+        self._size_rows()
 
-    def _height(self, count: int) -> str:
-        shown = max(3, min(count, self.visible_rows))
-        return f"{HEADER_HEIGHT + shown * ROW_HEIGHT + 4}px"
+    def redraw(self) -> None:
+        """Ask the front-end for the rows on screen again: a grid that was hidden (another tab
+        shown) when its rows changed asked for none, and would show "..." until scrolled."""
+        self.grid.tick()
+
+    def fit(self, width: int) -> None:
+        """Fit the columns to `width` pixels (the page says how wide the grid is): the id
+        whole, the times on one line (on two when narrow), the name up to its longest, Labels
+        the rest; no empty band, no sideways scrolling."""
+        available = width - FRAME
+        times = TIME_WIDTH
+        name = MIN_NAME_WIDTH
+        if available - ID_WIDTH - 2 * times - name < MIN_LABELS_WIDTH:
+            times = NARROW_TIME_WIDTH  # "2026-04-17" over "18:24 UTC"
+        labels = max(MIN_LABELS_WIDTH, available - ID_WIDTH - 2 * times - name)
+        longest = _text_width(self._frame["Labels"])
+        if labels > longest:  # room to spare: the names get it, and Labels what is left
+            name = max(name, min(_text_width(self._frame["Name"]), name + labels - longest))
+            labels = max(MIN_LABELS_WIDTH, available - ID_WIDTH - 2 * times - name)
+        self.widths = {
+            "Name": name,
+            "Labels": labels,
+            "Updated": times,
+            "Created": times,
+            "ID": ID_WIDTH,
+        }
+        self.grid.column_widths = dict(self.widths)
+        self._size_rows()
+
+    def _size_rows(self) -> None:
+        """Rows tall enough for the longest wrapped name or label set of the view (at most
+        MAX_LINES lines), and a grid tall enough for them."""
+        lines = max(_lines(self._frame[title], self.widths[title]) for title in WRAPPED)
+        row = ROW_HEIGHT + (lines - 1) * LINE_HEIGHT
+        if self.grid.base_row_size != row:
+            self.grid.base_row_size = row
+        self.grid.layout.height = self._height(len(self.rows), row)
+
+    def _height(self, count: int, row: int = ROW_HEIGHT) -> str:
+        fits = int(self.visible_rows * ROW_HEIGHT * HEIGHT_BUDGET // row)
+        shown = max(3, min(count, self.visible_rows, fits))
+        return f"{HEADER_HEIGHT + shown * row + 4}px"
 
     def set_sort(self, title: str, descending: bool | None = None) -> None:
         """Sort by a column; None toggles (or, for a new column, its natural first order)."""

@@ -66,6 +66,7 @@ class HistoryForm(widgets.VBox):
         self.revert_button = ui.button(
             "Revert to A", "sn-history-revert", style="warning", icon="undo"
         )
+        self.revert_row = ui.row(self.revert_button)  # a button, not a full-width bar
         self.plan_html = ui.html("sn-history-plan", max_height="24em", overflow="auto")
         self.status = ui.html("sn-history-status")
         self.runner = PlanRunner(
@@ -92,7 +93,7 @@ class HistoryForm(widgets.VBox):
                 ui.row(self.snapshot_button, self.refresh_button, self.store_label),
                 ui.row(self.a, self.b, self.diff_button),
                 self.diff_html,
-                self.revert_button,
+                self.revert_row,
                 self.plan_html,
                 self.status,
                 self.runner,
@@ -149,6 +150,7 @@ class HistoryForm(widgets.VBox):
         self.revert_button.disabled = not (
             idle and self._connected and self.diff is not None and len(self.diff) > 0
         )
+        ui.show(self.revert_row, bool(self.a.options))  # nothing to revert to without a snapshot
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..connection import active, on_change
+from ..display import AUTH_LABELS
 from ..options import GivenOptions
 from . import controls as ui
 from .browse import VISIBLE_ROWS, BrowseView
@@ -24,6 +25,7 @@ from .edit import SubprojectForm
 from .history import HistoryForm
 from .output import PanelLog
 from .switcher import ConnectionSwitcher
+from .theme import ThemeProbe
 from .worker import Ticker, Worker
 
 if TYPE_CHECKING:
@@ -86,6 +88,11 @@ class Panel(widgets.VBox):
         self.edit_form = SubprojectForm(self.ctx, on_changed=self.browser.upsert)
         self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh)
         self.history_form = HistoryForm(self.ctx)
+        # The grids in the page's theme colours, and Browse's columns fitted to its width.
+        self.theme = ThemeProbe()
+        self.theme.paint(self.browser.grid.grid)
+        self.theme.on_width("sn-browse-grid", self.browser.grid.fit)
+        self.bulk_form.editor.follow_page(self.theme)
         # The tabs, in order: (title, widget). A new tab is one more entry here; a tab with a
         # `set_connected(bool)` method is told whenever the connection changes.
         self.pages: list[tuple[str, widgets.Widget]] = [
@@ -108,12 +115,14 @@ class Panel(widgets.VBox):
         self.clear_log_button.on_click(self.ctx.guard(lambda _b: self.activity.clear()))
         self._ticker = Ticker(tick_seconds, self.refresh_status)
         self._client: SubprojectsClient | None = None
+        self._unfollow: Any = None  # stops following the shared client's writes
         super().__init__(
             [
                 ui.row(self.header, self.switcher, self.busy),
                 self.tabs,
                 ui.row(widgets.HTML("<b>Activity</b> (newest first)"), self.clear_log_button),
                 self.activity.widget,
+                self.theme,
             ]
         )
         self.add_class("sn-panel")
@@ -127,11 +136,18 @@ class Panel(widgets.VBox):
             self.connect_form.connect()
 
     def __repr__(self) -> str:
-        """Short on purpose: the text fallback of a displayed panel (GitHub, nbval) is this."""
         client = getattr(self, "_client", None)
         if client is None:
             return "Panel(not connected)"
         return f"Panel(project={client.project_id!r}, auth={client.auth_mode!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The text a page shows where the panel is not drawn (a notebook opened before it is
+        run, GitHub, a terminal) says what to do, in one line."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = not_drawn_text(self._client)
+        return bundle
 
     # -- public --------------------------------------------------------------------------------
 
@@ -167,6 +183,7 @@ class Panel(widgets.VBox):
             return
         self._closed = True
         self._unsubscribe()
+        self._follow_writes(None)
         self._ticker.stop()
         self.worker.wait(timeout=10)
         for child in list(self.children):
@@ -181,6 +198,8 @@ class Panel(widgets.VBox):
         if getattr(self, "_closed", True):
             return
         previous, self._client = self._client, client
+        if client is not previous:
+            self._follow_writes(client)
         connected = client is not None
         for _, page in self.pages:
             if hasattr(page, "set_connected"):
@@ -201,6 +220,21 @@ class Panel(widgets.VBox):
             if self.newest or self.tabs.selected_index == self.tab_index("Browse"):
                 self.browser.refresh()
 
+    def _follow_writes(self, client: SubprojectsClient | None) -> None:
+        """Follow every change made through the shared client (this panel, `%sinch`, a cell):
+        Browse shows it at once, and Edit follows it or says it changed elsewhere."""
+        if self._unfollow is not None:
+            self._unfollow()
+            self._unfollow = None
+        if client is not None:
+            self._unfollow = client.add_write_listener(self._on_written)
+
+    def _on_written(self, subproject_id: str, subproject: Any) -> None:
+        if getattr(self, "_closed", True):
+            return
+        self.browser.follow(subproject_id, subproject)
+        self.edit_form.follow(subproject_id, subproject)
+
     @property
     def newest(self) -> bool:
         """Whether this is the most recently made panel (the one that preloads Browse)."""
@@ -210,6 +244,8 @@ class Panel(widgets.VBox):
         self.refresh_status()  # the countdown also moves on every interaction
         browser = self.browser
         showing_browse = change["new"] == self.tab_index("Browse")
+        if showing_browse:
+            browser.grid.redraw()  # rows that changed while it was hidden are drawn now
         if showing_browse and self._client is not None and not browser.loaded:
             browser.refresh()  # a no-op while a load is already on its way
         if change["new"] == self.tab_index("Bulk"):
@@ -227,6 +263,19 @@ class Panel(widgets.VBox):
         self.busy.value = message("busy", f"{label}…") if label else ""
         if label is None and not getattr(self, "_closed", True):
             self.refresh_status()
+
+
+def not_drawn_text(client: SubprojectsClient | None) -> str:
+    """One line in place of the panel where widgets are not drawn."""
+    where = "not connected"
+    if client is not None:
+        where = (
+            f"project {client.project_id!r}, {AUTH_LABELS.get(client.auth_mode, client.auth_mode)}"
+        )
+    return (
+        f"[Sinch panel ({where}): run this cell in Jupyter to show it; "
+        "widgets need a running kernel]"
+    )
 
 
 def panel(**options: Any) -> Panel:

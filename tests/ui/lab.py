@@ -444,6 +444,22 @@ _STATE_JS = """async () => {
 }""".replace("FIND_MANAGER", _MANAGER_JS)
 
 
+_MODEL_JS = """async ([cls, key]) => {
+    const manager = await (FIND_MANAGER)();
+    if (!manager) return null;
+    for (const id of Object.keys(manager._models)) {
+        const model = await manager._models[id];
+        if ((model.get("_dom_classes") || []).includes(cls)) return model.get(key);
+    }
+    return null;
+}""".replace("FIND_MANAGER", _MANAGER_JS)
+
+
+def model_value(page: Any, css_class: str, key: str) -> Any:
+    """One attribute of the first widget model of `css_class`, as the page holds it."""
+    return page.evaluate(_MODEL_JS, [css_class, key])
+
+
 def page_widget_state(page: Any) -> dict[str, Any] | None:
     """Every widget model's state as the page holds it (what "save widget state" writes),
     defaults included; None when the notebook shows no widget."""

@@ -39,7 +39,15 @@ def test_the_panel_takes_no_secret_argument() -> None:
 def test_the_text_fallback_is_one_short_line(make_panel: PanelFactory, secret_sandbox) -> None:
     """GitHub and nbval see the text/plain of a displayed panel: it must not be the tree."""
     panel = make_panel()
-    assert panel._repr_mimebundle_()["text/plain"] == "Panel(not connected)"
+    text = panel._repr_mimebundle_()["text/plain"]
+    assert text == (
+        "[Sinch panel (not connected): run this cell in Jupyter to show it; "
+        "widgets need a running kernel]"
+    )
+    assert repr(panel) == "Panel(not connected)"
     secret_sandbox.connect()
     assert panel.wait()
     assert repr(panel) == f"Panel(project={secret_sandbox.project_id!r}, auth='oauth')"
+    text = panel._repr_mimebundle_()["text/plain"]
+    assert text.startswith(f"[Sinch panel (project {secret_sandbox.project_id!r}, OAuth2): run")
+    assert "\n" not in text

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
 
-import pandas as pd
+import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.display import short_time
@@ -196,14 +195,14 @@ def test_export_the_view_as_csv_and_excel_and_both_plan_no_change(connected: Pan
     browser.csv_button.click()
     name, data = _download(connected)
     assert name.startswith("subprojects-") and name.endswith(".csv")
-    from_csv = pd.read_csv(io.BytesIO(data))
+    from_csv = sn.read_csv(data)  # the documented reader
     assert list(from_csv["subprojectId"]) == [sp.id for sp in browser.view]
     assert len(sn.plan(from_csv)) == 0
 
     browser.excel_button.click()
     name, data = _download(connected)
     assert name.endswith(".xlsx")
-    from_excel = pd.read_excel(io.BytesIO(data))
+    from_excel = sn.read_excel(data)
     assert list(from_excel["subprojectId"]) == [sp.id for sp in browser.view]
     plan = sn.plan(from_excel)
     assert len(plan) == 0 and not plan.conflicts and not plan.invalid, str(plan)
@@ -273,3 +272,19 @@ def test_a_header_click_leaves_no_column_selected(connected: Panel) -> None:
     assert grid.grid.selections == []
     assert connected.wait()
     assert connected.tabs.selected_index == connected.tab_index("Browse")
+
+
+@pytest.mark.parametrize("width", [790, 820, 932, 1200, 1600])
+def test_the_columns_fit_the_width_the_page_reports(connected: Panel, width: int) -> None:
+    """No empty band and no sideways scrolling at any width; the id always whole; rows as tall
+    as the longest wrapped label set needs (the page reports the width: widgets/theme.py)."""
+    from sinch_notebook.widgets.grid import FRAME, ID_WIDTH, LINE_HEIGHT, ROW_HEIGHT
+
+    grid = connected.browser.grid
+    connected.theme.report({"widths": {"sn-browse-grid": width}})
+    widths = grid.grid.column_widths
+    assert widths == grid.widths and widths["ID"] == ID_WIDTH
+    assert width - FRAME - 2 <= sum(widths.values()) <= width - FRAME
+    assert grid.grid.base_row_size in {ROW_HEIGHT + n * LINE_HEIGHT for n in range(3)}
+    if width >= 1600:  # room for every label set on one line
+        assert grid.grid.base_row_size == ROW_HEIGHT

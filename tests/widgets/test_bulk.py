@@ -335,14 +335,14 @@ def test_the_plan_and_the_result_export_as_csv_and_excel(bulk_panel: tuple[Panel
     name, data = _download(editor)
     assert name.startswith("sinch-plan-") and name.endswith(".csv")
     expected = pd.read_csv(io.StringIO(editor.plan.frame.to_csv(index=False)))
-    assert pd.read_csv(io.BytesIO(data)).equals(expected)
+    assert sn.read_csv(data).equals(expected)
     assert editor.export_result_csv.disabled  # nothing applied yet
     editor.apply_button.click()
     assert panel.wait()
     editor.export_result_xlsx.click()
     name, data = _download(editor)
     assert name.endswith(".xlsx")
-    exported = pd.read_excel(io.BytesIO(data))
+    exported = sn.read_excel(data)
     assert list(exported["status"]) == ["ok", "ok"]
 
 

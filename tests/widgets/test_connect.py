@@ -50,6 +50,8 @@ def test_typed_credentials_connect_and_show_project_auth_and_token_minutes(
     assert form.connect_button.description == "Connect" and not form.connect_button.disabled
     assert f"Connected to project {PROJECT_ID} (local sandbox, OAuth2)." in panel.log_text()
     assert "SANDBOX" in panel.header.value  # a loopback API is a sandbox, never Sinch
+    # "Use sandbox" says the same as the header, and the fields stay as they were typed
+    assert form.use_sandbox.value and not form.key_id.disabled
     assert secret_sandbox.stats["token_requests"] == 1
 
 
@@ -62,19 +64,38 @@ def test_wrong_secret_is_a_message_in_the_panel_and_the_field_is_emptied(
     form = panel.connect_form
     assert sn.active() is None
     assert form.key_secret.value == ""
-    assert "Could not connect" in form.status.value
-    assert "401" in form.status.value and KEY_ID in form.status.value
-    assert "Not connected" in form.status.value
+    text = plain(form.status.value)
+    assert f"The Key Secret is not right for Key ID '{KEY_ID}'" in text
+    assert "invalid_client" not in text and "401" not in text and "oauth2" not in text
+    assert "Not connected" in text and "✔" not in text
     assert "Traceback" not in panel.log_text()
-    assert "Could not connect: 401 UNAUTHENTICATED" in panel.log_text()
+    assert "The Key Secret is not right for Key ID" in panel.log_text()
     assert not form.connect_button.disabled
 
     # The failure stays visible through later refreshes, and a good attempt replaces it.
     panel.refresh_status()
-    assert "Could not connect" in form.status.value
+    assert "not right" in form.status.value
     connect_panel(panel, secret_sandbox)
-    assert "Could not connect" not in form.status.value
+    assert "not right" not in form.status.value
     assert sn.active() is not None
+
+
+def test_a_wrong_secret_while_connected_says_the_previous_key_is_still_in_use(
+    make_panel: PanelFactory, secret_sandbox: Sandbox
+) -> None:
+    panel = make_panel()
+    connect_panel(panel, secret_sandbox)
+    before = sn.active()
+    connect_panel(panel, secret_sandbox, secret="not-the-secret")
+
+    text = plain(panel.connect_form.status.value)
+    assert sn.active() is before
+    first, _, rest = text.partition(".")
+    wrong = f"✖ The Key Secret is not right for Key ID '{KEY_ID}' (or that key does not exist)"
+    still = f"Still connected with the previous key (Key ID '{KEY_ID}', project '{PROJECT_ID}')"
+    assert first == wrong and still in rest
+    assert "✔" not in text and "Connected to project" not in text
+    assert "invalid_client" not in text
 
 
 def test_the_panel_says_it_is_connecting_while_the_exchange_runs(
@@ -172,7 +193,7 @@ def test_typed_secret_wins_over_the_environment(
     panel.connect_form.connect_button.click()
     assert panel.wait()
     assert sn.active() is None
-    assert "401" in panel.connect_form.status.value
+    assert "The Key Secret is not right" in panel.connect_form.status.value
 
 
 def test_basic_auth_and_the_older_api_version(

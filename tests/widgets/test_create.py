@@ -158,6 +158,9 @@ def test_create_shows_the_new_id_and_it_appears_in_browse(
     # the form is ready for the next one, without complaining about the empty name
     assert form.name.value == "" and form.labels.rows == []
     assert form.name_error.value == "" and form.create_button.disabled
+    # typing the next name clears the last create's result: it is not about this one
+    form.name.value = "Next One"
+    assert form.status.value == ""
     assert not any(shown)  # emptying the form never flashed an error
 
     browser = connected.browser

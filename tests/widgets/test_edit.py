@@ -13,6 +13,12 @@ def server(sandbox: Sandbox, subproject_id: str) -> dict:
     return next(sp for sp in sandbox.subprojects() if sp["subprojectId"] == subproject_id)
 
 
+def colleague(sandbox: Sandbox) -> sn.SubprojectsClient:
+    """Someone else on the same account: a client of their own, not the panel's shared one
+    (whose changes the panel follows by itself)."""
+    return sandbox.connect(activate=False)
+
+
 def visible(widget) -> bool:
     return widget.layout.display != "none"
 
@@ -104,7 +110,7 @@ def test_a_change_made_elsewhere_is_not_overwritten(
 ) -> None:
     sid = open_first(connected)
     edit = connected.edit_form
-    sn.require_active().update(sid, labels={"owner": "someone-else"})  # meanwhile, elsewhere
+    colleague(secret_sandbox).update(sid, labels={"owner": "someone-else"})  # meanwhile
 
     edit.name.value = "My Rename"
     edit.save_button.click()
@@ -133,7 +139,7 @@ def test_a_deletion_made_elsewhere_is_reported_on_save(
     connected: Panel, secret_sandbox: Sandbox
 ) -> None:
     sid = open_first(connected)
-    sn.require_active().delete(sid)
+    colleague(secret_sandbox).delete(sid)
     connected.edit_form.name.value = "Too late"
     connected.edit_form.save_button.click()
     assert connected.wait()
@@ -204,7 +210,7 @@ def test_save_sends_the_version_opened_so_a_change_since_is_not_overwritten(
 ) -> None:
     """The guard is the core's `client.edit(expected_update_time=...)`: one read, no PATCH."""
     sid = open_first(connected)
-    sn.require_active().update(sid, display_name="Meanwhile")
+    colleague(secret_sandbox).update(sid, display_name="Meanwhile")
     secret_sandbox.reset_stats()
     connected.edit_form.name.value = "Mine"
     connected.edit_form.save_button.click()

@@ -48,6 +48,7 @@ def test_the_tab_is_in_the_panel(history_panel: Panel) -> None:
     form = history_panel.history_form
     assert form.a.options == () and form.b.value == "now"
     assert form.diff_button.disabled and form.revert_button.disabled and form.apply_button.disabled
+    assert form.revert_row.layout.display == "none"  # no snapshot: nothing to revert to
     assert "0 snapshots in" in plain(form.store_label.value)
     assert not Path(".sinch/history.sqlite").exists()  # looking at the tab creates nothing
 
@@ -59,6 +60,7 @@ def test_snapshot_diff_revert_and_apply_by_clicks(
     take_snapshot(history_panel)
     assert "Snapshot 1: 60 subprojects" in plain(form.status.value)
     assert form.a.value == 1 and len(form.a.options) == 1
+    assert form.revert_row.layout.display is None  # shown once there is a snapshot
     assert (tmp_path / ".sinch" / "history.sqlite").exists()
 
     client = secret_sandbox.connect(activate=False)

@@ -69,7 +69,7 @@ def test_wrong_secret_is_in_no_widget_state(
 ) -> None:
     panel = make_panel()
     connect_panel(panel, secret_sandbox, secret=WRONG)
-    assert "Could not connect" in panel.connect_form.status.value
+    assert "The Key Secret is not right" in panel.connect_form.status.value
     assert_nowhere(WRONG)
 
 

@@ -12,7 +12,7 @@ from sinch_notebook.sandbox import Sandbox
 from tests.magic_shell import MagicShell, magic_shell
 
 from .conftest import PanelFactory
-from .helpers import KEY_ID, PROJECT_ID, connect_panel
+from .helpers import KEY_ID, PROJECT_ID, connect_panel, plain
 
 
 @pytest.fixture
@@ -89,3 +89,33 @@ def test_a_bad_setting_variable_does_not_stop_the_panel(
         assert panel.bulk_form.editor.workers.value == 8
     finally:
         config.reset_settings()
+
+
+def test_the_panel_follows_changes_made_by_sinch_commands_on_the_shared_connection(
+    ip: MagicShell, make_panel: PanelFactory, secret_sandbox: Sandbox
+) -> None:
+    panel = make_panel(namespace=ip.user_ns)
+    connect_panel(panel, secret_sandbox)
+    first, second = panel.browser.view[0], panel.browser.view[1]
+    panel.open_in_edit(first.id)
+    assert panel.wait() and panel.edit_form.opened.id == first.id
+
+    # a rename by %sinch: Browse shows it and Edit (nothing typed there) follows it
+    ip.ok(f"%sinch update {first.id} --name Renamed by the magic")
+    shown = {sp.id: sp.display_name for sp in panel.browser.view}
+    assert shown[first.id] == "Renamed by the magic"
+    assert panel.edit_form.name.value == "Renamed by the magic"
+    assert "changed elsewhere" in plain(panel.edit_form.status.value)
+
+    # with an edit typed in the form, it is not thrown away: the form says so, offers Reload
+    panel.edit_form.name.value = "Typed in the panel"
+    ip.ok(f"%sinch update {first.id} --label tier=gold")
+    assert panel.edit_form.name.value == "Typed in the panel"
+    assert "changed elsewhere" in plain(panel.edit_form.status.value)
+    assert panel.edit_form.reload_button.layout.display is None
+
+    # a delete by %sinch: Browse hides it (it is deleted) without a reload
+    ip.ok("%config Sinch.confirm_deletes = False")
+    ip.ok(f"%sinch delete {second.id}")
+    assert second.id not in {sp.id for sp in panel.browser.view}
+    assert secret_sandbox.stats["operations"]["list"] == 2  # no reload: the connect check + load
