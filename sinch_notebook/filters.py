@@ -18,16 +18,17 @@ from typing import Any
 from .models import Subproject
 
 
-def _fold(text: Any) -> str:
+def fold(text: Any) -> str:
+    """How every filter compares text: stripped, case-insensitive."""
     return str(text or "").strip().casefold()
 
 
 def _label_matches(labels: Mapping[str, str], key: str, value: str) -> bool:
     """`key` (folded; empty = any key) present, its value containing `value` (folded)."""
     for have_key, have_value in labels.items():
-        if key and _fold(have_key) != key:
+        if key and fold(have_key) != key:
             continue
-        if not value or value in _fold(have_value):
+        if not value or value in fold(have_value):
             return True
     return False
 
@@ -56,10 +57,10 @@ class SubprojectFilter:
             labels, deleted = (raw if isinstance(raw, dict) else {}), item.get("deleted") is True
         if deleted and not self.show_deleted:
             return False
-        text = _fold(self.text)
-        if text and text not in _fold(name) and text not in _fold(sid):
+        text = fold(self.text)
+        if text and text not in fold(name) and text not in fold(sid):
             return False
-        key, value = _fold(self.label_key), _fold(self.label_value)
+        key, value = fold(self.label_key), fold(self.label_value)
         if (key or value) and not _label_matches(labels, key, value):
             return False
-        return all(_label_matches(labels, _fold(k), _fold(v)) for k, v in self.labels.items())
+        return all(_label_matches(labels, fold(k), fold(v)) for k, v in self.labels.items())

@@ -728,16 +728,25 @@ def _new_value(cell: Any, before: str | None, field: str, problems: list[str]) -
     return new if changed else _SAME
 
 
-def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = False) -> Plan:
+def make_plan(
+    client: SubprojectsClient,
+    edited: pd.DataFrame,
+    *,
+    force: bool = False,
+    server: dict[str, dict[str, Any]] | None = None,
+) -> Plan:
     """Compare `edited` with the server and return the Plan (nothing is sent).
 
     `force=True` applies conflicting rows anyway (the frame wins). Frame-level problems raise
     `sn.ValidationError` before any request; row-level ones are listed in `plan.invalid`.
+    `server` is a listing already read (`client.records()`), to plan again without reading the
+    account again; apply's last-moment check still catches anything changed since.
     """
     if not isinstance(force, bool):
         raise ValidationError("force", f"must be True or False, got {force!r}")
     cols = _read_columns(edited)
-    server = client.records()
+    if server is None:
+        server = client.records()
     differ = _Differ(edited, cols, server, force)
     differ.run()
     return Plan(
@@ -750,3 +759,58 @@ def make_plan(client: SubprojectsClient, edited: pd.DataFrame, *, force: bool = 
         server_size=len(server),
         live_size=sum(1 for record in server.values() if not record.get("deleted")),
     )
+
+
+def replan_rows(
+    plan: Plan,
+    edited: pd.DataFrame,
+    rows: Iterable[Any],
+    server: dict[str, dict[str, Any]],
+    *,
+    force: bool = False,
+) -> Plan | None:
+    """`plan` with only `rows` (index labels of `edited`) planned again against `server`.
+
+    Why: one edited cell of a 10,000-row frame should not cost a plan of every row. Only rows
+    whose outcome depends on nothing but themselves qualify: a known `subprojectId` appearing
+    once, not invalid before (a duplicate id or a frame-level problem is judged across rows).
+    Returns None when a full plan is needed instead (`make_plan(..., server=server)`).
+    """
+    wanted = list(rows)
+    if not wanted or any(i.row in wanted for i in plan.invalid):
+        return None
+    cols = _read_columns(edited)
+    if cols.ids is None or list(cols.ignored) != list(plan.ignored_columns):
+        return None
+    if not edited.index.is_unique or any(row not in edited.index for row in wanted):
+        return None
+    ids = {row: _id_text(value) for row, value in edited[cols.ids].items()}
+    seen = Counter(ids.values())
+    for row in wanted:
+        sid = ids[row]
+        if sid is None or sid not in server or seen[sid] != 1:
+            return None
+    again = make_plan(plan.client, edited.loc[wanted], force=force, server=server)
+
+    def kept(items: Iterable[Any]) -> list[Any]:
+        return [item for item in items if item.row not in wanted]
+
+    before = {c.row for c in plan.changes} | {c.row for c in plan.conflicts}
+    was_unchanged = sum(1 for row in wanted if row not in before)
+    return Plan(
+        plan.client,
+        kept(plan.changes) + again.changes,
+        conflicts=kept(plan.conflicts) + again.conflicts,
+        invalid=list(plan.invalid) + again.invalid,
+        unchanged=plan.unchanged - was_unchanged + again.unchanged,
+        ignored_columns=plan.ignored_columns,
+        server_size=len(server),
+    )
+
+
+def _id_text(value: Any) -> str | None:
+    """A `subprojectId` cell as the plan reads it (None: empty or unreadable)."""
+    try:
+        return nz.to_text(value)
+    except nz.CellError:
+        return None

@@ -8,6 +8,11 @@ The grid edits `df` itself (what you change in the grid is in the frame, for pan
 other columns of the frame (times, parent) stay as they are and are not shown. Every edit asks
 for a new plan in the background (edits made while one is planned are planned together next).
 
+Planning again after an edit reuses the listing the last full plan read and plans only the edited
+rows (`bulk.plan.replan_rows`): one cell of a 10,000-row frame is re-planned in milliseconds, not a
+listing of the account; Load and plan, a new row and every apply read the server again, and the
+apply's last-moment check still catches anything changed on the server meanwhile.
+
 Applying is exactly `plan.apply(...)`: the plan's safety rule (`Plan.raise_if_unsafe`: more
 than MASS_DELETE_THRESHOLD deletes need "allow mass delete") and the confirmation policy
 (`confirm.before_deleting`: "Yes, delete N" / "Cancel") are the core's.
@@ -23,12 +28,15 @@ import ipywidgets as widgets
 import pandas as pd
 from ipydatagrid import DataGrid
 
+from ..bulk.plan import make_plan, replan_rows
 from ..frames import LABEL_PREFIX
+from ..models import parse_bool
 from . import controls as ui
 from .applying import PlanRunner
 from .common import Context, amount, describe_error, message
 from .export import Download
 from .grid import ID_WIDTH
+from .html_grid import HtmlFrameView
 from .plan_view import plan_html, plan_summary
 from .theme import ThemeProbe
 
@@ -83,6 +91,7 @@ class FrameEditor(widgets.VBox):
         on_applied: Callable[[ApplyResult], None] | None = None,
         result_name: Callable[[], str] = lambda: "bulk_result",
         visible_rows: int = 12,
+        html: bool = False,
     ) -> None:
         self.ctx = ctx
         self.on_applied = on_applied
@@ -94,6 +103,8 @@ class FrameEditor(widgets.VBox):
         self._connected = False
         self._plan_wanted = False
         self._plan_lock = threading.Lock()
+        self._server: dict[str, dict[str, Any]] | None = None  # the last full plan's listing
+        self._dirty: set[Any] | None = None  # rows edited since the last plan; None: all
         self._unsubscribe: Callable[[], None] | None = None
 
         self.grid = DataGrid(
@@ -108,6 +119,7 @@ class FrameEditor(widgets.VBox):
         )
         self.grid.add_class("sn-edit-grid")
         self.grid.on_cell_change(self.ctx.guard(self._on_cell_change))
+        self.html_view: HtmlFrameView | None = None  # the grid where it cannot render
         self.add_row_button = ui.button(
             "Add row", "sn-grid-add-row", icon="plus", tooltip="A new subproject: type its name"
         )
@@ -164,6 +176,8 @@ class FrameEditor(widgets.VBox):
             ]
         )
         self.add_class("sn-frame-editor")
+        if html:
+            self.use_html()
         self._update()
 
     def __repr__(self) -> str:
@@ -196,16 +210,27 @@ class FrameEditor(widgets.VBox):
     def set_frame(self, frame: pd.DataFrame | None, plan: bool = True) -> None:
         """Edit `frame` (in place) from now on; None shows nothing."""
         self.frame = frame
+        with self._plan_lock:
+            self._server, self._dirty = None, None
         self._forget_plan()
         self.runner.forget_result()
         self._show_grid()
         if frame is not None and plan:
-            self.request_plan()
+            self._queue_plan()
         self._update()
 
     def _show_grid(self) -> None:
         frame = self.frame
         shown = grid_frame(frame) if frame is not None else pd.DataFrame({"displayName": []})
+        if self.html_view is not None:
+            self.html_view.show(shown)
+            self.grid_note.value = (
+                '<span style="opacity:.75">Pick a row number, a column and a value, then Set; '
+                "<b>delete</b> takes true/false.</span>"
+                if frame is not None
+                else ""
+            )
+            return
         self.grid.data = shown
         self._shown_rows = len(shown)
         self.grid.column_widths = {
@@ -238,6 +263,16 @@ class FrameEditor(widgets.VBox):
         scrollbar = 0 if self.width is not None and columns <= self.width - 2 else SCROLLBAR
         self.grid.layout.height = f"{HEADER_HEIGHT + rows * ROW_HEIGHT + 4 + scrollbar}px"
 
+    def use_html(self) -> None:
+        """Show the frame as a paged HTML table with a one-cell edit form instead of the grid
+        (where ipydatagrid's front-end cannot render)."""
+        if self.html_view is not None:
+            return
+        self.html_view = HtmlFrameView(self.ctx.guard(self.set_cell), page_rows=self.visible_rows)
+        old = self.grid
+        self.children = tuple(self.html_view if c is old else c for c in self.children)
+        self._show_grid()
+
     def add_row(self, **values: Any) -> None:
         """A new row (a subproject to create); `values` fills cells, e.g. displayName="Acme"."""
         frame = self.frame
@@ -252,8 +287,9 @@ class FrameEditor(widgets.VBox):
         # `delete`) get False, so they stay boolean (pandas refuses NA in a bool column).
         flags = {c: False for c in frame.columns if pd.api.types.is_bool_dtype(frame[c].dtype)}
         frame.loc[label] = pd.Series({**flags, **values}, dtype=object).reindex(frame.columns)
+        self._touched(None)
         self._show_grid()
-        self.request_plan()
+        self._queue_plan()
 
     def set_cell(self, row: int, column: str, value: Any) -> None:
         """What an edit of one grid cell does (row = position, as the grid numbers rows).
@@ -262,13 +298,13 @@ class FrameEditor(widgets.VBox):
         come back as an edit of its own, possibly after another frame was loaded.
         """
         if self._edit(row, column, value):
-            self.request_plan()
+            self._queue_plan()
         self._show_grid()
 
     def _on_cell_change(self, cell: dict[str, Any]) -> None:
         """An edit made in the front-end's grid."""
         if self._edit(int(cell["row"]), str(cell["column"]), cell["value"]):
-            self.request_plan()
+            self._queue_plan()
         else:
             self._show_grid()  # put back what the front-end shows wrongly
 
@@ -286,21 +322,41 @@ class FrameEditor(widgets.VBox):
         if column == "delete":
             if "delete" not in frame.columns:
                 frame["delete"] = False
-            frame.at[label, "delete"] = bool(value)
+                self._touched(None)  # a new column: every row's plan reads it
+            tick = parse_bool(value, "delete") if isinstance(value, str) else bool(value)
+            frame.at[label, "delete"] = tick
+            self._touched(label)
             return True
         text = "" if value is None else str(value)
         blank = text.strip() == "" and column != "displayName"
         frame.at[label, column] = pd.NA if blank else text
+        self._touched(label)
         return True
+
+    def _touched(self, label: Any) -> None:
+        """Row `label` was edited (None: the whole frame must be planned again)."""
+        with self._plan_lock:
+            if label is None:
+                self._dirty = None
+            elif self._dirty is not None:
+                self._dirty.add(label)
 
     # -- the plan ------------------------------------------------------------------------------
 
     def set_connected(self, connected: bool) -> None:
         self._connected = connected
+        with self._plan_lock:
+            self._server, self._dirty = None, None  # another account, maybe
         self.runner.set_connected(connected)
 
     def request_plan(self) -> None:
-        """Plan the frame as it is now (in the background; edits meanwhile are planned next)."""
+        """Plan the whole frame as it is now (after pandas edits; in the background, edits
+        meanwhile are planned next)."""
+        self._touched(None)
+        self._queue_plan()
+
+    def _queue_plan(self) -> None:
+        """Plan what changed: the rows edited in the grid since the last plan (see `_plan`)."""
         if self.frame is None or not self._connected:
             self._update()
             return
@@ -320,10 +376,28 @@ class FrameEditor(widgets.VBox):
     def _plan(self) -> None:
         with self._plan_lock:
             self._plan_wanted = False
+            rows, self._dirty = self._dirty, set()
+            server = self._server
         frame = self.frame
         if frame is None:
             return
-        plan = self.ctx.client().plan(frame.copy())
+        client = self.ctx.client()
+        previous = self.plan
+        plan = None
+        if (
+            rows is not None
+            and server is not None
+            and previous is not None
+            and not previous.applied
+        ):
+            # Nothing edited since the plan shown: that plan still stands.
+            plan = replan_rows(previous, frame.copy(), rows, server) if rows else previous
+        if plan is None:
+            if server is None or (previous is not None and previous.applied):
+                server = client.records()
+                with self._plan_lock:
+                    self._server = server
+            plan = make_plan(client, frame.copy(), server=server)
         self._show_plan(plan)
         if len(plan):
             them = "it" if len(plan) == 1 else "them"

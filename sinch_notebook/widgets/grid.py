@@ -180,7 +180,6 @@ class SubprojectGrid(widgets.VBox):
         self.visible_rows = visible_rows
         self.sort_column = "Updated"
         self.descending = True
-        self.rows: list[Subproject] = []
         self._frame = display_frame([])
         self._header_clicked = False
         self.widths = {c.title: c.width for c in COLUMNS}
@@ -204,14 +203,14 @@ class SubprojectGrid(widgets.VBox):
 
     # -- what it shows -------------------------------------------------------------------------
 
-    def sort(self, rows: list[Subproject]) -> list[Subproject]:
-        column = _BY_TITLE[self.sort_column]
-        return sorted(rows, key=column.key, reverse=self.descending)
-
     def show(self, rows: list[Subproject]) -> None:
         """Show `rows` (already filtered and sorted) from the top."""
-        self.rows = rows
-        self._frame = display_frame(rows)
+        self.show_frame(display_frame(rows))
+
+    def show_frame(self, frame: pd.DataFrame) -> None:
+        """Show the cells of a view (`display_frame`'s columns; Browse builds them from its
+        columns, see table.py) from the top."""
+        self._frame = frame
         self.grid.clear_selection()
         self.grid._transforms = []  # the header menu's sorts and filters belong to old data
         self.grid.data = self._frame.copy()  # the grid adds a key column to what it gets
@@ -254,7 +253,7 @@ class SubprojectGrid(widgets.VBox):
         row = ROW_HEIGHT + (lines - 1) * LINE_HEIGHT
         if self.grid.base_row_size != row:
             self.grid.base_row_size = row
-        self.grid.layout.height = self._height(len(self.rows), row)
+        self.grid.layout.height = self._height(len(self._frame), row)
 
     def _height(self, count: int, row: int = ROW_HEIGHT) -> str:
         fits = int(self.visible_rows * ROW_HEIGHT * HEIGHT_BUDGET // row)

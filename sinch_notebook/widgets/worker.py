@@ -144,3 +144,89 @@ class Ticker:
                 self.fn()
             except Exception:
                 log.debug("ticker callback failed", exc_info=True)
+
+
+class Debouncer:
+    """Runs `fn()` once for a burst of `request()`s: `delay` seconds after the last one, in one
+    background thread (which exits when idle).
+
+    Why: a text field with `continuous_update` sends every keystroke, and a kernel that was busy
+    receives them back to back; filtering once per key would queue one filter per letter. A
+    request made while `fn` runs is served by one more run after it (the latest wins).
+    `flush()` runs a pending `fn` now, in the caller's thread; `cancel()` forgets it.
+    """
+
+    def __init__(self, fn: Callable[[], None], delay: float, *, threaded: bool = True) -> None:
+        self.fn = fn
+        self.delay = delay
+        self.threaded = threaded
+        self.runs = 0  # how many times fn ran (benchmarks count filters with it)
+        self._lock = threading.Condition()
+        self._due: float | None = None
+        self._thread: threading.Thread | None = None
+        self._running = threading.Lock()  # one fn at a time, whichever thread runs it
+
+    def request(self) -> None:
+        if not self.threaded:
+            self._run()
+            return
+        with self._lock:
+            self._due = time.monotonic() + self.delay
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="sinch-panel-debounce", daemon=True
+                )
+                self._thread.start()
+            self._lock.notify_all()
+
+    @property
+    def pending(self) -> bool:
+        with self._lock:
+            return self._due is not None
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._due = None
+            self._lock.notify_all()
+
+    def flush(self) -> None:
+        """Run a pending `fn` now (in this thread) instead of after the delay."""
+        with self._lock:
+            due, self._due = self._due, None
+            self._lock.notify_all()
+        if due is not None:
+            self._run()
+
+    def settle(self, timeout: float | None = 60.0, *, flush: bool = True) -> bool:
+        """Flush (or, with `flush=False`, let the delay run out), then wait for the background
+        run; False on timeout."""
+        if flush:
+            self.flush()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while self._thread is not None and self._thread is not threading.current_thread():
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._lock.wait(remaining)
+        return True
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while self._due is not None and time.monotonic() < self._due:
+                    self._lock.wait(self._due - time.monotonic())
+                if self._due is None:
+                    self._thread = None
+                    self._lock.notify_all()
+                    return
+                self._due = None
+            self._run()
+
+    def _run(self) -> None:
+        with self._running:
+            self.runs += 1
+            try:
+                self.fn()
+            except Exception:  # the safety net: fn reports its own expected errors
+                log.debug("debounced job failed", exc_info=True)

@@ -268,7 +268,7 @@ def test_a_header_click_leaves_no_column_selected(connected: Panel) -> None:
     grid = connected.browser.grid
     connected.show_tab("Browse")
     grid._on_cell_click({"region": "column-header", "column": "Name", "row": 0})
-    grid.grid.selections = [{"r1": 0, "r2": len(grid.rows) - 1, "c1": 0, "c2": 0}]  # as sent
+    grid.grid.selections = [{"r1": 0, "r2": len(grid._frame) - 1, "c1": 0, "c2": 0}]  # as sent
     assert grid.grid.selections == []
     assert connected.wait()
     assert connected.tabs.selected_index == connected.tab_index("Browse")

@@ -1,0 +1,291 @@
+"""The panel at 100,000 subprojects, driven through its widgets as a person drives them.
+
+Baseline: `client.frame(show_deleted=True)` of the same account (the sandbox in its own process,
+100,000 subprojects, 10% of them deleted, the seed's realistic labels), measured in the same run,
+alternated with the panel's load. Measured through the widgets (`.value`, `.click()`):
+
+- connect and load Browse (Connect clicked until the grid shows the account);
+- typing a name filter letter by letter ("a", "ac", "acm", "acme": each letter until the grid
+  shows its view), then the same four keystrokes as one burst (arriving back to back, as a
+  kernel gets them after a busy moment): how many filters that burst runs;
+- a label key filter ("region") and a label value filter ("eu");
+- "show deleted" on; Clear filters;
+- sorting by each column, both ways (two clicks on each header);
+- a row click that opens Edit (the subproject fetched and shown);
+- the Bulk tab loading a 10,000-row frame (shown and planned), one cell edit and the re-plan;
+- the History tab's diff of two stored snapshots of the whole account;
+- memory held by the panel with the account loaded against that of the frame (tracemalloc,
+  after a garbage collection, in the same process: both are Python and numpy allocations).
+
+Goals (exit 1 when one is missed), as ratios to the baseline: Browse loaded <= 1.5x; every
+Browse action <= 0.1x (about 0.1 s here: a person feels anything slower); a burst of keystrokes
+runs one filter; the Bulk re-plan after one edit <= 0.2x; the panel's memory <= 2x the frame's.
+The Bulk load and the History diff are printed without a goal of their own here (the plan and
+the diff have theirs in `history.py`).
+
+    python benchmarks/panel_scale.py            # 100,000 subprojects (~2 min)
+    python benchmarks/panel_scale.py --quick    # small smoke run, goals not enforced
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from _sandbox import connect, sandbox_process, verdict
+
+import sinch_notebook as sn
+from sinch_notebook.widgets import Panel
+
+GOAL_LOAD = 1.5
+GOAL_ACTION = 0.1
+GOAL_REPLAN = 0.2
+GOAL_MEMORY = 2.0
+GOAL_BURST_FILTERS = 1
+DELETED_SHARE = 0.10
+BULK_ROWS = 10_000
+TYPED = "acme"
+
+
+def settle(panel: Panel) -> None:
+    """Wait until the panel shows the result of what was just done (background work included)."""
+    settle_browse = getattr(panel.browser, "settle", None)
+    if settle_browse is not None:
+        settle_browse(300, flush=False)  # keystrokes wait for their delay, as in a notebook
+    if not panel.wait(300):
+        raise SystemExit("FAIL: the panel's background work did not finish")
+
+
+def timed(panel: Panel, action: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    action()
+    settle(panel)
+    return time.perf_counter() - started
+
+
+def delete_up_to(client: sn.SubprojectsClient, share: float) -> None:
+    """Soft-delete live subprojects until `share` of the account is deleted (the seed has ~7%)."""
+    frame = client.frame(show_deleted=True)
+    missing = int(len(frame) * share) - int(frame["deleted"].sum())
+    ids = list(frame.loc[~frame["deleted"], "subprojectId"].iloc[::7][: max(0, missing)])
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(client.delete, ids))
+
+
+def connect_panel(settings: dict[str, str], namespace: dict[str, Any]) -> Panel:
+    panel = Panel(namespace=namespace, autoconnect=False)
+    form = panel.connect_form
+    form.key_id.value = settings["SINCH_KEY_ID"]
+    form.project_id.value = settings["SINCH_PROJECT_ID"]
+    form.api_url.value = settings["SINCH_API_URL"]
+    form.auth_url.value = settings["SINCH_AUTH_URL"]
+    form.key_secret.value = settings["SINCH_KEY_SECRET"]
+    form.connect_button.click()
+    settle(panel)
+    return panel
+
+
+def count_views(panel: Panel) -> list[int]:
+    """A counter of the views the Browse grid is given (one per filter that ran)."""
+    grid = panel.browser.grid
+    counter = [0]
+    name = "show_frame" if hasattr(grid, "show_frame") else "show"
+    show = getattr(grid, name)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        counter[0] += 1
+        return show(*args, **kwargs)
+
+    setattr(grid, name, counting)
+    return counter
+
+
+def typed(widget: Any, value: Any) -> None:
+    """A value as the front-end sends it (a comm "update" message: a keystroke, a tick)."""
+    widget.set_state({"value": value})
+
+
+def browse_actions(panel: Panel) -> tuple[dict[str, float], int]:
+    """Every Browse action, each timed until the grid shows its result; and the burst's filters."""
+    browser = panel.browser
+    times: dict[str, float] = {}
+    for n in range(1, len(TYPED) + 1):
+        times[f"type {TYPED[:n]!r}"] = timed(
+            panel, lambda n=n: typed(browser.name_filter, TYPED[:n])
+        )
+    times["Clear filters (after typing)"] = timed(panel, browser.clear_button.click)
+    views = count_views(panel)
+
+    def burst() -> None:
+        for n in range(1, len(TYPED) + 1):
+            typed(browser.name_filter, TYPED[:n])
+
+    times[f"burst {TYPED!r}"] = timed(panel, burst)
+    burst_filters = views[0]
+    times["Clear filters (after the burst)"] = timed(panel, browser.clear_button.click)
+    times["label key 'region'"] = timed(panel, lambda: typed(browser.label_key, "region"))
+    times["label value 'eu'"] = timed(panel, lambda: typed(browser.label_value, "eu"))
+    times["show deleted"] = timed(panel, lambda: typed(browser.show_deleted, True))
+    times["Clear filters"] = timed(panel, browser.clear_button.click)
+    for title in ("Name", "Labels", "Updated", "Created", "ID"):
+        times[f"sort {title} (1st click)"] = timed(
+            panel, lambda t=title: browser.grid.click_header(t)
+        )
+        times[f"sort {title} (2nd click)"] = timed(
+            panel, lambda t=title: browser.grid.click_header(t)
+        )
+    times["row click opens Edit"] = timed(panel, lambda: browser.grid.click_row(0))
+    if panel.edit_form.opened is None or not browser.view:
+        raise SystemExit("FAIL: the row click did not open the subproject in Edit")
+    if panel.edit_form.opened.subproject_id != browser.view[0].subproject_id:
+        raise SystemExit("FAIL: the row click opened another subproject")
+    return times, burst_filters
+
+
+def bulk_actions(panel: Panel, client: sn.SubprojectsClient, rows: int) -> dict[str, float]:
+    namespace = panel.ctx.namespace()
+    namespace["bulk_df"] = client.frame().head(rows).reset_index(drop=True)
+    bulk = panel.bulk_form
+    times = {f"Bulk load and plan {rows:,} rows": timed(panel, lambda: bulk.load("bulk_df"))}
+    if bulk.plan is None or len(bulk.plan) != 0:
+        raise SystemExit(f"FAIL: the unchanged frame planned changes: {bulk.plan!r}")
+    times["Bulk re-plan after one edit"] = timed(
+        panel, lambda: bulk.editor.set_cell(0, "displayName", "Renamed in the benchmark")
+    )
+    if bulk.plan is None or len(bulk.plan) != 1:
+        raise SystemExit(f"FAIL: one edit did not plan one change: {bulk.plan!r}")
+    return times
+
+
+def history_diff(panel: Panel, client: sn.SubprojectsClient, folder: Path) -> float:
+    store = sn.open_store(folder / "history.sqlite")
+    first = sn.snapshot(client, store)
+    frame = client.frame().head(100).copy()
+    frame["label.bench"] = "changed"
+    client.plan(frame).apply(workers=8, progress=False, journal=False)
+    second = sn.snapshot(client, store)
+    form = panel.history_form
+    form.store = store
+    form.reload()
+    settle(panel)
+    form.a.value, form.b.value = first.id, second.id
+    seconds = timed(panel, form.diff_button.click)
+    if form.diff is None or len(form.diff.subprojects) != 100:
+        raise SystemExit(f"FAIL: the History diff did not find the 100 changes: {form.diff!r}")
+    return seconds
+
+
+def retained(make: Callable[[], Any]) -> tuple[int, Any]:
+    """Bytes still allocated after `make()` (its result kept alive), after a collection."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        made = make()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before, made
+    finally:
+        tracemalloc.stop()
+
+
+def memory(settings: dict[str, str], client: sn.SubprojectsClient) -> tuple[int, int]:
+    frame_bytes, frame = retained(lambda: client.frame(show_deleted=True))
+    del frame
+    panel_bytes, panel = retained(lambda: connect_panel(settings, {}))
+    sn.disconnect()
+    panel.close()
+    return frame_bytes, panel_bytes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subprojects", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3, help="loads, alternated with listings")
+    parser.add_argument("--bulk-rows", type=int, default=BULK_ROWS)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes; do not enforce goals")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.subprojects, args.rounds, args.bulk_rows = 2_000, 1, 200
+
+    print(f"seeding a sandbox with {args.subprojects:,} subprojects ...", flush=True)
+    with sandbox_process(args.subprojects) as settings, tempfile.TemporaryDirectory() as tmp:
+        client = connect(settings)
+        delete_up_to(client, DELETED_SHARE)
+        listed = client.frame(show_deleted=True)  # also a warm-up (imports, connections)
+        print(
+            f"account: {len(listed):,} subprojects, {int(listed['deleted'].sum()):,} deleted, "
+            f"{sum(c.startswith('label.') for c in listed.columns)} label keys",
+            flush=True,
+        )
+        del listed
+        listings: list[float] = []
+        loads: list[float] = []
+        panel: Panel | None = None
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            client.frame(show_deleted=True)
+            listings.append(time.perf_counter() - started)
+            if panel is not None:
+                sn.disconnect()
+                panel.close()
+            namespace: dict[str, Any] = {}
+            started = time.perf_counter()
+            panel = connect_panel(settings, namespace)
+            loads.append(time.perf_counter() - started)
+            loaded = getattr(panel.browser, "size", None) or len(panel.browser.rows)
+            if loaded != args.subprojects:
+                raise SystemExit(f"FAIL: Browse loaded {loaded:,} subprojects")
+            print(f"listing {listings[-1]:.3f} s, panel loaded {loads[-1]:.3f} s", flush=True)
+        assert panel is not None
+        actions, burst_filters = browse_actions(panel)
+        bulk = bulk_actions(panel, client, args.bulk_rows)
+        diff_seconds = history_diff(panel, client, Path(tmp))
+        sn.disconnect()
+        panel.close()
+        frame_bytes, panel_bytes = memory(settings, client)
+
+    base = statistics.median(listings)
+    load = statistics.median(loads)
+    missed = []
+
+    def ratio(name: str, seconds: float, goal: float | None, key: str) -> None:
+        value = seconds / base
+        target = f" (goal <= {goal}x)" if goal is not None else ""
+        print(f"ratio {name}/listing = {value:.3f}x  [{seconds:.3f} s]{target}")
+        if goal is not None and value > goal:
+            missed.append(key)
+
+    print(f"\nmedian listing (client.frame(show_deleted=True)): {base:.3f} s")
+    ratio("Browse loaded", load, GOAL_LOAD, "Browse loaded")
+    for name, seconds in actions.items():
+        ratio(name, seconds, GOAL_ACTION, name)
+    print(f"filters run by the burst of {len(TYPED)} keystrokes: {burst_filters}", end="")
+    print(f" (goal <= {GOAL_BURST_FILTERS})")
+    if burst_filters > GOAL_BURST_FILTERS:
+        missed.append("burst")
+    for name, seconds in bulk.items():
+        goal = GOAL_REPLAN if name.startswith("Bulk re-plan") else None
+        ratio(name, seconds, goal, name)
+    ratio("History diff of two stored snapshots", diff_seconds, None, "History diff")
+    memory_ratio = panel_bytes / frame_bytes
+    print(
+        f"memory: frame {frame_bytes / 1e6:.1f} MB, panel with the account loaded "
+        f"{panel_bytes / 1e6:.1f} MB, ratio panel/frame = {memory_ratio:.2f}x "
+        f"(goal <= {GOAL_MEMORY}x)"
+    )
+    if memory_ratio > GOAL_MEMORY:
+        missed.append("memory")
+    return verdict(missed, args.quick)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
