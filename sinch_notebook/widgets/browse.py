@@ -276,6 +276,7 @@ class BrowseView(widgets.VBox):
             self._loaded = True
         self.label_key.options = table.label_keys()[:MAX_KEY_SUGGESTIONS]
         self._apply()
+        threading.Thread(target=table.prepare_orders, name="sinch-browse-sort", daemon=True).start()
         live = table.live()
         self.ctx.log.info(
             f"Loaded {amount(len(table), 'subproject')} "

@@ -213,7 +213,7 @@ class SubprojectGrid(widgets.VBox):
         self._frame = frame
         self.grid.clear_selection()
         self.grid._transforms = []  # the header menu's sorts and filters belong to old data
-        self.grid.data = self._frame.copy()  # the grid adds a key column to what it gets
+        self.grid.data = frame.copy(deep=False)  # the grid adds a key column to what it gets
         self.grid.tick()  # the front-end asks again for the rows on screen
         self._size_rows()
 

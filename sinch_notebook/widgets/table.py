@@ -79,32 +79,47 @@ class SubprojectTable:
     # -- building -----------------------------------------------------------------------------
 
     def load(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Replace everything with `items` (the API's records, as `iter_pages` yields them)."""
+        """Replace everything with `items` (the API's records, as `iter_pages` yields them).
+
+        One pass over the records keeps only what each row has of its own; rows with the same
+        set of labels share one "combination" (at 100,000 customer subprojects there are a few
+        thousand), whose label codes and text are worked out once.
+        """
         ids: list[str] = []
         names: list[str] = []
         parents: list[str] = []
         deleted: list[bool] = []
         created: list[Any] = []
         updated: list[Any] = []
-        label_dicts: list[dict[str, str]] = []
+        combo_of: list[int] = []
+        combos: dict[tuple[tuple[str, str], ...], int] = {}
         extras: dict[int, dict[str, Any]] = {}
         intern: dict[str, str] = {}
+        known = Subproject._KNOWN
         for item in items:
-            sp = _fields(item)
-            if sp is None:
+            if not item.keys() <= known:
+                extra = {k: v for k, v in item.items() if k not in known}
+                if extra and item.get("subprojectId"):
+                    extras[len(ids)] = extra
+            fields = _fields(item)
+            if fields is None:
                 continue
-            sid, name, parent, labels, create, update, gone, extra = sp
-            if extra:
-                extras[len(ids)] = extra
+            sid, name, parent, labels, create, update, gone = fields
             ids.append(sid)
             names.append(name)
-            parents.append(intern.setdefault(parent, parent))
-            label_dicts.append(labels)
+            parent = intern.setdefault(parent, parent)
+            parents.append(parent)
+            pairs = tuple(labels.items())
+            combo = combos.get(pairs)
+            if combo is None:
+                combo = combos[pairs] = len(combos)
+            combo_of.append(combo)
             created.append(create)
             updated.append(update)
             deleted.append(gone)
         with self._lock:
-            self._build(ids, names, parents, deleted, created, updated, label_dicts, extras)
+            self._build(ids, names, parents, deleted, created, updated, extras)
+            self._build_labels(list(combos), np.array(combo_of, dtype=np.int64))
 
     def _build(
         self,
@@ -114,7 +129,6 @@ class SubprojectTable:
         deleted: list[bool],
         created: list[Any],
         updated: list[Any],
-        label_dicts: list[dict[str, str]],
         extras: dict[int, dict[str, Any]],
     ) -> None:
         n = len(ids)
@@ -127,34 +141,48 @@ class SubprojectTable:
         self.extras = extras
         self.position = {sid: i for i, sid in enumerate(ids)}
         # The searched text: folded name and id, once (each keystroke only runs `in` over it).
-        self.hay = [f"{fold(a)}{_SEP}{fold(b)}" for a, b in zip(names, ids, strict=True)]
+        self.hay = [
+            f"{a.strip().casefold()}{_SEP}{b.strip().casefold()}"
+            for a, b in zip(names, ids, strict=True)
+        ]
+        self._display: np.ndarray | None = None
+        self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._searched: tuple[str, np.ndarray] | None = None
+
+    def _build_labels(
+        self, combos: list[tuple[tuple[str, str], ...]], combo_of: np.ndarray
+    ) -> None:
+        """Label columns (a code per row per key) and each row's label text, per combination."""
         self.labels: dict[str, _LabelColumn] = {}
+        by_key: dict[str, np.ndarray] = {}
         codes: dict[str, dict[str, int]] = {}
-        for i, labels in enumerate(label_dicts):
-            for key, value in labels.items():
+        for c, pairs in enumerate(combos):
+            for key, value in pairs:
                 column = self.labels.get(key)
                 if column is None:
-                    column = self.labels[key] = _LabelColumn(np.full(n, -1, np.int32), [], [])
+                    column = self.labels[key] = _LabelColumn(np.empty(0, np.int32), [], [])
+                    by_key[key] = np.full(len(combos), -1, np.int32)
                     codes[key] = {}
                 code = codes[key].get(value)
                 if code is None:
                     code = codes[key][value] = len(column.values)
                     column.values.append(value)
                     column.folded.append(fold(value))
-                column.codes[i] = code
-        self.label_cells = np.array([labels_text(d) for d in label_dicts] or [], dtype=object)
-        self._display: dict[str, np.ndarray] = {}
-        self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._searched: tuple[str, np.ndarray] | None = None
+                by_key[key][c] = code
+        for key, column in self.labels.items():
+            column.codes = by_key[key][combo_of]
+        texts = np.array([labels_text(dict(pairs)) for pairs in combos] + [""], dtype=object)
+        self.label_cells = texts[combo_of] if len(combo_of) else np.empty(0, dtype=object)
 
     def upsert(self, subproject: Subproject) -> None:
         """Show one subproject created or changed here without reloading: its row is replaced
         in place (or appended), and only the caches that row can change are dropped."""
-        item = subproject.to_dict() | dict(subproject.extra)
+        item = subproject.to_dict()
         fields = _fields(item)
         if fields is None:
             return
-        sid, name, parent, labels, create, update, gone, extra = fields
+        sid, name, parent, labels, create, update, gone = fields
+        extra = dict(subproject.extra)
         with self._lock:
             i = self.position.get(sid)
             if i is None:
@@ -190,7 +218,7 @@ class SubprojectTable:
                     column.values.append(value)
                     column.folded.append(fold(value))
                 column.codes[i] = column.values.index(value)
-            self._display = {}
+            self._display = None
             self._orders = {}
             self._searched = None
 
@@ -286,7 +314,17 @@ class SubprojectTable:
             ascending, rank = self._orders[column]
             if not descending:
                 return ascending
-            return np.argsort(-rank, kind="stable")
+            key = f"{column} descending"
+            if key not in self._orders:
+                self._orders[key] = (np.argsort(-rank, kind="stable"), rank)
+            return self._orders[key][0]
+
+    def prepare_orders(self) -> None:
+        """Work out every column's order now (Browse does it in the background after a load,
+        so the first click on a header does not pay for it)."""
+        for column in SORT_COLUMNS:
+            for descending in (False, True):
+                self.order(column, descending)
 
     def _sort(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """The ascending order and each row's rank (equal keys, equal rank), as `sorted()` with
@@ -317,23 +355,33 @@ class SubprojectTable:
         return self._orders["_ids"][1]
 
     def cells(self, rows: np.ndarray) -> pd.DataFrame:
-        """What the grid shows for `rows` (in that order): Name, Labels, Updated, Created, ID."""
+        """What the grid shows for `rows` (in that order): Name, Labels, Updated, Created, ID.
+
+        The cells of every row are made once (one 2-D array); a view takes its rows from it in
+        one step, and the frame wraps that array without copying it again.
+        """
         with self._lock:
-            if not self._display:
+            if self._display is None:
                 names = self.names.copy()
                 gone = self.deleted
                 names[gone] = [f"{name} (deleted)" for name in self.names[gone]]
-                self._display = {
+                columns = {
                     "Name": names,
                     "Labels": self.label_cells,
                     "Updated": _time_cells(self.updated),
                     "Created": _time_cells(self.created),
                     "ID": self.ids,
                 }
+                display = np.empty((len(self), len(SORT_COLUMNS)), dtype=object)
+                for n, title in enumerate(SORT_COLUMNS):
+                    display[:, n] = columns[title]
+                self._display = display
             return pd.DataFrame(
-                {title: self._display[title][rows] for title in SORT_COLUMNS},
+                self._display[rows],
+                columns=list(SORT_COLUMNS),
                 index=pd.RangeIndex(len(rows)),
-                dtype=object,
+                dtype=object,  # text as it is: no per-column type inference
+                copy=False,
             )
 
 
@@ -350,21 +398,24 @@ def _dense_rank(values: Any) -> np.ndarray:
 
 def _fields(
     item: Mapping[str, Any],
-) -> tuple[str, str, str, dict[str, str], Any, Any, bool, dict[str, Any]] | None:
-    """The fields of one API record, as `Subproject.from_api` reads them."""
+) -> tuple[str, str, str, dict[str, str], Any, Any, bool] | None:
+    """The fields of one API record, as `Subproject.from_api` reads them (None: no id)."""
     sid = item.get("subprojectId")
     if not sid:
         return None
-    raw = item.get("labels") or {}
-    labels = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-    extra = {k: v for k, v in item.items() if k not in Subproject._KNOWN}
+    labels = item.get("labels") or {}
+    if not isinstance(labels, dict):
+        labels = {}
+    elif not all(type(k) is str and type(v) is str for k, v in labels.items()):
+        labels = {str(k): str(v) for k, v in labels.items()}
+    name = item.get("displayName") or ""
+    parent = item.get("parentProjectId") or ""
     return (
-        str(sid),
-        str(item.get("displayName") or ""),
-        str(item.get("parentProjectId") or ""),
+        sid if type(sid) is str else str(sid),
+        name if type(name) is str else str(name),
+        parent if type(parent) is str else str(parent),
         labels,
         item.get("createTime"),
         item.get("updateTime"),
         bool(item.get("deleted", False)),
-        extra,
     )
