@@ -1,6 +1,6 @@
 """`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), saved
-profiles and scheduled snapshots (`cli_profiles`), and saved plans (`plan show FILE`,
-`apply FILE`: `cli_plans`)."""
+profiles and scheduled snapshots (`cli_profiles`), saved plans (`plan show FILE`, `apply FILE`:
+`cli_plans`), and the app (the panel as a web page: app.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from .app import add_command as add_app_command
 from .cli_plans import add_plan_commands
 from .cli_profiles import add_profile_parser, add_snapshot_parser
 from .demo import DemoOptions
@@ -176,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_profile_parser(commands)
     add_snapshot_parser(commands)
     add_plan_commands(commands)
+    add_app_command(commands)
     return parser
 
 

@@ -15,9 +15,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..errors import ValidationError
 from . import controls as ui
-from .common import Context, message
+from .common import Context, amount, message
 from .editor import FrameEditor
+from .export import read_upload
+
+UPLOAD_NAME = "uploaded_df"
 
 
 def frame_variables(namespace: dict[str, Any]) -> list[str]:
@@ -54,6 +58,10 @@ class BulkForm(widgets.VBox):
             icon="list",
             tooltip="Show the DataFrame in the grid and plan it (again, after pandas edits)",
         )
+        self.upload_frame = ui.upload(
+            "Upload CSV / Excel", "sn-bulk-upload-frame", accept=".csv,.xlsx"
+        )
+        self.upload_frame.layout.width = "14em"
         self.picker_status = ui.html("sn-bulk-picker-status")
         self.plan_path = ui.field(
             "Plan file", "sn-bulk-plan-path", value="change.json", width="22em", label_width="6em"
@@ -74,13 +82,15 @@ class BulkForm(widgets.VBox):
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))
+        self.upload_frame.observe(self.ctx.guard(self._on_upload_frame), names="value")
         super().__init__(
             [
                 widgets.HTML(
-                    "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), edit "
-                    "it in the grid or with pandas, review the plan, then Apply."
+                    "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), or "
+                    "upload an edited CSV / Excel export; edit it in the grid or with pandas, "
+                    "review the plan, then Apply."
                 ),
-                ui.row(self.variable, self.rescan_button, self.plan_button),
+                ui.row(self.variable, self.rescan_button, self.plan_button, self.upload_frame),
                 ui.row(self.plan_path, self.save_button, self.open_button, self.upload),
                 self.picker_status,
                 self.editor,
@@ -217,6 +227,29 @@ class BulkForm(widgets.VBox):
             return
         self.picker_status.value = ""
         self.editor.set_frame(frame)
+
+    def load_file(self, name: str, content: bytes) -> None:
+        """An uploaded CSV or Excel file (the panel's export format) as the edited frame: kept
+        as `uploaded_df` in the namespace, shown in the grid and planned."""
+        try:
+            frame = read_upload(name, content)
+        except ValidationError as err:
+            self.picker_status.value = message("error", str(err))
+            return
+        self.ctx.namespace()[UPLOAD_NAME] = frame
+        self.picker_status.value = message(
+            "info", f"{name}: {amount(len(frame), 'row')} loaded as {UPLOAD_NAME}."
+        )
+        self.ctx.log.info(f"Uploaded {name} ({amount(len(frame), 'row')}) as {UPLOAD_NAME}.")
+        self.load(UPLOAD_NAME)
+
+    def _on_upload_frame(self, change: Any) -> None:
+        files = change["new"]
+        if not files:
+            return
+        upload = files[0]
+        self.load_file(str(upload["name"]), bytes(upload["content"]))
+        self.upload_frame.value = ()  # the file's bytes need not stay in the widget's state
 
     def _applied(self, _result: Any) -> None:
         if self.on_applied is not None:

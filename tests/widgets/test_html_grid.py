@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -153,3 +154,47 @@ def test_a_grid_that_answers_stays(make_panel: PanelFactory, secret_sandbox: San
 def test_an_unknown_grid_is_refused_before_anything_is_built() -> None:
     with pytest.raises(sn.ValidationError, match="grid: must be one of auto, html, canvas"):
         Panel(grid="table", namespace={})
+
+
+def uploaded(name: str, content: bytes) -> tuple[dict, ...]:
+    """What ipywidgets' FileUpload holds after a file is picked in the browser."""
+    return (
+        {
+            "name": name,
+            "type": "",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime(2026, 1, 2, tzinfo=timezone.utc),
+        },
+    )
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_uploaded_export_is_planned_and_applied(
+    html_panel: Panel, secret_sandbox: Sandbox, kind: str
+) -> None:
+    from sinch_notebook.widgets.export import file_bytes
+
+    browser = html_panel.browser
+    browser.name_filter.value = browser.view_ids[0]
+    exported = browser.view_frame()
+    exported.loc[0, "displayName"] = f"Renamed from {kind}"
+    bulk = html_panel.bulk_form
+    bulk.upload_frame.value = uploaded(f"edited.{kind}", file_bytes(exported, kind))
+    assert html_panel.wait()
+    assert bulk.upload_frame.value == ()  # the file is not kept in the widget's state
+    assert "uploaded_df" in html_panel.ctx.namespace()
+    assert len(bulk.plan) == 1 and not bulk.plan.conflicts and not bulk.plan.invalid
+    bulk.apply_button.click()
+    assert html_panel.wait()
+    assert bulk.result.ok
+    sid = browser.view_ids[0]
+    server = {sp["subprojectId"]: sp for sp in secret_sandbox.subprojects()}
+    assert server[sid]["displayName"] == f"Renamed from {kind}"
+
+
+def test_an_upload_that_is_not_an_export_is_one_clear_line(html_panel: Panel) -> None:
+    bulk = html_panel.bulk_form
+    bulk.upload_frame.value = uploaded("notes.txt", b"hello")
+    assert "file: notes.txt: must be a .csv or .xlsx file" in plain(bulk.picker_status.value)
+    assert bulk.plan is None
