@@ -148,6 +148,7 @@ class SubprojectTable:
         self._display: np.ndarray | None = None
         self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._searched: tuple[str, np.ndarray] | None = None
+        self._generation = getattr(self, "_generation", 0) + 1  # rows changed: orders are old
 
     def _build_labels(
         self, combos: list[tuple[tuple[str, str], ...]], combo_of: np.ndarray
@@ -221,6 +222,7 @@ class SubprojectTable:
             self._display = None
             self._orders = {}
             self._searched = None
+            self._generation += 1
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -307,22 +309,28 @@ class SubprojectTable:
     # -- sorting and showing ------------------------------------------------------------------
 
     def order(self, column: str, descending: bool) -> np.ndarray:
-        """Every row number in `column`'s order (stable: ties keep load order both ways)."""
+        """Every row number in `column`'s order (stable: ties keep load order both ways).
+
+        Worked out once per column, outside the lock (so a filter never waits for a sort being
+        prepared in the background), and kept unless a row changed meanwhile.
+        """
+        key = f"{column} descending" if descending else column
         with self._lock:
-            if column not in self._orders:
-                self._orders[column] = self._sort(column)
-            ascending, rank = self._orders[column]
-            if not descending:
-                return ascending
-            key = f"{column} descending"
-            if key not in self._orders:
-                self._orders[key] = (np.argsort(-rank, kind="stable"), rank)
-            return self._orders[key][0]
+            found = self._orders.get(key)
+            generation = self._generation
+        if found is not None:
+            return found[0]
+        ascending, rank = self._sort(column)
+        result = np.argsort(-rank, kind="stable") if descending else ascending
+        with self._lock:
+            if self._generation == generation:
+                self._orders[key] = (result, rank)
+        return result
 
     def prepare_orders(self) -> None:
         """Work out every column's order now (Browse does it in the background after a load,
         so the first click on a header does not pay for it)."""
-        for column in SORT_COLUMNS:
+        for column in ("ID", "Updated", "Created", "Labels", "Name"):  # Name uses ID's ranks
             for descending in (False, True):
                 self.order(column, descending)
 
@@ -349,10 +357,9 @@ class SubprojectTable:
         return np.argsort(rank, kind="stable"), rank
 
     def _id_rank(self) -> np.ndarray:
-        if "_ids" not in self._orders:
-            rank = _dense_rank(self.ids)
-            self._orders["_ids"] = (np.argsort(rank, kind="stable"), rank)
-        return self._orders["_ids"][1]
+        with self._lock:
+            found = self._orders.get("ID")
+        return found[1] if found is not None else _dense_rank(self.ids)
 
     def cells(self, rows: np.ndarray) -> pd.DataFrame:
         """What the grid shows for `rows` (in that order): Name, Labels, Updated, Created, ID.
