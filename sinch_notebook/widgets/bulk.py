@@ -237,11 +237,11 @@ class BulkForm(widgets.VBox):
             self.picker_status.value = message("error", str(err))
             return
         self.ctx.namespace()[UPLOAD_NAME] = frame
+        self.load(UPLOAD_NAME)
         self.picker_status.value = message(
             "info", f"{name}: {amount(len(frame), 'row')} loaded as {UPLOAD_NAME}."
         )
         self.ctx.log.info(f"Uploaded {name} ({amount(len(frame), 'row')}) as {UPLOAD_NAME}.")
-        self.load(UPLOAD_NAME)
 
     def _on_upload_frame(self, change: Any) -> None:
         files = change["new"]

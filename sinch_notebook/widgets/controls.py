@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
+from traitlets import Unicode
 
 LABEL_WIDTH = "8em"
 FIELD_WIDTH = "32em"
@@ -66,10 +67,21 @@ def combobox(
     )
 
 
+class SecretField(widgets.Password):
+    """A Password field whose value the kernel never sends back to the page.
+
+    ipywidgets 8 answers every update from a front-end with an "echo_update" message carrying
+    the new value to every view; for a Key Secret that is one more copy in flight (and in any
+    proxy's or browser's record of the websocket). The trait below opts out of that echo.
+    """
+
+    value = Unicode(help="String value").tag(sync=True, echo_update=False)
+
+
 def password(description: str, css_class: str, *, placeholder: str = "") -> widgets.Password:
     """A password field synced once when left (not per keystroke): fewer copies in flight."""
     return with_class(
-        widgets.Password(
+        SecretField(
             value="",
             continuous_update=False,
             description=description,

@@ -25,10 +25,13 @@ from . import controls as ui
 from .grid import COLUMNS, TITLES, SubprojectGrid, display_frame
 
 PAGE_ROWS = 20
+OPEN_WIDTH = "6.5em"  # the Edit button's column
+ROW_WIDTH = sum(c.width for c in COLUMNS)  # px: the cells of one row, side by side
 RENDER_GRACE = 5.0  # s: a canvas grid that has not answered by then is taken as not rendering
 _CELL = (
     "display:inline-block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;"
-    "vertical-align:middle;padding:0 6px;box-sizing:border-box"
+    "vertical-align:middle;padding:0 6px;box-sizing:border-box;"
+    "font-size:var(--jp-ui-font-size1,13px)"
 )
 
 
@@ -109,21 +112,23 @@ class HtmlSubprojectGrid(widgets.VBox):
         for column in COLUMNS:
             button = ui.button(column.title, "sn-html-sort", tooltip=f"Sort by {column.title}")
             button.layout.width = f"{column.width}px"
+            button.layout.flex = "0 0 auto"
             button.on_click(lambda _b, t=column.title: self.click_header(t))
             self.headers[column.title] = button
         self.open_buttons: list[widgets.Button] = []
         self.cells: list[widgets.HTML] = []
         lines = []
         for n in range(visible_rows):
-            button = ui.button("Edit", "sn-html-open", icon="pencil", width="5.5em")
+            button = ui.button("Edit", "sn-html-open", icon="pencil", width=OPEN_WIDTH)
+            button.layout.flex = "0 0 auto"
             button.on_click(lambda _b, n=n: self._open_on_page(n))
-            cells = ui.html("sn-html-row")
+            cells = ui.html("sn-html-row", width=f"{ROW_WIDTH}px", flex="0 0 auto")
             self.open_buttons.append(button)
             self.cells.append(cells)
             lines.append(ui.row(button, cells, css_class="sn-html-line", wrap=False))
         self.lines = lines
         self.pager = Pager("sn-html", visible_rows, self._render_page)
-        spacer = widgets.HTML(layout=widgets.Layout(width="5.5em"))
+        spacer = widgets.HTML(layout=widgets.Layout(width=OPEN_WIDTH, flex="0 0 auto"))
         super().__init__(
             [
                 ui.row(spacer, *self.headers.values(), css_class="sn-html-header", wrap=False),

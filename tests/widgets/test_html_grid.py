@@ -198,3 +198,17 @@ def test_an_upload_that_is_not_an_export_is_one_clear_line(html_panel: Panel) ->
     bulk.upload_frame.value = uploaded("notes.txt", b"hello")
     assert "file: notes.txt: must be a .csv or .xlsx file" in plain(bulk.picker_status.value)
     assert bulk.plan is None
+
+
+def test_the_key_secret_is_not_echoed_to_the_page(make_panel: PanelFactory) -> None:
+    """ipywidgets 8 echoes each update from the page back to it; never for the Key Secret."""
+    panel = make_panel(autoconnect=False)
+    field = panel.connect_form.key_secret
+    sent: list[dict] = []
+    field._send = lambda msg, buffers=None: sent.append(msg)  # what would go to the page
+    field.set_state({"value": "typed-secret-value"})
+    assert "typed-secret-value" not in repr(sent)
+    other = panel.connect_form.key_id
+    other._send = lambda msg, buffers=None: sent.append(msg)
+    other.set_state({"value": "a-key-id"})
+    assert "a-key-id" in repr(sent)  # other fields are echoed as ipywidgets does: the check works

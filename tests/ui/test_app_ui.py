@@ -1,0 +1,195 @@
+"""`sinch-notebook app` in Chromium: the panel alone as a web page, served by Voilà.
+
+The app runs as a person starts it (`python -m sinch_notebook.cli app --no-browser --port N`);
+the sandbox runs in this test process and the app is told only its URLs (SINCH_API_URL,
+SINCH_AUTH_URL). The page must show
+the panel (no code), connect with credentials typed into it, open a row in Edit, save a change
+to the server, and plan and apply an uploaded edited CSV (the panel's own export format). No
+message the kernel sends the page, nothing the page shows, and nothing the app's server logs may
+hold the Key Secret or a token the sandbox issued.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from sinch_notebook.frames import records_frame
+from sinch_notebook.sandbox import Sandbox
+from sinch_notebook.widgets.export import csv_bytes
+
+from .lab import REPO_ROOT, free_port, lab_environment, screenshot
+from .test_panel_ui import KEY_ID, PROJECT_ID, SLOW, settled, tab
+
+pytest.importorskip("voila")
+
+
+@pytest.fixture
+def app_sandbox() -> Iterator[Sandbox]:
+    secret = "app-secret-" + secrets.token_urlsafe(18)
+    with Sandbox(
+        key_id=KEY_ID, key_secret=secret, project_id=PROJECT_ID, subprojects=40, seed=11
+    ) as sb:
+        sb.ui_secret = secret  # type: ignore[attr-defined]
+        yield sb
+
+
+@pytest.fixture
+def app_server(tmp_path: Path, app_sandbox: Sandbox) -> Iterator[dict[str, Any]]:
+    """`sinch-notebook app` on a free port, told the sandbox's URLs (SINCH_API_URL,
+    SINCH_AUTH_URL: no credential); its URL (with token) and its log file."""
+    port = free_port()
+    log = tmp_path / "app.log"
+    urls = {"SINCH_API_URL": app_sandbox.url, "SINCH_AUTH_URL": app_sandbox.token_url}
+    env = lab_environment(tmp_path / "jupyter", urls)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sinch_notebook.cli",
+                "app",
+                "--no-browser",
+                "--port",
+                str(port),
+                "--dir",
+                str(tmp_path / "app"),
+            ],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        url = None
+        while url is None and time.monotonic() < deadline and process.poll() is None:
+            found = re.search(r"Open (http://127\.0\.0\.1:\d+/\?token=\w+)", log.read_text())
+            url = found.group(1) if found else None
+            time.sleep(0.25)
+        if url is None:
+            pytest.fail(f"the app did not start:\n{log.read_text()}")
+        with open(f"/proc/{process.pid}/cmdline", "rb") as cmdline:
+            token = url.rsplit("=", 1)[1]
+            assert token.encode() not in cmdline.read()  # never on a command line
+        yield {"url": url, "log": log, "process": process, "token": token}
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.wait()
+
+
+def test_the_app_serves_the_panel_that_edits_and_applies_an_uploaded_csv(
+    page: Any, app_server: dict[str, Any], app_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    secret: str = app_sandbox.ui_secret  # type: ignore[attr-defined]
+    from_kernel: list[str] = []
+
+    def listen(ws: Any) -> None:
+        ws.on("framereceived", lambda payload: from_kernel.append(str(payload)))
+
+    page.on("websocket", listen)
+    page.set_default_timeout(60_000)
+    page.goto(app_server["url"])
+
+    # -- the page is the panel, and no code ------------------------------------------------------
+    page.locator(".sn-panel").first.wait_for(state="visible", timeout=SLOW)
+    expect(page.locator(".jp-InputArea, .jp-CodeMirrorEditor")).to_have_count(0)
+    expect(page.locator(".sn-header").first).to_contain_text("not connected")
+    screenshot(page, "app-01-page")
+
+    # -- connect by typing into the Connect form ---------------------------------------------------
+    page.locator(".sn-key-id input").first.fill(KEY_ID)
+    page.locator(".sn-project-id input").first.fill(PROJECT_ID)
+    page.locator(".sn-key-secret input").first.fill(secret)
+    page.locator(".sn-connect").first.click()
+    expect(page.locator(".sn-connect-status").first).to_contain_text(
+        "token valid for", timeout=SLOW
+    )
+    expect(page.locator(".sn-key-secret input").first).to_have_value("")
+    settled(page)
+
+    # -- Browse: a row opens in Edit (the canvas grid, or the HTML one where it cannot render) --
+    tab(page, "Browse")
+    alive = [sp for sp in app_sandbox.subprojects() if not sp["deleted"]]
+    expect(page.locator(".sn-browse-count").first).to_contain_text(
+        f"Showing {len(alive)} of {len(alive)}", timeout=SLOW
+    )
+    target = alive[3]
+    page.locator(".sn-name-filter input").first.fill(target["subprojectId"])
+    expect(page.locator(".sn-browse-count").first).to_contain_text("Showing 1 of", timeout=SLOW)
+    canvas = page.locator(".sn-browse-grid").first
+    html_open = page.locator(".sn-html-open").first
+    if canvas.count() and canvas.is_visible():
+        box = canvas.bounding_box()
+        from sinch_notebook.widgets.grid import HEADER_HEIGHT, ROW_HEIGHT
+
+        time.sleep(1)  # the streamed row arrives after the grid's own debounce
+        page.mouse.click(box["x"] + 60, box["y"] + HEADER_HEIGHT + ROW_HEIGHT / 2)
+    else:
+        html_open.click()
+    edit = page.locator(".sn-edit-form").first
+    expect(edit.locator(".sn-edit-id input")).to_have_value(target["subprojectId"], timeout=SLOW)
+    settled(page)
+    screenshot(page, "app-02-edit")
+
+    # -- a save changes the server ----------------------------------------------------------------
+    edit.locator(".sn-edit-name input").fill("Saved From The App")
+    edit.locator(".sn-edit-save").click()
+    expect(edit.locator(".sn-edit-status")).to_contain_text("Saved", timeout=SLOW)
+    server = {sp["subprojectId"]: sp for sp in app_sandbox.subprojects()}
+    assert server[target["subprojectId"]]["displayName"] == "Saved From The App"
+    settled(page)
+
+    # -- an uploaded edited CSV (the export format) is planned and applied ------------------------
+    other = alive[5]
+    exported = records_frame([sp for sp in app_sandbox.subprojects() if sp is not None])
+    edited = exported[exported["subprojectId"] == other["subprojectId"]].reset_index(drop=True)
+    edited.loc[0, "displayName"] = "Renamed By Upload"
+    upload = tmp_path / "edited.csv"
+    upload.write_bytes(csv_bytes(edited))
+    tab(page, "Bulk")
+    bulk = page.locator(".sn-bulk-form").first
+    with page.expect_file_chooser() as chooser:
+        bulk.locator(".sn-bulk-upload").first.click()
+    chooser.value.set_files(str(upload))
+    expect(bulk.locator(".sn-bulk-picker-status")).to_contain_text(
+        "edited.csv: 1 row loaded", timeout=SLOW
+    )
+    expect(bulk.locator(".sn-bulk-status")).to_contain_text("1 change planned", timeout=SLOW)
+    expect(bulk.locator(".sn-bulk-plan-view")).to_contain_text("Renamed By Upload")
+    screenshot(page, "app-03-upload-planned")
+    bulk.locator(".sn-bulk-apply").click()
+    expect(bulk.locator(".sn-bulk-result")).to_contain_text("1 ok", timeout=SLOW)
+    server = {sp["subprojectId"]: sp for sp in app_sandbox.subprojects()}
+    assert server[other["subprojectId"]]["displayName"] == "Renamed By Upload"
+    settled(page)
+    screenshot(page, "app-04-applied")
+
+    # -- no secret in what the kernel sent the page, the page itself, or the server's log ---------
+    tokens = app_sandbox.issued_tokens()
+    assert tokens, "the sandbox issued no token: the check below proves nothing"
+    assert from_kernel, "no message from the kernel was seen: the check below proves nothing"
+    received = "\n".join(from_kernel)
+    shown = page.content()
+    log = app_server["log"].read_text()
+    for value in (secret, *tokens):
+        assert value not in received, "a secret in a message from the kernel"
+        assert value not in shown, "a secret in the page"
+        assert value not in log, "a secret in the app's log"
+    assert log.count(app_server["token"]) == 1  # only in the "Open ..." line printed for you
