@@ -20,6 +20,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
         ("history.py", "ratio unchanged snapshot/listing"),
         ("completion.py", "ratio completion/baseline"),
         ("plan_file.py", "stale check"),
+        ("panel_scale.py", "ratio Bulk re-plan after one edit/listing"),
     ],
 )
 def test_benchmark_script_runs(script: str, expect: str) -> None:
