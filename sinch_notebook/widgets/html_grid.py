@@ -137,6 +137,7 @@ class HtmlSubprojectGrid(widgets.VBox):
             ]
         )
         self.add_class("sn-html-grid")
+        self.layout.overflow = "auto"  # rows wider than the page scroll sideways
         self._render_page()
 
     # -- what it shows -------------------------------------------------------------------------
