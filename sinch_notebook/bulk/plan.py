@@ -805,12 +805,13 @@ def replan_rows(
         unchanged=plan.unchanged - was_unchanged + again.unchanged,
         ignored_columns=plan.ignored_columns,
         server_size=len(server),
+        live_size=again.live_size,
     )
 
 
 def _id_text(value: Any) -> str | None:
     """A `subprojectId` cell as the plan reads it (None: empty or unreadable)."""
     try:
-        return nz.to_text(value)
-    except nz.CellError:
+        return to_text(value)
+    except CellError:
         return None

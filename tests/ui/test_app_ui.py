@@ -166,7 +166,7 @@ def test_the_app_serves_the_panel_that_edits_and_applies_an_uploaded_csv(
     tab(page, "Bulk")
     bulk = page.locator(".sn-bulk-form").first
     with page.expect_file_chooser() as chooser:
-        bulk.locator(".sn-bulk-upload").first.click()
+        bulk.locator(".sn-bulk-upload-frame").first.click()
     chooser.value.set_files(str(upload))
     expect(bulk.locator(".sn-bulk-picker-status")).to_contain_text(
         "edited.csv: 1 row loaded", timeout=SLOW
