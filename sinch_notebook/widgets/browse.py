@@ -228,7 +228,7 @@ class BrowseView(widgets.VBox):
         """A write made through the shared connection, by anyone: show it (None: deleted)."""
         if subproject is None:
             with self._lock:
-                known = self._rows.get(subproject_id)
+                known = self._table.get(subproject_id)
             if known is None or known.deleted:
                 return
             subproject = replace(known, deleted=True)

@@ -248,6 +248,12 @@ class SubprojectTable:
             extra=dict(self.extras.get(i, {})),
         )
 
+    def get(self, subproject_id: str) -> Subproject | None:
+        """The row of `subproject_id` as a `Subproject` (None when it is not loaded)."""
+        with self._lock:
+            i = self.position.get(subproject_id)
+            return None if i is None else self.record(i)
+
     def label_keys(self) -> list[str]:
         return sorted(self.labels)
 
