@@ -315,7 +315,7 @@ class BrowseView(widgets.VBox):
         self.download.value = ""  # a link to an older view would mislead
         if not self._loaded:
             self.count.value = message("muted", "Not loaded: connect, or press Refresh.")
-            self.grid.show_frame(table.cells(self._view))
+            self.grid.show_frame(table.cells(self._view), table.lengths(self._view))
             return
         everything = len(table)
         show_deleted = self.show_deleted.value
@@ -329,7 +329,7 @@ class BrowseView(widgets.VBox):
             shown = f"No subproject matches these filters (of {pool:,}{extra})"
             hint = " · Clear filters shows them all"
         self.count.value = f"<b>{shown}</b>{hint}"
-        self.grid.show_frame(table.cells(self._view))
+        self.grid.show_frame(table.cells(self._view), table.lengths(self._view))
         if self.on_view is not None:
             self.on_view()
 

@@ -16,12 +16,13 @@ JupyterLab drop the widget state of the whole notebook on save (see its docstrin
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 from ipydatagrid import StreamingDataGrid, TextRenderer
 
@@ -130,20 +131,27 @@ class StreamingGrid(StreamingDataGrid):
         super()._handle_custom_msg(content, buffers)
 
 
-def _text_width(column: pd.Series) -> int:
-    """Pixels the longest text of `column` needs on one line."""
-    longest = int(column.str.len().max()) if len(column) else 0
+def text_lengths(column: pd.Series) -> np.ndarray:
+    """The length of every text of `column` (Browse passes them ready-made: see show_frame)."""
+    return np.fromiter((len(str(v)) for v in column), dtype=np.int64, count=len(column))
+
+
+def _text_width(lengths: np.ndarray) -> int:
+    """Pixels the longest of texts of these `lengths` needs on one line."""
+    longest = int(lengths.max()) if len(lengths) else 0
     return math.ceil(longest * CHAR_WIDTH) + CELL_PADDING
 
 
-def _lines(column: pd.Series, width: int) -> int:
+def _lines(column: pd.Series, width: int, lengths: np.ndarray) -> int:
     """Lines the longest texts of `column` need in a column `width` pixels wide, wrapped at
     spaces as the grid wraps them (at most MAX_LINES)."""
     if not len(column):
         return 1
     per_line = max(1, int((width - CELL_PADDING) / CHAR_WIDTH))
-    longest = column.str.len().nlargest(20).index
-    return max(1, min(MAX_LINES, max(_wrapped(str(column[i]), per_line) for i in longest)))
+    top = min(20, len(lengths))
+    longest = np.argpartition(lengths, len(lengths) - top)[len(lengths) - top :]
+    texts = (str(column.iloc[int(i)]) for i in longest)
+    return max(1, min(MAX_LINES, max(_wrapped(text, per_line) for text in texts)))
 
 
 def _wrapped(text: str, per_line: int) -> int:
@@ -181,6 +189,7 @@ class SubprojectGrid(widgets.VBox):
         self.sort_column = "Updated"
         self.descending = True
         self._frame = display_frame([])
+        self._lengths = {title: np.zeros(0, dtype=np.int64) for title in WRAPPED}
         self._header_clicked = False
         self.widths = {c.title: c.width for c in COLUMNS}
         self.grid = StreamingGrid(
@@ -207,10 +216,17 @@ class SubprojectGrid(widgets.VBox):
         """Show `rows` (already filtered and sorted) from the top."""
         self.show_frame(display_frame(rows))
 
-    def show_frame(self, frame: pd.DataFrame) -> None:
+    def show_frame(
+        self, frame: pd.DataFrame, lengths: Mapping[str, np.ndarray] | None = None
+    ) -> None:
         """Show the cells of a view (`display_frame`'s columns; Browse builds them from its
-        columns, see table.py) from the top."""
+        columns, see table.py) from the top. `lengths` are the texts' lengths per wrapped
+        column when known (Browse keeps them, so sizing the rows of 100,000 reads no text)."""
         self._frame = frame
+        self._lengths = {
+            title: lengths[title] if lengths and title in lengths else text_lengths(frame[title])
+            for title in WRAPPED
+        }
         self.grid.clear_selection()
         self.grid._transforms = []  # the header menu's sorts and filters belong to old data
         self.grid.data = frame.copy(deep=False)  # the grid adds a key column to what it gets
@@ -232,9 +248,9 @@ class SubprojectGrid(widgets.VBox):
         if available - ID_WIDTH - 2 * times - name < MIN_LABELS_WIDTH:
             times = NARROW_TIME_WIDTH  # "2026-04-17" over "18:24 UTC"
         labels = max(MIN_LABELS_WIDTH, available - ID_WIDTH - 2 * times - name)
-        longest = _text_width(self._frame["Labels"])
+        longest = _text_width(self._lengths["Labels"])
         if labels > longest:  # room to spare: the names get it, and Labels what is left
-            name = max(name, min(_text_width(self._frame["Name"]), name + labels - longest))
+            name = max(name, min(_text_width(self._lengths["Name"]), name + labels - longest))
             labels = max(MIN_LABELS_WIDTH, available - ID_WIDTH - 2 * times - name)
         self.widths = {
             "Name": name,
@@ -249,7 +265,10 @@ class SubprojectGrid(widgets.VBox):
     def _size_rows(self) -> None:
         """Rows tall enough for the longest wrapped name or label set of the view (at most
         MAX_LINES lines), and a grid tall enough for them."""
-        lines = max(_lines(self._frame[title], self.widths[title]) for title in WRAPPED)
+        lines = max(
+            _lines(self._frame[title], self.widths[title], self._lengths[title])
+            for title in WRAPPED
+        )
         row = ROW_HEIGHT + (lines - 1) * LINE_HEIGHT
         if self.grid.base_row_size != row:
             self.grid.base_row_size = row

@@ -145,8 +145,8 @@ class HtmlSubprojectGrid(widgets.VBox):
     def show(self, rows: list[Any]) -> None:
         self.show_frame(display_frame(rows))
 
-    def show_frame(self, frame: pd.DataFrame) -> None:
-        """Show the cells of a view from its first page."""
+    def show_frame(self, frame: pd.DataFrame, lengths: Any = None) -> None:
+        """Show the cells of a view from its first page (`lengths`: the canvas grid's, unused)."""
         self._frame = frame
         self.pager.reset(len(frame))
         self._render_page()

@@ -146,6 +146,7 @@ class SubprojectTable:
             for a, b in zip(names, ids, strict=True)
         ]
         self._display: np.ndarray | None = None
+        self._lengths: dict[str, np.ndarray] | None = None
         self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._searched: tuple[str, np.ndarray] | None = None
         self._generation = getattr(self, "_generation", 0) + 1  # rows changed: orders are old
@@ -220,6 +221,7 @@ class SubprojectTable:
                     column.folded.append(fold(value))
                 column.codes[i] = column.values.index(value)
             self._display = None
+            self._lengths = None
             self._orders = {}
             self._searched = None
             self._generation += 1
@@ -323,10 +325,11 @@ class SubprojectTable:
         key = f"{column} descending" if descending else column
         with self._lock:
             found = self._orders.get(key)
+            known = self._orders.get(column)  # the ascending order: its ranks serve both ways
             generation = self._generation
         if found is not None:
             return found[0]
-        ascending, rank = self._sort(column)
+        ascending, rank = known if known is not None else self._sort(column)
         result = np.argsort(-rank, kind="stable") if descending else ascending
         with self._lock:
             if self._generation == generation:
@@ -367,6 +370,14 @@ class SubprojectTable:
             found = self._orders.get("ID")
         return found[1] if found is not None else _dense_rank(self.ids)
 
+    def lengths(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """The length of each cell of `rows` in the columns that wrap (see `cells`)."""
+        with self._lock:
+            if self._display is None:
+                self.cells(rows[:0])
+            assert self._lengths is not None
+            return {title: lengths[rows] for title, lengths in self._lengths.items()}
+
     def cells(self, rows: np.ndarray) -> pd.DataFrame:
         """What the grid shows for `rows` (in that order): Name, Labels, Updated, Created, ID.
 
@@ -389,6 +400,10 @@ class SubprojectTable:
                 for n, title in enumerate(SORT_COLUMNS):
                     display[:, n] = columns[title]
                 self._display = display
+                self._lengths = {
+                    title: np.fromiter(map(len, columns[title]), np.int64, len(self))
+                    for title in ("Name", "Labels", "Updated", "Created")
+                }
             return pd.DataFrame(
                 self._display[rows],
                 columns=list(SORT_COLUMNS),
