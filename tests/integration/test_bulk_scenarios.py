@@ -70,7 +70,11 @@ def test_1000_mixed_changes_under_faults_each_applied_exactly_once(tmp_path) -> 
                 raise KeyboardInterrupt
 
         first = plan.apply(
-            workers=16, progress=ctrl_c_at_400, journal=journal, allow_mass_delete=True
+            workers=16,
+            progress=ctrl_c_at_400,
+            journal=journal,
+            allow_mass_delete=True,
+            allow_mass_update=True,  # 600 of 729 updated on purpose
         )
         assert first.interrupted and first.counts["skipped"] > 0
         ok_runs = Counter(o.key for o in first.outcomes if o.status == "ok")
@@ -88,7 +92,10 @@ def test_1000_mixed_changes_under_faults_each_applied_exactly_once(tmp_path) -> 
             assert rounds <= 10, str(result)
             assert result.counts["conflict"] == result.counts["skipped"] == 0
             result = result.failed.apply(
-                workers=16, progress=False, journal=tmp_path / f"retry-{rounds}.jsonl"
+                workers=16,
+                progress=False,
+                journal=tmp_path / f"retry-{rounds}.jsonl",
+                allow_mass_update=True,
             )
             ok_runs.update(o.key for o in result.outcomes if o.status == "ok")
 

@@ -454,14 +454,16 @@ def test_1000_changes_with_late_commits_token_bursts_and_colleagues(tmp_path) ->
         def progress(done, total, counts):
             started.set()
 
-        result = plan.apply(workers=16, progress=progress, allow_mass_delete=True)
+        result = plan.apply(
+            workers=16, progress=progress, allow_mass_delete=True, allow_mass_update=True
+        )
         for thread in helpers:
             thread.join()
         rounds = 0
         while result.counts["failed"] + result.counts["unknown"]:
             rounds += 1
             assert rounds <= 10, str(result)
-            result = result.failed.apply(workers=16, progress=False)
+            result = result.failed.apply(workers=16, progress=False, allow_mass_update=True)
         sb.wait_commits(timeout=30)
         truth = {r["subprojectId"]: r for r in sb.subprojects()}
         stats = sb.stats
