@@ -112,7 +112,7 @@ def test_both_scripts_make_and_share_a_venv_under_an_externally_managed_python(
     test = run_check(clone, "scripts/test", path)
     assert test.returncode == 0, test.stdout + test.stderr
     assert f"Using the checkout's virtual environment {clone / '.venv'}" in test.stdout
-    assert f"check: {venv_python} would install --quiet -e .[test]" in test.stdout
+    assert f"check: {venv_python} would install --quiet -e .[test,app]" in test.stdout
 
     # pip's own sources in .venv would fail the lint that ./scripts/test runs first.
     for lint in (["check", "."], ["format", "--check", "."]):
