@@ -28,6 +28,7 @@ from .lab import (
     WIDGETS_PLUGIN,
     JupyterLab,
     grid_cells,
+    model_value,
     open_notebook,
     page_widget_state,
     run_all_cells,
@@ -133,7 +134,9 @@ def test_the_panel_in_notebook_7(page_on: Any, notebook7: JupyterLab, nb7_sandbo
 
     # -- a row click opens Edit ------------------------------------------------------------------
     chosen = by_name[2]
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER_HEIGHT + ROW_HEIGHT * 2.5)  # third row
+    # Rows grow to show wrapped names and labels whole: click by the grid's row height now.
+    row = model_value(page, "sn-browse-grid", "base_row_size")
+    page.mouse.click(box["x"] + 60, box["y"] + HEADER_HEIGHT + row * 2.5)  # third row
     edit = page.locator(".sn-edit-form").first
     expect(edit.locator(".sn-edit-name input")).to_have_value(chosen["displayName"], timeout=SLOW)
     expect(edit.locator(".sn-edit-id input")).to_have_value(chosen["subprojectId"])
