@@ -11,7 +11,6 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from .. import connection, profile_store
-from ..config import DEFAULT_API_URL, DEFAULT_AUTH_URL
 from .command import Command
 from .parsing import add_output
 from .views import StatusView
@@ -72,17 +71,7 @@ def save_after_login(
     where its secret went."""
     if not args.save_as:
         return
-    endpoints = client.endpoints
-    saved = profile_store.save(
-        args.save_as,
-        key_id=credentials.key_id,
-        project_id=client.project_id,
-        key_secret=credentials,
-        auth=client.auth_mode,
-        api_url=None if endpoints.api_url == DEFAULT_API_URL else endpoints.api_url,
-        auth_url=None if endpoints.auth_url == DEFAULT_AUTH_URL else endpoints.auth_url,
-        api_version=endpoints.api_version,
-    )
+    saved = profile_store.save_connection(args.save_as, client, credentials)
     print(saved.line())
 
 
