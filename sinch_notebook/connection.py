@@ -21,7 +21,7 @@ from .auth import (
 from .client import SubprojectsClient
 from .config import ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID, env, has_env_credentials
 from .errors import SinchError, ValidationError
-from .options import GivenOptions, required
+from .options import ConnectionOptions, GivenOptions, required
 from .public import public
 from .retry import RetryPolicy
 
@@ -124,6 +124,23 @@ def connect(
     elif name is not None:
         _notify()
     return client
+
+
+def connect_with(
+    options: ConnectionOptions, credentials: Credentials, **keywords: Any
+) -> SubprojectsClient:
+    """`connect` with options a face has already resolved (to show them, or ask for what is
+    missing): one value instead of six keywords forwarded by hand. `keywords`: `connect`'s
+    others (`verify`, `activate`, `name`)."""
+    return connect(
+        credentials=credentials,
+        project_id=options.project_id,
+        auth=options.auth,
+        auth_url=options.endpoints.auth_url,
+        api_url=options.endpoints.api_url,
+        api_version=options.endpoints.api_version,
+        **keywords,
+    )
 
 
 def check_timeout(timeout: object) -> tuple[float, float]:
