@@ -19,7 +19,12 @@ from .auth import (
     shared_token_source,
 )
 from .client import SubprojectsClient
-from .config import ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID, env, has_env_credentials
+from .config import (
+    CREDENTIAL_VARS,
+    ENV_PROJECT_ID,
+    env,
+    has_env_credentials,
+)
 from .errors import SinchError, ValidationError
 from .options import ConnectionOptions, GivenOptions, required
 from .public import public
@@ -202,9 +207,8 @@ def not_connected_reason() -> str:
     """Why the first use could not connect by itself, in words for every face."""
     if _logged_out:
         return "logged out"
-    names = (ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID)
-    missing = [name for name in names if not env(name)]
-    if len(missing) == len(names):
+    missing = [name for name in CREDENTIAL_VARS if not env(name)]
+    if len(missing) == len(CREDENTIAL_VARS):
         return "no SINCH_* credentials are set"
     return f"{', '.join(missing)} not set"
 
