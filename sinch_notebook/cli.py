@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .app import add_command as add_app_command
 from .cli_plans import add_plan_commands
@@ -33,38 +34,31 @@ journals). The sandbox's account starts afresh at every start. Ctrl-C stops Jupy
 kernels and the sandbox together."""
 
 
+# The sandbox's command-line options, each a `Sandbox` keyword (--key-id is key_id):
+# (keyword, type, default, help), so the parser and `sandbox_from_args` share one list.
+_SANDBOX_OPTIONS: tuple[tuple[str, type | None, Any, str | None], ...] = (
+    ("key_id", None, DEMO_KEY_ID, None),
+    ("key_secret", None, DEMO_KEY_SECRET, None),
+    ("project_id", None, DEMO_PROJECT_ID, None),
+    ("subprojects", int, DEMO_SUBPROJECTS, "demo subprojects to seed"),
+    ("seed", int, 0, "seed for the demo data"),
+    ("latency", float, 0.0, "seconds added per request"),
+    ("token_ttl", float, 3600, "token lifetime, seconds"),
+    ("error_rate", float, 0.0, "share of 5xx answers"),
+    ("throttle_rate", float, 0.0, "share of 429 answers"),
+    ("reset_rate", float, 0.0, "share of dropped answers"),
+    ("rate_limit", float, None, "requests/s per key"),
+)
+
+
 def _add_sandbox_options(parser: argparse.ArgumentParser, default_port: int) -> None:
     parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
-    parser.add_argument("--key-id", default=DEMO_KEY_ID)
-    parser.add_argument("--key-secret", default=DEMO_KEY_SECRET)
-    parser.add_argument("--project-id", default=DEMO_PROJECT_ID)
-    parser.add_argument(
-        "--subprojects", type=int, default=DEMO_SUBPROJECTS, help="demo subprojects to seed"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed for the demo data")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
-    parser.add_argument("--token-ttl", type=float, default=3600, help="token lifetime, seconds")
-    parser.add_argument("--error-rate", type=float, default=0.0, help="share of 5xx answers")
-    parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of 429 answers")
-    parser.add_argument("--reset-rate", type=float, default=0.0, help="share of dropped answers")
-    parser.add_argument("--rate-limit", type=float, default=None, help="requests/s per key")
+    for name, kind, default, text in _SANDBOX_OPTIONS:
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=default, help=text)
 
 
 def sandbox_from_args(args: argparse.Namespace) -> Sandbox:
-    return Sandbox(
-        port=args.port,
-        key_id=args.key_id,
-        key_secret=args.key_secret,
-        project_id=args.project_id,
-        subprojects=args.subprojects,
-        seed=args.seed,
-        latency=args.latency,
-        token_ttl=args.token_ttl,
-        error_rate=args.error_rate,
-        throttle_rate=args.throttle_rate,
-        reset_rate=args.reset_rate,
-        rate_limit=args.rate_limit,
-    )
+    return Sandbox(port=args.port, **{name: getattr(args, name) for name, *_ in _SANDBOX_OPTIONS})
 
 
 def export_lines(sandbox: Sandbox) -> str:

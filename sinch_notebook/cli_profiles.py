@@ -150,23 +150,14 @@ class MissingSecret(SinchError):
 def connect_stored(profile: str | None, command: str) -> Any:
     """A connection from a saved profile or `SINCH_*` (the one precedence in `options.py`)
     that never asks: without a secret, `MissingSecret` says how to give one."""
-    from .connection import connect
+    from .connection import connect_with
     from .options import resolve_connection
 
     options = resolve_connection(profile=profile)
     credentials, problem = options.stored_credentials()
     if credentials is None:
         raise MissingSecret(_no_secret(options, problem, command))
-    return connect(
-        credentials=credentials,
-        project_id=options.project_id,
-        auth=options.auth,
-        auth_url=options.endpoints.auth_url,
-        api_url=options.endpoints.api_url,
-        api_version=options.endpoints.api_version,
-        verify=False,
-        activate=False,
-    )
+    return connect_with(options, credentials, verify=False, activate=False)
 
 
 def run_snapshot(args: argparse.Namespace) -> int:

@@ -40,8 +40,12 @@ def env(name: str) -> str | None:
     return value or None
 
 
+# The three variables that make a complete set of credentials: all or none of them.
+CREDENTIAL_VARS = (ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID)
+
+
 def has_env_credentials() -> bool:
-    return all(env(n) for n in (ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID))
+    return all(env(n) for n in CREDENTIAL_VARS)
 
 
 def is_loopback_host(host: str | None) -> bool:

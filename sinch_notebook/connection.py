@@ -19,9 +19,14 @@ from .auth import (
     shared_token_source,
 )
 from .client import SubprojectsClient
-from .config import ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID, env, has_env_credentials
+from .config import (
+    CREDENTIAL_VARS,
+    ENV_PROJECT_ID,
+    env,
+    has_env_credentials,
+)
 from .errors import SinchError, ValidationError
-from .options import GivenOptions, required
+from .options import ConnectionOptions, GivenOptions, required
 from .public import public
 from .retry import RetryPolicy
 
@@ -126,6 +131,23 @@ def connect(
     return client
 
 
+def connect_with(
+    options: ConnectionOptions, credentials: Credentials, **keywords: Any
+) -> SubprojectsClient:
+    """`connect` with options a face has already resolved (to show them, or ask for what is
+    missing): one value instead of six keywords forwarded by hand. `keywords`: `connect`'s
+    others (`verify`, `activate`, `name`)."""
+    return connect(
+        credentials=credentials,
+        project_id=options.project_id,
+        auth=options.auth,
+        auth_url=options.endpoints.auth_url,
+        api_url=options.endpoints.api_url,
+        api_version=options.endpoints.api_version,
+        **keywords,
+    )
+
+
 def check_timeout(timeout: object) -> tuple[float, float]:
     """(connect, read) seconds, each finite and positive."""
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
@@ -185,9 +207,8 @@ def not_connected_reason() -> str:
     """Why the first use could not connect by itself, in words for every face."""
     if _logged_out:
         return "logged out"
-    names = (ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID)
-    missing = [name for name in names if not env(name)]
-    if len(missing) == len(names):
+    missing = [name for name in CREDENTIAL_VARS if not env(name)]
+    if len(missing) == len(CREDENTIAL_VARS):
         return "no SINCH_* credentials are set"
     return f"{', '.join(missing)} not set"
 

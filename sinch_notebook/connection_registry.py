@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from . import profile_store
 from .errors import ValidationError
-from .profile_store import NAME_RULE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,13 +27,7 @@ COLUMNS = ["name", "project", "auth", "api_url", "api_version", "key_id", "activ
 
 
 def check_name(name: object) -> str:
-    if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
-        raise ValidationError(
-            "name",
-            f"a connection name is 1..64 letters, digits, '_', '.' or '-', starting with a "
-            f"letter or digit; got {name!r}",
-        )
-    return name
+    return profile_store.check_name(name, "name", "connection")
 
 
 def add(name: str, client: SubprojectsClient) -> None:

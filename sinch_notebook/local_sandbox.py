@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .config import (
+    CREDENTIAL_VARS,
     ENV_API_URL,
-    ENV_KEY_ID,
-    ENV_KEY_SECRET,
-    ENV_PROJECT_ID,
     env,
     has_env_credentials,
     is_loopback_host,
@@ -89,7 +87,7 @@ def connect_or_sandbox(*, quiet: bool = False, **options: Any) -> SubprojectsCli
     the secret) unless `quiet`. Half-set credentials are an error rather than a silent sandbox:
     a forgotten export should not look like a working connection to the wrong account.
     """
-    names = (ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID)
+    names = CREDENTIAL_VARS
     present = [name for name in names if env(name)]
     if present and len(present) < len(names):
         missing = ", ".join(name for name in names if name not in present)

@@ -25,7 +25,7 @@ the environment's, then the default profile's.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from . import profile_store as saved
 from .auth import Credentials, Secret
@@ -147,7 +147,55 @@ class GivenOptions:
     profile: str | None = None  # a saved profile's name (see the precedence above)
 
     def resolve(self) -> ConnectionOptions:
-        return resolve_connection(**asdict(self))
+        """The options by the precedence in the module docstring (None = not given)."""
+
+        def given(value: str | None) -> str | None:
+            if value is not None and not isinstance(value, str):
+                raise ValidationError(
+                    "connection option", f"must be text, got {type(value).__name__}"
+                )
+            return value
+
+        named = saved.get(given(self.profile)) if self.profile is not None else None
+        if named is None and self.key_id is None and not env(ENV_KEY_ID):
+            named = saved.default_profile()  # read only when it is the one source of a Key ID
+            explicit = False
+        else:
+            explicit = named is not None
+
+        def pick(value: str | None, field: str, env_value: str | None) -> str | None:
+            """One field: given, else the profile's (taken whole: SINCH_* never fills a field a
+            profile leaves out, so its Key ID never goes to a URL it did not name), else SINCH_*."""
+            if value is not None:
+                return given(value)
+            if named is not None:
+                return getattr(named, field)
+            return env_value
+
+        mode = pick(self.auth or None, "auth", env(ENV_AUTH_MODE)) or "oauth"
+        if mode not in AUTH_MODES:
+            raise ValidationError("auth", f"must be one of {', '.join(AUTH_MODES)}, got {mode!r}")
+        version = pick(self.api_version or None, "api_version", None) or settings().api_version
+        if version not in API_VERSIONS:
+            raise ValidationError("api_version", f"must be one of {', '.join(API_VERSIONS)}")
+        return ConnectionOptions(
+            key_id=pick(self.key_id, "key_id", env(ENV_KEY_ID)),
+            project_id=pick(self.project_id, "project_id", env(ENV_PROJECT_ID)),
+            auth=mode,
+            endpoints=Endpoints(
+                auth_url=check_url(
+                    pick(self.auth_url or None, "auth_url", env(ENV_AUTH_URL)) or DEFAULT_AUTH_URL,
+                    "auth_url",
+                ),
+                api_url=check_url(
+                    pick(self.api_url or None, "api_url", env(ENV_API_URL)) or DEFAULT_API_URL,
+                    "api_url",
+                ),
+                api_version=version,
+            ),
+            profile=named,
+            profile_explicit=explicit,
+        )
 
 
 def required(value: str | None, field: str, env_name: str) -> str:
@@ -156,62 +204,9 @@ def required(value: str | None, field: str, env_name: str) -> str:
     return value
 
 
-def resolve_connection(
-    *,
-    key_id: str | None = None,
-    project_id: str | None = None,
-    auth: str | None = None,
-    auth_url: str | None = None,
-    api_url: str | None = None,
-    api_version: str | None = None,
-    profile: str | None = None,
-) -> ConnectionOptions:
-    """The options by the precedence in the module docstring (None = not given)."""
-
-    def given(value: str | None) -> str | None:
-        if value is not None and not isinstance(value, str):
-            raise ValidationError("connection option", f"must be text, got {type(value).__name__}")
-        return value
-
-    named = saved.get(given(profile)) if profile is not None else None
-    if named is None and key_id is None and not env(ENV_KEY_ID):
-        named = saved.default_profile()  # read only when it is the one source of a Key ID
-        explicit = False
-    else:
-        explicit = named is not None
-
-    def pick(value: str | None, field: str, env_value: str | None) -> str | None:
-        """One field: given, else the profile's (taken whole: SINCH_* never fills a field a
-        profile leaves out, so its Key ID never goes to a URL it did not name), else SINCH_*."""
-        if value is not None:
-            return given(value)
-        if named is not None:
-            return getattr(named, field)
-        return env_value
-
-    mode = pick(auth or None, "auth", env(ENV_AUTH_MODE)) or "oauth"
-    if mode not in AUTH_MODES:
-        raise ValidationError("auth", f"must be one of {', '.join(AUTH_MODES)}, got {mode!r}")
-    version = pick(api_version or None, "api_version", None) or settings().api_version
-    if version not in API_VERSIONS:
-        raise ValidationError("api_version", f"must be one of {', '.join(API_VERSIONS)}")
-    return ConnectionOptions(
-        key_id=pick(key_id, "key_id", env(ENV_KEY_ID)),
-        project_id=pick(project_id, "project_id", env(ENV_PROJECT_ID)),
-        auth=mode,
-        endpoints=Endpoints(
-            auth_url=check_url(
-                pick(auth_url or None, "auth_url", env(ENV_AUTH_URL)) or DEFAULT_AUTH_URL,
-                "auth_url",
-            ),
-            api_url=check_url(
-                pick(api_url or None, "api_url", env(ENV_API_URL)) or DEFAULT_API_URL, "api_url"
-            ),
-            api_version=version,
-        ),
-        profile=named,
-        profile_explicit=explicit,
-    )
+def resolve_connection(**given: str | None) -> ConnectionOptions:
+    """`GivenOptions(**given).resolve()`: the options by the precedence above."""
+    return GivenOptions(**given).resolve()
 
 
 def _pick(value: str | None, env_name: str, default: str) -> str:

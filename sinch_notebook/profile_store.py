@@ -34,12 +34,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .auth import Credentials, Secret
-from .config import API_VERSIONS, AUTH_MODES, check_url, env
+from .config import (
+    API_VERSIONS,
+    AUTH_MODES,
+    DEFAULT_API_URL,
+    DEFAULT_AUTH_URL,
+    check_url,
+    env,
+)
 from .errors import ValidationError
 from .redact import redact
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .client import SubprojectsClient
 
 ENV_CONFIG = "SINCH_NOTEBOOK_CONFIG"
 ENV_PROFILE = "SINCH_PROFILE"
@@ -106,11 +115,13 @@ def config_path() -> Path:
 # -- reading and checking ----------------------------------------------------------------------
 
 
-def check_name(name: object) -> str:
+def check_name(name: object, field: str = "profile", kind: str = "profile") -> str:
+    """A profile's name; a connection's too (`field`, `kind` name it), since a connection is
+    named after its profile by default and both rules must stay one."""
     if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
         raise ValidationError(
-            "profile",
-            f"a profile name is 1..64 letters, digits, '_', '.' or '-', starting with a letter "
+            field,
+            f"a {kind} name is 1..64 letters, digits, '_', '.' or '-', starting with a letter "
             f"or digit; got {name!r}",
         )
     return name
@@ -484,6 +495,22 @@ def save(
     if problem is not None:
         return SavedProfile(profile, path, "failed", problem)
     return SavedProfile(profile, path, "keychain")
+
+
+def save_connection(name: str, client: SubprojectsClient, credentials: Credentials) -> SavedProfile:
+    """Save the connection that just worked (a login's `--save-as`, the panel's "save as") as
+    profile `name`; the default URLs are left out so the profile follows them."""
+    endpoints = client.endpoints
+    return save(
+        name,
+        key_id=credentials.key_id,
+        project_id=client.project_id,
+        key_secret=credentials,
+        auth=client.auth_mode,
+        api_url=None if endpoints.api_url == DEFAULT_API_URL else endpoints.api_url,
+        auth_url=None if endpoints.auth_url == DEFAULT_AUTH_URL else endpoints.auth_url,
+        api_version=endpoints.api_version,
+    )
 
 
 def delete(name: str) -> str:

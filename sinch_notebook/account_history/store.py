@@ -396,6 +396,11 @@ class HistoryStore:
             finally:
                 conn.execute("COMMIT")
 
+    def _fetch(self, query: str, params: tuple = ()) -> list[Any]:
+        """Every row of one query, in one read transaction ([] when there is no store yet)."""
+        with self._read() as conn:
+            return [] if conn is None else conn.execute(query, params).fetchall()
+
     # -- writing -----------------------------------------------------------------------------
 
     def add_snapshot(
@@ -514,16 +519,12 @@ class HistoryStore:
 
     def snapshot_infos(self, project: str | None = None) -> list[SnapshotInfo]:
         """Every snapshot (of one project, if given), oldest first."""
-        with self._read() as conn:
-            if conn is None:
-                return []
-            query = f"SELECT {_INFO} FROM snapshots s JOIN projects p ON p.id = s.project"
-            params: tuple = ()
-            if project is not None:
-                query += " WHERE p.project_id = ?"
-                params = (project,)
-            rows = conn.execute(query + " ORDER BY s.id", params).fetchall()
-        return self._infos(rows)
+        query = f"SELECT {_INFO} FROM snapshots s JOIN projects p ON p.id = s.project"
+        params: tuple = ()
+        if project is not None:
+            query += " WHERE p.project_id = ?"
+            params = (project,)
+        return self._infos(self._fetch(query + " ORDER BY s.id", params))
 
     def snapshot_info(self, snapshot_id: int) -> SnapshotInfo | None:
         with self._read() as conn:
@@ -538,15 +539,12 @@ class HistoryStore:
 
     def rows(self, snapshot_id: int) -> dict[str, Row]:
         """Every record of a snapshot in stored form, by subprojectId (id order)."""
-        with self._read() as conn:
-            if conn is None:
-                return {}
-            found = conn.execute(
-                f"SELECT v.subproject_id, {_V_CONTENT} FROM versions v "
-                "JOIN snapshots s ON s.id = ? AND v.project = s.project "
-                "WHERE v.first <= s.id AND coalesce(v.until, ?) > s.id",
-                (snapshot_id, _FOREVER),
-            ).fetchall()
+        found = self._fetch(
+            f"SELECT v.subproject_id, {_V_CONTENT} FROM versions v "
+            "JOIN snapshots s ON s.id = ? AND v.project = s.project "
+            "WHERE v.first <= s.id AND coalesce(v.until, ?) > s.id",
+            (snapshot_id, _FOREVER),
+        )
         found.sort()  # id order, as the API lists them (faster here than ORDER BY in SQL)
         return {row[0]: row for row in found}
 
@@ -557,16 +555,13 @@ class HistoryStore:
         account compare without reading the records they share.
         """
         low, high = min(a, b), max(a, b)
-        with self._read() as conn:
-            if conn is None:
-                return {}, {}
-            found = conn.execute(
-                f"SELECT v.first, coalesce(v.until, ?), v.subproject_id, {_V_CONTENT} "
-                "FROM versions v JOIN snapshots s ON s.id = ? AND v.project = s.project "
-                "WHERE v.first <= ? AND coalesce(v.until, ?) > ? "
-                "AND NOT (v.first <= ? AND coalesce(v.until, ?) > ?) ORDER BY v.subproject_id",
-                (_FOREVER, low, high, _FOREVER, low, low, _FOREVER, high),
-            ).fetchall()
+        found = self._fetch(
+            f"SELECT v.first, coalesce(v.until, ?), v.subproject_id, {_V_CONTENT} "
+            "FROM versions v JOIN snapshots s ON s.id = ? AND v.project = s.project "
+            "WHERE v.first <= ? AND coalesce(v.until, ?) > ? "
+            "AND NOT (v.first <= ? AND coalesce(v.until, ?) > ?) ORDER BY v.subproject_id",
+            (_FOREVER, low, high, _FOREVER, low, low, _FOREVER, high),
+        )
         in_a: dict[str, Row] = {}
         in_b: dict[str, Row] = {}
         for first, until, *row in found:
@@ -577,15 +572,12 @@ class HistoryStore:
 
     def versions(self, subproject_id: str) -> list[VersionInfo]:
         """Every stored version of one subproject, oldest first."""
-        with self._read() as conn:
-            if conn is None:
-                return []
-            found = conn.execute(
-                f"SELECT p.project_id, v.first, v.until, v.subproject_id, {_V_CONTENT} "
-                "FROM versions v JOIN projects p ON p.id = v.project "
-                "WHERE v.subproject_id = ? ORDER BY v.first",
-                (subproject_id,),
-            ).fetchall()
+        found = self._fetch(
+            f"SELECT p.project_id, v.first, v.until, v.subproject_id, {_V_CONTENT} "
+            "FROM versions v JOIN projects p ON p.id = v.project "
+            "WHERE v.subproject_id = ? ORDER BY v.first",
+            (subproject_id,),
+        )
         with self.reading():
             return [
                 VersionInfo(p, first, until, to_record(row, p)) for p, first, until, *row in found
@@ -593,29 +585,20 @@ class HistoryStore:
 
     def all_versions(self, project: str) -> list[tuple[int, int | None, dict[str, Any]]]:
         """(first, until, record) of every version of a project, by subproject then time."""
-        with self._read() as conn:
-            if conn is None:
-                return []
-            found = conn.execute(
-                f"SELECT v.first, v.until, v.subproject_id, {_V_CONTENT} FROM versions v "
-                "JOIN projects p ON p.id = v.project AND p.project_id = ? "
-                "ORDER BY v.subproject_id, v.first",
-                (project,),
-            ).fetchall()
+        found = self._fetch(
+            f"SELECT v.first, v.until, v.subproject_id, {_V_CONTENT} FROM versions v "
+            "JOIN projects p ON p.id = v.project AND p.project_id = ? "
+            "ORDER BY v.subproject_id, v.first",
+            (project,),
+        )
         with self.reading():
             return [(first, until, to_record(row, project)) for first, until, *row in found]
 
     def projects(self) -> list[str]:
-        with self._read() as conn:
-            if conn is None:
-                return []
-            return [r[0] for r in conn.execute("SELECT project_id FROM projects ORDER BY id")]
+        return [r[0] for r in self._fetch("SELECT project_id FROM projects ORDER BY id")]
 
     def meta(self) -> dict[str, str]:
-        with self._read() as conn:
-            if conn is None:
-                return {}
-            return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return dict(self._fetch("SELECT key, value FROM meta"))
 
     def size(self) -> int:
         """Bytes the database occupies (page_count * page_size, committed writes included)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -260,19 +260,10 @@ class Plan:
         result so far is returned (`result.interrupted`, unsent changes "skipped").
         """
         if self.file is not None:
-            from .saved import apply_saved
-
-            return apply_saved(
-                self,
-                workers=workers,
-                progress=progress,
-                journal=journal,
-                allow_mass_delete=allow_mass_delete,
-                allow_mass_update=allow_mass_update,
-            )
-        from .apply import apply_plan
-
-        return apply_plan(
+            from .saved import apply_saved as send  # checked against the server first
+        else:
+            from .apply import apply_plan as send
+        return send(
             self,
             workers=workers,
             progress=progress,
@@ -587,22 +578,14 @@ class _Differ:
     # -- parts of a row ----------------------------------------------------------------------
 
     def _flag(self, column: list[Any] | None, i: int, name: str, problems: list[str]) -> bool:
-        try:
-            return truthy(self._cell(column, i))
-        except CellError as err:
-            problems.append(f"{name}: {err}")
-            return False
+        return _parsed(truthy, self._cell(column, i), problems, name) or False
 
     def _check_deleted_column(self, i: int, server_deleted: bool, problems: list[str]) -> None:
         value = self._cell(self.deleted, i)
         if is_missing(value):
             return
-        try:
-            wanted = truthy(value)
-        except CellError as err:
-            problems.append(f"deleted: {err}")
-            return
-        if wanted == server_deleted:
+        wanted = _parsed(truthy, value, problems, "deleted")
+        if wanted is None or wanted == server_deleted:
             return
         if server_deleted:
             problems.append(self._deleted_reason(i, self.server_record(i)))
@@ -641,10 +624,7 @@ class _Differ:
         if new is None:
             problems.append(f"displayName: is required ({NAME_LIMIT}), got an empty value")
             return None
-        try:
-            validate_display_name(new)
-        except ValidationError as err:
-            problems.append(str(err))
+        if _parsed(validate_display_name, new, problems) is None:
             return None
         fields["displayName"] = (server_name, new)
         return new
@@ -660,11 +640,7 @@ class _Differ:
         new_labels = dict(server_labels)
         changed_any = False
         if self.label_dicts is not None:
-            try:
-                wanted = to_label_map(self.label_dicts[i])
-            except CellError as err:
-                problems.append(f"labels: {err}")
-                return None
+            wanted = _parsed(to_label_map, self.label_dicts[i], problems, "labels")
             if wanted is None:
                 return None
             cells: dict[str, Any] = {}
@@ -691,25 +667,27 @@ class _Differ:
                 new_labels[key] = new
         if not changed_any:
             return None
-        try:
-            return validate_labels(new_labels)
-        except ValidationError as err:
-            problems.append(str(err))
-            return None
+        return _parsed(validate_labels, new_labels, problems)
 
     def _conflict(self, i: int, record: dict[str, Any], problems: list[str]) -> str | None:
         if self.times is None:
             return None
-        try:
-            seen = to_timestamp(self.times[i])
-        except CellError as err:
-            problems.append(f"updateTime: {err}")
-            return None
+        seen = _parsed(to_timestamp, self.times[i], problems, "updateTime")
         if seen is None:
             return None
         if same_version(seen, record.get("updateTime")):
             return None
         return changed_on_server(record.get("updateTime"), seen, "this frame was read")
+
+
+def _parsed(parse: Callable[[Any], Any], value: Any, problems: list[str], field: str = "") -> Any:
+    """`parse(value)`, or None when the value breaks a rule: then `problems` says which (after
+    "field: " when the rule's words do not name the field themselves)."""
+    try:
+        return parse(value)
+    except (CellError, ValidationError) as err:
+        problems.append(f"{field}: {err}" if field else str(err))
+        return None
 
 
 _SAME: Any = object()  # a cell that leaves its value as the server has it

@@ -11,7 +11,6 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from .. import connection, profile_store
-from ..config import DEFAULT_API_URL, DEFAULT_AUTH_URL
 from .command import Command
 from .parsing import add_output
 from .views import StatusView
@@ -72,34 +71,33 @@ def save_after_login(
     where its secret went."""
     if not args.save_as:
         return
-    endpoints = client.endpoints
-    saved = profile_store.save(
-        args.save_as,
-        key_id=credentials.key_id,
-        project_id=client.project_id,
-        key_secret=credentials,
-        auth=client.auth_mode,
-        api_url=None if endpoints.api_url == DEFAULT_API_URL else endpoints.api_url,
-        auth_url=None if endpoints.auth_url == DEFAULT_AUTH_URL else endpoints.auth_url,
-        api_version=endpoints.api_version,
-    )
+    saved = profile_store.save_connection(args.save_as, client, credentials)
     print(saved.line())
 
 
 # -- connections, use, profiles ----------------------------------------------------------------
 
 
-def _connections_arguments(parser: argparse.ArgumentParser) -> None:
+def _frame_arguments(parser: argparse.ArgumentParser) -> None:
     add_output(parser, "the DataFrame")
 
 
-def connections(ctx: Context, args: argparse.Namespace) -> Any:
-    frame = connection.connections()
+def _shown(ctx: Context, args: argparse.Namespace, frame: Any, when_empty: str) -> Any:
+    """Store the frame for `-o`; an empty one is said in one line (what to do) instead."""
     ctx.store(args.output, frame)
     if frame.empty:
-        print("No connections: %sinch login (or --profile NAME, or --sandbox) opens one.")
+        print(when_empty)
         return None
     return frame
+
+
+def connections(ctx: Context, args: argparse.Namespace) -> Any:
+    return _shown(
+        ctx,
+        args,
+        connection.connections(),
+        "No connections: %sinch login (or --profile NAME, or --sandbox) opens one.",
+    )
 
 
 def _use_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,29 +108,24 @@ def use(ctx: Context, args: argparse.Namespace) -> StatusView:
     return StatusView.of(connection.use(args.name))
 
 
-def _profiles_arguments(parser: argparse.ArgumentParser) -> None:
-    add_output(parser, "the DataFrame")
-
-
 def profiles(ctx: Context, args: argparse.Namespace) -> Any:
     frame = profile_store.frame()
-    ctx.store(args.output, frame)
-    if frame.empty:
-        print(
-            f"No saved profiles in {profile_store.config_path()}: %sinch login ... --save-as "
-            "NAME, sn.save_profile(...) or sinch-notebook profile add NAME saves one."
-        )
-        return None
-    return frame
+    return _shown(
+        ctx,
+        args,
+        frame,
+        f"No saved profiles in {profile_store.config_path()}: %sinch login ... --save-as "
+        "NAME, sn.save_profile(...) or sinch-notebook profile add NAME saves one.",
+    )
 
 
 COMMANDS = [
     Command(
         "connections",
         "the open connections (name, project, auth, API URL, which is active)",
-        _connections_arguments,
+        _frame_arguments,
         connections,
     ),
     Command("use", "make another open connection the active one", _use_arguments, use),
-    Command("profiles", "the saved profiles (never a secret)", _profiles_arguments, profiles),
+    Command("profiles", "the saved profiles (never a secret)", _frame_arguments, profiles),
 ]

@@ -181,15 +181,7 @@ def login(ctx: Context, args: argparse.Namespace) -> Any:
             )
         except ValidationError:
             raise MagicError("no Key Secret was entered; not connected") from None
-    client = connection.connect(
-        credentials=credentials,
-        project_id=project_id,
-        auth=options.auth,
-        auth_url=options.endpoints.auth_url,
-        api_url=options.endpoints.api_url,
-        api_version=options.endpoints.api_version,
-        name=connection_name(args, options),
-    )
+    client = connection.connect_with(options, credentials, name=connection_name(args, options))
     save_after_login(args, client, credentials)
     return _status(client)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import difflib
 import keyword
+import math
 import re
 import shlex
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from .errors import HelpShown, MagicError
@@ -132,48 +134,32 @@ def python_name(text: str) -> str:
     return text
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+def _in_range(convert: Callable[[str], float], low: float, high: float, what: str):
+    """An argparse type: `convert(text)` from `low` to `high`; `what` names it in the error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:  # false for nan and inf too
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = _in_range(int, 1, math.inf, "a positive integer")
 
 
 def bounded_int(low: int, high: int):
     """An argparse type: an integer from `low` to `high`."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be an integer from {low} to {high}, got {text!r}"
-            )
-        return value
-
-    return parse
+    return _in_range(int, low, high, f"an integer from {low} to {high}")
 
 
 def seconds(low: float, high: float):
     """An argparse type: a finite number of seconds from `low` to `high` (no inf, no nan)."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not low <= value <= high:  # false for nan and inf
-            raise argparse.ArgumentTypeError(
-                f"must be a number of seconds from {low:g} to {high:g}, got {text!r}"
-            )
-        return value
-
-    return parse
+    return _in_range(float, low, high, f"a number of seconds from {low:g} to {high:g}")
 
 
 def add_output(parser: argparse.ArgumentParser, what: str) -> None:

@@ -8,6 +8,7 @@ update masks break the backend's error marshalling), then faults, then the opera
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -71,7 +72,8 @@ def api_call(sandbox: Sandbox, request: Request) -> Reply:
         fault = sandbox.faults.scripted_for(request.method, request.path)
         if fault is None:
             fault = sandbox.faults.draw(request.method, sandbox.rates())
-        return _perform(sandbox, request, operation, target, account, fault)
+        prepare = functools.partial(_prepare, sandbox, request, operation, target, account)
+        return _perform(sandbox, request, fault, prepare)
     except AuthError as error:
         challenge = {"WWW-Authenticate": error.challenge} if sandbox.auth_challenge else {}
         return Reply.error(error, challenge)
@@ -131,29 +133,28 @@ def authenticate(sandbox: Sandbox, request: Request) -> tuple[Account, bool]:
 def _perform(
     sandbox: Sandbox,
     request: Request,
-    operation: str,
-    target: str,
-    account: Account,
     fault: Fault | None,
+    prepare: Callable[[Fault | None], Operation],
 ) -> Reply:
+    """The reply with `fault` around the operation `prepare(fault)` checks and returns."""
     if fault is None:
-        return _prepare(sandbox, request, operation, target, account, None)()
+        return prepare(None)()
     if fault.delay and not fault.commit:
         sandbox.sleep(fault.delay)
     if fault.commit_after is not None:
-        commit = _prepare(sandbox, request, operation, target, account, None)
+        commit = prepare(None)
         if request.method in MUTATIONS:
             sandbox.counters.count("late_commits")
             sandbox.scheduler.schedule(fault.commit_after, commit)
         return _fault_reply(fault, request)
     if fault.answers_for_real:
-        reply = _prepare(sandbox, request, operation, target, account, fault)()
+        reply = prepare(fault)()
         if fault.commit and fault.delay:
             sandbox.sleep(fault.delay)
         reply.trickle = fault.trickle
         return reply
     if fault.commit:
-        done = _prepare(sandbox, request, operation, target, account, None)()
+        done = prepare(None)()
         if done.status >= 400:
             return done  # the backend refused it: that is what comes back
         if fault.delay:

@@ -57,14 +57,8 @@ class CommitScheduler:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every scheduled commit has been made; False if `timeout` ran out."""
-        deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            while self._queue or self._running:
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                self._cond.wait(left)
-            return True
+            return self._cond.wait_for(lambda: not (self._queue or self._running), timeout)
 
     def close(self) -> None:
         """Make every pending commit now (the backend finishes what it accepted) and stop."""

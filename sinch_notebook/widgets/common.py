@@ -14,7 +14,7 @@ import ipywidgets as widgets
 
 from ..confirm import plural
 from ..connection import active
-from ..errors import SinchError
+from ..errors import SinchError, ValidationError
 from ..redact import redact
 
 if TYPE_CHECKING:
@@ -177,3 +177,13 @@ def close_tree(root: widgets.Widget) -> None:
             if not name.startswith("_") or name == "_transforms":
                 stack.append(getattr(item, name, None))
         item.close()
+
+
+def rule_broken(check: Callable[[Any, str], object], value: Any, field: str) -> str:
+    """The core's words for what is wrong with `value` ('' when nothing): a form is checked
+    live with the core's own rule (`check(value, field)`), never a copy of it."""
+    try:
+        check(value, field)
+    except ValidationError as err:
+        return str(err)
+    return ""

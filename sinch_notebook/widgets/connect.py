@@ -32,7 +32,7 @@ from ..config import (
     env,
     has_env_credentials,
 )
-from ..connection import active, connect, disconnect, set_active
+from ..connection import active, connect_with, disconnect, set_active
 from ..display import AUTH_LABELS, ConnectionStatus, html_rows
 from ..errors import SinchError, Unauthenticated, ValidationError
 from ..options import ConnectionOptions, GivenOptions
@@ -400,13 +400,9 @@ class ConnectForm(widgets.VBox):
         self.ctx.log.error(f"Connect: {text}")
 
     def _connect(self, credentials: Credentials, options: ConnectionOptions) -> None:
-        client = connect(
-            credentials=credentials,
-            project_id=options.project_id,
-            auth=options.auth,
-            auth_url=options.endpoints.auth_url,
-            api_url=options.endpoints.api_url,
-            api_version=options.endpoints.api_version,
+        client = connect_with(
+            options,
+            credentials,
             activate=False,
             name=options.profile.name if options.profile else None,
         )

@@ -6,8 +6,8 @@ can find it; nothing else in the panel calls an ipywidgets constructor for a for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import ipywidgets as widgets
 from traitlets import Unicode
@@ -15,6 +15,8 @@ from traitlets import Unicode
 LABEL_WIDTH = "8em"
 FIELD_WIDTH = "32em"
 SECRET_WIDTH = "36em"  # its hints ("entered (hidden, never saved): press Connect") read whole
+
+W = TypeVar("W", bound=widgets.Widget)
 
 
 def with_class(widget: widgets.Widget, *css_classes: str) -> widgets.Widget:
@@ -28,6 +30,27 @@ def _style(description: str, label_width: str | None) -> dict[str, str]:
     return {"description_width": label_width or (LABEL_WIDTH if description else "0")}
 
 
+def _labelled(
+    kind: Callable[..., W],
+    description: str,
+    css_class: str,
+    width: str,
+    label_width: str | None = None,
+    **traits: Any,
+) -> W:
+    """A control with its label on the left, sized the one way every form sizes them (so the
+    labels of a form line up)."""
+    return with_class(
+        kind(
+            description=description,
+            layout=widgets.Layout(width=width),
+            style=_style(description, label_width),
+            **traits,
+        ),
+        css_class,
+    )
+
+
 def field(
     description: str,
     css_class: str,
@@ -39,16 +62,15 @@ def field(
     continuous: bool = True,
 ) -> widgets.Text:
     """A one-line text field."""
-    return with_class(
-        widgets.Text(
-            value=value,
-            description=description,
-            placeholder=placeholder,
-            continuous_update=continuous,
-            layout=widgets.Layout(width=width),
-            style=_style(description, label_width),
-        ),
+    return _labelled(
+        widgets.Text,
+        description,
         css_class,
+        width,
+        label_width,
+        value=value,
+        placeholder=placeholder,
+        continuous_update=continuous,
     )
 
 
@@ -80,16 +102,14 @@ class SecretField(widgets.Password):
 
 def password(description: str, css_class: str, *, placeholder: str = "") -> widgets.Password:
     """A password field synced once when left (not per keystroke): fewer copies in flight."""
-    return with_class(
-        SecretField(
-            value="",
-            continuous_update=False,
-            description=description,
-            placeholder=placeholder,
-            layout=widgets.Layout(width=SECRET_WIDTH),
-            style=_style(description, None),
-        ),
+    return _labelled(
+        SecretField,
+        description,
         css_class,
+        SECRET_WIDTH,
+        value="",
+        continuous_update=False,
+        placeholder=placeholder,
     )
 
 
@@ -136,15 +156,12 @@ def dropdown(
     width: str = "16em",
     label_width: str | None = None,
 ) -> widgets.Dropdown:
-    box = widgets.Dropdown(
-        options=list(options),
-        description=description,
-        layout=widgets.Layout(width=width),
-        style=_style(description, label_width),
+    box = _labelled(
+        widgets.Dropdown, description, css_class, width, label_width, options=list(options)
     )
     if value is not None:
         box.value = value
-    return with_class(box, css_class)
+    return box
 
 
 def toggles(
@@ -170,16 +187,15 @@ def toggles(
 def integer(
     description: str, css_class: str, *, value: int, low: int, high: int
 ) -> widgets.BoundedIntText:
-    return with_class(
-        widgets.BoundedIntText(
-            value=value,
-            min=low,
-            max=high,
-            description=description,
-            layout=widgets.Layout(width="10em"),
-            style={"description_width": "5em"},
-        ),
+    return _labelled(
+        widgets.BoundedIntText,
+        description,
         css_class,
+        "10em",
+        "5em",
+        value=value,
+        min=low,
+        max=high,
     )
 
 

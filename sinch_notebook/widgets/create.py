@@ -13,10 +13,9 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..bulk import Plan
-from ..errors import ValidationError
 from ..models import Subproject, validate_display_name
 from . import controls as ui
-from .common import Context, esc, message
+from .common import Context, esc, message, rule_broken
 from .labels import LabelsEditor
 
 NAME_FIELD = "Display name"
@@ -24,11 +23,7 @@ NAME_FIELD = "Display name"
 
 def name_problem(value: str) -> str:
     """The core's words for what is wrong with a display name, or ''."""
-    try:
-        validate_display_name(value, NAME_FIELD)
-    except ValidationError as err:
-        return str(err)
-    return ""
+    return rule_broken(validate_display_name, value, NAME_FIELD)
 
 
 class CreateForm(widgets.VBox):

@@ -96,13 +96,31 @@ class SubprojectForm(widgets.VBox):
             self.status.value = message("error", "Subproject ID: give an id to open.")
             return
         self.subproject_id.value = subproject_id
-        self.status.value = message("busy", f"Opening {subproject_id}…")
+        self._in_background("Opening", "open", subproject_id, self._open, subproject_id, busy=False)
+
+    def _in_background(
+        self,
+        doing: str,
+        verb: str,
+        what: str,
+        work: Callable[..., Any],
+        *args: Any,
+        busy: bool = True,
+        explain: Callable[[BaseException], str | None] | None = None,
+    ) -> None:
+        """Open, save or delete in the background, saying so in the status line (and why it
+        failed, if it does); `busy` disables the form until it is over."""
+        if busy:
+            self._set_busy(True)
+        self.status.value = message("busy", f"{doing} {what}…")
         self.ctx.submit(
-            "Opening a subproject",
-            self._open,
-            subproject_id,
-            failure=f"Could not open {subproject_id}",
+            f"{doing} a subproject",
+            work,
+            *args,
+            failure=f"Could not {verb} {what}",
             status=self.status,
+            after=(lambda: self._set_busy(False)) if busy else None,
+            explain=explain,
         )
 
     def follow(self, subproject_id: str, subproject: Subproject | None) -> None:
@@ -214,16 +232,13 @@ class SubprojectForm(widgets.VBox):
         if not changes:
             self.status.value = message("info", "Nothing to save: nothing was changed.")
             return
-        self._set_busy(True)
-        self.status.value = message("busy", f"Saving {opened.display_name!r}…")
-        self.ctx.submit(
-            "Saving a subproject",
+        self._in_background(
+            "Saving",
+            "save",
+            repr(opened.display_name),
             self._save,
             opened,
             changes,
-            failure=f"Could not save {opened.display_name!r}",
-            status=self.status,
-            after=lambda: self._set_busy(False),
             explain=self._explain_save,
         )
 
@@ -289,16 +304,7 @@ class SubprojectForm(widgets.VBox):
         if opened is None or self._busy:
             return
         self._confirming(None)
-        self._set_busy(True)
-        self.status.value = message("busy", f"Deleting {opened.display_name!r}…")
-        self.ctx.submit(
-            "Deleting a subproject",
-            self._delete,
-            opened,
-            failure=f"Could not delete {opened.display_name!r}",
-            status=self.status,
-            after=lambda: self._set_busy(False),
-        )
+        self._in_background("Deleting", "delete", repr(opened.display_name), self._delete, opened)
 
     def _delete(self, opened: Subproject) -> None:
         client = self.ctx.client()

@@ -12,19 +12,14 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 
 from ..display import plural
-from ..errors import ValidationError
 from ..models import validate_labels
-from .common import close_tree, esc, message
+from .common import close_tree, esc, message, rule_broken
 from .controls import button, field, show, with_class
 
 
 def _rule_broken(labels: Mapping[str, str], field_name: str = "labels") -> str:
     """The core's words for what is wrong with `labels` ('' when nothing)."""
-    try:
-        validate_labels(labels, field_name)
-    except ValidationError as err:
-        return str(err)
-    return ""
+    return rule_broken(validate_labels, labels, field_name)
 
 
 class LabelRow(widgets.VBox):

@@ -85,19 +85,7 @@ class ProfileChoice(widgets.VBox):
         name = self.save_as.value.strip()
         if not name:
             return None
-        from ..config import DEFAULT_API_URL, DEFAULT_AUTH_URL
-
-        endpoints = client.endpoints
-        saved = profile_store.save(
-            name,
-            key_id=credentials.key_id,
-            project_id=client.project_id,
-            key_secret=credentials,
-            auth=client.auth_mode,
-            api_url=None if endpoints.api_url == DEFAULT_API_URL else endpoints.api_url,
-            auth_url=None if endpoints.auth_url == DEFAULT_AUTH_URL else endpoints.auth_url,
-            api_version=endpoints.api_version,
-        )
+        saved = profile_store.save_connection(name, client, credentials)
         self.save_as.value = ""
         self.refresh()
         return saved.line()

@@ -202,14 +202,11 @@ class Debouncer:
         run; False on timeout."""
         if flush:
             self.flush()
-        deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
-            while self._thread is not None and self._thread is not threading.current_thread():
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._lock.wait(remaining)
-        return True
+            return self._lock.wait_for(
+                lambda: self._thread is None or self._thread is threading.current_thread(),
+                timeout,
+            )
 
     def _loop(self) -> None:
         while True:
