@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .demo import _shut_down, _stop_requested
+from .demo import _shut_down, _stop_requested, run_until_stopped
 from .sandbox import DEMO_SUBPROJECTS, Sandbox
 
 APP_NOTEBOOK = "sinch-subprojects.ipynb"
@@ -158,19 +158,13 @@ def _serve(
             print("Stopped before Voilà was ready.", flush=True)
             return 0 if stop.is_set() else 1
         stop.wait(0.2)
-    print(
+    banner = (
         f"\nThe Sinch subprojects panel, served by Voilà from {folder}\n\n"
         f"    Open http://{host}:{port}/?token={token}\n\n"
-        "Press Ctrl-C to stop.\n",
-        flush=True,
+        "Press Ctrl-C to stop.\n"
     )
-    while not stop.wait(0.5):
-        code = server.poll()
-        if code is not None:
-            print(f"Voilà exited ({code}).", flush=True)
-            return code
-    print("Stopping Voilà...", flush=True)
-    return 0
+    code = run_until_stopped(server, stop, banner, "Voilà")
+    return 0 if code is None else code
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:

@@ -223,6 +223,21 @@ def _wait_until_serving(lab: subprocess.Popen, token: str, stop: threading.Event
     return None
 
 
+def run_until_stopped(
+    server: subprocess.Popen, stop: threading.Event, banner: str, what: str
+) -> int | None:
+    """Print `banner`, then wait while `server` runs: its exit code when it ends by itself,
+    None after Ctrl-C. `what` names what runs (and stops) in the lines said at the end."""
+    print(banner, flush=True)
+    while not stop.wait(0.5):
+        code = server.poll()
+        if code is not None:
+            print(f"{what} exited ({code}).", flush=True)
+            return code
+    print(f"Stopping {what}...", flush=True)
+    return None
+
+
 def _shut_down(lab: subprocess.Popen) -> None:
     """SIGTERM (JupyterLab then stops its kernels), then SIGKILL if it does not go in time."""
     if lab.poll() is not None:
@@ -311,22 +326,18 @@ def _serve(
         print(f"sinch-notebook demo: JupyterLab did not start (exit {code}).", file=sys.stderr)
         return code or 1
     page = f"lab/tree/{FIRST_NOTEBOOK}" if (notebook_dir / FIRST_NOTEBOOK).exists() else "lab"
-    print(
+    banner = (
         f"\nSinch sandbox (demo account: key {sandbox.key_id!r}, project "
         f"{sandbox.project_id!r}) on {sandbox.url}\n"
         f"Its account starts afresh at every start ({len(sandbox.subprojects())} subprojects);"
         " your notebooks stay.\n"
         f"JupyterLab on {notebook_dir}; its kernels have SINCH_* pointing at the sandbox.\n\n"
         f"    Open http://127.0.0.1:{info['port']}/{page}?token={token}\n\n"
-        "Press Ctrl-C to stop both.\n",
-        flush=True,
+        "Press Ctrl-C to stop both.\n"
     )
-    while not stop.wait(0.5):
-        code = lab.poll()
-        if code is not None:
-            print(f"JupyterLab exited ({code}); sandbox stopped.", flush=True)
-            return code
-    print("Stopping JupyterLab and the sandbox...", flush=True)
+    code = run_until_stopped(lab, stop, banner, "JupyterLab")
+    if code is not None:
+        return code
     _shut_down(lab)
     print("Stopped.", flush=True)
     return 0

@@ -177,11 +177,12 @@ def display_frame(rows: list[Subproject]) -> pd.DataFrame:
     )
 
 
-class SubprojectGrid(widgets.VBox):
-    """The grid plus its sort state; `show(rows)` replaces what it shows."""
+class BrowseView:
+    """What every Browse grid keeps (the canvas one and the HTML fallback): what a row click
+    and a header click call, how many rows show, the sort (newest update first) and the rows."""
 
-    def __init__(
-        self, *, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
+    def _start_view(
+        self, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
     ) -> None:
         self.on_open = on_open
         self.on_sort = on_sort
@@ -189,6 +190,15 @@ class SubprojectGrid(widgets.VBox):
         self.sort_column = "Updated"
         self.descending = True
         self._frame = display_frame([])
+
+
+class SubprojectGrid(BrowseView, widgets.VBox):
+    """The grid plus its sort state; `show(rows)` replaces what it shows."""
+
+    def __init__(
+        self, *, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
+    ) -> None:
+        self._start_view(on_open, on_sort, visible_rows)
         self._lengths = {title: np.zeros(0, dtype=np.int64) for title in WRAPPED}
         self._header_clicked = False
         self.widths = {c.title: c.width for c in COLUMNS}

@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from . import controls as ui
-from .grid import COLUMNS, TITLES, SubprojectGrid, display_frame
+from .grid import COLUMNS, TITLES, BrowseView, SubprojectGrid, display_frame
 
 PAGE_ROWS = 20
 OPEN_WIDTH = "6.5em"  # the Edit button's column
@@ -88,7 +88,7 @@ class Pager(widgets.HBox):
         self.next.disabled = self.last.disabled = at_end
 
 
-class HtmlSubprojectGrid(widgets.VBox):
+class HtmlSubprojectGrid(BrowseView, widgets.VBox):
     """The Browse grid as a paged HTML table: the same interface as `grid.SubprojectGrid`."""
 
     # The sort state and its words are the canvas grid's own (one definition of the rule).
@@ -102,12 +102,7 @@ class HtmlSubprojectGrid(widgets.VBox):
         on_sort: Callable[[], None],
         visible_rows: int = PAGE_ROWS,
     ) -> None:
-        self.on_open = on_open
-        self.on_sort = on_sort
-        self.visible_rows = visible_rows
-        self.sort_column = "Updated"
-        self.descending = True
-        self._frame = display_frame([])
+        self._start_view(on_open, on_sort, visible_rows)
         self.headers = {}
         for column in COLUMNS:
             button = ui.button(column.title, "sn-html-sort", tooltip=f"Sort by {column.title}")
