@@ -294,9 +294,7 @@ class RenderWatch:
     def hear(self) -> None:
         with self._lock:
             self.heard = True
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._cancel_timer()
 
     def expect(self) -> None:
         """The grid should be rendering now: start the grace period (once)."""
@@ -310,9 +308,13 @@ class RenderWatch:
     def stop(self) -> None:
         with self._lock:
             self.done = True
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._cancel_timer()
+
+    def _cancel_timer(self) -> None:
+        """No grace period running any more (called with the lock held)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _expired(self) -> None:
         with self._lock:
