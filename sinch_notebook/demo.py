@@ -137,9 +137,16 @@ def lab_settings(directory: Path) -> Path:
     traffic (CurveZMQ) are given keys (each kernel would warn about unencrypted TCP), the kernel
     websocket's ping timeout is not longer than its interval (JupyterLab's defaults disagree
     and warn), a notebook starts its kernel without a "Select Kernel" dialog, and there is no
-    news prompt.
+    news prompt. notebook_shim (classic Notebook settings for Notebook 7) is off: the demo's
+    JupyterLab does not need it, and it reads the deprecated `ServerApp.token`, which prints a
+    warning whenever Voilà (the `[app]` extra) has switched traitlets' warnings on.
     """
-    server: dict = {"ServerApp": {"tornado_settings": {"ws_ping_timeout": WS_PING_MS}}}
+    server: dict = {
+        "ServerApp": {
+            "tornado_settings": {"ws_ping_timeout": WS_PING_MS},
+            "jpserver_extensions": {"notebook_shim": False},
+        }
+    }
     if kernels_can_encrypt():
         server["KernelManager"] = {"transport_encryption": "auto"}
     lab = {

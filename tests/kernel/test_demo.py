@@ -379,6 +379,7 @@ def test_the_lab_presets_are_a_config_directory_of_their_own(tmp_path: Path) -> 
     assert server["ServerApp"]["tornado_settings"]["ws_ping_timeout"] == 30_000
     if kernels_can_encrypt():
         assert server["KernelManager"]["transport_encryption"] == "auto"
+    assert server["ServerApp"]["jpserver_extensions"] == {"notebook_shim": False}
     lab = json.loads((presets / "labconfig" / "default_setting_overrides.json").read_text())
     assert lab["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
     assert lab["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
@@ -411,6 +412,9 @@ def test_the_demo_terminal_stays_readable_and_lab_starts_preset(tmp_path: Path) 
             assert schema["properties"][key]["default"] == value, plugin  # the preset default
         demo.proc.send_signal(signal.SIGINT)
         assert demo.wait_for_exit() == 0
+    # Not even before the banner: no warning that JupyterLab's own extensions cause (Voilà, in
+    # the test extras, switches traitlets' DeprecationWarnings on; notebook_shim sets one off).
+    assert "DeprecationWarning" not in "".join(demo.output), "".join(demo.output)
     after_banner = "".join(demo.output).split("Press Ctrl-C to stop both.", 1)[1]
     for noise in NOISE:
         assert noise not in after_banner, after_banner
