@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook import profile_store
 from sinch_notebook.connection_registry import check_target
 from sinch_notebook.sandbox import Sandbox
+from tests.helpers import save_sandbox_profile
 
 
 def test_connections_have_names_and_one_is_active(sandbox: Sandbox) -> None:
@@ -42,14 +42,7 @@ def test_connections_have_names_and_one_is_active(sandbox: Sandbox) -> None:
 
 
 def test_a_profiles_connection_is_named_after_the_profile(sandbox: Sandbox) -> None:
-    profile_store.save(
-        "prod",
-        key_id=sandbox.key_id,
-        project_id=sandbox.project_id,
-        api_url=sandbox.url,
-        auth_url=sandbox.token_url,
-        key_secret=sandbox._key_secret,
-    )
+    save_sandbox_profile(sandbox, secret=sandbox._key_secret)
     sn.connect(profile="prod")
     sn.connect(profile="prod", name="also-prod")
     assert sn.connections()["name"].tolist() == ["prod", "also-prod"]

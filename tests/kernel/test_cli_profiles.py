@@ -17,6 +17,7 @@ import pytest
 import sinch_notebook as sn
 from sinch_notebook import cli, profile_store
 from sinch_notebook.sandbox import Sandbox
+from tests.helpers import save_sandbox_profile as sandbox_profile
 from tests.keyrings import BROKEN, MEMORY, MemoryKeyring
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,16 +46,6 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
-    )
-
-
-def sandbox_profile(sandbox: Sandbox, name: str = "prod") -> None:
-    profile_store.save(
-        name,
-        key_id=sandbox.key_id,
-        project_id=sandbox.project_id,
-        api_url=sandbox.url,
-        auth_url=sandbox.token_url,
     )
 
 
@@ -199,14 +190,7 @@ def test_two_snapshots_at_once_both_store_and_each_prints_one_line(
 def test_snapshot_with_a_profile_and_its_secret_in_the_keychain(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    profile_store.save(
-        "prod",
-        key_id=sandbox.key_id,
-        project_id=sandbox.project_id,
-        api_url=sandbox.url,
-        auth_url=sandbox.token_url,
-        key_secret=sandbox._key_secret,
-    )
+    sandbox_profile(sandbox, secret=sandbox._key_secret)
     assert os.environ["PYTHON_KEYRING_BACKEND"] == MEMORY
     status = cli.main(["snapshot", "--profile", "prod", "--store", str(tmp_path / "h.sqlite")])
     out = capsys.readouterr()
@@ -252,14 +236,7 @@ def test_apply_of_a_plan_file_connects_with_a_saved_profile(
     assert "apply never asks" in out.err and "Traceback" not in out.err
     assert client.get(target.subproject_id).display_name == "Acme Before"
 
-    profile_store.save(
-        "prod",
-        key_id=sandbox.key_id,
-        project_id=sandbox.project_id,
-        api_url=sandbox.url,
-        auth_url=sandbox.token_url,
-        key_secret=sandbox._key_secret,
-    )
+    sandbox_profile(sandbox, secret=sandbox._key_secret)
     assert os.environ["PYTHON_KEYRING_BACKEND"] == MEMORY
     status = cli.main(["apply", str(plan_file), "--yes", "--no-progress", "--profile", "prod"])
     out = capsys.readouterr()

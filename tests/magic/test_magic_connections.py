@@ -5,7 +5,6 @@ against two real sandboxes (two projects side by side)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,17 +12,13 @@ import sinch_notebook as sn
 from sinch_notebook import profile_store
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import use_keychain
+from tests.helpers import save_sandbox_profile as save
 from tests.keyrings import BROKEN, MemoryKeyring
 from tests.magic.test_magic_session import typing_secret
-from tests.magic_shell import MagicShell, answer, magic_shell, unattended
+from tests.magic_shell import MagicShell, answer, unattended
 
 SECRET_A = "first-project-secret-0001"
 SECRET_B = "second-project-secret-0002"
-
-
-@pytest.fixture
-def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MagicShell]:
-    yield from magic_shell(monkeypatch, tmp_path)
 
 
 @pytest.fixture
@@ -33,17 +28,6 @@ def two() -> Iterator[tuple[Sandbox, Sandbox]]:
         Sandbox(key_id="key-b", key_secret=SECRET_B, project_id="project-b", subprojects=4) as b,
     ):
         yield a, b
-
-
-def save(sb: Sandbox, name: str, secret: str | None) -> None:
-    profile_store.save(
-        name,
-        key_id=sb.key_id,
-        project_id=sb.project_id,
-        key_secret=secret,
-        api_url=sb.url,
-        auth_url=sb.token_url,
-    )
 
 
 def test_login_with_profiles_lists_two_projects_side_by_side(

@@ -9,21 +9,11 @@ import sinch_notebook as sn
 from sinch_notebook import profile_store
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import use_keychain
+from tests.helpers import save_sandbox_profile as save
 from tests.keyrings import BROKEN, MemoryKeyring
 
 from .conftest import PanelFactory
 from .helpers import SECRET, connect_panel, plain, widget_states
-
-
-def save(sb: Sandbox, name: str, secret: str | None) -> None:
-    profile_store.save(
-        name,
-        key_id=sb.key_id,
-        project_id=sb.project_id,
-        key_secret=secret,
-        api_url=sb.url,
-        auth_url=sb.token_url,
-    )
 
 
 def test_picking_a_profile_fills_the_form_and_connects_without_typing(
