@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,3 +53,18 @@ def connected(make_panel: PanelFactory, secret_sandbox: Sandbox) -> Panel:
     connect_panel(panel, secret_sandbox)
     assert panel.browser.rows, panel.log_text()
     return panel
+
+
+@pytest.fixture
+def bulk_panel(
+    make_panel: PanelFactory,
+    secret_sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Panel, dict]:
+    """A connected panel over its own namespace; journals go to a temporary directory."""
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    panel = make_panel(namespace=namespace)
+    connect_panel(panel, secret_sandbox)
+    return panel, namespace

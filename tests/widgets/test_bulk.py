@@ -16,29 +16,13 @@ from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
 from sinch_notebook.widgets.editor import FrameEditor
 
-from .conftest import PanelFactory
-from .helpers import connect_panel, plain
+from .helpers import plain
 
 CODE_HINTS = ("plan.apply", "force=True", "allow_mass_delete=", "result.failed", "sn.resume")
 
 
 def truth(sandbox: Sandbox) -> dict[str, dict]:
     return {sp["subprojectId"]: sp for sp in sandbox.subprojects()}
-
-
-@pytest.fixture
-def bulk_panel(
-    make_panel: PanelFactory,
-    secret_sandbox: Sandbox,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> tuple[Panel, dict]:
-    """A connected panel over its own namespace; journals go to a temporary directory."""
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    panel = make_panel(namespace=namespace)
-    connect_panel(panel, secret_sandbox)
-    return panel, namespace
 
 
 def plan_in_panel(panel: Panel, namespace: dict, name: str, frame: pd.DataFrame) -> FrameEditor:

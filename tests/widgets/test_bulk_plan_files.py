@@ -6,27 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
 
-from .conftest import PanelFactory
-from .helpers import SECRET, connect_panel, plain
-
-
-@pytest.fixture
-def bulk_panel(
-    make_panel: PanelFactory,
-    secret_sandbox: Sandbox,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> tuple[Panel, dict]:
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    panel = make_panel(namespace=namespace)
-    connect_panel(panel, secret_sandbox)
-    return panel, namespace
+from .helpers import SECRET, plain
 
 
 def renamed(sandbox: Sandbox, count: int) -> pd.DataFrame:
