@@ -23,7 +23,7 @@ from IPython.core.completer import provisionalcompleter
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
-from sinch_notebook.magic_commands import recent
+from sinch_notebook.magic import recent
 
 GOAL = 1.0
 ROUNDS = 15

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .client import SubprojectsClient
-from .connection import (
+from .connection.active import (
     active,
     connect,
     connections,
@@ -22,6 +22,7 @@ from .connection import (
     set_active,
     use,
 )
+from .connection.profiles import ProfilesFileError, delete_profile, profiles, save_profile
 from .errors import (
     AlreadyExists,
     ChangedOnServer,
@@ -42,7 +43,6 @@ from .errors import (
     ValidationError,
 )
 from .models import Subproject
-from .profile_store import ProfilesFileError, delete_profile, profiles, save_profile
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def resume(
 
 # Loaded on first use, so `import sinch_notebook` does not import pandas.
 _LAZY = {
-    "connect_or_sandbox": "local_sandbox",
+    "connect_or_sandbox": "connection.local_sandbox",
     "edit": "widgets",
     "Plan": "bulk",
     "ApplyResult": "bulk",
@@ -125,13 +125,13 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext sinch_notebook`: registers `%sinch` / `%%sinch` and `%config Sinch`."""
-    from .magics import load_ipython_extension as load
+    from .magic.magics import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from .magics import unload_ipython_extension as unload
+    from .magic.magics import unload_ipython_extension as unload
 
     unload(ipython)
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook import connection
 from sinch_notebook.auth import forget_all_token_sources
+from sinch_notebook.connection import active as connection
 from sinch_notebook.retry import RetryPolicy
 from sinch_notebook.sandbox import Sandbox
 from tests.keyrings import MEMORY, MemoryKeyring

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import sinch_notebook.bulk.apply as apply_module
-from sinch_notebook import profile_store
+from sinch_notebook.connection import profiles as profile_store
 from sinch_notebook.sandbox import Sandbox
 
 

@@ -20,7 +20,7 @@ from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
 from sinch_notebook import config
-from sinch_notebook.local_sandbox import stop_local_sandbox
+from sinch_notebook.connection.local_sandbox import stop_local_sandbox
 
 
 @dataclass

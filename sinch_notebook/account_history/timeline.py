@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..client import SubprojectsClient
-from ..connection import require_active
+from ..connection.active import require_active
 from ..display import exact_time
 from ..errors import ValidationError
 from ..models import parse_time

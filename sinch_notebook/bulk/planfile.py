@@ -180,7 +180,7 @@ def load_plan(path: str | os.PathLike[str], client: SubprojectsClient | None = N
     the plan was made for; with no connection it can be reviewed, and is bound to the active
     connection when applied.
     """
-    from ..connection import active
+    from ..connection.active import active
 
     plan = read_plan(path)
     connection = client or active()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ..connection import require_active
+from ..connection.active import require_active
 from .apply import ProgressArg, apply_plan
 from .errors import JournalInvalid
 from .journal import JournalState, read_journal

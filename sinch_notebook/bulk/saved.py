@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..connection import require_active
+from ..connection.active import require_active
 from ..errors import SinchError, ValidationError
 from ..models import parse_time, same_version
 from .apply import apply_plan

@@ -217,7 +217,7 @@ class Sandbox:
 
     def connect(self, **kwargs: Any) -> SubprojectsClient:
         """A client for the sandbox's main account (`sn.connect` arguments may override)."""
-        from ..connection import connect
+        from ..connection.active import connect
 
         options: dict[str, Any] = {
             "key_id": self.key_id,

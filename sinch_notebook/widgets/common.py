@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..confirm import plural
-from ..connection import active
+from ..connection.active import active
 from ..errors import SinchError, ValidationError
 from ..redact import redact
 

@@ -32,12 +32,12 @@ from ..config import (
     env,
     has_env_credentials,
 )
-from ..connection import active, connect_with, disconnect, set_active
+from ..connection.active import active, connect_with, disconnect, set_active
+from ..connection.options import ConnectionOptions, GivenOptions
+from ..connection.profiles import ProfilesFileError
+from ..connection.profiles import check_name as check_profile_name
 from ..display import AUTH_LABELS, ConnectionStatus, html_rows
 from ..errors import SinchError, Unauthenticated, ValidationError
-from ..options import ConnectionOptions, GivenOptions
-from ..profile_store import ProfilesFileError
-from ..profile_store import check_name as check_profile_name
 from . import controls as ui
 from .common import Context, describe_error, esc, message
 from .profiles_ui import ProfileChoice
@@ -416,7 +416,7 @@ class ConnectForm(widgets.VBox):
         self._connected(client)
 
     def _connect_sandbox(self, auth: str, api_version: str) -> None:
-        from ..local_sandbox import connect_local_sandbox
+        from ..connection.local_sandbox import connect_local_sandbox
 
         self._connected(connect_local_sandbox(auth=auth, api_version=api_version, activate=False))
 

@@ -464,7 +464,7 @@ def edit(frame: pd.DataFrame, *, workers: int | None = None) -> FrameEditor:
 
     The grid changes `df` itself; the result of an apply is in `editor.result`.
     """
-    from ..connection import active, on_change
+    from ..connection.active import active, on_change
     from .output import PanelLog
     from .worker import Worker
 

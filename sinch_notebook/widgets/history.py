@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..account_history.render import PANEL_WAY_BACK, diff_html
-from ..connection import active, on_change
+from ..connection.active import active, on_change
 from ..display import short_time
 from . import controls as ui
 from .applying import PlanRunner, counts_text

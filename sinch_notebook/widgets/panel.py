@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..connection import active, on_change
+from ..connection.active import active, on_change
+from ..connection.options import GivenOptions
 from ..display import AUTH_LABELS
 from ..errors import ValidationError
-from ..options import GivenOptions
 from . import controls as ui
 from .browse import VISIBLE_ROWS, BrowseView
 from .bulk import BulkForm

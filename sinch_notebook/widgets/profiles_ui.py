@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import profile_store
+from ..connection import profiles as profile_store
 from ..errors import SinchError
 from . import controls as ui
 from .common import message

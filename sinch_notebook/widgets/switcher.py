@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .. import connection_registry
-from ..connection import use
+from ..connection import registry as connection_registry
+from ..connection.active import use
 from . import controls as ui
 
 if TYPE_CHECKING:

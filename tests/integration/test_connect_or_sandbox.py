@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook.local_sandbox import local_sandbox, stop_local_sandbox
+from sinch_notebook.connection.local_sandbox import local_sandbox, stop_local_sandbox
 from sinch_notebook.sandbox import DEMO_KEY_SECRET, DEMO_PROJECT_ID, Sandbox
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook.connection_registry import check_target
+from sinch_notebook.connection.registry import check_target
 from sinch_notebook.sandbox import Sandbox
 from tests.helpers import save_sandbox_profile
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sinch_notebook as sn
-from sinch_notebook.local_sandbox import (
+from sinch_notebook.connection.local_sandbox import (
     connect_local_sandbox,
     local_sandbox,
     start_local_sandbox,

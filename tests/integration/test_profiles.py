@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook import profile_store
-from sinch_notebook.options import resolve_connection
+from sinch_notebook.connection import profiles as profile_store
+from sinch_notebook.connection.options import resolve_connection
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import use_keychain
 from tests.keyrings import BROKEN, MemoryKeyring

@@ -131,7 +131,10 @@ def test_apply_with_nobody_to_answer_sends_nothing(sb: Sandbox, tmp_path: Path) 
 
 
 def test_pandas_is_not_needed_to_parse_the_command_line() -> None:
-    code = "import sys, sinch_notebook.cli as c; c.build_parser(); print('pandas' in sys.modules)"
+    code = (
+        "import sys, sinch_notebook.cli.commands as c; c.build_parser(); "
+        "print('pandas' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert pd is not None

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook import cli, profile_store
+from sinch_notebook import cli
+from sinch_notebook.connection import profiles as profile_store
 from sinch_notebook.sandbox import Sandbox
 from tests.helpers import save_sandbox_profile as sandbox_profile
 from tests.keyrings import BROKEN, MEMORY, MemoryKeyring

@@ -26,7 +26,7 @@ import pytest
 import requests
 import websocket
 
-from sinch_notebook.demo import (
+from sinch_notebook.cli.demo import (
     FIRST_NOTEBOOK,
     kernels_can_encrypt,
     lab_command,
@@ -311,7 +311,7 @@ def test_lab_command_opens_the_first_notebook_and_honours_no_browser(tmp_path: P
 
 
 def test_options_after_double_dash_go_to_jupyter_lab() -> None:
-    from sinch_notebook.cli import build_parser, demo_options
+    from sinch_notebook.cli.commands import build_parser, demo_options
 
     args = build_parser().parse_args(["demo", "--port", "0", "--", "--ServerApp.x=1", "--"])
     options = demo_options(args)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from IPython.core.completer import provisionalcompleter
 
-from sinch_notebook import profile_store
-from sinch_notebook.magic_commands import recent
-from sinch_notebook.magic_commands.registry import COMMANDS
+from sinch_notebook.connection import profiles as profile_store
+from sinch_notebook.magic import recent
+from sinch_notebook.magic.registry import COMMANDS
 from sinch_notebook.sandbox import Sandbox
 from tests.magic_shell import MagicShell, magic_shell
 

@@ -7,7 +7,7 @@ from traitlets.config import Config
 
 import sinch_notebook as sn
 from sinch_notebook import config
-from sinch_notebook.magic_commands import COMMANDS, MagicError
+from sinch_notebook.magic import COMMANDS, MagicError
 from sinch_notebook.sandbox import Sandbox
 from tests.magic_shell import MagicShell, fresh_shell
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook import profile_store
+from sinch_notebook.connection import profiles as profile_store
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import use_keychain
 from tests.helpers import save_sandbox_profile as save

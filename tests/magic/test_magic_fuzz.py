@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sinch_notebook.magic_commands import COMMANDS
+from sinch_notebook.magic import COMMANDS
 from sinch_notebook.sandbox import Sandbox
 from tests.magic_shell import MagicShell, magic_shell
 

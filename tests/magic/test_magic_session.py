@@ -11,7 +11,7 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook import auth
-from sinch_notebook.local_sandbox import local_sandbox
+from sinch_notebook.connection.local_sandbox import local_sandbox
 from sinch_notebook.sandbox import DEMO_PROJECT_ID, Sandbox
 from tests.magic_shell import MagicShell, answer
 

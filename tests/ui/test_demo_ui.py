@@ -38,7 +38,7 @@ import pytest
 import requests
 from playwright.sync_api import Error as PlaywrightError
 
-from sinch_notebook.demo import DEFAULT_WORKDIR
+from sinch_notebook.cli.demo import DEFAULT_WORKDIR
 
 from .lab import (
     REPO_ROOT,

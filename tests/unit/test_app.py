@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sinch_notebook.app import APP_CELL, voila_command, write_notebook
-from sinch_notebook.cli import build_parser
+from sinch_notebook.cli.app import APP_CELL, voila_command, write_notebook
+from sinch_notebook.cli.commands import build_parser
 
 
 def test_voila_listens_on_loopback_and_gets_no_secret_on_its_command_line(tmp_path: Path) -> None:

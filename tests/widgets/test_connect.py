@@ -9,7 +9,7 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook import config
-from sinch_notebook.local_sandbox import local_sandbox, stop_local_sandbox
+from sinch_notebook.connection.local_sandbox import local_sandbox, stop_local_sandbox
 from sinch_notebook.sandbox import Sandbox
 
 from .conftest import PanelFactory

@@ -4,7 +4,7 @@ panel and `sn.plan` use unless told otherwise.
 
 A name names one connection: connecting again under a name replaces the connection it named.
 The default name is the profile's, else the project id. This module only keeps the table; the
-active connection and its listeners stay in `connection.py`.
+active connection and its listeners stay in `active.py`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from . import profile_store
-from .errors import ValidationError
+from ..errors import ValidationError
+from . import profiles as profile_store
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .client import SubprojectsClient
+    from ..client import SubprojectsClient
 
 _named: dict[str, SubprojectsClient] = {}
 _lock = threading.Lock()

@@ -11,20 +11,20 @@ import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .config import (
+from ..config import (
     CREDENTIAL_VARS,
     ENV_API_URL,
     env,
     has_env_credentials,
     is_loopback_host,
 )
-from .connection import connect
-from .errors import ValidationError
-from .public import public
-from .sandbox import DEMO_SUBPROJECTS, Sandbox
+from ..errors import ValidationError
+from ..public import public
+from ..sandbox import DEMO_SUBPROJECTS, Sandbox
+from .active import connect
 
 if TYPE_CHECKING:
-    from .client import SubprojectsClient
+    from ..client import SubprojectsClient
 
 _sandbox: Sandbox | None = None
 _lock = threading.Lock()

@@ -1,6 +1,6 @@
 """`sn.connect()` and the one active connection that the magic, the panel and `sn.plan` share.
 
-Several connections can be open at once, each with a name (`connection_registry.py`); one is active.
+Several connections can be open at once, each with a name (`registry.py`); one is active.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from . import connection_registry as named
-from .auth import (
+from ..auth import (
     DEFAULT_TIMEOUT,
     BasicAuth,
     Credentials,
@@ -18,17 +17,18 @@ from .auth import (
     TokenAuth,
     shared_token_source,
 )
-from .client import SubprojectsClient
-from .config import (
+from ..client import SubprojectsClient
+from ..config import (
     CREDENTIAL_VARS,
     ENV_PROJECT_ID,
     env,
     has_env_credentials,
 )
-from .errors import SinchError, ValidationError
+from ..errors import SinchError, ValidationError
+from ..public import public
+from ..retry import RetryPolicy
+from . import registry as named
 from .options import ConnectionOptions, GivenOptions, required
-from .public import public
-from .retry import RetryPolicy
 
 Listener = Callable[["SubprojectsClient | None"], None]
 

@@ -1,6 +1,6 @@
 """`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), saved
-profiles and scheduled snapshots (`cli_profiles`), saved plans (`plan show FILE`, `apply FILE`:
-`cli_plans`), and the app (the panel as a web page: app.py)."""
+profiles and scheduled snapshots (`profiles.py`), saved plans (`plan show FILE`, `apply FILE`:
+`plans.py`), and the app (the panel as a web page: `app.py`)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .app import add_command as add_app_command
-from .cli_plans import add_plan_commands
-from .cli_profiles import add_profile_parser, add_snapshot_parser
-from .demo import DemoOptions
-from .sandbox import (
+from ..sandbox import (
     DEMO_KEY_ID,
     DEMO_KEY_SECRET,
     DEMO_PROJECT_ID,
     DEMO_SUBPROJECTS,
     Sandbox,
 )
+from .app import add_command as add_app_command
+from .demo import DemoOptions
+from .plans import add_plan_commands
+from .profiles import add_profile_parser, add_snapshot_parser
 
 DEMO_DESCRIPTION = """\
 JupyterLab on a working copy of the example notebooks, connected to a local Sinch sandbox with

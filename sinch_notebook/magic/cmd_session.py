@@ -11,7 +11,6 @@ import dataclasses
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .. import connection
 from ..auth import TokenAuth, forget_token_source
 from ..config import (
     API_VERSIONS,
@@ -22,15 +21,16 @@ from ..config import (
     env,
     has_env_credentials,
 )
-from ..errors import ValidationError
-from ..local_sandbox import (
+from ..connection import active as connection
+from ..connection.local_sandbox import (
     connect_local_sandbox,
     environment_sandbox,
     local_sandbox,
     start_local_sandbox,
     stop_local_sandbox,
 )
-from ..options import ConnectionOptions, GivenOptions
+from ..connection.options import ConnectionOptions, GivenOptions
+from ..errors import ValidationError
 from ..sandbox import DEMO_SUBPROJECTS
 from .cmd_connections import add_login_options, connection_name, save_after_login
 from .command import Command, no_arguments

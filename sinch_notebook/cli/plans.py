@@ -14,13 +14,13 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .config import MAX_WORKERS
-from .confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE, plural
-from .errors import SinchError
+from ..config import MAX_WORKERS
+from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE, plural
+from ..errors import SinchError
 
 if TYPE_CHECKING:
-    from .bulk import ApplyResult, Plan
-    from .bulk.render import Hints
+    from ..bulk import ApplyResult, Plan
+    from ..bulk.render import Hints
 
 EXIT_OK = 0
 EXIT_NOT_APPLIED = 1  # refused, cancelled, or not every change applied
@@ -28,7 +28,7 @@ EXIT_NOT_APPLIED = 1  # refused, cancelled, or not every change applied
 
 def cli_hints(path: str) -> Hints:
     """The next steps in this command line's words."""
-    from .bulk.render import Hints
+    from ..bulk.render import Hints
 
     return Hints(
         force="plan again with force=True to apply it",
@@ -99,7 +99,7 @@ def _fail(message: str) -> int:
 
 
 def _load(path: str) -> Plan:
-    from .bulk.planfile import read_plan  # pandas: loaded only by the commands that need it
+    from ..bulk.planfile import read_plan  # pandas: loaded only by the commands that need it
 
     plan = read_plan(path)
     plan.hints = cli_hints(path)
@@ -122,7 +122,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def _heading(plan: Plan) -> str:
-    from .bulk.planfile import heading
+    from ..bulk.planfile import heading
 
     return heading(plan)
 
@@ -147,7 +147,7 @@ def _question(plan: Plan) -> str:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from .cli_profiles import connect_stored
+    from .profiles import connect_stored
 
     try:
         plan = _load(args.file)
@@ -182,7 +182,7 @@ def run_apply(args: argparse.Namespace) -> int:
 
 
 def _bind(plan: Plan, client: Any) -> None:
-    from .bulk.planfile import bind
+    from ..bulk.planfile import bind
 
     bind(plan, client)
 

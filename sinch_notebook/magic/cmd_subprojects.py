@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .. import connection_registry as named_connections
 from ..bulk import Plan
 from ..bulk.render import magic_hints
 from ..confirm import before_deleting, changed_since, wants_confirmation
+from ..connection import registry as named_connections
 from ..display import plural, subproject_line
 from ..errors import SubprojectChanged, ValidationError
 from ..filters import SubprojectFilter

@@ -27,15 +27,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..sandbox import DEMO_SUBPROJECTS, Sandbox
 from .demo import _shut_down, _stop_requested, run_until_stopped
-from .sandbox import DEMO_SUBPROJECTS, Sandbox
 
 APP_NOTEBOOK = "sinch-subprojects.ipynb"
 DEFAULT_APP_DIR = "sinch-notebook-app"  # under the home directory
 DEFAULT_PORT = 8866
 STARTUP_TIMEOUT = 120.0
 # The one cell the page runs: the panel, and nothing else to see.
-APP_CELL = "from sinch_notebook.app import page\n\npage()"
+APP_CELL = "from sinch_notebook.cli.app import page\n\npage()"
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class AppOptions:
 
 def page() -> object:
     """What the app's page shows: the panel, on the page's own (hidden) notebook namespace."""
-    from .widgets import Panel
+    from ..widgets import Panel
 
     return Panel()
 
@@ -168,7 +168,7 @@ def _serve(
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
-    """The `app` subcommand (registered by cli.py)."""
+    """The `app` subcommand (registered by `commands.py`)."""
     app = commands.add_parser(
         "app", help="the panel alone as a web page (Voilà), for people who do not write code"
     )

@@ -33,8 +33,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .auth import Credentials, Secret
-from .config import (
+from ..auth import Credentials, Secret
+from ..config import (
     API_VERSIONS,
     AUTH_MODES,
     DEFAULT_API_URL,
@@ -42,13 +42,13 @@ from .config import (
     check_url,
     env,
 )
-from .errors import ValidationError
-from .redact import redact
+from ..errors import ValidationError
+from ..redact import redact
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .client import SubprojectsClient
+    from ..client import SubprojectsClient
 
 ENV_CONFIG = "SINCH_NOTEBOOK_CONFIG"
 ENV_PROFILE = "SINCH_PROFILE"

@@ -32,10 +32,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sandbox import DEMO_SUBPROJECTS, Sandbox
+from ..sandbox import DEMO_SUBPROJECTS, Sandbox
 
 FIRST_NOTEBOOK = "01-getting-started.ipynb"
-EXAMPLES = Path(__file__).resolve().parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 DEFAULT_WORKDIR = "sinch-notebook-demo"  # under the home directory
 STATE_DIR = ".sinch"  # the kernels' history store and journals, under their working directory
 WS_PING_MS = 30_000  # jupyter_server's own ping interval

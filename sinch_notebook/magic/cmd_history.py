@@ -10,7 +10,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from .. import account_history
-from ..connection import active
+from ..connection.active import active
 from .command import Command
 from .parsing import add_output
 

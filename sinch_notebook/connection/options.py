@@ -16,7 +16,7 @@ without `api_url` means Sinch's API, not `SINCH_API_URL`), so a profile's Key ID
 to a URL the profile did not name.
 
 A Key Secret only ever travels with its own Key ID: the environment's with `SINCH_KEY_ID`, a
-profile's (from the OS keychain, see `profile_store.py`) with that profile's Key ID. A Key ID typed
+profile's (from the OS keychain, see `profiles.py`) with that profile's Key ID. A Key ID typed
 in the panel or given to `%sinch login --key-id` never travels with either. Where several
 secrets could apply, the same order holds: the one given, then the explicit profile's, then
 the environment's, then the default profile's.
@@ -27,9 +27,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from . import profile_store as saved
-from .auth import Credentials, Secret
-from .config import (
+from ..auth import Credentials, Secret
+from ..config import (
     API_VERSIONS,
     AUTH_MODES,
     DEFAULT_API_URL,
@@ -45,7 +44,8 @@ from .config import (
     env,
     settings,
 )
-from .errors import ValidationError
+from ..errors import ValidationError
+from . import profiles as saved
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The `%sinch` commands: one module per family, each only parsing, calling the core and showing.
 
-`registry.dispatch` is the single entry point used by `sinch_notebook.magics`.
+`registry.dispatch` is the single entry point used by `magics.py`.
 """
 
 from __future__ import annotations

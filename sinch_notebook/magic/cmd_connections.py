@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from .. import connection, profile_store
+from ..connection import active as connection
+from ..connection import profiles as profile_store
 from .command import Command
 from .parsing import add_output
 from .views import StatusView
@@ -18,7 +19,7 @@ from .views import StatusView
 if TYPE_CHECKING:
     from ..auth import Credentials
     from ..client import SubprojectsClient
-    from ..options import ConnectionOptions
+    from ..connection.options import ConnectionOptions
     from .context import Context
 
 
@@ -51,7 +52,7 @@ def _profile_name(text: str) -> str:
 
 
 def _connection_name(text: str) -> str:
-    from ..connection_registry import check_name
+    from ..connection.registry import check_name
 
     try:
         return check_name(text)

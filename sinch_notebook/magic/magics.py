@@ -1,6 +1,6 @@
 """`%sinch` and `%%sinch`: the IPython magic. It only parses, dispatches and shows.
 
-Every command is a call into the core (see `magic_commands/`), so the magic, the panel and the
+Every command is a call into the core (see this folder), so the magic, the panel and the
 Python API share one code path per operation. `%load_ext sinch_notebook` loads it.
 """
 
@@ -17,12 +17,12 @@ from IPython.core.magic import (
 )
 from IPython.utils.text import DollarFormatter
 
-from . import config
-from .magic_commands import completion, dispatch
-from .magic_commands.context import Context
-from .magic_commands.errors import MagicError
-from .magic_commands.registry import COMMANDS, help_text
-from .magic_commands.views import Views
+from .. import config
+from . import completion, dispatch
+from .context import Context
+from .errors import MagicError
+from .registry import COMMANDS, help_text
+from .views import Views
 
 
 @magics_class

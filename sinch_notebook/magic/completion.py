@@ -226,15 +226,15 @@ def _ids(fragment: str, namespace: dict[str, Any]) -> Found:
 
 
 def _connections(fragment: str, namespace: dict[str, Any]) -> Found:
-    from .. import connection_registry as connections
-    from ..connection import active
+    from ..connection import registry as connections
+    from ..connection.active import active
 
     current = connections.name_of(active())
     return [(n, "active connection" if n == current else "connection") for n in connections.names()]
 
 
 def _profiles(fragment: str, namespace: dict[str, Any]) -> Found:
-    from ..profile_store import names
+    from ..connection.profiles import names
 
     return [(n, "profile") for n in names()]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import config
-from ..connection import ensure_active, not_connected_reason
+from ..connection.active import ensure_active, not_connected_reason
 from .errors import MagicError
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ import getpass
 import sys
 from typing import Any
 
-from . import profile_store
-from .config import API_VERSIONS, ENV_KEY_ID, ENV_KEY_SECRET
-from .errors import SinchError
+from ..config import API_VERSIONS, ENV_KEY_ID, ENV_KEY_SECRET
+from ..connection import profiles as profile_store
+from ..errors import SinchError
 
 EXIT_FAILED = 1
 EXIT_NO_SECRET = 2
@@ -78,7 +78,7 @@ def run_profile_add(args: argparse.Namespace) -> int:
 
 def _check(options: dict[str, Any], secret: str) -> None:
     """One cheap call with the typed secret, so a typo is found now, not by tonight's cron."""
-    from .connection import connect
+    from ..connection.active import connect
 
     client = connect(key_secret=secret, activate=False, **options)
     del secret
@@ -150,8 +150,8 @@ class MissingSecret(SinchError):
 def connect_stored(profile: str | None, command: str) -> Any:
     """A connection from a saved profile or `SINCH_*` (the one precedence in `options.py`)
     that never asks: without a secret, `MissingSecret` says how to give one."""
-    from .connection import connect_with
-    from .options import resolve_connection
+    from ..connection.active import connect_with
+    from ..connection.options import resolve_connection
 
     options = resolve_connection(profile=profile)
     credentials, problem = options.stored_credentials()
@@ -162,7 +162,7 @@ def connect_stored(profile: str | None, command: str) -> Any:
 
 def run_snapshot(args: argparse.Namespace) -> int:
     """Take one snapshot, print one line, exit 0; any failure is one line on stderr, exit > 0."""
-    from .account_history import diff, snapshot
+    from ..account_history import diff, snapshot
 
     try:
         client = connect_stored(args.profile, "snapshot")
