@@ -147,6 +147,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise PlanFileRefused(where, "is a directory, not a plan file") from None
     except UnicodeDecodeError:
         raise PlanFileRefused(where, "not a plan file (not UTF-8 text)") from None
+    except ValueError:  # a NUL character: no file can have that name
+        raise PlanFileRefused(repr(where), "not a file name (it holds a NUL character)") from None
     except OSError as err:
         raise PlanFileRefused(where, f"cannot be read: {err.strerror or err}") from None
     try:
