@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from .account_history import Diff, Snapshot
     from .bulk import ApplyResult, Plan
     from .widgets import Panel
 
@@ -70,12 +71,51 @@ def plan(edited: pd.DataFrame, **kwargs: Any) -> Plan:
 
 
 def resume(
-    journal_path: str | os.PathLike[str], workers: int = 8, progress: Any = True, **kwargs: Any
+    journal_path: str | os.PathLike[str],
+    workers: int = 8,
+    progress: Any = True,
+    *,
+    client: SubprojectsClient | None = None,
+    **kwargs: Any,
 ) -> ApplyResult:
-    """Apply the changes of an apply journal that are not done yet (see `bulk.resume`)."""
+    """Apply the changes of an apply journal that are not done yet (see `bulk.resume`), on
+    `client` or the active connection."""
     from .bulk import resume as resume_journal
 
-    return resume_journal(journal_path, workers=workers, progress=progress, **kwargs)
+    return resume_journal(
+        journal_path,
+        workers=workers,
+        progress=progress,
+        client=client or require_active(),
+        **kwargs,
+    )
+
+
+def load_plan(path: str | os.PathLike[str], client: SubprojectsClient | None = None) -> Plan:
+    """The plan saved in `path`, reviewing exactly like the original (see `bulk.load_plan`):
+    on `client`, else the active connection if there is one (with none it can be reviewed,
+    and applied once loaded again on a connection)."""
+    from .bulk import load_plan as load
+
+    return load(path, client if client is not None else active())
+
+
+def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snapshot:
+    """List the whole account (deleted included) and store it as a new snapshot (see
+    `account_history.snapshot`), with `client` or the active connection."""
+    from .account_history import snapshot as take
+
+    return take(client or require_active(), store=store)
+
+
+def diff(
+    a: Any, b: Any = "now", store: Any = None, client: SubprojectsClient | None = None
+) -> Diff:
+    """The changes from `a` to `b` (see `account_history.diff`). "now" lists the account with
+    `client`, else the active connection; so does `revert()` (the active one at that time)."""
+    from .account_history import diff as compare
+
+    return compare(a, b, store=store, client=client or require_active)
 
 
 # Loaded on first use, so `import sinch_notebook` does not import pandas.
@@ -91,7 +131,6 @@ _LAZY = {
     "StalePlan": "bulk",
     "MassUpdateRefused": "bulk",
     "PlanFileRefused": "bulk",
-    "load_plan": "bulk",
     "JournalError": "bulk",
     "JournalInvalid": "bulk",
     "JournalLocked": "bulk",
@@ -100,11 +139,9 @@ _LAZY = {
     "read_csv": "files",
     "read_excel": "files",
     # account history (sqlite3 is loaded with it)
-    "snapshot": "account_history",
     "snapshots": "account_history",
     "snapshot_at": "account_history",
     "history": "account_history",
-    "diff": "account_history",
     "Snapshot": "account_history",
     "Diff": "account_history",
     "HistoryStore": "account_history",

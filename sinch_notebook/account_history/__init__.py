@@ -17,7 +17,7 @@ change), timeline (snapshots and one subproject's versions), compare (diffs and 
 from __future__ import annotations
 
 from .changes import KINDS
-from .compare import DIFF_COLUMNS, Diff, diff, snapshot_at
+from .compare import DIFF_COLUMNS, Diff, diff, needs_listing, snapshot_at
 from .plots import changes_per_day, plot_account_size, plot_changes_per_day
 from .store import (
     SCHEMA_VERSION,
@@ -44,6 +44,7 @@ __all__ = [
     "changes_per_day",
     "diff",
     "history",
+    "needs_listing",
     "open_store",
     "plot_account_size",
     "plot_changes_per_day",

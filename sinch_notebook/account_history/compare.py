@@ -15,18 +15,18 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..client import SubprojectsClient
 from ..errors import ValidationError
 from ..models import parse_time
 from .changes import KINDS, ChangeRow, changes_between, count_kinds, labels_of
 from .rows import Row, to_record
 from .store import HistoryStore, SnapshotInfo, open_store
-from .timeline import Snapshot, active_client, listing
+from .timeline import ClientArg, Snapshot, given_client, listing
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..bulk import Plan
-    from ..client import SubprojectsClient
 
 DIFF_COLUMNS = ["change", "subprojectId", "displayName", "field", "before", "after"]
 UNDELETE = "a delete cannot be undone: the API has no undelete"
@@ -47,7 +47,7 @@ class Diff:
         b: Snapshot,
         before: Mapping[str, dict[str, Any]],
         after: Mapping[str, dict[str, Any]],
-        client: SubprojectsClient | None = None,
+        client: ClientArg | None = None,
     ) -> None:
         self.a = a
         self.b = b
@@ -157,7 +157,12 @@ class Diff:
         )
 
     def _revert_client(self) -> SubprojectsClient:
-        client = active_client(self.client)
+        if self.client is None:
+            raise ValidationError(
+                "client",
+                "the diff was made on no connection: give it one (diff.client = client) to revert",
+            )
+        client = given_client(self.client)  # a function: the connection it picks now
         if client.project_id != self.a.project:
             raise ValidationError(
                 "client",
@@ -254,6 +259,12 @@ def _by_time(store: HistoryStore, moment: datetime, project: str, name: str) -> 
     return Snapshot._stored(max(earlier, key=lambda info: (info.time, info.id)), store)
 
 
+def needs_listing(a: Ref, b: Ref) -> bool:
+    """Whether a diff of `a` and `b` lists the account now (one of them is "now"), so that a
+    face knows whether it must hand `diff` a client."""
+    return "now" in (_word(a), _word(b))
+
+
 def _word(ref: Any) -> str | None:
     return ref.strip().lower() if isinstance(ref, str) else None
 
@@ -311,8 +322,8 @@ def snapshot_at(ref: Ref = "latest", store: Any = None, project: str | None = No
 
 
 def resolve_pair(
-    a: Any, b: Any, store: HistoryStore, client: SubprojectsClient | None
-) -> tuple[Snapshot, Snapshot, SubprojectsClient | None]:
+    a: Any, b: Any, store: HistoryStore, client: ClientArg | None
+) -> tuple[Snapshot, Snapshot, ClientArg | None]:
     """Both references as snapshots. Ids and Snapshots fix the project, then the client does;
     times and "latest" are looked up in that project; "now" lists it."""
     refs = {"a": a, "b": b}
@@ -323,9 +334,8 @@ def resolve_pair(
             found[name] = fixed
         elif _word(ref) not in ("now", "latest"):
             _moment(ref, name)  # a bad time fails now, before anything is listed
-    wants_now = any(_word(ref) == "now" for ref in refs.values())
-    if wants_now:
-        client = active_client(client)
+    if needs_listing(a, b):
+        client = given_client(client)
     projects = {snap.project for snap in found.values()}
     if len(projects) > 1:
         raise ValidationError(
@@ -333,7 +343,8 @@ def resolve_pair(
             f"{found['a'].name} is of project {found['a'].project!r} and {found['b'].name} "
             f"of {found['b'].project!r}: a diff compares one project",
         )
-    project = next(iter(projects), None) or (client.project_id if client else None)
+    fixing = client.project_id if isinstance(client, SubprojectsClient) else None
+    project = next(iter(projects), None) or fixing
     for name, ref in refs.items():
         if name in found or _word(ref) == "now":
             continue
@@ -352,22 +363,21 @@ def resolve_pair(
     return found["a"], found["b"], client
 
 
-def diff(
-    a: Ref, b: Ref = "now", store: Any = None, client: SubprojectsClient | None = None
-) -> Diff:
+def diff(a: Ref, b: Ref = "now", store: Any = None, client: ClientArg | None = None) -> Diff:
     """The changes from `a` to `b` (see the module docstring for what they may be).
 
     Snapshots are compared by their stored versions, so two snapshots of a large, mostly
     unchanged account compare without reading what they share. "now" lists the account with
-    `client` (default: the active connection); it is compared, not stored.
+    `client` (needed then: see `needs_listing`); it is compared, not stored. `client` may be a
+    function that gives the client when it is needed (listing now, or reverting later).
     """
     if store is None:
         owner = next((r.store for r in (a, b) if isinstance(r, Snapshot) and r.store), None)
         target = owner or open_store(None)
     else:
         target = open_store(store)
-    if client is not None:
-        client = active_client(client)
+    if client is not None and not callable(client):
+        client = given_client(client)  # a wrong type fails now, before anything is read
     first, second, client = resolve_pair(a, b, target, client)
     if first.stored and second.stored and first.store == second.store:
         assert first.id is not None and second.id is not None and first.store is not None

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import bisect
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..client import SubprojectsClient
-from ..connection.active import require_active
 from ..display import exact_time
 from ..errors import ValidationError
 from ..models import parse_time
@@ -145,10 +144,16 @@ class Snapshot:
         )
 
 
-def active_client(client: Any) -> SubprojectsClient:
-    """`client`, or the active connection when it is None."""
-    if client is None:
-        return require_active()
+# What the core is handed: a client, or a function that gives one when it is needed.
+ClientArg = SubprojectsClient | Callable[[], SubprojectsClient]
+
+
+def given_client(client: Any) -> SubprojectsClient:
+    """The client a face handed over, checked: a `SubprojectsClient`, or a function that gives
+    one when it is needed (a face that picks the connection at use time, such as the active
+    one, hands over how it picks it)."""
+    if callable(client) and not isinstance(client, SubprojectsClient):
+        client = client()
     if not isinstance(client, SubprojectsClient):
         raise ValidationError(
             "client",
@@ -175,17 +180,17 @@ def listing(client: SubprojectsClient) -> Snapshot:
     )
 
 
-def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snapshot:
+def snapshot(client: SubprojectsClient, store: Any = None) -> Snapshot:
     """List the whole account (deleted included) and store it as a new snapshot.
 
-    `client` defaults to the active connection, `store` to `%config Sinch.history`,
+    `store` defaults to `%config Sinch.history`,
     `SINCH_HISTORY` or `.sinch/history.sqlite` under the working directory. The store is checked
     (and created) before anything is sent, so a wrong path fails before the listing. Snapshots
     are stored in the order of their listings: when another kernel stored a newer listing
     meanwhile, the account is listed again (`SnapshotOutOfOrder` after LISTINGS tries).
     """
     target = open_store(store)
-    source = active_client(client)
+    source = given_client(client)
     target.ensure()
     for attempt in range(1, LISTINGS + 1):
         with paused_gc():  # until the listing is freed again, so the collector never walks it

@@ -178,16 +178,12 @@ def _read(path: Path) -> dict[str, Any]:
 def load_plan(path: str | os.PathLike[str], client: SubprojectsClient | None = None) -> Plan:
     """The plan saved in `path`, reviewing exactly like the original.
 
-    On `client` (or the active connection, if any), which must be to the project and API URL
-    the plan was made for; with no connection it can be reviewed, and is bound to the active
-    connection when applied.
+    On `client`, which must be to the project and API URL the plan was made for; with none it
+    can be reviewed but not applied.
     """
-    from ..connection.active import active
-
     plan = read_plan(path)
-    connection = client or active()
-    if connection is not None:
-        bind(plan, connection)
+    if client is not None:
+        bind(plan, client)
     return plan
 
 

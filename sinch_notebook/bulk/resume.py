@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ..connection.active import require_active
 from .apply import ProgressArg, apply_plan
 from .errors import JournalInvalid
 from .journal import JournalState, read_journal
@@ -21,21 +20,19 @@ def resume(
     workers: int = 8,
     progress: ProgressArg = True,
     *,
-    client: SubprojectsClient | None = None,
+    client: SubprojectsClient,
     allow_mass_delete: bool = False,
 ) -> ApplyResult:
     """Apply exactly the changes of a journal that are not done yet, appending to it.
 
-    Uses the active connection unless `client` is given; it must be to the journal's project
-    and API URL. The journal is checked as a whole first (`JournalInvalid`, nothing sent).
-    Its deletes count as a plan's: more than 10 need `allow_mass_delete=True` (or the original
-    apply's permission). Creates that may already have happened are looked for first (once the
-    commit grace has passed since they were sent) and never sent twice. Holds the journal's
-    lock: a second apply or resume of the same journal, here or in another process, fails at
-    once. The result covers the changes applied now; `result.earlier_done` counts those done
-    before.
+    On `client`, which must be to the journal's project and API URL. The journal is checked
+    as a whole first (`JournalInvalid`, nothing sent). Its deletes count as a plan's: more than
+    10 need `allow_mass_delete=True` (or the original apply's permission). Creates that may
+    already have happened are looked for first (once the commit grace has passed since they
+    were sent) and never sent twice. Holds the journal's lock: a second apply or resume of the
+    same journal, here or in another process, fails at once. The result covers the changes
+    applied now; `result.earlier_done` counts those done before.
     """
-    client = client or require_active()
     state = journal_for(journal_path, client)
     return apply_plan(
         pending_plan(state, client),

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..connection.active import require_active
 from ..errors import SinchError, ValidationError
 from ..models import parse_time, same_version
 from .apply import apply_plan
@@ -52,9 +51,16 @@ def journal_for(plan_file: Path) -> Path:
 
 
 def _connected(plan: Plan) -> SubprojectsClient:
-    client = plan.client or require_active()
-    bind(plan, client)
-    return client
+    """The plan's client, checked against where the plan was made (a loaded plan can be on no
+    connection: it was reviewed, but cannot be sent)."""
+    if plan.client is None:
+        raise ValidationError(
+            "client",
+            f"{plan.file or 'the plan'} was loaded on no connection: load it again once "
+            "connected (or with a client) to check it against the server or apply it",
+        )
+    bind(plan, plan.client)
+    return plan.client
 
 
 def _describe(change: Change, record: dict[str, Any]) -> str:
@@ -232,8 +238,9 @@ def apply_saved(
 def replan(plan: Plan, client: SubprojectsClient | None = None) -> Plan:
     """A new plan of the same intent against the server now: each update's new values over the
     subproject as it is now, each delete, each create (conflicting and invalid rows stay out)."""
-    client = client or plan.client or require_active()
-    if plan.project_id is not None:
+    if client is None:
+        client = _connected(plan)
+    elif plan.project_id is not None:
         bind(plan, client)
     records = client.records(show_deleted=True)
     rows = []

@@ -61,8 +61,7 @@ def _diff_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def diff(ctx: Context, args: argparse.Namespace) -> account_history.Diff:
-    needs_listing = "now" in (args.a.strip().lower(), args.b.strip().lower())
-    client = ctx.client() if needs_listing else active()
+    client = ctx.client() if account_history.needs_listing(args.a, args.b) else active()
     result = account_history.diff(args.a, args.b, store=args.store, client=client)
     ctx.store(args.output, result)
     return result

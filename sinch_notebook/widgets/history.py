@@ -241,7 +241,7 @@ class HistoryForm(widgets.VBox):
         )
 
     def _diff(self, a: Any, b: Any) -> None:
-        client = self.ctx.client() if NOW in (a, b) else active()
+        client = self.ctx.client() if _history().needs_listing(a, b) else active()
         found = _history().diff(a, b, store=self.store, client=client)
         self.diff = found
         self.diff_html.value = diff_html(found, PANEL_WAY_BACK)
