@@ -104,6 +104,55 @@ def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     return sandbox
 
 
+# -- the history store's two engines ----------------------------------------------------------
+
+POSTGRES_MISSING = (
+    "PostgreSQL tests need the server's binaries (initdb, pg_ctl: Debian's postgresql package, "
+    "which ./scripts/test installs as root); CI=true makes this a failure"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Any]:
+    """One throwaway PostgreSQL server for the session (tests/pg_cluster.py); without one the
+    PostgreSQL tests skip with one reason, except in CI, where they must run."""
+    from .pg_cluster import Cluster, bindir
+
+    binaries = bindir()
+    if binaries is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(POSTGRES_MISSING)
+        pytest.skip(POSTGRES_MISSING)
+    cluster = Cluster(binaries).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Any, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database of the session's server (so snapshot ids start at 1)."""
+    import psycopg
+
+    postgres_url.count += 1  # type: ignore[attr-defined]
+    name = f"t{postgres_url.count}"  # type: ignore[attr-defined]
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return postgres_cluster.url(name)
+
+
+postgres_url.count = 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a history test keeps its store, once per engine: the same tests run on both."""
+    if request.param == "sqlite":
+        return str(tmp_path / "history.sqlite")
+    return request.getfixturevalue("postgres_url")
+
+
 KINDS = ("unit", "integration", "magic", "widgets", "kernel", "conformance", "benchmarks")
 
 

@@ -143,7 +143,7 @@ def test_a_file_that_is_not_a_store_is_refused_byte_for_byte_untouched(
 def test_a_directory_or_a_bad_argument_is_refused(tmp_path: Path) -> None:
     with pytest.raises(sn.ValidationError, match="is a directory"):
         sn.snapshots(store=tmp_path)
-    with pytest.raises(sn.ValidationError, match="must be a path or a HistoryStore, got int"):
+    with pytest.raises(sn.ValidationError, match="a postgresql:// URL or a HistoryStore, got int"):
         sn.snapshots(store=5)
     with pytest.raises(sn.ValidationError, match="empty"):
         sn.snapshots(store="  ")

@@ -86,7 +86,7 @@ def test_damaged_labels_are_one_error_naming_the_file_and_the_check_finds_them(
         text = _one_line(info.value, store)
         assert isinstance(info.value, sn.SinchError)
         assert "the stored labels of subproject A are not readable" in text
-        assert ".check() lists what is damaged: restore the file from a backup" in text
+        assert ".check() lists what is damaged: restore the store from a backup" in text
     assert sn.snapshot_at(1, store=store).records()[0]["labels"] == {"tier": "gold"}
     problems = store.check()
     assert len(problems) == 1 and "have labels that are not readable" in problems[0]
