@@ -12,7 +12,7 @@ takes more than a few seconds. The fast loop: `./scripts/test -m "not slow and n
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,18 +131,27 @@ def postgres_cluster() -> Iterator[Any]:
 
 
 @pytest.fixture
-def postgres_url(postgres_cluster: Any, request: pytest.FixtureRequest) -> str:
-    """A fresh, empty database of the session's server (so snapshot ids start at 1)."""
+def new_postgres_database(postgres_cluster: Any) -> Callable[[], str]:
+    """Makes fresh, empty databases of the session's server (so snapshot ids start at 1)."""
     import psycopg
 
-    postgres_url.count += 1  # type: ignore[attr-defined]
-    name = f"t{postgres_url.count}"  # type: ignore[attr-defined]
-    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return postgres_cluster.url(name)
+    def make() -> str:
+        _DATABASES.append(len(_DATABASES) + 1)
+        name = f"t{_DATABASES[-1]}"
+        with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        return postgres_cluster.url(name)
+
+    return make
 
 
-postgres_url.count = 0  # type: ignore[attr-defined]
+_DATABASES: list[int] = []
+
+
+@pytest.fixture
+def postgres_url(new_postgres_database: Callable[[], str]) -> str:
+    """The URL of a fresh database of the session's server."""
+    return new_postgres_database()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
