@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,7 +249,10 @@ def test_a_read_only_store_that_is_damaged_is_still_checked(shared_dir: Path) ->
 # -- snapshots in the order of their listings ------------------------------------------------------
 
 
-def test_a_listing_older_than_the_latest_snapshot_is_refused(store: HistoryStore) -> None:
+def test_a_listing_older_than_the_latest_snapshot_is_refused(history_store_url: str) -> None:
+    store = sn.open_store(history_store_url)
+    store.add_snapshot("p", _records(), T0)
+    store.add_snapshot("p", _records("Acme Renamed"), T0 + timedelta(hours=1))
     with pytest.raises(SnapshotOutOfOrder) as info:
         store.add_snapshot("p", _records("Stale"), T0 + timedelta(minutes=30))
     text = _one_line(info.value, store)
@@ -259,33 +263,37 @@ def test_a_listing_older_than_the_latest_snapshot_is_refused(store: HistoryStore
     store.add_snapshot("p", _records("Same Time"), T0 + timedelta(hours=1))  # not older
 
 
-class _PausedBeforeStoring(HistoryStore):
-    """A store whose first snapshot waits, after its listing, until told to store it."""
+def _paused_before_storing(location: str) -> Any:
+    """A store (of the engine `location` names) whose first snapshot waits, after its listing,
+    until told to store it."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self.listed = threading.Event()
-        self.go = threading.Event()
-        self.attempts = 0
+    class PausedBeforeStoring(type(sn.open_store(location))):  # type: ignore[misc]
+        def __init__(self, where: str) -> None:
+            super().__init__(where)
+            self.listed = threading.Event()
+            self.go = threading.Event()
+            self.attempts = 0
 
-    def add_snapshot(self, project, records, time, *more):  # type: ignore[override]
-        self.attempts += 1
-        if self.attempts == 1:
-            self.listed.set()
-            assert self.go.wait(60)
-        return super().add_snapshot(project, records, time, *more)
+        def add_snapshot(self, project, records, time, *more):  # type: ignore[override]
+            self.attempts += 1
+            if self.attempts == 1:
+                self.listed.set()
+                assert self.go.wait(60)
+            return super().add_snapshot(project, records, time, *more)
+
+    return PausedBeforeStoring(location)
 
 
 def test_when_a_later_listing_is_stored_first_the_earlier_one_lists_again(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, history_store_url: str
 ) -> None:
     """The issue's case: B lists after A and commits first; A must not undo B's rename."""
-    path = tmp_path / "h.sqlite"
+    path = history_store_url
     first = sandbox.connect(retry=FAST_RETRY, activate=False)
     second = sandbox.connect(retry=FAST_RETRY, activate=False)
     sp = first.create("Before", {"tier": "gold"})
     sn.snapshot(first, path)  # snapshot 1
-    paused = _PausedBeforeStoring(path)
+    paused = _paused_before_storing(path)
     taken: list[sn.Snapshot] = []
     errors: list[BaseException] = []
 
