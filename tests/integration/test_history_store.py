@@ -4,7 +4,6 @@ and safety under concurrency and crashes (real subprocesses against a real sandb
 from __future__ import annotations
 
 import contextlib
-
 import os
 import signal
 import sqlite3

@@ -65,7 +65,7 @@ def _sql(store: HistoryStore, statement: str, *params) -> None:
 def _one_line(err: BaseException, store: HistoryStore) -> str:
     text = str(err)
     assert "\n" not in text
-    assert str(store.path) in text
+    assert store.where in text
     return text
 
 
