@@ -229,16 +229,24 @@ class PostgresStore(HistoryStore):
         so machines starting at once create it once."""
         with self._connection() as conn:
             version = self._version(conn)
+            conn.rollback()
             if version == SCHEMA_VERSION:
-                conn.rollback()
                 return
-            conn.execute("SELECT pg_advisory_xact_lock(%s, 0)", (LOCK_SPACE,))
-            version = self._version(conn)  # another machine may have done it meanwhile
-            if version is None:
-                self._create(conn)
-            elif version < SCHEMA_VERSION:
-                self._migrate(conn, version)
+            # A session lock, then a new transaction: one that began before another machine
+            # created the schema would not see its tables by name.
+            conn.execute("SELECT pg_advisory_lock(%s, 0)", (LOCK_SPACE,))
             conn.commit()
+            try:
+                version = self._version(conn)  # another machine may have done it meanwhile
+                if version is None:
+                    self._create(conn)
+                elif version < SCHEMA_VERSION:
+                    self._migrate(conn, version)
+                conn.commit()
+            finally:
+                conn.rollback()
+                conn.execute("SELECT pg_advisory_unlock(%s, 0)", (LOCK_SPACE,))
+                conn.commit()
 
     def _create(self, conn: Any) -> None:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
