@@ -331,7 +331,7 @@ def test_readers_never_see_half_a_snapshot_while_machines_write(postgres_url: st
             assert len(store.rows(infos[-1].id)) == infos[-1].subprojects == 3000
         time.sleep(0.05)
     results = [w.communicate() for w in writers]
-    for writer, (out, err) in zip(writers, results, strict=True):
+    for writer, (_out, err) in zip(writers, results, strict=True):
         assert writer.returncode == 0 or "SnapshotOutOfOrder" in err, err
     assert all(problems == [] for problems in seen)
     infos = store.snapshot_infos()
