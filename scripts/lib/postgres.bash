@@ -26,7 +26,9 @@ sn_ensure_postgres() {
       own_policy=1
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-    [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
+    if [ -n "$own_policy" ]; then
+      rm -f /usr/sbin/policy-rc.d
+    fi
   elif [ "${CI:-}" = true ]; then
     echo "PostgreSQL is missing and cannot be installed here (needs root and apt-get)." >&2
     return 1
