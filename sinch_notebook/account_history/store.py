@@ -393,19 +393,19 @@ def engine_for(location: Any) -> type[HistoryStore]:
     return SQLiteStore
 
 
-def default_location() -> str | Path:
+def default_location(profile: str | None = None) -> str | Path:
     """`store=None`: `%config Sinch.history` (default: `SINCH_HISTORY`), else the `history`
-    field of the profile in use (`SINCH_PROFILE` or the default one), else
+    field of the profile in use (`profile`, else `SINCH_PROFILE` or the default one), else
     .sinch/history.sqlite under the working directory."""
     from ..config import settings
-    from ..profile_store import default_profile
+    from ..profile_store import default_profile, get
 
     configured = (settings().history or "").strip()
     if configured:
         return configured
-    profile = default_profile()
-    if profile is not None and profile.history:
-        return profile.history
+    found = get(profile) if profile else default_profile()
+    if found is not None and found.history:
+        return found.history
     return DEFAULT_PATH
 
 

@@ -340,3 +340,56 @@ def test_readers_never_see_half_a_snapshot_while_machines_write(postgres_url: st
     assert stored == [i.id for i in infos]
     assert store.check() == []
     assert json.dumps(store.meta())  # still readable
+
+
+# -- choosing the store --------------------------------------------------------------------------
+
+
+def test_a_profile_names_the_team_store_and_the_setting_outranks_it(
+    postgres_url: str, sandbox: Sandbox, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sinch_notebook import cli, config, profile_store
+
+    monkeypatch.chdir(tmp_path)
+    config.reset_settings()
+    profile_store.save(
+        "team",
+        key_id=sandbox.key_id,
+        project_id=sandbox.project_id,
+        key_secret=sandbox._key_secret,
+        api_url=sandbox.url,
+        auth_url=sandbox.token_url,
+        history=postgres_url,
+        default=True,
+    )
+    assert cli.main(["snapshot", "--profile", "team"]) == 0  # cron: into the team's store
+    assert list(sn.snapshots()["id"]) == [1]  # an analyst's default: the default profile's
+    assert sn.open_store() == sn.open_store(postgres_url)
+    try:
+        monkeypatch.setenv("SINCH_HISTORY", str(tmp_path / "mine.sqlite"))
+        config.reset_settings()
+        assert sn.snapshots().empty and sn.open_store().engine == "sqlite"
+        config.settings().history = postgres_url  # as %config Sinch.history = "..." does
+        assert list(sn.snapshots()["id"]) == [1]
+    finally:
+        config.reset_settings()
+    with pytest.raises(sn.ValidationError, match="history: a password is never kept"):
+        profile_store.save(
+            "leaky",
+            key_id="k",
+            project_id="p",
+            history=postgres_url.replace("postgres@", f"postgres:{PASSWORD}@"),
+        )
+
+
+def test_the_magic_takes_the_team_store_from_config(
+    postgres_url: str, seeded: Sandbox, ip: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in seeded.env().items():
+        monkeypatch.setenv(name, value)
+    ip.ok("%sinch login")
+    ip.ok(f"%config Sinch.history = {postgres_url!r}")
+    assert ip.ok("%sinch snapshot -o first").value.id == 1
+    assert list(ip.ok("%sinch snapshots").value["id"]) == [1]
+    assert list(sn.snapshots(postgres_url)["id"]) == [1]
+    assert len(ip.ok(f"%sinch diff 1 now --store {postgres_url}").value) == 0
