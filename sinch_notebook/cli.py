@@ -1,5 +1,6 @@
 """`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), saved
-profiles and scheduled snapshots (`cli_profiles`), saved plans (`plan show FILE`, `apply FILE`:
+profiles and scheduled snapshots (`cli_profiles`), the history store (`history copy|check`:
+`cli_history`), saved plans (`plan show FILE`, `apply FILE`:
 `cli_plans`), and the app (the panel as a web page: app.py)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import add_command as add_app_command
+from .cli_history import add_history_parser
 from .cli_plans import add_plan_commands
 from .cli_profiles import add_profile_parser, add_snapshot_parser
 from .demo import DemoOptions
@@ -170,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=run_demo)
     add_profile_parser(commands)
     add_snapshot_parser(commands)
+    add_history_parser(commands)
     add_plan_commands(commands)
     add_app_command(commands)
     return parser

@@ -148,6 +148,11 @@ class HistoryStore:
         """Create the store if it does not exist; check (and migrate) it if it does."""
         raise NotImplementedError
 
+    def _before_write(self) -> None:
+        """Create the store before its first write (outside the write transaction)."""
+        if not self.exists:
+            self.ensure()
+
     def _q(self, query: str) -> str:
         """A query written with `?` placeholders, in the engine's own style."""
         return query
@@ -203,17 +208,28 @@ class HistoryStore:
         Only records that differ from the project's latest snapshot add a version; the rest
         are shared. The records are prepared before the write lock is taken.
         """
-        stamp = format_time(time)
-        if not self.exists:
-            self.ensure()
         with paused_gc():  # everything made here is freed before the collector runs again
             rows = prepare_rows(records, project)
-            total, deleted = len(rows), sum(row[5] for row in rows.values())
-            with self._write(project) as conn:
-                snapshot_id, previous, changed = self._write_rows(
-                    conn, project, stamp, rows, deleted, api_url
-                )
-            del rows
+            try:
+                return self.add_rows(project, rows, time, api_url)
+            finally:
+                del rows
+
+    def add_rows(
+        self,
+        project: str,
+        rows: Mapping[str, Row],
+        time: datetime,
+        api_url: str | None = None,
+    ) -> SnapshotInfo:
+        """`add_snapshot` of records already in stored form (a copy from another store)."""
+        stamp = format_time(time)
+        self._before_write()
+        total, deleted = len(rows), sum(row[5] for row in rows.values())
+        with self._write(project) as conn:
+            snapshot_id, previous, changed = self._write_rows(
+                conn, project, stamp, rows, deleted, api_url
+            )
         return SnapshotInfo(
             snapshot_id,
             project,
@@ -230,7 +246,7 @@ class HistoryStore:
         conn: Any,
         project: str,
         stamp: str,
-        rows: dict[str, Row],
+        rows: Mapping[str, Row],
         deleted: int,
         api_url: str | None = None,
     ) -> tuple[int, int | None, int]:

@@ -292,6 +292,9 @@ class PostgresStore(HistoryStore):
     def _q(self, query: str) -> str:
         return query.replace("?", "%s")
 
+    def _before_write(self) -> None:
+        """Nothing: `_write` creates the schema when it finds none (one connection less)."""
+
     @contextlib.contextmanager
     def _read(self) -> Iterator[Any]:
         with self._connection() as conn:
@@ -309,8 +312,10 @@ class PostgresStore(HistoryStore):
     @contextlib.contextmanager
     def _write(self, project: str) -> Iterator[Any]:
         with self._connection() as conn:
-            if not self._checked(conn):
-                raise refuse(self.where, "has no history store (ensure() creates it)")
+            if not self._checked(conn):  # the first snapshot: create the store's schema
+                conn.rollback()
+                self.ensure()
+                self._checked(conn)
             conn.execute(f"SET LOCAL lock_timeout = '{int(BUSY_SECONDS * 1000)}ms'")
             conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_SPACE, project))
             try:

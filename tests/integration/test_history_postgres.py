@@ -393,3 +393,55 @@ def test_the_magic_takes_the_team_store_from_config(
     assert list(ip.ok("%sinch snapshots").value["id"]) == [1]
     assert list(sn.snapshots(postgres_url)["id"]) == [1]
     assert len(ip.ok(f"%sinch diff 1 now --store {postgres_url}").value) == 0
+
+
+# -- moving in -----------------------------------------------------------------------------------
+
+
+def test_history_copy_moves_a_sqlite_history_in_once(
+    postgres_url: str, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sinch_notebook import cli
+
+    path = tmp_path / "old.sqlite"
+    local = sn.open_store(path)
+    local.add_snapshot("p", records(50), T0)
+    local.add_snapshot("p", records(50), T0 + timedelta(days=1))  # unchanged
+    changed = records(50)
+    changed[3]["displayName"] = "Renamed"
+    del changed[7]
+    changed.append({"subprojectId": "X", "displayName": "odd", "parentProjectId": "q", "z": [1]})
+    local.add_snapshot("p", changed, T0 + timedelta(days=2))
+    local.add_snapshot("other", records(5), T0 + timedelta(days=1, hours=1))
+
+    assert cli.main(["history", "copy", "--from", str(path), "--to", postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert out == f"copied 4 snapshots from {path} to {sn.open_store(postgres_url).where}\n"
+    team = sn.open_store(postgres_url)
+    assert team.snapshot_infos() == local.snapshot_infos()  # ids, times, counts, order
+    for info in local.snapshot_infos():
+        assert team.rows(info.id) == local.rows(info.id)
+    assert team.versions("S000003") == local.versions("S000003")
+    assert str(sn.diff(2, 3, store=team)) == str(sn.diff(2, 3, store=local))
+    assert team.check() == local.check() == []
+
+    local.add_snapshot("p", records(50), T0 + timedelta(days=3))  # one more since
+    assert cli.main(["history", "copy", "--from", str(path), "--to", postgres_url]) == 0
+    again = capsys.readouterr().out
+    assert "copied 1 snapshots" in again and "(4 already there)" in again
+    assert team.snapshot_infos() == local.snapshot_infos()
+    assert cli.main(["history", "check", "--store", postgres_url]) == 0
+    assert capsys.readouterr().out.endswith(": 5 snapshots, no problems found\n")
+
+
+def test_history_copy_shows_a_progress_bar(postgres_url: str, tmp_path: Any) -> None:
+    from sinch_notebook.account_history.copying import copy_store
+
+    local = sn.open_store(tmp_path / "old.sqlite")
+    for day in range(3):
+        local.add_snapshot("p", records(10, str(day)), T0 + timedelta(days=day))
+    seen: list[tuple[int, int]] = []
+    result = copy_store(local, sn.open_store(postgres_url), progress=lambda *a: seen.append(a))
+    assert seen == [(1, 3), (2, 3), (3, 3)] and (result.copied, result.skipped) == (3, 0)
+    with pytest.raises(sn.ValidationError, match="to: is the store being copied"):
+        copy_store(local, sn.open_store(tmp_path / "old.sqlite"))
