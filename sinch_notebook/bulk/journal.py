@@ -1,5 +1,8 @@
 """The apply journal: one JSON line per event, appended (and fsynced) the moment it happens.
 
+(A file by default; with `SINCH_JOURNAL=store`, records in the team's PostgreSQL history store:
+`store_journal.py`. Both read back through `read_journal`.)
+
 A crash, a dropped kernel or Ctrl-C therefore never loses what was done, and `sn.resume(path)`
 applies exactly the changes without an "ok" outcome. Records:
 
@@ -56,7 +59,12 @@ def _now() -> str:
 
 
 def default_journal_path() -> Path:
-    """`.sinch/journal-<UTC time>-<random>.jsonl` under the working directory."""
+    """`.sinch/journal-<UTC time>-<random>.jsonl` under the working directory; with
+    `SINCH_JOURNAL=store`, `store:journal-<UTC time>-<random>` in the team's history store."""
+    from . import store_journal
+
+    if store_journal.in_store():
+        return store_journal.new_journal_name()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     return Path.cwd() / JOURNAL_DIR / f"journal-{stamp}-{secrets.token_hex(3)}.jsonl"
 
@@ -333,6 +341,15 @@ class JournalWriter:
                 self._release()
 
 
+def open_writer(path: Path, *, append: bool = False, what: str = "an apply") -> Any:
+    """The writer of a journal: a file's, or a `store:` journal's (`store_journal.py`)."""
+    from . import store_journal
+
+    if store_journal.is_store_journal(path):
+        return store_journal.StoreJournalWriter(path, append=append, what=what)
+    return JournalWriter(path, append=append, what=what)
+
+
 @dataclass
 class JournalState:
     """What a journal says: the plan, and per change whether it is done."""
@@ -403,8 +420,14 @@ def _text_of(path: Path) -> str:
 def read_journal(path: str | os.PathLike[str]) -> JournalState:
     """Parse and check a journal as a whole (`journal_check`): a problem anywhere is a
     `JournalInvalid` naming the line; only a line torn by a crash is skipped."""
+    from . import store_journal
+
     path = Path(path)
-    records, torn = parse_lines(path, _text_of(path))
+    if store_journal.is_store_journal(path):
+        text = store_journal.journal_text(path)
+    else:
+        text = _text_of(path)
+    records, torn = parse_lines(path, text)
     if not records or records[0][0] != 1:
         raise JournalInvalid(path, 1, "not a sinch-notebook journal (no plan on line 1)")
     header = records[0][1]

@@ -80,6 +80,18 @@ def history(ctx: Context, args: argparse.Namespace) -> Any:
     return ctx.views.frames.mark(frame)
 
 
+def _applied_arguments(parser: argparse.ArgumentParser) -> None:
+    add_output(parser, "the DataFrame")
+
+
+def applied(ctx: Context, args: argparse.Namespace) -> Any:
+    from ..bulk.store_journal import applied_plans
+
+    frame = applied_plans()
+    ctx.store(args.output, frame)
+    return ctx.views.frames.mark(frame)
+
+
 COMMANDS = [
     Command("snapshot", "store a snapshot of the whole account", _snapshot_arguments, snapshot),
     Command("snapshots", "the snapshots in the history store", _snapshots_arguments, snapshots),
@@ -92,5 +104,11 @@ COMMANDS = [
     ),
     Command(
         "history", "one subproject's versions across the snapshots", _history_arguments, history
+    ),
+    Command(
+        "applied",
+        "the saved plans applied through the team's store: who, when, counts",
+        _applied_arguments,
+        applied,
     ),
 ]
