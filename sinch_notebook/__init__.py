@@ -109,7 +109,7 @@ _LAZY = {
     "Diff": "account_history",
     "HistoryStore": "account_history",
     "open_store": "account_history",
-    "applied_plans": "bulk.store_journal",
+    "applied_plans": "bulk.applied",
     "changes_per_day": "account_history",
     "plot_account_size": "account_history",
     "plot_changes_per_day": "account_history",

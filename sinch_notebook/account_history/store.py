@@ -427,13 +427,14 @@ def open_store(store: HistoryStore | str | os.PathLike[str] | None = None) -> Hi
     if isinstance(store, HistoryStore):
         result = store
     elif store is None:
-        result = HistoryStore(default_location())
+        location = default_location()
+        result = engine_for(location)(location)  # type: ignore[call-arg]
     elif isinstance(store, (str, os.PathLike)):
         if not str(store).strip():
             raise ValidationError(
                 "store", "must be a path to a history file or a postgresql:// URL, got an empty one"
             )
-        result = HistoryStore(store)
+        result = engine_for(store)(store)  # type: ignore[call-arg]
     else:
         raise ValidationError(
             "store",

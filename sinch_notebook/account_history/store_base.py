@@ -106,17 +106,17 @@ class HistoryStore:
 
     So one store object can be shared by threads (the panel's worker) and processes never keep
     the store open between operations. Nothing is created until the first snapshot is written.
-    `HistoryStore(location)` gives the engine the location names (`open_store` checks it too):
-    a `postgresql://` URL, or a path for the embedded SQLite file.
+    This is the interface: `open_store(location)` gives the engine a location names (a
+    `postgresql://` URL, or a path for the embedded SQLite file).
     """
 
     engine = ""  # "sqlite" or "postgresql"
 
     def __new__(cls, *args: Any, **kwargs: Any) -> HistoryStore:
         if cls is HistoryStore:
-            from .store import engine_for
-
-            cls = engine_for(args[0] if args else kwargs.get("location"))
+            raise TypeError(
+                "HistoryStore is the stores' interface: sn.open_store(path_or_url) gives one"
+            )
         return super().__new__(cls)
 
     @property

@@ -39,7 +39,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ValidationError
 from ..models import parse_time
 from .errors import JournalError, JournalInvalid, JournalLocked
-from .journal_check import FORMAT, check_header, check_record, parse_lines
+from .journal_check import check_header, check_record, parse_lines
+from .journal_records import RecordKinds
+from .journal_records import now as _now
 from .plan import Change
 
 try:
@@ -48,14 +50,9 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from .plan import Plan
-    from .result import Outcome
+    pass
 
 JOURNAL_DIR = ".sinch"
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def default_journal_path() -> Path:
@@ -193,7 +190,7 @@ def _ends_torn(fd: int) -> bool:
         return False
 
 
-class JournalWriter:
+class JournalWriter(RecordKinds):
     """Appends records to a journal file, holding its lock; safe to call from many threads."""
 
     def __init__(
@@ -272,60 +269,6 @@ class JournalWriter:
             os.fsync(fd)
         except OSError as err:
             raise JournalError(f"cannot write the journal {self.path}: {err}") from None
-
-    def plan(self, plan: Plan, *, allow_mass_delete: bool) -> None:
-        client = plan.client
-        self.write(
-            {
-                "type": "plan",
-                "format": FORMAT,
-                "at": _now(),
-                "project_id": client.project_id if client is not None else None,
-                "api_url": client.endpoints.api_url if client is not None else None,
-                "api_version": client.endpoints.api_version if client is not None else None,
-                "origin": plan.origin,
-                "allow_mass_delete": allow_mass_delete,
-                "changes": [change.to_json() for change in plan.changes],
-            }
-        )
-
-    def started(self, change: Change, since: str) -> None:
-        self.write({"type": "start", "key": change.key, "since": since, "at": _now()})
-
-    def unknown(self, change: Change, reason: str) -> None:
-        self.write({"type": "unknown", "key": change.key, "reason": reason, "at": _now()})
-
-    def twin(self, change: Change, subproject_id: str, deleted: bool) -> None:
-        self.write(
-            {
-                "type": "twin",
-                "key": change.key,
-                "subproject_id": subproject_id,
-                "deleted": deleted,
-                "at": _now(),
-            }
-        )
-
-    def outcome(self, outcome: Outcome) -> None:
-        self.write(
-            {
-                "type": "outcome",
-                "key": outcome.key,
-                "status": outcome.status,
-                "subproject_id": outcome.subproject_id,
-                "update_time": outcome.update_time,
-                "http_status": outcome.http_status,
-                "error": outcome.error,
-                "attempts": outcome.attempts,
-                "unknown": outcome.unknown,
-                "note": outcome.note,
-                "since": outcome.since,
-                "at": _now(),
-            }
-        )
-
-    def note(self, kind: str, **fields: Any) -> None:
-        self.write({"type": kind, "at": _now(), **fields})
 
     def close(self) -> None:
         """Close the file and release the lock; a failing close (a full disk) is a JournalError."""

@@ -32,27 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
 from .errors import JournalError, JournalLocked
+from .journal_records import RecordKinds, now
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ..account_history.store_postgres import PostgresStore
 
 ENV_JOURNAL = "SINCH_JOURNAL"
 PREFIX = "store:"
 JOURNAL_LOCK_SPACE = 0x534E6A6C  # the advisory locks of journals ("SNjl")
-APPLIED_COLUMNS = [
-    "plan",
-    "applied_at",
-    "applied_by",
-    "host",
-    "project",
-    "journal",
-    "changes",
-    "ok",
-    "failed",
-    "pending",
-]
 
 
 def in_store() -> bool:
@@ -101,11 +88,7 @@ def _name(path: Path) -> str:
     return str(path)[len(PREFIX) :]
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-class StoreJournalWriter:
+class StoreJournalWriter(RecordKinds):
     """`journal.JournalWriter`'s interface, writing to the store (see the module docstring)."""
 
     def __init__(self, path: Path, *, append: bool = False, what: str = "an apply") -> None:
@@ -159,17 +142,6 @@ class StoreJournalWriter:
                 )
             except Exception as err:
                 raise JournalError(f"cannot write the journal {self.path}: {err}") from None
-
-    # the record kinds, as a file journal writes them
-    from .journal import JournalWriter as _File
-
-    plan = _File.plan
-    started = _File.started
-    unknown = _File.unknown
-    twin = _File.twin
-    outcome = _File.outcome
-    note = _File.note
-    del _File
 
     def close(self) -> None:
         with self._lock:
@@ -225,7 +197,7 @@ def claim(plan_file: Path, journal: Path, project_id: str | None) -> bool:
                 project_id,
                 _user(),
                 socket.gethostname(),
-                _now(),
+                now(),
             ),
         ).fetchone()
     return row is not None
@@ -245,33 +217,3 @@ def _user() -> str:
     with contextlib.suppress(Exception):
         return getpass.getuser()
     return os.environ.get("USER", "unknown")
-
-
-def applied_plans() -> pd.DataFrame:
-    """Every saved plan applied through the team's store: who, when, with the counts of its
-    journal (changes, ok, failed, pending), newest first."""
-    import pandas as pd
-
-    from .journal import read_journal
-
-    with team_store().session() as conn:
-        claims = conn.execute(
-            "SELECT plan_name, applied_at, applied_by, host, project_id, journal "
-            "FROM applied_plans ORDER BY applied_at DESC"
-        ).fetchall()
-    rows = []
-    for name, at, by, host, project, journal in claims:
-        counts = {"changes": 0, "ok": 0, "failed": 0, "pending": 0}
-        with contextlib.suppress(Exception):  # a claim whose apply has not written yet
-            state = read_journal(journal)
-            failed = sum(1 for o in state.last.values() if o.get("status") == "failed")
-            counts = {
-                "changes": len(state.changes),
-                "ok": len(state.done),
-                "failed": failed,
-                "pending": len(state.pending()) - failed,
-            }
-        rows.append([name, at, by, host, project, journal, *counts.values()])
-    frame = pd.DataFrame(rows, columns=APPLIED_COLUMNS)
-    frame["applied_at"] = pd.to_datetime(frame["applied_at"], utc=True)
-    return frame

@@ -85,7 +85,7 @@ def _applied_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def applied(ctx: Context, args: argparse.Namespace) -> Any:
-    from ..bulk.store_journal import applied_plans
+    from ..bulk.applied import applied_plans
 
     frame = applied_plans()
     ctx.store(args.output, frame)

@@ -130,10 +130,9 @@ def test_the_magic_shows_damage_as_one_line(store: HistoryStore, tmp_path: Path)
 CHILD = """
 import json, sys
 from datetime import datetime, timezone
-from sinch_notebook.account_history import HistoryStore
 import sinch_notebook as sn
 
-store = HistoryStore(sys.argv[1])
+store = sn.open_store(sys.argv[1])
 out = {}
 try:
     out["read"] = [i.id for i in store.snapshot_infos()]
