@@ -33,10 +33,10 @@ FAST_RETRY = RetryPolicy(retries=8, base=0.01, cap=0.2, commit_grace=0.3)
 def _isolated_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    """No test sees the developer's real SINCH_* settings, saved profiles or keychain, and none
-    leaks a connection."""
-    for name in [n for n in os.environ if n.startswith("SINCH_")]:
-        monkeypatch.delenv(name)
+    """No test sees the developer's real SINCH_* (or libpq PG*) settings, saved profiles or
+    keychain, and none leaks a connection."""
+    for name in [n for n in os.environ if n.startswith(("SINCH_", "PG"))]:
+        monkeypatch.delenv(name)  # (PG*: libpq's settings, which a history store URL takes)
     profiles_file = tmp_path_factory.mktemp("config") / "profiles.toml"
     monkeypatch.setenv("SINCH_NOTEBOOK_CONFIG", str(profiles_file))
     use_keychain(monkeypatch, MEMORY)
