@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
+from ..redact import redact
 from .errors import JournalError, JournalLocked
 from .journal_records import RecordKinds, now
 
@@ -141,7 +142,9 @@ class StoreJournalWriter(RecordKinds):
                     (_name(self.path), line),
                 )
             except Exception as err:
-                raise JournalError(f"cannot write the journal {self.path}: {err}") from None
+                raise JournalError(
+                    f"cannot write the journal {self.path}: {redact(str(err).splitlines()[0])}"
+                ) from None
 
     def close(self) -> None:
         with self._lock:
