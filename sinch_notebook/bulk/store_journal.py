@@ -142,9 +142,8 @@ class StoreJournalWriter(RecordKinds):
                     (_name(self.path), line),
                 )
             except Exception as err:
-                raise JournalError(
-                    f"cannot write the journal {self.path}: {redact(str(err).splitlines()[0])}"
-                ) from None
+                why = (str(err).splitlines() or [type(err).__name__])[0]
+                raise JournalError(f"cannot write the journal {self.path}: {redact(why)}") from None
 
     def close(self) -> None:
         with self._lock:
