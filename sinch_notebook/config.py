@@ -170,8 +170,9 @@ class Sinch(Configurable):
         help="Show errors as one line; False shows the full traceback (for debugging)."
     ).tag(config=True)
     history = Unicode(
-        help="The account history store (a SQLite file); empty: .sinch/history.sqlite under "
-        "the working directory."
+        help="The account history store: a SQLite file, or postgresql://host/db for a team's "
+        "(no password in it: libpq's ~/.pgpass, PGPASSWORD or a service file); empty: the "
+        "profile's, else .sinch/history.sqlite under the working directory."
     ).tag(config=True)
 
     @default("page_size")

@@ -4,7 +4,8 @@ A proxy or a WAF page may quote a request back (its `Authorization` header, or a
 the secret). Every message the project builds from a response or an exception passes through
 `redact()`: errors raised by the client, the magic's one-line errors, the panel's status and
 its Activity log, journal errors. What is masked: each Key Secret given to `Credentials`, its
-URL-encoded form, `base64(Key ID:Key Secret)` (HTTP Basic), and every bearer token obtained.
+URL-encoded form, `base64(Key ID:Key Secret)` (HTTP Basic), every bearer token obtained, and
+the password of a history store's URL.
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ def register_credentials(key_id: str, key_secret: str) -> None:
         base64.b64encode(pair).decode("ascii"),
     ]
     _vault.add(forms)
+
+
+def register_secret(value: str) -> None:
+    """Mask another secret this process was given (a database password in a store URL), as
+    typed and URL-encoded."""
+    _vault.add([value, quote(value, safe=""), quote_plus(value)])
 
 
 def register_token(token: str) -> None:

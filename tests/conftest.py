@@ -12,7 +12,7 @@ takes more than a few seconds. The fast loop: `./scripts/test -m "not slow and n
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,10 @@ FAST_RETRY = RetryPolicy(retries=8, base=0.01, cap=0.2, commit_grace=0.3)
 def _isolated_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    """No test sees the developer's real SINCH_* settings, saved profiles or keychain, and none
-    leaks a connection."""
-    for name in [n for n in os.environ if n.startswith("SINCH_")]:
-        monkeypatch.delenv(name)
+    """No test sees the developer's real SINCH_* (or libpq PG*) settings, saved profiles or
+    keychain, and none leaks a connection."""
+    for name in [n for n in os.environ if n.startswith(("SINCH_", "PG"))]:
+        monkeypatch.delenv(name)  # (PG*: libpq's settings, which a history store URL takes)
     profiles_file = tmp_path_factory.mktemp("config") / "profiles.toml"
     monkeypatch.setenv("SINCH_NOTEBOOK_CONFIG", str(profiles_file))
     use_keychain(monkeypatch, MEMORY)
@@ -102,6 +102,64 @@ def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     for name, value in sandbox.env().items():
         monkeypatch.setenv(name, value)
     return sandbox
+
+
+# -- the history store's two engines ----------------------------------------------------------
+
+POSTGRES_MISSING = (
+    "PostgreSQL tests need the server's binaries (initdb, pg_ctl: Debian's postgresql package, "
+    "which ./scripts/test installs as root); CI=true makes this a failure"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Any]:
+    """One throwaway PostgreSQL server for the session (tests/pg_cluster.py); without one the
+    PostgreSQL tests skip with one reason, except in CI, where they must run."""
+    from .pg_cluster import Cluster, bindir
+
+    binaries = bindir()
+    if binaries is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(POSTGRES_MISSING)
+        pytest.skip(POSTGRES_MISSING)
+    cluster = Cluster(binaries).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def new_postgres_database(postgres_cluster: Any) -> Callable[[], str]:
+    """Makes fresh, empty databases of the session's server (so snapshot ids start at 1)."""
+    import psycopg
+
+    def make() -> str:
+        _DATABASES.append(len(_DATABASES) + 1)
+        name = f"t{_DATABASES[-1]}"
+        with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        return postgres_cluster.url(name)
+
+    return make
+
+
+_DATABASES: list[int] = []
+
+
+@pytest.fixture
+def postgres_url(new_postgres_database: Callable[[], str]) -> str:
+    """The URL of a fresh database of the session's server."""
+    return new_postgres_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a history test keeps its store, once per engine: the same tests run on both."""
+    if request.param == "sqlite":
+        return str(tmp_path / "history.sqlite")
+    return request.getfixturevalue("postgres_url")
 
 
 KINDS = ("unit", "integration", "magic", "widgets", "kernel", "conformance", "benchmarks")

@@ -1,4 +1,4 @@
-"""Account history: snapshots of a whole account in one SQLite file, diffs, and the way back.
+"""Account history: snapshots of a whole account in a store, diffs, and the way back.
 
     snap = sn.snapshot()            # the whole account (deleted included), stored with its time
     sn.snapshots()                  # DataFrame: id, time, project, counts
@@ -7,9 +7,11 @@
     d = sn.diff(snap, "now")        # d.frame, d.summary(), d.revert() -> a Plan
 
 The API keeps no history (only createTime, updateTime and a deleted flag), so this keeps it.
-Modules: store (the SQLite file), rows (records in the store's form), changes (what counts as a
-change), timeline (snapshots and one subproject's versions), compare (diffs and reverts), render
-(HTML and text), plots.
+The store is a SQLite file (the default) or a team's PostgreSQL database
+(`SINCH_HISTORY=postgresql://host/db`). Modules: store_base (the store's interface and its
+queries), store (the SQLite engine, and which store a location names), store_postgres, rows
+(records in the store's form), changes (what counts as a change), timeline (snapshots and one
+subproject's versions), compare (diffs and reverts), render (HTML and text), plots.
 
 (The package is not called `history` because `sn.history` is the function.)
 """
@@ -26,6 +28,7 @@ from .store import (
     StoreBusy,
     StoreDamaged,
     StoreReadOnly,
+    StoreUnreachable,
     open_store,
 )
 from .timeline import Snapshot, history, snapshot, snapshots
@@ -41,6 +44,7 @@ __all__ = [
     "StoreBusy",
     "StoreDamaged",
     "StoreReadOnly",
+    "StoreUnreachable",
     "changes_per_day",
     "diff",
     "history",

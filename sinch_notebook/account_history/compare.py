@@ -231,18 +231,18 @@ def _by_id(store: HistoryStore, snapshot_id: int, name: str) -> Snapshot:
     if info is None:
         infos = store.snapshot_infos()
         held = f"it has {infos[0].id}..{infos[-1].id}" if infos else "it has none yet"
-        raise ValidationError(name, f"no snapshot {snapshot_id} in {store.path} ({held})")
+        raise ValidationError(name, f"no snapshot {snapshot_id} in {store.where} ({held})")
     return Snapshot._stored(info, store)
 
 
 def _project_of(store: HistoryStore, name: str) -> str:
     projects = store.projects()
     if not projects:
-        raise ValidationError(name, f"there are no snapshots in {store.path} yet")
+        raise ValidationError(name, f"there are no snapshots in {store.where} yet")
     if len(projects) > 1:
         raise ValidationError(
             name,
-            f"{store.path} holds snapshots of several projects ({', '.join(projects)}): name a "
+            f"{store.where} holds snapshots of several projects ({', '.join(projects)}): name a "
             "snapshot by its id, or connect to the project you mean",
         )
     return projects[0]

@@ -79,10 +79,10 @@ def _project(store: HistoryStore, project: str | None) -> str:
         return project
     projects = store.projects()
     if not projects:
-        raise ValidationError("store", f"{store.path} has no snapshots yet")
+        raise ValidationError("store", f"{store.where} has no snapshots yet")
     if len(projects) > 1:
         raise ValidationError(
-            "project", f"{store.path} holds several projects ({', '.join(projects)}): pick one"
+            "project", f"{store.where} holds several projects ({', '.join(projects)}): pick one"
         )
     return projects[0]
 

@@ -1,4 +1,4 @@
-"""The history store: one SQLite file of account snapshots in which unchanged records are shared.
+"""The embedded history store: one SQLite file (the default), and how a store is chosen.
 
 Schema version 2 (`PRAGMA user_version`; `PRAGMA application_id` marks the file as ours):
 
@@ -8,12 +8,11 @@ Schema version 2 (`PRAGMA user_version`; `PRAGMA application_id` marks the file 
     versions(id, project, subproject_id, first, until,
              display_name, labels, create_time, update_time, deleted, extra)
 
-A *version* is one state of one subproject. It belongs to every snapshot of its project whose id
-is at least `first` and below `until` (NULL: still current). A snapshot of an unchanged account
-therefore adds a single `snapshots` row; only records that changed add a version. Each snapshot
-records the API URL it was listed from (schema 2; NULL for older snapshots), so a snapshot of a
-sandbox is never taken for one of the real project with the same id. No credential or token is
-ever written: the store holds subproject data, project ids and API URLs only.
+What the tables mean, and the queries, are the interface's (`store_base.py`); this engine keeps
+them in one file. Each snapshot records the API URL it was listed from (schema 2; NULL for older
+snapshots), so a snapshot of a sandbox is never taken for one of the real project with the same
+id. No credential or token is ever written: the store holds subproject data, project ids and API
+URLs only.
 
 Safety:
 - a new store is built in a temporary file beside the target and linked into place, so a path is
@@ -23,33 +22,63 @@ Safety:
 - each snapshot is one `BEGIN IMMEDIATE` transaction in WAL mode with a busy timeout, so
   concurrent writers take turns, readers are never blocked, and a crash leaves no half snapshot.
   The listing happens before the transaction, so a slow listing never holds the lock.
+  (WAL does not work over network file systems: a team shares a PostgreSQL store instead.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
 
 from .._version import __version__
-from ..errors import SinchError, ValidationError
-from .rows import Row, UnreadableRow, paused_gc, prepare_rows, to_record
+from ..errors import ValidationError
+from .store_base import (
+    FORMAT,
+    HistoryStore,
+    SnapshotInfo,
+    SnapshotOutOfOrder,
+    StoreBusy,
+    StoreDamaged,
+    StoreReadOnly,
+    StoreUnreachable,
+    VersionInfo,
+    format_time,
+    newer_schema,
+    parse_stored_time,
+    refuse,
+)
+
+__all__ = [
+    "DEFAULT_PATH",
+    "HistoryStore",
+    "SQLiteStore",
+    "SnapshotInfo",
+    "SnapshotOutOfOrder",
+    "StoreBusy",
+    "StoreDamaged",
+    "StoreReadOnly",
+    "StoreUnreachable",
+    "VersionInfo",
+    "default_location",
+    "engine_for",
+    "format_time",
+    "open_store",
+    "parse_stored_time",
+]
 
 APPLICATION_ID = int.from_bytes(b"SNhs", "big")  # PRAGMA application_id of every store
 SCHEMA_VERSION = 2
-FORMAT = "sinch-notebook account history"
 BUSY_SECONDS = 60.0  # how long a writer waits for another one before giving up
 DEFAULT_PATH = Path(".sinch") / "history.sqlite"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_FOREVER = 2**63 - 1  # `until` of a current version, in comparisons
 
 
 def _add_api_url(conn: sqlite3.Connection) -> None:
@@ -90,87 +119,18 @@ CREATE TABLE versions (
 CREATE INDEX versions_current ON versions(project, subproject_id) WHERE until IS NULL;
 """
 
-_CONTENT = "display_name, labels, create_time, update_time, deleted, extra"
-_INFO = "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url"
-_V_CONTENT = ", ".join(f"v.{column}" for column in _CONTENT.split(", "))
 
+class SQLiteStore(HistoryStore):
+    """One history file (WAL mode); every operation opens its own short connection."""
 
-@dataclass(frozen=True)
-class SnapshotInfo:
-    """One row of the snapshots table."""
-
-    id: int
-    project: str
-    time: datetime
-    subprojects: int
-    deleted: int
-    changed: int  # records that differ from the previous snapshot of the project
-    previous: int | None  # that snapshot's id (None: the project's first)
-    api_url: str | None = None  # where it was listed from (None: before schema 2)
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """One version of a subproject, with the snapshots that hold it."""
-
-    project: str
-    first: int
-    until: int | None
-    record: dict[str, Any]
-
-
-def format_time(moment: datetime) -> str:
-    """Snapshot times: UTC, microseconds, `Z`; these strings sort in time order."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_stored_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-
-
-class StoreBusy(SinchError):
-    """Another process kept the store locked for longer than the busy timeout."""
-
-    status = "STORE_BUSY"
-
-
-class StoreReadOnly(SinchError):
-    """The store's file or folder cannot be written: its snapshots can be read, not added to."""
-
-    status = "STORE_READ_ONLY"
-
-
-class StoreDamaged(SinchError):
-    """A stored value this release cannot read (labels that are not JSON, a garbled time)."""
-
-    status = "STORE_DAMAGED"
-
-
-class SnapshotOutOfOrder(SinchError):
-    """A listing older than the latest stored snapshot of its project (another kernel stored a
-    newer one meanwhile): storing it would make the history run backwards."""
-
-    status = "SNAPSHOT_OUT_OF_ORDER"
-
-
-class HistoryStore:
-    """One history file. Cheap to make; every operation opens its own short connection.
-
-    So one store object can be shared by threads (the panel's worker) and processes never keep
-    the file open between operations. Nothing is created until the first snapshot is written.
-    """
+    engine = "sqlite"
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).expanduser().absolute()
 
-    def __repr__(self) -> str:
-        return f"HistoryStore({str(self.path)!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, HistoryStore) and other.path == self.path
-
-    def __hash__(self) -> int:
-        return hash(self.path)
+    @property
+    def where(self) -> str:
+        return str(self.path)
 
     @property
     def exists(self) -> bool:
@@ -179,10 +139,13 @@ class HistoryStore:
     # -- opening ---------------------------------------------------------------------------
 
     def _refuse(self, reason: str) -> ValidationError:
-        return ValidationError("store", f"{self.path} {reason}; it was left untouched")
+        return refuse(str(self.path), reason)
 
     def check_file(self) -> None:
-        """Refuse, without writing a byte, a file that is not a store this release can read."""
+        """Refuse, without writing a byte, a file that is not a store this release can read
+        (a file that does not exist yet is fine: it is created by the first snapshot)."""
+        if not self.path.exists():
+            return
         try:
             with open(self.path, "rb") as handle:
                 head = handle.read(100)
@@ -202,10 +165,7 @@ class HistoryStore:
 
     def _check_version(self, version: int) -> None:
         if version > SCHEMA_VERSION:
-            raise self._refuse(
-                f"was written by a newer sinch-notebook (store schema {version}; this release "
-                f"reads up to {SCHEMA_VERSION}): upgrade sinch-notebook to use it"
-            )
+            raise newer_schema(str(self.path), version, SCHEMA_VERSION)
         if version < 1:
             raise self._refuse("is not a complete history store (it has no schema version)")
 
@@ -276,13 +236,6 @@ class HistoryStore:
             f"the history store {self.path} is read-only ({what} cannot be written): its "
             "snapshots can be read, not added to; make it writable, or give another store "
             "(store=..., %config Sinch.history)"
-        )
-
-    def _damaged(self, what: str) -> StoreDamaged:
-        return StoreDamaged(
-            f"the history store {self.path} is damaged: {what}; "
-            f"sn.open_store({str(self.path)!r}).check() lists what is damaged: restore the file "
-            "from a backup, or give another store (store=...)"
         )
 
     def _uris(self, write: bool) -> list[str]:
@@ -372,8 +325,9 @@ class HistoryStore:
             raise
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it is committed, or none of it."""
+    def _write(self, project: str = "") -> Iterator[sqlite3.Connection]:
+        """One write transaction (`BEGIN IMMEDIATE`: the one writer lock of the file, so every
+        project's snapshots are in listing order): all of it is committed, or none of it."""
         with self._connection(write=True) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -396,209 +350,21 @@ class HistoryStore:
             finally:
                 conn.execute("COMMIT")
 
-    def _fetch(self, query: str, params: tuple = ()) -> list[Any]:
-        """Every row of one query, in one read transaction ([] when there is no store yet)."""
-        with self._read() as conn:
-            return [] if conn is None else conn.execute(query, params).fetchall()
-
-    # -- writing -----------------------------------------------------------------------------
-
-    def add_snapshot(
-        self,
-        project: str,
-        records: Iterable[Mapping[str, Any]],
-        time: datetime,
-        api_url: str | None = None,
-    ) -> SnapshotInfo:
-        """Store one listing of `project` (deleted subprojects included) taken at `time`.
-
-        Only records that differ from the project's latest snapshot add a version; the rest
-        are shared. The records are prepared before the write lock is taken.
-        """
-        stamp = format_time(time)
-        if not self.path.exists():
-            self._create()
-        with paused_gc():  # everything made here is freed before the collector runs again
-            rows = prepare_rows(records, project)
-            total, deleted = len(rows), sum(row[5] for row in rows.values())
-            with self._write() as conn:
-                snapshot_id, previous, changed = self._write_rows(
-                    conn, project, stamp, rows, deleted, api_url
-                )
-            del rows
-        return SnapshotInfo(
-            snapshot_id,
-            project,
-            parse_stored_time(stamp),
-            total,
-            deleted,
-            changed,
-            previous,
-            api_url,
-        )
-
-    def _write_rows(
-        self,
-        conn: sqlite3.Connection,
-        project: str,
-        stamp: str,
-        rows: dict[str, Row],
-        deleted: int,
-        api_url: str | None = None,
-    ) -> tuple[int, int | None, int]:
-        """Inside the write transaction: the snapshot row, and a version for each change."""
-        pid = self._project_key(conn, project)
-        previous, latest = conn.execute(
-            "SELECT id, time FROM snapshots WHERE project = ? ORDER BY id DESC LIMIT 1", (pid,)
-        ).fetchone() or (None, None)
-        if latest is not None:
-            try:
-                _stored_time(latest)
-            except _Unreadable as bad:
-                raise self._damaged(f"snapshot {previous}: {bad}") from None
-        if latest is not None and stamp < latest:
-            raise SnapshotOutOfOrder(
-                f"not stored: this listing of project {project} (at {stamp}) is older than "
-                f"snapshot {previous} (at {latest}), stored meanwhile in {self.path}; "
-                "snapshots are kept in the order of their listings: take it again"
-            )
-        snapshot_id = conn.execute(
-            "INSERT INTO snapshots (project, time, subprojects, deleted, changed, previous, "
-            "api_url) VALUES (?, ?, ?, ?, 0, ?, ?)",
-            (pid, stamp, len(rows), deleted, previous, api_url),
-        ).lastrowid
-        unchanged: set[str] = set()
-        ended: list[tuple[int, int]] = []
-        vanished = 0  # current versions no longer listed at all
-        current = conn.execute(
-            f"SELECT subproject_id, {_CONTENT}, id FROM versions "
-            "WHERE project = ? AND until IS NULL",
-            (pid,),
-        ).fetchall()
-        for stored in current:
-            row = rows.get(stored[0])
-            if row is not None and stored[:7] == row:
-                unchanged.add(row[0])
-                continue
-            ended.append((snapshot_id, stored[7]))
-            vanished += row is None
-        added = [(pid, snapshot_id, *row) for sid, row in rows.items() if sid not in unchanged]
-        conn.executemany("UPDATE versions SET until = ? WHERE id = ?", ended)
+    def _end_versions(self, conn: Any, snapshot_id: int, ids: list[int]) -> None:
         conn.executemany(
-            "INSERT INTO versions (project, first, subproject_id, "
-            f"{_CONTENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            added,
+            "UPDATE versions SET until = ? WHERE id = ?", [(snapshot_id, i) for i in ids]
         )
-        changed = len(added) + vanished
-        conn.execute("UPDATE snapshots SET changed = ? WHERE id = ?", (changed, snapshot_id))
-        return snapshot_id, previous, changed
 
-    @staticmethod
-    def _project_key(conn: sqlite3.Connection, project: str) -> int:
-        conn.execute("INSERT OR IGNORE INTO projects (project_id) VALUES (?)", (project,))
-        return conn.execute("SELECT id FROM projects WHERE project_id = ?", (project,)).fetchone()[
-            0
-        ]
-
-    # -- reading -----------------------------------------------------------------------------
-
-    def _infos(self, rows: Iterable[tuple]) -> list[SnapshotInfo]:
-        try:
-            return [_info(row) for row in rows]
-        except _Unreadable as bad:
-            raise self._damaged(str(bad)) from None
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
-        """Stored records decoded inside are checked: damage is one `StoreDamaged` naming this
-        file and what to do, never a JSONDecodeError from deep inside a diff."""
-        try:
-            yield
-        except UnreadableRow as bad:
-            raise self._damaged(str(bad)) from None
-
-    def snapshot_infos(self, project: str | None = None) -> list[SnapshotInfo]:
-        """Every snapshot (of one project, if given), oldest first."""
-        query = f"SELECT {_INFO} FROM snapshots s JOIN projects p ON p.id = s.project"
-        params: tuple = ()
-        if project is not None:
-            query += " WHERE p.project_id = ?"
-            params = (project,)
-        return self._infos(self._fetch(query + " ORDER BY s.id", params))
-
-    def snapshot_info(self, snapshot_id: int) -> SnapshotInfo | None:
-        with self._read() as conn:
-            if conn is None:
-                return None
-            row = conn.execute(
-                f"SELECT {_INFO} FROM snapshots s JOIN projects p ON p.id = s.project "
-                "WHERE s.id = ?",
-                (snapshot_id,),
-            ).fetchone()
-        return None if row is None else self._infos([row])[0]
-
-    def rows(self, snapshot_id: int) -> dict[str, Row]:
-        """Every record of a snapshot in stored form, by subprojectId (id order)."""
-        found = self._fetch(
-            f"SELECT v.subproject_id, {_V_CONTENT} FROM versions v "
-            "JOIN snapshots s ON s.id = ? AND v.project = s.project "
-            "WHERE v.first <= s.id AND coalesce(v.until, ?) > s.id",
-            (snapshot_id, _FOREVER),
+    def _add_versions(self, conn: Any, rows: list[tuple]) -> None:
+        conn.executemany(
+            "INSERT INTO versions (project, first, subproject_id, display_name, labels, "
+            "create_time, update_time, deleted, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
-        found.sort()  # id order, as the API lists them (faster here than ORDER BY in SQL)
-        return {row[0]: row for row in found}
 
-    def changed_rows(self, a: int, b: int) -> tuple[dict[str, Row], dict[str, Row]]:
-        """The records that differ between two snapshots of one project: (in a, in b).
-
-        Found from the versions' intervals alone, so two snapshots of a large, mostly unchanged
-        account compare without reading the records they share.
-        """
-        low, high = min(a, b), max(a, b)
-        found = self._fetch(
-            f"SELECT v.first, coalesce(v.until, ?), v.subproject_id, {_V_CONTENT} "
-            "FROM versions v JOIN snapshots s ON s.id = ? AND v.project = s.project "
-            "WHERE v.first <= ? AND coalesce(v.until, ?) > ? "
-            "AND NOT (v.first <= ? AND coalesce(v.until, ?) > ?) ORDER BY v.subproject_id",
-            (_FOREVER, low, high, _FOREVER, low, low, _FOREVER, high),
-        )
-        in_a: dict[str, Row] = {}
-        in_b: dict[str, Row] = {}
-        for first, until, *row in found:
-            for snapshot_id, side in ((a, in_a), (b, in_b)):
-                if first <= snapshot_id < until:
-                    side[row[0]] = tuple(row)
-        return in_a, in_b
-
-    def versions(self, subproject_id: str) -> list[VersionInfo]:
-        """Every stored version of one subproject, oldest first."""
-        found = self._fetch(
-            f"SELECT p.project_id, v.first, v.until, v.subproject_id, {_V_CONTENT} "
-            "FROM versions v JOIN projects p ON p.id = v.project "
-            "WHERE v.subproject_id = ? ORDER BY v.first",
-            (subproject_id,),
-        )
-        with self.reading():
-            return [
-                VersionInfo(p, first, until, to_record(row, p)) for p, first, until, *row in found
-            ]
-
-    def all_versions(self, project: str) -> list[tuple[int, int | None, dict[str, Any]]]:
-        """(first, until, record) of every version of a project, by subproject then time."""
-        found = self._fetch(
-            f"SELECT v.first, v.until, v.subproject_id, {_V_CONTENT} FROM versions v "
-            "JOIN projects p ON p.id = v.project AND p.project_id = ? "
-            "ORDER BY v.subproject_id, v.first",
-            (project,),
-        )
-        with self.reading():
-            return [(first, until, to_record(row, project)) for first, until, *row in found]
-
-    def projects(self) -> list[str]:
-        return [r[0] for r in self._fetch("SELECT project_id FROM projects ORDER BY id")]
-
-    def meta(self) -> dict[str, str]:
-        return dict(self._fetch("SELECT key, value FROM meta"))
+    def _integrity(self, conn: Any) -> list[str]:
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        return [] if integrity == ["ok"] else [f"integrity: {line}" for line in integrity]
 
     def size(self) -> int:
         """Bytes the database occupies (page_count * page_size, committed writes included)."""
@@ -608,119 +374,71 @@ class HistoryStore:
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
             return pages * conn.execute("PRAGMA page_size").fetchone()[0]
 
-    def check(self) -> list[str]:
-        """Problems found by a full consistency check (an empty list: the store is sound)."""
-        problems: list[str] = []
-        with self._read() as conn:
-            if conn is None:
-                return problems
-            integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-            if integrity != ["ok"]:
-                problems.extend(f"integrity: {line}" for line in integrity)
-            for project, sid, count in conn.execute(
-                "SELECT project, subproject_id, count(*) FROM versions WHERE until IS NULL "
-                "GROUP BY project, subproject_id HAVING count(*) > 1"
-            ):
-                problems.append(f"project {project}: {sid} has {count} current versions")
-            for snapshot_id, expected, held, distinct in conn.execute(
-                "SELECT s.id, s.subprojects, count(v.id), count(DISTINCT v.subproject_id) "
-                "FROM snapshots s LEFT JOIN versions v ON v.project = s.project "
-                "AND v.first <= s.id AND coalesce(v.until, ?) > s.id GROUP BY s.id",
-                (_FOREVER,),
-            ):
-                if not expected == held == distinct:
-                    problems.append(
-                        f"snapshot {snapshot_id}: {expected} subprojects recorded, {held} "
-                        f"versions held ({distinct} distinct)"
-                    )
-            for snapshot_id, stamp in conn.execute("SELECT id, time FROM snapshots ORDER BY id"):
-                try:
-                    _stored_time(stamp)
-                except _Unreadable as bad:
-                    problems.append(f"snapshot {snapshot_id}: {bad}")
-            for snapshot_id, earlier, stamp in conn.execute(
-                "SELECT s.id, p.time, s.time FROM snapshots s "
-                "JOIN snapshots p ON p.id = s.previous WHERE s.time < p.time"
-            ):
-                problems.append(
-                    f"snapshot {snapshot_id} (at {stamp}) is older than the snapshot before it "
-                    f"(at {earlier})"
-                )
-            for column, name in (("labels", "labels"), ("extra", "extra fields")):
-                for text, sid, count in conn.execute(
-                    f"SELECT {column}, min(subproject_id), count(*) FROM versions "
-                    f"WHERE {column} IS NOT NULL GROUP BY {column}"
-                ):
-                    if not _readable_json(text, an_object=column == "extra"):
-                        problems.append(
-                            f"{count} versions (subproject {sid}, ...) have {name} that are not "
-                            f"readable ({text!r:.60})"
-                        )
-            for (orphans,) in conn.execute(
-                "SELECT count(*) FROM versions v LEFT JOIN snapshots s ON s.id = v.first "
-                "WHERE s.id IS NULL"
-            ):
-                if orphans:
-                    problems.append(f"{orphans} versions start in a snapshot that does not exist")
-        return problems
-
-
-def _info(row: tuple) -> SnapshotInfo:
-    sid, project, stamp, total, deleted, changed, previous, api_url = row
-    return SnapshotInfo(
-        sid, project, _stored_time(stamp), total, deleted, changed, previous, api_url
-    )
-
-
-class _Unreadable(ValueError):
-    """A stored value that cannot be read; the store names its file in the error it raises."""
-
-
-def _stored_time(stamp: Any) -> datetime:
-    try:
-        return parse_stored_time(stamp)
-    except (TypeError, ValueError):
-        raise _Unreadable(f"a snapshot time is not readable ({stamp!r})") from None
-
 
 def _busy(err: sqlite3.OperationalError) -> bool:
     return "locked" in str(err) or "busy" in str(err)
 
 
-def _readable_json(text: Any, *, an_object: bool) -> bool:
-    """Whether stored text is JSON (extra fields: a JSON object), as `rows.to_record` needs."""
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError, RecursionError):
-        return False
-    return isinstance(value, dict) or not an_object
+def is_postgres_url(location: object) -> bool:
+    """Whether a store location names a PostgreSQL database (else it is a SQLite file)."""
+    return isinstance(location, str) and location.strip().lower().startswith(POSTGRES_SCHEMES)
+
+
+def engine_for(location: Any) -> type[HistoryStore]:
+    """The engine a location selects: a `postgresql://` URL, or a path (SQLite)."""
+    if is_postgres_url(location):
+        from .store_postgres import PostgresStore
+
+        return PostgresStore
+    return SQLiteStore
+
+
+def default_location(profile: str | None = None) -> str | Path:
+    """`store=None`: `%config Sinch.history` (default: `SINCH_HISTORY`), else the `history`
+    field of the profile in use (`profile`, else `SINCH_PROFILE` or the default one), else
+    .sinch/history.sqlite under the working directory."""
+    from ..config import settings
+    from ..connection.profiles import default_profile, get
+
+    configured = (settings().history or "").strip()
+    if configured:
+        return configured
+    found = get(profile) if profile else default_profile()
+    if found is not None and found.history:
+        return found.history
+    return DEFAULT_PATH
 
 
 def default_path() -> Path:
-    """`store=None`: `%config Sinch.history`, else `SINCH_HISTORY`, else .sinch/history.sqlite."""
-    from ..config import settings
-
-    configured = (settings().history or "").strip()
-    return Path(configured) if configured else DEFAULT_PATH
+    """The default store's path (a SQLite store; a PostgreSQL URL is not a path)."""
+    location = default_location()
+    if is_postgres_url(location):
+        raise ValidationError("store", "the default history store is a PostgreSQL database")
+    return Path(location)
 
 
 def open_store(store: HistoryStore | str | os.PathLike[str] | None = None) -> HistoryStore:
-    """The store a `store=` argument names: a HistoryStore, a path, or None for the default.
+    """The store a `store=` argument names: a HistoryStore, a `postgresql://` URL, a path, or
+    None for the default (`default_location`).
 
-    Nothing is created or written here; a file that exists must be a store this release reads.
+    Nothing is created or written here (no server is contacted); a file that exists must be a
+    store this release reads.
     """
     if isinstance(store, HistoryStore):
         result = store
     elif store is None:
-        result = HistoryStore(default_path())
+        location = default_location()
+        result = engine_for(location)(location)  # type: ignore[call-arg]
     elif isinstance(store, (str, os.PathLike)):
         if not str(store).strip():
-            raise ValidationError("store", "must be a path to a history file, got an empty one")
-        result = HistoryStore(store)
+            raise ValidationError(
+                "store", "must be a path to a history file or a postgresql:// URL, got an empty one"
+            )
+        result = engine_for(store)(store)  # type: ignore[call-arg]
     else:
         raise ValidationError(
-            "store", f"must be a path or a HistoryStore, got {type(store).__name__}"
+            "store",
+            f"must be a path, a postgresql:// URL or a HistoryStore, got {type(store).__name__}",
         )
-    if result.path.exists():
-        result.check_file()
+    result.check_file()
     return result

@@ -136,7 +136,7 @@ class Snapshot:
 
     def _repr_html_(self) -> str:
         what = f"Snapshot {self.id}" if self.id is not None else "Listing (not stored)"
-        where = f" in <code>{html.escape(str(self.store.path))}</code>" if self.store else ""
+        where = f" in <code>{html.escape(self.store.where)}</code>" if self.store else ""
         return (
             f"<div class='sinch-snapshot'><b>{what}</b> of project "
             f"<code>{html.escape(self.project)}</code> at {html.escape(_when(self.time))}: "
@@ -260,7 +260,7 @@ def history(subproject_id: str, store: Any = None) -> pd.DataFrame:
     target = open_store(store)
     versions = target.versions(sid)
     if not versions:
-        raise ValidationError("subproject_id", f"no snapshot in {target.path} holds {sid!r}")
+        raise ValidationError("subproject_id", f"no snapshot in {target.where} holds {sid!r}")
     infos = target.snapshot_infos()
     by_project: dict[str, list[SnapshotInfo]] = {}
     for info in infos:

@@ -34,7 +34,7 @@ from .dispatch import (
 )
 from .errors import JournalError, PlanAlreadyApplied
 from .freshness import Freshness
-from .journal import JournalWriter, default_journal_path, read_journal
+from .journal import JournalWriter, default_journal_path, open_writer, read_journal
 from .plan import Change, Plan
 from .result import ApplyResult, Outcome
 from .sending import RESOLVE_BATCH_WAIT, ChangeSender
@@ -96,7 +96,7 @@ def _open_journal(plan: Plan, journal: Any, allow_mass_delete: bool) -> _Journal
         path = Path(journal)
     else:
         raise ValidationError("journal", "must be None (default path), a path, or False (none)")
-    writer = JournalWriter(path, what=f"an apply of a plan ({plan.origin})")
+    writer = open_writer(path, what=f"an apply of a plan ({plan.origin})")
     try:
         writer.plan(plan, allow_mass_delete=allow_mass_delete)
     except JournalError as err:
@@ -109,7 +109,7 @@ def _open_journal(plan: Plan, journal: Any, allow_mass_delete: bool) -> _Journal
 
 def _continue_journal(plan: Plan, changes: list[Change]) -> _Journal:
     path = Path(plan.journal_path or "")
-    writer = JournalWriter(path, append=True, what=f"a {plan.origin} of this journal")
+    writer = open_writer(path, append=True, what=f"a {plan.origin} of this journal")
     try:
         state = read_journal(path)
         todo = [c for c in changes if c.key not in state.done]

@@ -1,5 +1,8 @@
 """The apply journal: one JSON line per event, appended (and fsynced) the moment it happens.
 
+(A file by default; with `SINCH_JOURNAL=store`, records in the team's PostgreSQL history store:
+`store_journal.py`. Both read back through `read_journal`.)
+
 A crash, a dropped kernel or Ctrl-C therefore never loses what was done, and `sn.resume(path)`
 applies exactly the changes without an "ok" outcome. Records:
 
@@ -36,7 +39,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ValidationError
 from ..models import parse_time
 from .errors import JournalError, JournalInvalid, JournalLocked
-from .journal_check import FORMAT, check_header, check_record, parse_lines
+from .journal_check import check_header, check_record, parse_lines
+from .journal_records import RecordKinds
+from .journal_records import now as _now
 from .plan import Change
 
 try:
@@ -45,18 +50,18 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from .plan import Plan
-    from .result import Outcome
+    pass
 
 JOURNAL_DIR = ".sinch"
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def default_journal_path() -> Path:
-    """`.sinch/journal-<UTC time>-<random>.jsonl` under the working directory."""
+    """`.sinch/journal-<UTC time>-<random>.jsonl` under the working directory; with
+    `SINCH_JOURNAL=store`, `store:journal-<UTC time>-<random>` in the team's history store."""
+    from . import store_journal
+
+    if store_journal.in_store():
+        return store_journal.new_journal_name()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     return Path.cwd() / JOURNAL_DIR / f"journal-{stamp}-{secrets.token_hex(3)}.jsonl"
 
@@ -185,7 +190,7 @@ def _ends_torn(fd: int) -> bool:
         return False
 
 
-class JournalWriter:
+class JournalWriter(RecordKinds):
     """Appends records to a journal file, holding its lock; safe to call from many threads."""
 
     def __init__(
@@ -265,60 +270,6 @@ class JournalWriter:
         except OSError as err:
             raise JournalError(f"cannot write the journal {self.path}: {err}") from None
 
-    def plan(self, plan: Plan, *, allow_mass_delete: bool) -> None:
-        client = plan.client
-        self.write(
-            {
-                "type": "plan",
-                "format": FORMAT,
-                "at": _now(),
-                "project_id": client.project_id if client is not None else None,
-                "api_url": client.endpoints.api_url if client is not None else None,
-                "api_version": client.endpoints.api_version if client is not None else None,
-                "origin": plan.origin,
-                "allow_mass_delete": allow_mass_delete,
-                "changes": [change.to_json() for change in plan.changes],
-            }
-        )
-
-    def started(self, change: Change, since: str) -> None:
-        self.write({"type": "start", "key": change.key, "since": since, "at": _now()})
-
-    def unknown(self, change: Change, reason: str) -> None:
-        self.write({"type": "unknown", "key": change.key, "reason": reason, "at": _now()})
-
-    def twin(self, change: Change, subproject_id: str, deleted: bool) -> None:
-        self.write(
-            {
-                "type": "twin",
-                "key": change.key,
-                "subproject_id": subproject_id,
-                "deleted": deleted,
-                "at": _now(),
-            }
-        )
-
-    def outcome(self, outcome: Outcome) -> None:
-        self.write(
-            {
-                "type": "outcome",
-                "key": outcome.key,
-                "status": outcome.status,
-                "subproject_id": outcome.subproject_id,
-                "update_time": outcome.update_time,
-                "http_status": outcome.http_status,
-                "error": outcome.error,
-                "attempts": outcome.attempts,
-                "unknown": outcome.unknown,
-                "note": outcome.note,
-                "since": outcome.since,
-                "at": _now(),
-            }
-        )
-
-    def note(self, kind: str, **fields: Any) -> None:
-        self.write({"type": kind, "at": _now(), **fields})
-
     def close(self) -> None:
         """Close the file and release the lock; a failing close (a full disk) is a JournalError."""
         with self._lock:
@@ -331,6 +282,15 @@ class JournalWriter:
                 raise JournalError(f"cannot write the journal {self.path}: {err}") from None
             finally:
                 self._release()
+
+
+def open_writer(path: Path, *, append: bool = False, what: str = "an apply") -> Any:
+    """The writer of a journal: a file's, or a `store:` journal's (`store_journal.py`)."""
+    from . import store_journal
+
+    if store_journal.is_store_journal(path):
+        return store_journal.StoreJournalWriter(path, append=append, what=what)
+    return JournalWriter(path, append=append, what=what)
 
 
 @dataclass
@@ -403,8 +363,14 @@ def _text_of(path: Path) -> str:
 def read_journal(path: str | os.PathLike[str]) -> JournalState:
     """Parse and check a journal as a whole (`journal_check`): a problem anywhere is a
     `JournalInvalid` naming the line; only a line torn by a crash is skipped."""
+    from . import store_journal
+
     path = Path(path)
-    records, torn = parse_lines(path, _text_of(path))
+    if store_journal.is_store_journal(path):
+        text = store_journal.journal_text(path)
+    else:
+        text = _text_of(path)
+    records, torn = parse_lines(path, text)
     if not records or records[0][0] != 1:
         raise JournalInvalid(path, 1, "not a sinch-notebook journal (no plan on line 1)")
     header = records[0][1]

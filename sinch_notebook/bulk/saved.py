@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..errors import SinchError, ValidationError
 from ..models import parse_time, same_version
+from . import store_journal
 from .apply import apply_plan
 from .change import LABEL_PREFIX, Change
 from .errors import PlanAlreadyApplied, StalePlan
@@ -46,8 +47,18 @@ MAX_LISTED = 20  # changes named in a StalePlan message (`.moved` holds them all
 
 
 def journal_for(plan_file: Path) -> Path:
-    """`change.json` -> `change.journal.jsonl`, next to it."""
+    """`change.json` -> `change.journal.jsonl`, next to it; with `SINCH_JOURNAL=store`,
+    `store:plan-<digest of the file>` in the team's store (the same file applies once there)."""
+    if store_journal.in_store():
+        return store_journal.plan_journal_name(plan_file)
     return plan_file.with_name(plan_file.stem + ".journal.jsonl")
+
+
+def _applied(journal: Path) -> bool:
+    """Whether a saved plan's journal (or, in the store, its claim) exists."""
+    if store_journal.is_store_journal(journal):
+        return store_journal.journal_exists(journal)
+    return journal.exists()
 
 
 def _connected(plan: Plan) -> SubprojectsClient:
@@ -127,7 +138,7 @@ def stale_changes(plan: Plan, records: dict[str, dict[str, Any]]) -> list[tuple[
 def check_fresh(plan: Plan) -> None:
     """Raise StalePlan when anything the plan touches moved since it was made (one listing);
     PlanAlreadyApplied first when its plan file was applied already (its own changes moved)."""
-    if plan.file is not None and journal_for(plan.file).exists():
+    if plan.file is not None and _applied(journal_for(plan.file)):
         raise _already_applied(plan.file, journal_for(plan.file))
     client = _connected(plan)
     if not plan.changes:
@@ -175,8 +186,16 @@ def _already_applied(plan_file: Path, journal: Path) -> PlanAlreadyApplied:
     return error
 
 
-def _claim(path: Path, plan_file: Path) -> None:
-    """Create the journal file exclusively: the one apply of this plan file."""
+def _claim(path: Path, plan: Plan) -> None:
+    """Create the journal file exclusively (in the store: insert the plan's claim, keyed by its
+    file's digest): the one apply of this plan file."""
+    plan_file = plan.file
+    assert plan_file is not None
+    if store_journal.is_store_journal(path):
+        project = plan.client.project_id if plan.client is not None else None
+        if not store_journal.claim(plan_file, path, project):
+            raise _already_applied(plan_file, path)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -212,12 +231,12 @@ def apply_saved(
         raise ValidationError("journal", "must be None (next to the plan file) or a path")
     _connected(plan)
     plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
-    if path.exists():
+    if _applied(path):
         raise _already_applied(plan.file, path)
     check_fresh(plan)
     if not plan.changes:  # nothing to send, nothing to journal
         return apply_plan(plan, workers=workers, progress=progress, journal=False)
-    _claim(path, plan.file)
+    _claim(path, plan)
     try:
         return apply_plan(
             plan,
@@ -229,6 +248,10 @@ def apply_saved(
         )
     except BaseException:
         # nothing was journaled, so nothing was sent: the plan file may be applied again
+        if store_journal.is_store_journal(path):
+            with contextlib.suppress(SinchError):
+                store_journal.release(plan.file, path)
+            raise
         with contextlib.suppress(OSError):
             if path.stat().st_size == 0:
                 path.unlink()

@@ -1,6 +1,7 @@
 """`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), saved
-profiles and scheduled snapshots (`profiles.py`), saved plans (`plan show FILE`, `apply FILE`:
-`plans.py`), and the app (the panel as a web page: `app.py`)."""
+profiles and scheduled snapshots (`profiles.py`), the history store (`history copy|check`:
+`history.py`), saved plans (`plan show FILE`, `apply FILE`: `plans.py`), and the app (the panel
+as a web page: `app.py`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ..sandbox import (
 )
 from .app import add_command as add_app_command
 from .demo import DemoOptions
+from .history import add_history_parser
 from .plans import add_plan_commands
 from .profiles import add_profile_parser, add_snapshot_parser
 
@@ -170,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=run_demo)
     add_profile_parser(commands)
     add_snapshot_parser(commands)
+    add_history_parser(commands)
     add_plan_commands(commands)
     add_app_command(commands)
     return parser

@@ -62,6 +62,7 @@ def run_profile_add(args: argparse.Namespace) -> int:
             "api_url": args.api_url,
             "auth_url": args.auth_url,
             "api_version": args.api_version,
+            "history": args.history,
         }
         if secret is not None and not args.no_check:
             _check(options, secret)
@@ -80,7 +81,8 @@ def _check(options: dict[str, Any], secret: str) -> None:
     """One cheap call with the typed secret, so a typo is found now, not by tonight's cron."""
     from ..connection.active import connect
 
-    client = connect(key_secret=secret, activate=False, **options)
+    connection = {k: v for k, v in options.items() if k != "history"}
+    client = connect(key_secret=secret, activate=False, **connection)
     del secret
     client.close()
 
@@ -123,6 +125,12 @@ def add_profile_parser(commands: Any) -> None:
     add.add_argument("--api-url", metavar="URL", help="API base URL (default: Sinch's)")
     add.add_argument("--auth-url", metavar="URL", help="token endpoint (default: Sinch's)")
     add.add_argument("--api-version", choices=API_VERSIONS)
+    add.add_argument(
+        "--history",
+        metavar="PATH_OR_URL",
+        help="the account history store for this profile: a path or postgresql://host/db "
+        "(no password in it: ~/.pgpass, PGPASSWORD or a service file give that)",
+    )
     add.add_argument("--default", action="store_true", help="the profile used when none is named")
     add.add_argument(
         "--no-secret",
@@ -163,10 +171,11 @@ def connect_stored(profile: str | None, command: str) -> Any:
 def run_snapshot(args: argparse.Namespace) -> int:
     """Take one snapshot, print one line, exit 0; any failure is one line on stderr, exit > 0."""
     from ..account_history import diff, snapshot
+    from ..account_history.store import default_location
 
     try:
         client = connect_stored(args.profile, "snapshot")
-        taken = snapshot(client, store=args.store)
+        taken = snapshot(client, store=args.store or default_location(args.profile))
         since = "the project's first snapshot"
         if taken.previous is not None:
             summary = diff(taken.previous, taken.id, taken.store).summary()
@@ -207,8 +216,9 @@ def add_snapshot_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--store",
-        metavar="PATH",
-        help="the history store (default: $SINCH_HISTORY, else .sinch/history.sqlite under the "
+        metavar="PATH_OR_URL",
+        help="the history store: a path, or postgresql://host/db for a team's (default: "
+        "$SINCH_HISTORY, else the profile's history, else .sinch/history.sqlite under the "
         "working directory)",
     )
     parser.set_defaults(run=run_snapshot)

@@ -83,6 +83,7 @@ class Profile:
     api_url: str | None = None
     auth_url: str | None = None
     api_version: str | None = None
+    history: str | None = None  # the account history store: a path or a postgresql:// URL
     default: bool = False
 
     def keychain_user(self) -> str:
@@ -92,7 +93,7 @@ class Profile:
 
 
 FIELDS = tuple(f.name for f in fields(Profile) if f.name != "name")
-TEXT_FIELDS = ("key_id", "project_id", "auth", "api_url", "auth_url", "api_version")
+TEXT_FIELDS = ("key_id", "project_id", "auth", "api_url", "auth_url", "api_version", "history")
 
 
 # -- where the file is -------------------------------------------------------------------------
@@ -258,7 +259,27 @@ def _checked(profile: Profile) -> Profile:
         value = getattr(profile, key)
         if value is not None and check_url(value, key) != value:
             raise ValidationError(key, "must be written without a trailing '/' or spaces")
+    if profile.history is not None:
+        check_history(profile.history)
     return profile
+
+
+def check_history(location: str) -> None:
+    """A profile's history store: a path or a postgresql:// URL, never with a password (it
+    would sit in a plain file): libpq's ~/.pgpass, PGPASSWORD or a service file give that."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    if not isinstance(location, str) or not location.strip() or location != location.strip():
+        raise ValidationError("history", "must be non-empty text without surrounding spaces")
+    if location.lower().startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(location)
+        userinfo = parts.netloc.rpartition("@")[0]
+        if ":" in userinfo or any(k == "password" for k, _ in parse_qsl(parts.query)):
+            raise ValidationError(
+                "history",
+                "a password is never kept in a profile: give it in ~/.pgpass, PGPASSWORD or a "
+                "PostgreSQL service file (PGSERVICEFILE)",
+            )
 
 
 def load(path: Path | None = None) -> dict[str, Profile]:
@@ -451,6 +472,7 @@ def save(
     api_url: str | None = None,
     auth_url: str | None = None,
     api_version: str | None = None,
+    history: str | None = None,
     default: bool = False,
 ) -> SavedProfile:
     """Save (or replace) a profile; the secret (text, a `Secret` or `Credentials` of this Key
@@ -475,6 +497,7 @@ def save(
             api_url=check_url(api_url, "api_url") if api_url else None,
             auth_url=check_url(auth_url, "auth_url") if auth_url else None,
             api_version=api_version or None,
+            history=history or None,
             default=default,
         )
     )

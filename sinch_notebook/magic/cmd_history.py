@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from .context import Context
 
 STORE_HELP = (
-    "the history store (default: %%config Sinch.history, $SINCH_HISTORY, or "
-    ".sinch/history.sqlite under the working directory)"
+    "the history store: a path or postgresql://host/db (default: %%config Sinch.history, "
+    "$SINCH_HISTORY, the profile's history, or .sinch/history.sqlite under the working directory)"
 )
 REFS_EPILOG = """\
 A and B are snapshot ids (as %sinch snapshots lists them), times (ISO 8601, UTC unless a zone is
@@ -28,7 +28,7 @@ Then d.revert() is a plan back to A: review it and apply it with %sinch apply.""
 
 
 def _store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    parser.add_argument("--store", metavar="PATH_OR_URL", help=STORE_HELP)
 
 
 def _snapshot_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +79,18 @@ def history(ctx: Context, args: argparse.Namespace) -> Any:
     return ctx.views.frames.mark(frame)
 
 
+def _applied_arguments(parser: argparse.ArgumentParser) -> None:
+    add_output(parser, "the DataFrame")
+
+
+def applied(ctx: Context, args: argparse.Namespace) -> Any:
+    from ..bulk.applied import applied_plans
+
+    frame = applied_plans()
+    ctx.store(args.output, frame)
+    return ctx.views.frames.mark(frame)
+
+
 COMMANDS = [
     Command("snapshot", "store a snapshot of the whole account", _snapshot_arguments, snapshot),
     Command("snapshots", "the snapshots in the history store", _snapshots_arguments, snapshots),
@@ -91,5 +103,11 @@ COMMANDS = [
     ),
     Command(
         "history", "one subproject's versions across the snapshots", _history_arguments, history
+    ),
+    Command(
+        "applied",
+        "the saved plans applied through the team's store: who, when, counts",
+        _applied_arguments,
+        applied,
     ),
 ]

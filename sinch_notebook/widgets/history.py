@@ -198,7 +198,7 @@ class HistoryForm(widgets.VBox):
         self.store_label.value = message(
             "muted",
             "",
-            raw_html=f"{esc(amount(len(infos), 'snapshot'))} in <code>{esc(target.path)}</code>",
+            raw_html=f"{esc(amount(len(infos), 'snapshot'))} in <code>{esc(target.where)}</code>",
         )
         self._update()
 

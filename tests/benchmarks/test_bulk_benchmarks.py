@@ -17,7 +17,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
         ("frame_listing.py", "ratio frame/baseline"),
         ("apply_concurrency.py", "speed-up"),
         ("reconcile_cost.py", "ratio look-ups/listing"),
-        ("history.py", "ratio unchanged snapshot/listing"),
+        ("history.py", "ratio postgresql: unchanged snapshot/listing"),
         ("completion.py", "ratio completion/baseline"),
         ("plan_file.py", "stale check"),
         ("panel_scale.py", "ratio Bulk re-plan after one edit/listing"),

@@ -36,8 +36,17 @@ def client(account: Sandbox) -> sn.SubprojectsClient:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> sn.HistoryStore:
-    return sn.open_store(tmp_path / "history.sqlite")
+def store(history_store_url: str) -> sn.HistoryStore:
+    """The test's store, once on each engine (SQLite, PostgreSQL): see tests/conftest.py."""
+    return sn.open_store(history_store_url)
+
+
+@pytest.fixture
+def empty_store(request: pytest.FixtureRequest, store: sn.HistoryStore, tmp_path: Path) -> str:
+    """Another store of the same engine, never written to."""
+    if store.engine == "sqlite":
+        return str(tmp_path / "empty.sqlite")
+    return request.getfixturevalue("new_postgres_database")()
 
 
 def live_ids(sb: Sandbox) -> list[str]:
@@ -302,7 +311,7 @@ def test_a_diff_shows_as_html_in_notebooks_and_text_in_terminals(
 
 
 def test_diff_references_and_their_errors(
-    account: Sandbox, client: sn.SubprojectsClient, store: sn.HistoryStore
+    account: Sandbox, client: sn.SubprojectsClient, store: sn.HistoryStore, empty_store: str
 ) -> None:
     first = sn.snapshot(client, store)
     client.update(live_ids(account)[0], display_name="Later")
@@ -326,12 +335,11 @@ def test_diff_references_and_their_errors(
     with pytest.raises(sn.SinchError, match="not connected"):
         sn.diff(1, store=store)  # "now" needs a connection
     with pytest.raises(sn.ValidationError, match=r"no snapshots in .* yet"):
-        sn.diff("latest", "latest", store=store.path.with_name("empty.sqlite"))
+        sn.diff("latest", "latest", store=empty_store)
 
 
-def test_a_diff_compares_one_project(account: Sandbox, tmp_path: Path) -> None:
+def test_a_diff_compares_one_project(account: Sandbox, store: sn.HistoryStore) -> None:
     account.add_account("k2", "s2", "second-project", subprojects=5, seed=1)
-    store = sn.open_store(tmp_path / "two.sqlite")
     first = account.connect(activate=False)
     second = account.connect(
         key_id="k2", key_secret="s2", project_id="second-project", activate=False
@@ -531,9 +539,9 @@ sn.snapshot(client, sys.argv[1])
 
 
 def test_snapshots_taken_in_one_process_are_listed_and_diffed_in_another(
-    account: Sandbox, client: sn.SubprojectsClient, tmp_path: Path
+    account: Sandbox, client: sn.SubprojectsClient, history_store_url: str
 ) -> None:
-    path = tmp_path / "shared.sqlite"
+    path = history_store_url
     sid = live_ids(account)[0]
     old = truth(account)[sid]
     subprocess.run(

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,7 +65,7 @@ def _sql(store: HistoryStore, statement: str, *params) -> None:
 def _one_line(err: BaseException, store: HistoryStore) -> str:
     text = str(err)
     assert "\n" not in text
-    assert str(store.path) in text
+    assert store.where in text
     return text
 
 
@@ -86,7 +87,7 @@ def test_damaged_labels_are_one_error_naming_the_file_and_the_check_finds_them(
         text = _one_line(info.value, store)
         assert isinstance(info.value, sn.SinchError)
         assert "the stored labels of subproject A are not readable" in text
-        assert ".check() lists what is damaged: restore the file from a backup" in text
+        assert ".check() lists what is damaged: restore the store from a backup" in text
     assert sn.snapshot_at(1, store=store).records()[0]["labels"] == {"tier": "gold"}
     problems = store.check()
     assert len(problems) == 1 and "have labels that are not readable" in problems[0]
@@ -129,10 +130,9 @@ def test_the_magic_shows_damage_as_one_line(store: HistoryStore, tmp_path: Path)
 CHILD = """
 import json, sys
 from datetime import datetime, timezone
-from sinch_notebook.account_history import HistoryStore
 import sinch_notebook as sn
 
-store = HistoryStore(sys.argv[1])
+store = sn.open_store(sys.argv[1])
 out = {}
 try:
     out["read"] = [i.id for i in store.snapshot_infos()]
@@ -248,7 +248,10 @@ def test_a_read_only_store_that_is_damaged_is_still_checked(shared_dir: Path) ->
 # -- snapshots in the order of their listings ------------------------------------------------------
 
 
-def test_a_listing_older_than_the_latest_snapshot_is_refused(store: HistoryStore) -> None:
+def test_a_listing_older_than_the_latest_snapshot_is_refused(history_store_url: str) -> None:
+    store = sn.open_store(history_store_url)
+    store.add_snapshot("p", _records(), T0)
+    store.add_snapshot("p", _records("Acme Renamed"), T0 + timedelta(hours=1))
     with pytest.raises(SnapshotOutOfOrder) as info:
         store.add_snapshot("p", _records("Stale"), T0 + timedelta(minutes=30))
     text = _one_line(info.value, store)
@@ -259,33 +262,37 @@ def test_a_listing_older_than_the_latest_snapshot_is_refused(store: HistoryStore
     store.add_snapshot("p", _records("Same Time"), T0 + timedelta(hours=1))  # not older
 
 
-class _PausedBeforeStoring(HistoryStore):
-    """A store whose first snapshot waits, after its listing, until told to store it."""
+def _paused_before_storing(location: str) -> Any:
+    """A store (of the engine `location` names) whose first snapshot waits, after its listing,
+    until told to store it."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self.listed = threading.Event()
-        self.go = threading.Event()
-        self.attempts = 0
+    class PausedBeforeStoring(type(sn.open_store(location))):  # type: ignore[misc]
+        def __init__(self, where: str) -> None:
+            super().__init__(where)
+            self.listed = threading.Event()
+            self.go = threading.Event()
+            self.attempts = 0
 
-    def add_snapshot(self, project, records, time, *more):  # type: ignore[override]
-        self.attempts += 1
-        if self.attempts == 1:
-            self.listed.set()
-            assert self.go.wait(60)
-        return super().add_snapshot(project, records, time, *more)
+        def add_snapshot(self, project, records, time, *more):  # type: ignore[override]
+            self.attempts += 1
+            if self.attempts == 1:
+                self.listed.set()
+                assert self.go.wait(60)
+            return super().add_snapshot(project, records, time, *more)
+
+    return PausedBeforeStoring(location)
 
 
 def test_when_a_later_listing_is_stored_first_the_earlier_one_lists_again(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, history_store_url: str
 ) -> None:
     """The issue's case: B lists after A and commits first; A must not undo B's rename."""
-    path = tmp_path / "h.sqlite"
+    path = history_store_url
     first = sandbox.connect(retry=FAST_RETRY, activate=False)
     second = sandbox.connect(retry=FAST_RETRY, activate=False)
     sp = first.create("Before", {"tier": "gold"})
     sn.snapshot(first, path)  # snapshot 1
-    paused = _PausedBeforeStoring(path)
+    paused = _paused_before_storing(path)
     taken: list[sn.Snapshot] = []
     errors: list[BaseException] = []
 

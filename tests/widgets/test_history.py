@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import sinch_notebook as sn
+from sinch_notebook import config
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
 
@@ -20,12 +22,17 @@ def history_panel(
     secret_sandbox: Sandbox,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> Panel:
-    """A connected panel whose store (and journals) live in the test's own directory."""
+    history_store_url: str,
+) -> Iterator[Panel]:
+    """A connected panel whose store is the test's own (`SINCH_HISTORY`, once on each engine)
+    and whose journals live in the test's own directory."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SINCH_HISTORY", history_store_url)
+    config.reset_settings()
     panel = make_panel()
     connect_panel(panel, secret_sandbox)
-    return panel
+    yield panel
+    config.reset_settings()
 
 
 def live(sb: Sandbox) -> list[dict]:
@@ -50,7 +57,7 @@ def test_the_tab_is_in_the_panel(history_panel: Panel) -> None:
     assert form.diff_button.disabled and form.revert_button.disabled and form.apply_button.disabled
     assert form.revert_row.layout.display == "none"  # no snapshot: nothing to revert to
     assert "0 snapshots in" in plain(form.store_label.value)
-    assert not Path(".sinch/history.sqlite").exists()  # looking at the tab creates nothing
+    assert not sn.open_store().exists  # looking at the tab creates nothing
 
 
 def test_snapshot_diff_revert_and_apply_by_clicks(
@@ -61,7 +68,7 @@ def test_snapshot_diff_revert_and_apply_by_clicks(
     assert "Snapshot 1: 60 subprojects" in plain(form.status.value)
     assert form.a.value == 1 and len(form.a.options) == 1
     assert form.revert_row.layout.display is None  # shown once there is a snapshot
-    assert (tmp_path / ".sinch" / "history.sqlite").exists()
+    assert sn.open_store().exists
 
     client = secret_sandbox.connect(activate=False)
     before = by_id(secret_sandbox)
