@@ -43,6 +43,7 @@ from .config import (
     env,
 )
 from .errors import ValidationError
+from .models import validate_label_key
 from .redact import redact
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class Profile:
     auth_url: str | None = None
     api_version: str | None = None
     default: bool = False
+    protect_label: str | None = None  # the protection label's key (see guards.py)
+    policy: str | None = None  # a label policy file (see policy.py)
 
     def keychain_user(self) -> str:
         """The keychain entry's user name: the profile *and* its Key ID, so a secret saved for
@@ -92,7 +95,16 @@ class Profile:
 
 
 FIELDS = tuple(f.name for f in fields(Profile) if f.name != "name")
-TEXT_FIELDS = ("key_id", "project_id", "auth", "api_url", "auth_url", "api_version")
+TEXT_FIELDS = (
+    "key_id",
+    "project_id",
+    "auth",
+    "api_url",
+    "auth_url",
+    "api_version",
+    "protect_label",
+    "policy",
+)
 
 
 # -- where the file is -------------------------------------------------------------------------
@@ -254,6 +266,8 @@ def _checked(profile: Profile) -> Profile:
         raise ValidationError("auth", f"must be one of {', '.join(AUTH_MODES)}")
     if profile.api_version is not None and profile.api_version not in API_VERSIONS:
         raise ValidationError("api_version", f"must be one of {', '.join(API_VERSIONS)}")
+    if profile.protect_label is not None:
+        validate_label_key(profile.protect_label, "protect_label")
     for key in ("api_url", "auth_url"):
         value = getattr(profile, key)
         if value is not None and check_url(value, key) != value:
