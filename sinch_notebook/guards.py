@@ -11,7 +11,7 @@ never deleted or renamed unless the caller allows it explicitly:
   `Plan` calls `guard` itself. Label changes stay allowed, except removing the protection label
   in the same plan that deletes or renames the subproject: that is always two reviewed steps.
 
-A change that would make a subproject break a rule of the active label policy (`policy.py`)
+A change that would make a subproject break a rule of the active label policy (`label_policy.py`)
 that it did not break before is refused too, naming the rule, unless
 `allow_policy_violations=True`. An override is kept on each change it lets through
 (`Change.overrides`): the journal and the saved plan record it and every review shows it.
@@ -29,7 +29,7 @@ from .models import LABEL_PREFIX
 
 if TYPE_CHECKING:
     from .bulk.change import Change, Invalid
-    from .policy import Policy
+    from .label_policy import Policy
 
 PROTECTED = "protected"  # the override of the protection (Change.overrides, Refused.rule)
 POLICY = "policy"  # the override of the label policy
@@ -114,11 +114,14 @@ class Refused:
     rule: str
     reason: str
 
-    def as_invalid(self) -> Invalid:
+    def as_invalid(self, prefix: bool = True) -> Invalid:
+        """The row as an invalid one (a result lists it so); the reason starts "refused:" or
+        "policy:" unless `prefix` is False (a review shows it under "refused")."""
         from .bulk.change import Invalid
 
         c = self.change
-        return Invalid(self.reason, c.row, c.subproject_id, c.display_name, c.op)
+        reason = self.reason if self.rule == POLICY or not prefix else f"refused: {self.reason}"
+        return Invalid(reason, c.row, c.subproject_id, c.display_name, c.op)
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "reason": self.reason, "change": self.change.to_json()}
@@ -148,28 +151,31 @@ def _after_labels(change: Change) -> dict[str, str]:
 def _needs(
     change: Change, key: str, policy: Policy | None, unprotecting: set[str]
 ) -> list[tuple[str, str]]:
-    """(rule, reason) for each guard this change needs an override of."""
+    """(rule, reason) for each guard this change needs an override of; the reasons are said
+    of the row a review shows (its id and name are beside them; the review's footer says how
+    to override, in the face's words)."""
     needs: list[tuple[str, str]] = []
     sid = change.subproject_id or ""
     touching = change.op == "delete" or _renames(change)
     if touching and is_protected(change.before_labels, key):
         what = _verb(change.op)
         if sid in unprotecting:
-            reason = (
-                f"refused: removing the label {key}=true and {what} {change.display_name!r} "
-                f"({sid}) in one plan; remove the label in one reviewed plan, then apply the "
-                f"{change.op} in another"
-            )
-            return [(UNPROTECT, reason)]
-        label = change.before_name or change.display_name
-        needs.append((PROTECTED, "refused: " + protected_message(sid, label, key, change.op)))
+            return [(UNPROTECT, _two_steps(key, f"{what} it"))]
+        needs.append((PROTECTED, f"protected by the label {key}=true: {what} it is refused"))
     if policy is not None and change.op in ("create", "update"):
         before = None if change.op == "create" else dict(change.before_labels or {})
         introduced = policy.introduced(before, _after_labels(change))
         if introduced:
             rules = "; ".join(f"{v.rule} ({v.key}): {v.text}" for v in introduced)
-            needs.append((POLICY, f"policy: {rules}; not sent unless {HOW_TO_ALLOW[POLICY]}"))
+            needs.append((POLICY, f"policy: {rules}"))
     return needs
+
+
+def _two_steps(key: str, what: str) -> str:
+    return (
+        f"removing the label {key}=true and {what} in one plan is refused: remove the label "
+        "in one reviewed plan, then delete or rename in another"
+    )
 
 
 def guard(
@@ -205,11 +211,7 @@ def guard(
         sid = change.subproject_id or ""
         needs = _needs(change, key, policy, unprotecting)
         if sid in unprotecting and not needs:  # the label's removal itself: also held back
-            reason = (
-                f"refused: removing the label {key}=true from {change.display_name!r} ({sid}) "
-                "in the plan that also deletes or renames it; remove it in a plan of its own"
-            )
-            needs = [(UNPROTECT, reason)]
+            needs = [(UNPROTECT, _two_steps(key, "deleting or renaming it"))]
         blocked = [
             (rule, reason)
             for rule, reason in needs

@@ -86,7 +86,7 @@ class Profile:
     api_version: str | None = None
     default: bool = False
     protect_label: str | None = None  # the protection label's key (see guards.py)
-    policy: str | None = None  # a label policy file (see policy.py)
+    policy: str | None = None  # a label policy file (see label_policy.py)
 
     def keychain_user(self) -> str:
         """The keychain entry's user name: the profile *and* its Key ID, so a secret saved for

@@ -50,7 +50,7 @@ from .change import LABEL_PREFIX, Change, Invalid, change_toward
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
     from ..guards import Refused
-    from ..policy import Policy
+    from ..label_policy import Policy
     from .apply import ProgressArg
     from .render import Hints
     from .result import ApplyResult
@@ -105,7 +105,7 @@ class Plan:
     ) -> None:
         self.client = client
         # The guard rails (guards.py), for every plan however it was made: changes they hold
-        # back are `refused`; `policy` None means the active one (policy.active_policy).
+        # back are `refused`; `policy` None means the active one (label_policy.active_policy).
         self.refused: list[Refused] = list(refused)
         allow = (allow_protected, allow_policy_violations)
         self._guard(list(changes), list(conflicts), *allow, policy)
@@ -143,7 +143,7 @@ class Plan:
         policy: Policy | None,
     ) -> None:
         from ..guards import guard, protect_label
-        from ..policy import active_policy
+        from ..label_policy import active_policy
 
         self.protect_label = protect_label(self.client)
         self.policy = policy if policy is not None else active_policy(self.client)

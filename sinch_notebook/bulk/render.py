@@ -156,7 +156,8 @@ def _entries(plan: Plan) -> list[tuple[str, Change | None, Invalid | None]]:
     entries.extend(("conflict", c, None) for c in plan.conflicts)
     entries.extend(("invalid", None, bad) for bad in plan.invalid)
     for item in plan.refused:  # the guard rails: a policy violation is an invalid row
-        entries.append(("invalid" if item.rule == "policy" else "refused", None, item.as_invalid()))
+        kind = "invalid" if item.rule == "policy" else "refused"
+        entries.append((kind, None, item.as_invalid(prefix=False)))
     return entries
 
 
