@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import add_command as add_app_command
+from .cli_check import add_check_parser
 from .cli_plans import add_plan_commands
 from .cli_profiles import add_profile_parser, add_snapshot_parser
 from .demo import DemoOptions
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_profile_parser(commands)
     add_snapshot_parser(commands)
     add_plan_commands(commands)
+    add_check_parser(commands)
     add_app_command(commands)
     return parser
 

@@ -27,7 +27,14 @@ if TYPE_CHECKING:
 
 COLUMNS = ["subprojectId", "displayName", "rule", "key", "value"]
 
-__all__ = ["COLUMNS", "compliance", "compliance_frame", "summary_text", "violations_by_id"]
+__all__ = [
+    "COLUMNS",
+    "compliance",
+    "compliance_frame",
+    "report_markdown",
+    "summary_text",
+    "violations_by_id",
+]
 
 
 def resolve_policy(policy: Any, client: Any = None) -> Policy:
@@ -120,6 +127,19 @@ def summary_text(report: pd.DataFrame) -> str:
     if coverage:
         text += " Coverage: " + ", ".join(f"{k} {v:.0%}" for k, v in coverage.items()) + "."
     return text
+
+
+def report_markdown(report: pd.DataFrame) -> str:
+    """The report as Markdown: the summary, then a table of the violations (escaped)."""
+    from .bulk.markdown import _md
+
+    lines = [f"**{_md(summary_text(report))}**", ""]
+    if len(report):
+        lines.append("| " + " | ".join(COLUMNS) + " |")
+        lines.append("|" + "---|" * len(COLUMNS))
+        for row in report.itertuples(index=False):
+            lines.append("| " + " | ".join(_md(None if pd.isna(v) else v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def violations_by_id(report: pd.DataFrame) -> dict[str, str]:

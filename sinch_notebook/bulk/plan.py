@@ -162,15 +162,24 @@ class Plan:
     def release(self, allow_protected: bool = False, allow_policy_violations: bool = False) -> None:
         """Let the refused changes these overrides cover into the plan (each marked with its
         override, which the journal records); the apply calls it with its own arguments."""
-        from ..guards import UNPROTECT, guard
+        from ..guards import POLICY, PROTECTED, UNPROTECT, guard
 
         if not (allow_protected or allow_policy_violations) or not self.refused:
             return
         if self._applied:
             return
         held = [r for r in self.refused if r.rule != UNPROTECT]
+        allowed = {PROTECTED: allow_protected, POLICY: allow_policy_violations}
+
+        def marked(item: Refused) -> Change:
+            """The change with the override it is released by, recorded on it."""
+            change = item.change
+            if not allowed.get(item.rule) or item.rule in change.overrides:
+                return change
+            return replace(change, overrides=(*change.overrides, item.rule))
+
         kept, still = guard(
-            [r.change for r in held],
+            [marked(r) for r in held],
             key=self.protect_label,
             policy=self.policy,
             allow_protected=allow_protected,
