@@ -36,7 +36,8 @@ POLICY = "policy"  # the override of the label policy
 UNPROTECT = "unprotect"  # removing the label while deleting or renaming: never overridden
 OVERRIDES = (PROTECTED, POLICY)
 HOW_TO_ALLOW = {
-    PROTECTED: "allow_protected=True (--allow-protected; the panel's “allow protected” box)",
+    PROTECTED: "allow_protected=True (--allow-protected in %sinch and the command line; in "
+    "the panel, tick “Delete it although it is protected”)",
     POLICY: "allow_policy_violations=True (--allow-policy-violations)",
 }
 
