@@ -466,6 +466,8 @@ def save(
     auth_url: str | None = None,
     api_version: str | None = None,
     default: bool = False,
+    protect_label: str | None = None,
+    policy: str | None = None,
 ) -> SavedProfile:
     """Save (or replace) a profile; the secret (text, a `Secret` or `Credentials` of this Key
     ID) goes to the keychain only. `default=True` unmarks any other default."""
@@ -490,6 +492,8 @@ def save(
             auth_url=check_url(auth_url, "auth_url") if auth_url else None,
             api_version=api_version or None,
             default=default,
+            protect_label=protect_label or None,
+            policy=policy or None,
         )
     )
     path = config_path()
@@ -580,9 +584,12 @@ def save_profile(
     auth_url: str | None = None,
     api_version: str | None = None,
     default: bool = False,
+    protect_label: str | None = None,
+    policy: str | None = None,
 ) -> None:
     """`sn.save_profile(...)`: save a profile and print the one line saying where the secret
-    went (the OS keychain, or nowhere when there is no usable keychain)."""
+    went (the OS keychain, or nowhere when there is no usable keychain). `protect_label` and
+    `policy` are the guard rails of its connections (see `guards.py`)."""
     secret = Secret.wrap(key_secret)
     del key_secret
     saved = save(
@@ -595,6 +602,8 @@ def save_profile(
         auth_url=auth_url,
         api_version=api_version,
         default=default,
+        protect_label=protect_label,
+        policy=policy,
     )
     print(saved.line())
 
