@@ -106,6 +106,7 @@ class BrowseView(widgets.VBox):
 
         for control in (self.name_filter, self.label_key, self.label_value, self.show_deleted):
             control.observe(self.ctx.guard(self._on_filter), names="value")
+        self.violations_only.observe(self._forget_violations, names="value")  # checked afresh
         self.violations_only.observe(self.ctx.guard(self._on_filter), names="value")
         self.clear_button.on_click(self.ctx.guard(lambda _b: self.clear_filters()))
         self.refresh_button.on_click(self.ctx.guard(lambda _b: self.refresh()))
@@ -353,6 +354,10 @@ class BrowseView(widgets.VBox):
         self.grid.show_frame(cells, table.lengths(self._view))
         if self.on_view is not None:
             self.on_view()
+
+    def _forget_violations(self, _change: Any = None) -> None:
+        with self._lock:
+            self._violations = None
 
     def _check_policy(self, table: SubprojectTable) -> dict[str, str]:
         """The loaded subprojects against the active label policy: id -> the rules it breaks
