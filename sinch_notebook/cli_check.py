@@ -15,6 +15,12 @@ from typing import Any
 
 from .errors import SinchError
 
+DESCRIPTION = (
+    "Check every live subproject against the label policy in POLICY (YAML): print a summary "
+    "(subprojects checked, how many break a rule, the coverage of each required key), then "
+    "one row per violation. Exit 0 when all comply, 2 when some do not and --exit-code is "
+    "given, 1 on any error. Never asks; credentials from --profile NAME or SINCH_*."
+)
 EXIT_CLEAN = 0
 EXIT_ERROR = 1
 EXIT_VIOLATIONS = 2
@@ -25,7 +31,7 @@ def add_check_parser(commands: Any) -> None:
         "check",
         help="check every subproject against a label policy (exit 2 with --exit-code when "
         "some break it)",
-        description=__doc__.split("\n\n", 1)[1],
+        description=DESCRIPTION,
     )
     parser.add_argument("policy", metavar="POLICY", help="the policy file (YAML)")
     parser.add_argument(
