@@ -100,3 +100,28 @@ def test_violations_only_shows_each_rows_broken_rules(
         assert not browser.violations_only.value and len(browser.view) == len(alive)
     finally:
         settings().policy = ""
+
+
+def test_the_bulk_tab_shows_refused_rows_and_does_not_send_them(
+    bulk_panel: tuple[Panel, dict], secret_sandbox: Sandbox
+) -> None:
+    from .test_bulk import gui_text, plan_in_panel
+
+    panel, namespace = bulk_panel
+    client = sn.active()
+    jewel = client.create("Crown Jewels", {"protected": "true"}).id
+    loose = client.create("Loose Change").id
+    frame = client.frame()
+    frame = frame[frame["subprojectId"].isin([jewel, loose])].assign(delete=True)
+    editor = plan_in_panel(panel, namespace, "doomed", frame.reset_index(drop=True))
+    text = gui_text(editor)
+    assert "1 to delete, 1 refused" in text
+    assert "protected by the label protected=true: deleting it is refused" in text
+    assert "refused by the guard rails: not applied" in text
+    editor.keep_journal.value = False
+    editor.apply_button.click()
+    assert panel.wait()
+    assert "Apply 1 change, including 1 delete" in plain(editor.confirm_text.value)
+    editor.confirm_button.click()
+    assert panel.wait()
+    assert server(secret_sandbox, loose)["deleted"] and not server(secret_sandbox, jewel)["deleted"]
