@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from .account_history import Diff, Snapshot
     from .bulk import ApplyResult, Plan
+    from .guards.policy import Policy
     from .widgets import Panel
 
 
@@ -118,6 +119,45 @@ def diff(
     return compare(a, b, store=store, client=client or require_active)
 
 
+def protect(ids: Any, client: SubprojectsClient | None = None) -> Plan:
+    """A plan that gives each subproject of `ids` the protection label (`protected=true`, the
+    key is `%config Sinch.protect_label`): review it, then `.apply()`. Deleting or renaming a
+    protected subproject is then refused everywhere unless allowed (see `guards/rules.py`)."""
+    from .bulk.protection import protection_plan
+
+    return protection_plan(client or require_active(), ids, protect=True)
+
+
+def unprotect(ids: Any, client: SubprojectsClient | None = None) -> Plan:
+    """A plan that removes the protection label from each subproject of `ids` (see `protect`);
+    it cannot be combined with a delete or rename of the same subproject in one plan."""
+    from .bulk.protection import protection_plan
+
+    return protection_plan(client or require_active(), ids, protect=False)
+
+
+def policy(path: str | os.PathLike[str]) -> Policy:
+    """The label policy in a YAML file (required keys, allowed values, the shape of keys),
+    checked: `sn.PolicyError` names the line and the reason. `%config Sinch.policy = path`
+    makes a file the active policy that plans are held to."""
+    from .guards.policy import load_policy
+
+    return load_policy(path)
+
+
+def compliance(
+    policy: Any = None, client: SubprojectsClient | None = None, at: Any = None, store: Any = None
+) -> pd.DataFrame:
+    """Every live subproject checked against `policy` (default: the active one): one row per
+    violation (subprojectId, displayName, rule, key, value), `attrs["summary"]` with the
+    counts and the coverage of each required key; `at=` checks a stored snapshot instead."""
+    from .guards.compliance import compliance as report
+
+    if at is None:
+        client = client or require_active()
+    return report(policy, client, at=at, store=store)
+
+
 # Loaded on first use, so `import sinch_notebook` does not import pandas.
 _LAZY = {
     "connect_or_sandbox": "connection.local_sandbox",
@@ -134,6 +174,10 @@ _LAZY = {
     "JournalError": "bulk",
     "JournalInvalid": "bulk",
     "JournalLocked": "bulk",
+    "Policy": "guards.policy",
+    "PolicyError": "guards.policy",
+    "policy_from_mapping": "guards.policy",
+    "ProtectedSubproject": "guards",
     "label_summary": "frames",
     "label_coverage": "frames",
     "read_csv": "files",
@@ -196,7 +240,10 @@ __all__ = [
     "Plan",
     "PlanAlreadyApplied",
     "PlanFileRefused",
+    "Policy",
+    "PolicyError",
     "ProfilesFileError",
+    "ProtectedSubproject",
     "RateLimited",
     "Redirected",
     "ResponseTooLarge",
@@ -215,6 +262,7 @@ __all__ = [
     "active",
     "applied_plans",
     "changes_per_day",
+    "compliance",
     "connect",
     "connect_or_sandbox",
     "connections",
@@ -233,7 +281,10 @@ __all__ = [
     "plan",
     "plot_account_size",
     "plot_changes_per_day",
+    "policy",
+    "policy_from_mapping",
     "profiles",
+    "protect",
     "read_csv",
     "read_excel",
     "require_active",
@@ -243,5 +294,6 @@ __all__ = [
     "snapshot",
     "snapshot_at",
     "snapshots",
+    "unprotect",
     "use",
 ]

@@ -36,6 +36,7 @@ from .errors import (
     UnexpectedResponse,
     ValidationError,
 )
+from .guards import refuse_if_protected
 from .models import (
     Subproject,
     api_item_problem,
@@ -123,6 +124,10 @@ class SubprojectsClient:
         )
         self.finder = CreateFinder(self)
         self._write_listeners: list[WriteListener] = []
+        # Guard rails (guards.py): None takes `%config Sinch.protect_label` / `Sinch.policy`;
+        # a profile's `protect_label` and `policy` fields set them.
+        self.protect_label: str | None = None
+        self.policy: Any = None  # a policy.Policy, a policy file's path, or None
 
     # -- description -------------------------------------------------------------------------
 
@@ -368,8 +373,12 @@ class SubprojectsClient:
         labels: Mapping[str, str] | None = None,
         *,
         expected_update_time: str | datetime | None = None,
+        allow_protected: bool = False,
     ) -> Subproject:
         """Rename and/or replace the full set of labels (a sent `labels` map is the new set).
+
+        Renaming a protected subproject (`guards.py`) is refused before anything is sent
+        (`ProtectedSubproject`; it is read first) unless `allow_protected=True`.
 
         With `expected_update_time` (the version the change was planned against), a re-send
         after a failed attempt first reads the subproject: if the earlier attempt took effect
@@ -383,6 +392,8 @@ class SubprojectsClient:
             body["labels"] = validate_labels(labels)
         if not body:
             raise ValidationError("update", "give display_name and/or labels to change")
+        if "displayName" in body:
+            self._refuse_if_protected(subproject_id, "rename", allow_protected)
         guard = None
         if expected_update_time is not None:
             guard = self._resend_guard(subproject_id, expected_update_time, body)
@@ -425,13 +436,15 @@ class SubprojectsClient:
         set_labels: Mapping[str, str] | None = None,
         remove_labels: Iterable[str] = (),
         expected_update_time: str | datetime | None = None,
+        allow_protected: bool = False,
     ) -> Edit:
         """Rename and set or remove some labels, keeping the others: read, merge, check, patch.
 
         The API takes the full set of labels, so the current ones are read first. With
         `expected_update_time` (the version the caller looked at) a subproject changed since
         raises `ChangedOnServer` and nothing is sent. Removing a label it does not have is a
-        no-op with a note; when nothing changes, nothing is sent.
+        no-op with a note; when nothing changes, nothing is sent. Renaming a protected
+        subproject needs `allow_protected=True` (see `guards.py`).
         """
         name = validate_display_name(display_name) if display_name is not None else None
         changes = validate_labels(set_labels)
@@ -441,7 +454,12 @@ class SubprojectsClient:
             raise ValidationError(f"label {both[0]!r}", "is both set and removed")
         with edit_lock(self, subproject_id):
             return self._edit(
-                subproject_id, name, changes, removals, expected_update_time=expected_update_time
+                subproject_id,
+                name,
+                changes,
+                removals,
+                expected_update_time=expected_update_time,
+                allow_protected=allow_protected,
             )
 
     def _edit(
@@ -452,6 +470,7 @@ class SubprojectsClient:
         removals: list[str],
         *,
         expected_update_time: str | datetime | None,
+        allow_protected: bool = False,
     ) -> Edit:
         """`edit`'s read-merge-check-patch, under the subproject's edit lock."""
         record = self.get_record(subproject_id)
@@ -470,22 +489,25 @@ class SubprojectsClient:
         send_labels = labels if labels != current.labels else None
         if send_name is None and send_labels is None:
             return Edit(current, False, [*notes, "nothing to change"])
+        if send_name is not None:
+            refuse_if_protected(record, "rename", self, allow_protected)
         updated = self.update(
             current.subproject_id,
             display_name=send_name,
             labels=send_labels,
             expected_update_time=current.update_time,
+            allow_protected=True,  # judged just above on the record read under the lock
         )
         return Edit(updated, True, notes)
 
-    def delete_if_unchanged(self, seen: Subproject) -> bool:
+    def delete_if_unchanged(self, seen: Subproject, *, allow_protected: bool = False) -> bool:
         """Delete `seen` only if it is still the version the person saw (same `updateTime`).
 
         The one staleness check of single deletes (the magic's `delete`, the panel's Delete):
         one GET, then the DELETE, both under this subproject's edit lock. A subproject changed
         since raises `SubprojectChanged` carrying what it is now (nothing deleted), so the face
         can ask again naming the new state. True when this call deleted it, False when it was
-        already deleted.
+        already deleted. A protected subproject (`guards.py`) needs `allow_protected=True`.
         """
         with edit_lock(self, seen.subproject_id):
             record = self.get_record(seen.subproject_id)
@@ -499,18 +521,30 @@ class SubprojectsClient:
                     seen=seen,
                     current=current,
                 )
-            return self.delete(current.subproject_id, expected_update_time=current.update_time)
+            refuse_if_protected(record, "delete", self, allow_protected)
+            return self.delete(
+                current.subproject_id,
+                expected_update_time=current.update_time,
+                allow_protected=True,  # judged just above on the record read under the lock
+            )
 
     @public
     def delete(
-        self, subproject_id: str, *, expected_update_time: str | datetime | None = None
+        self,
+        subproject_id: str,
+        *,
+        expected_update_time: str | datetime | None = None,
+        allow_protected: bool = False,
     ) -> bool:
         """Soft-delete. True when this call deleted it, False when it was already deleted.
 
         The one delete policy: a subproject that is already deleted is not an error (what was
         asked for holds), and every face reports it as "was already deleted".
-        `expected_update_time` guards re-sends as `update` does.
+        `expected_update_time` guards re-sends as `update` does. A protected subproject
+        (`guards.py`) is refused before anything is sent (`ProtectedSubproject`; it is read
+        first) unless `allow_protected=True`.
         """
+        self._refuse_if_protected(subproject_id, "delete", allow_protected)
         path = self._item(subproject_id)
         guard = None
         if expected_update_time is not None:
@@ -535,6 +569,18 @@ class SubprojectsClient:
             raise
         self._tell_writers(subproject_id, None)
         return True
+
+    def _refuse_if_protected(self, subproject_id: str, op: str, allow: bool) -> None:
+        """Read the subproject and refuse `op` on it when it is protected (not when allowed:
+        then nothing is read). A subproject that does not exist is left to the request."""
+        if allow is True:
+            return
+        try:
+            record = self.get_record(subproject_id)
+        except NotFound:
+            refuse_if_protected({}, op, self, allow)  # still checks `allow` is a boolean
+            return
+        refuse_if_protected(record, op, self, allow)
 
     # -- hooks for bulk work -----------------------------------------------------------------
 

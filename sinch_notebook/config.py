@@ -14,11 +14,11 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from traitlets import Bool, Enum, Int, Unicode, default
+from traitlets import Bool, Enum, Int, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .errors import InsecureTransportError, ValidationError
-from .models import parse_bool
+from .models import parse_bool, validate_label_key
 
 DEFAULT_AUTH_URL = "https://auth.sinch.com/oauth2/token"
 DEFAULT_API_URL = "https://subproject.api.sinch.com"
@@ -110,6 +110,9 @@ ENV_CONFIRM_DELETES = "SINCH_CONFIRM_DELETES"
 ENV_DISPLAY_LIMIT = "SINCH_DISPLAY_LIMIT"
 ENV_SHORT_ERRORS = "SINCH_SHORT_ERRORS"
 ENV_HISTORY = "SINCH_HISTORY"
+ENV_PROTECT_LABEL = "SINCH_PROTECT_LABEL"
+ENV_POLICY = "SINCH_POLICY"
+DEFAULT_PROTECT_LABEL = "protected"
 SETTINGS_ENV = (
     ENV_PAGE_SIZE,
     ENV_WORKERS,
@@ -118,6 +121,8 @@ SETTINGS_ENV = (
     ENV_DISPLAY_LIMIT,
     ENV_SHORT_ERRORS,
     ENV_HISTORY,
+    ENV_PROTECT_LABEL,
+    ENV_POLICY,
 )
 MAX_WORKERS = 64
 
@@ -147,8 +152,8 @@ class Sinch(Configurable):
 
     Change them with `%config Sinch.page_size = 500` (or `c.Sinch.page_size` in an IPython
     profile); the defaults come from `SINCH_PAGE_SIZE`, `SINCH_WORKERS`, `SINCH_API_VERSION`,
-    `SINCH_CONFIRM_DELETES`, `SINCH_DISPLAY_LIMIT`, `SINCH_SHORT_ERRORS` and `SINCH_HISTORY`
-    when they are set.
+    `SINCH_CONFIRM_DELETES`, `SINCH_DISPLAY_LIMIT`, `SINCH_SHORT_ERRORS`, `SINCH_HISTORY`,
+    `SINCH_PROTECT_LABEL` and `SINCH_POLICY` when they are set.
     """
 
     page_size = Int(
@@ -173,6 +178,15 @@ class Sinch(Configurable):
         help="The account history store: a SQLite file, or postgresql://host/db for a team's "
         "(no password in it: libpq's ~/.pgpass, PGPASSWORD or a service file); empty: the "
         "profile's, else .sinch/history.sqlite under the working directory."
+    ).tag(config=True)
+
+    protect_label = Unicode(
+        help="The label key that protects a subproject (`<key>=true`): deleting or renaming "
+        "it is refused unless allowed explicitly."
+    ).tag(config=True)
+    policy = Unicode(
+        help="A label policy (YAML file) that plans are held to and `sn.compliance` reports "
+        "on; empty: none."
     ).tag(config=True)
 
     @default("page_size")
@@ -205,6 +219,19 @@ class Sinch(Configurable):
     @default("history")
     def _history_default(self) -> str:
         return env(ENV_HISTORY) or ""
+
+    @default("protect_label")
+    def _protect_label_default(self) -> str:
+        key = env(ENV_PROTECT_LABEL) or DEFAULT_PROTECT_LABEL
+        return validate_label_key(key, ENV_PROTECT_LABEL)
+
+    @validate("protect_label")
+    def _check_protect_label(self, proposal: dict) -> str:
+        return validate_label_key(proposal["value"], "Sinch.protect_label")
+
+    @default("policy")
+    def _policy_default(self) -> str:
+        return env(ENV_POLICY) or ""
 
 
 _settings: Sinch | None = None

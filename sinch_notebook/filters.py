@@ -6,6 +6,8 @@ Rules (the same in every face):
 - `label_value` matches part of that label's value, ignoring case (with no key: of any value);
 - `labels` (KEY -> VALUE pairs, as `%sinch list --label` gives them) must all match by the
   same two rules; a pair with an empty value only asks for the label to be there;
+- `ids`, when given, keeps only those subprojectIds (the panel's "violations only": the
+  subprojects the compliance report names);
 - deleted subprojects are kept only with `show_deleted`.
 """
 
@@ -42,6 +44,7 @@ class SubprojectFilter:
     label_value: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
     show_deleted: bool = False
+    ids: frozenset[str] | None = None
 
     def matches(self, item: Subproject | Mapping[str, Any]) -> bool:
         if isinstance(item, Subproject):
@@ -56,6 +59,8 @@ class SubprojectFilter:
             name, sid = item.get("displayName"), item.get("subprojectId")
             labels, deleted = (raw if isinstance(raw, dict) else {}), item.get("deleted") is True
         if deleted and not self.show_deleted:
+            return False
+        if self.ids is not None and sid not in self.ids:
             return False
         text = fold(self.text)
         if text and text not in fold(name) and text not in fold(sid):

@@ -154,6 +154,7 @@ class Diff:
             ignored_columns=planned.ignored_columns,
             origin="revert",
             live_size=planned.live_size,  # a revert is held to the mass-update rule too
+            refused=planned.refused,  # the guard rails (a protected subproject created since a)
         )
 
     def _revert_client(self) -> SubprojectsClient:

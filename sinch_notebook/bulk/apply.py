@@ -129,9 +129,12 @@ def apply_plan(
     journal: Any = None,
     allow_mass_delete: bool = False,
     allow_mass_update: bool = False,
+    allow_protected: bool = False,
+    allow_policy_violations: bool = False,
 ) -> ApplyResult:
     """See `Plan.apply`. Every check, and the journal's first line, happen before any request."""
     _check_args(workers, progress, allow_mass_delete)
+    plan.release(allow_protected, allow_policy_violations)
     client = plan.client
     if client is None:
         raise SinchError("this plan has no connection to apply it with")
@@ -183,7 +186,7 @@ def apply_plan(
     result = ApplyResult(
         plan,
         outcomes + conflicts,
-        invalid=plan.invalid,
+        invalid=plan.invalid + [r.as_invalid() for r in plan.refused],
         journal_path=writer.path if writer is not None else plan.journal_path,
         interrupted=dispatcher.interrupted,
         elapsed=time.monotonic() - started,

@@ -28,7 +28,9 @@ class Change:
     `reconcile_since` marks a create that may already have happened: apply looks for it first,
     once `RetryPolicy.commit_grace` has passed since `unknown_at` (epoch seconds of the attempt
     whose outcome is unknown). `forced` skips the last-moment check for changes made on the
-    server since the plan (a plan made with `force=True`: the frame wins).
+    server since the plan (a plan made with `force=True`: the frame wins). `overrides` names
+    the guard rails this change was explicitly allowed past ("protected", "policy": see
+    `guards.py`), so the journal, the saved plan and every review record it.
     """
 
     op: str
@@ -46,6 +48,7 @@ class Change:
     reconcile_since: str | None = None
     unknown_at: float | None = None
     forced: bool = False
+    overrides: tuple[str, ...] = ()
 
     def body(self) -> dict[str, Any]:
         """What an update sends: `displayName` and/or `labels` (the full new map)."""
@@ -66,6 +69,7 @@ class Change:
         for name in ("send_labels", "before_labels"):
             if data[name] is not None:
                 data[name] = dict(data[name])
+        data["overrides"] = list(self.overrides)
         return data
 
     @classmethod
@@ -76,6 +80,7 @@ class Change:
         # be there).
         values.setdefault("subproject_id", None)
         values.setdefault("display_name", values.get("send_name") or "")
+        values["overrides"] = tuple(str(o) for o in values.get("overrides") or ())
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
 

@@ -161,11 +161,19 @@ def _change(data: Any) -> Change:
         _optional(data, "unknown_at", _is_finite)
         _optional(data, "conflict", lambda v: isinstance(v, str))
         _optional(data, "forced", lambda v: isinstance(v, bool))
+        _optional(data, "overrides", _is_overrides)
     except ValidationError as err:
         raise _Bad(f"{where}: {err.message}") from None
     except _Bad as bad:
         raise _Bad(f"{where}: {bad}") from None
     return Change.from_json(data)
+
+
+def _is_overrides(value: Any) -> bool:
+    """The guard rails a change was allowed past (guards.py): a list of known names."""
+    from ..guards import OVERRIDES
+
+    return isinstance(value, list) and all(v in OVERRIDES for v in value)
 
 
 def _fields(value: Any) -> None:

@@ -8,7 +8,9 @@ Rules (see README "DataFrames and bulk edits"):
 - `label.<key>` cells set the label, NA/None/"" removes it, and a key with no column keeps its
   server value; a `labels` column of dicts is the full new set instead;
 - a row whose `updateTime` differs from the server's is a conflict (not applied unless
-  `force=True`); rows breaking a rule are invalid, listed with the reason, and never sent.
+  `force=True`); rows breaking a rule are invalid, listed with the reason, and never sent;
+- deleting or renaming a protected subproject, or a change that breaks the label policy, is
+  refused (`plan.refused`) unless allowed: the guard rails are `../guards.py`.
 Cell coercion and equivalence are in ../cells.py.
 """
 
@@ -47,6 +49,8 @@ from .change import LABEL_PREFIX, Change, Invalid, change_toward
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
+    from ..guards import Refused
+    from ..guards.policy import Policy
     from .apply import ProgressArg
     from .render import Hints
     from .result import ApplyResult
@@ -94,10 +98,17 @@ class Plan:
         journal_path: Path | None = None,
         server_size: int | None = None,
         live_size: int | None = None,
+        refused: Iterable[Refused] = (),
+        allow_protected: bool = False,
+        allow_policy_violations: bool = False,
+        policy: Policy | None = None,
     ) -> None:
         self.client = client
-        self.changes: list[Change] = list(changes)
-        self.conflicts: list[Change] = list(conflicts)
+        # The guard rails (guards.py), for every plan however it was made: changes they hold
+        # back are `refused`; `policy` None means the active one (guards.policy.active_policy).
+        self.refused: list[Refused] = list(refused)
+        allow = (allow_protected, allow_policy_violations)
+        self._guard(list(changes), list(conflicts), *allow, policy)
         self.invalid: list[Invalid] = list(invalid)
         self.unchanged = unchanged
         self.ignored_columns = list(ignored_columns)
@@ -123,6 +134,62 @@ class Plan:
         if any(n > 1 for n in keys.values()):
             raise ValidationError("changes", "each change needs a distinct key")
 
+    def _guard(
+        self,
+        changes: list[Change],
+        conflicts: list[Change],
+        allow_protected: bool,
+        allow_policy_violations: bool,
+        policy: Policy | None,
+    ) -> None:
+        from ..guards import guard, protect_label
+        from ..guards.policy import active_policy
+
+        self.protect_label = protect_label(self.client)
+        self.policy = policy if policy is not None else active_policy(self.client)
+        conflict_keys = {c.key for c in conflicts}
+        kept, refused = guard(
+            changes + conflicts,
+            key=self.protect_label,
+            policy=self.policy,
+            allow_protected=allow_protected,
+            allow_policy_violations=allow_policy_violations,
+        )
+        self.changes: list[Change] = [c for c in kept if c.key not in conflict_keys]
+        self.conflicts: list[Change] = [c for c in kept if c.key in conflict_keys]
+        self.refused.extend(refused)
+
+    def release(self, allow_protected: bool = False, allow_policy_violations: bool = False) -> None:
+        """Let the refused changes these overrides cover into the plan (each marked with its
+        override, which the journal records); the apply calls it with its own arguments."""
+        from ..guards import POLICY, PROTECTED, UNPROTECT, guard
+
+        if not (allow_protected or allow_policy_violations) or not self.refused:
+            return
+        if self._applied:
+            return
+        held = [r for r in self.refused if r.rule != UNPROTECT]
+        allowed = {PROTECTED: allow_protected, POLICY: allow_policy_violations}
+
+        def marked(item: Refused) -> Change:
+            """The change with the override it is released by, recorded on it."""
+            change = item.change
+            if not allowed.get(item.rule) or item.rule in change.overrides:
+                return change
+            return replace(change, overrides=(*change.overrides, item.rule))
+
+        kept, still = guard(
+            [marked(r) for r in held],
+            key=self.protect_label,
+            policy=self.policy,
+            allow_protected=allow_protected,
+            allow_policy_violations=allow_policy_violations,
+        )
+        conflict_keys = {r.change.key for r in held if r.change.conflict and not r.change.forced}
+        self.changes.extend(c for c in kept if c.key not in conflict_keys)
+        self.conflicts.extend(c for c in kept if c.key in conflict_keys)
+        self.refused = [r for r in self.refused if r.rule == UNPROTECT] + still
+
     def __len__(self) -> int:
         return len(self.changes)
 
@@ -130,11 +197,17 @@ class Plan:
         return iter(self.changes)
 
     def summary(self) -> dict[str, int]:
-        """Counts per operation: create, update, delete, conflict, invalid."""
+        """Counts per operation: create, update, delete, conflict, invalid, and "refused" when
+        the guard rails hold changes back (a policy violation counts as invalid)."""
+        from ..guards import POLICY
+
         counts = Counter(c.op for c in self.changes)
         result = {op: counts.get(op, 0) for op in OPERATIONS}
         result["conflict"] = len(self.conflicts)
-        result["invalid"] = len(self.invalid)
+        policy = sum(1 for r in self.refused if r.rule == POLICY)
+        result["invalid"] = len(self.invalid) + policy
+        if len(self.refused) > policy:
+            result["refused"] = len(self.refused) - policy
         return result
 
     @property
@@ -231,6 +304,8 @@ class Plan:
         journal: Any = None,
         allow_mass_delete: bool = False,
         allow_mass_update: bool = False,
+        allow_protected: bool = False,
+        allow_policy_violations: bool = False,
     ) -> ApplyResult:
         """Send the changes concurrently and return an ApplyResult (a plan applies once).
 
@@ -250,6 +325,9 @@ class Plan:
         - `allow_mass_delete`: needed when the plan deletes more than 10 subprojects.
         - `allow_mass_update`: needed when it updates more than 30% of the project's live
           subprojects (in a project of 10 or more).
+        - `allow_protected` / `allow_policy_violations`: send the refused changes too (deletes
+          and renames of protected subprojects / changes that break the label policy); each
+          is journaled with its override.
 
         A saved or loaded plan (`plan.file`) applies once wherever it is applied: it is first
         checked against the server as it is now (`sn.StalePlan` when anything it touches
@@ -270,6 +348,8 @@ class Plan:
             journal=journal,
             allow_mass_delete=allow_mass_delete,
             allow_mass_update=allow_mass_update,
+            allow_protected=allow_protected,
+            allow_policy_violations=allow_policy_violations,
         )
 
     # -- plans that travel (planfile.py: the format; saved.py: applying a saved plan) ----------
@@ -712,11 +792,16 @@ def make_plan(
     *,
     force: bool = False,
     server: dict[str, dict[str, Any]] | None = None,
+    allow_protected: bool = False,
+    allow_policy_violations: bool = False,
 ) -> Plan:
     """Compare `edited` with the server and return the Plan (nothing is sent).
 
     `force=True` applies conflicting rows anyway (the frame wins). Frame-level problems raise
     `sn.ValidationError` before any request; row-level ones are listed in `plan.invalid`.
+    Deleting or renaming a protected subproject, and changes that break the label policy, are
+    refused (`plan.refused`) unless `allow_protected=True` / `allow_policy_violations=True`
+    (which the plan records on each change it lets through).
     `server` is a listing already read (`client.records()`), to plan again without reading the
     account again; apply's last-moment check still catches anything changed since.
     """
@@ -736,6 +821,8 @@ def make_plan(
         ignored_columns=cols.ignored,
         server_size=len(server),
         live_size=sum(1 for record in server.values() if not record.get("deleted")),
+        allow_protected=allow_protected,
+        allow_policy_violations=allow_policy_violations,
     )
 
 
@@ -773,7 +860,11 @@ def replan_rows(
     def kept(items: Iterable[Any]) -> list[Any]:
         return [item for item in items if item.row not in wanted]
 
+    def kept_refused() -> list[Refused]:
+        return [r for r in plan.refused if r.change.row not in wanted]
+
     before = {c.row for c in plan.changes} | {c.row for c in plan.conflicts}
+    before |= {r.change.row for r in plan.refused}
     was_unchanged = sum(1 for row in wanted if row not in before)
     return Plan(
         plan.client,
@@ -784,6 +875,7 @@ def replan_rows(
         ignored_columns=plan.ignored_columns,
         server_size=len(server),
         live_size=again.live_size,
+        refused=kept_refused() + again.refused,
     )
 
 

@@ -7,6 +7,7 @@
      "summary": {"create": 1, "update": 7, "delete": 2, "conflict": 0, "invalid": 1},
      "needs": {"allow_mass_delete": false, "allow_mass_update": false},
      "changes": [Change...], "conflicts": [Change...], "invalid": [Invalid...],
+     "refused": [{"rule", "reason", "change"}...],   (only when the guard rails held any back)
      "checksum": "sha256:<hex of the canonical JSON of everything else>"}
 
 Each change is exactly what was reviewed: its operation, subproject id, fields with before and
@@ -27,6 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..guards import Refused
 from .change import Change, Invalid, _jsonable_row
 from .errors import PlanFileRefused
 from .plan import Plan
@@ -80,6 +82,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "conflicts": [change.to_json() for change in plan.conflicts],
         "invalid": [_invalid_json(bad) for bad in plan.invalid],
     }
+    if plan.refused:  # held back by the guard rails (guards.py); a change's override is in it
+        body["refused"] = [item.to_json() for item in plan.refused]
     body["checksum"] = checksum(body)
     return body
 
@@ -106,7 +110,7 @@ def plan_json(plan: Plan) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-_ROWS = ("changes", "conflicts", "invalid")
+_ROWS = ("changes", "conflicts", "invalid", "refused")
 
 
 def _compact(value: Any) -> str:
@@ -195,6 +199,7 @@ def read_plan(path: str | os.PathLike[str]) -> Plan:
         changes = [Change.from_json(c) for c in document.get("changes") or []]
         conflicts = [Change.from_json(c) for c in document.get("conflicts") or []]
         invalid = [Invalid(**bad) for bad in document.get("invalid") or []]
+        refused = [Refused.from_json(item) for item in document.get("refused") or []]
         plan = Plan(
             None,
             changes,
@@ -205,6 +210,7 @@ def read_plan(path: str | os.PathLike[str]) -> Plan:
             origin=str(document.get("origin") or "frame"),
             server_size=document.get("server_size"),
             live_size=document.get("live_size"),
+            refused=refused,
         )
     except (TypeError, ValueError, KeyError, AttributeError) as err:
         raise PlanFileRefused(str(source), f"has an unreadable plan ({err})") from None

@@ -32,6 +32,9 @@ class Hints:
     plan_frame: str = "the plan's .frame"  # where every row is
     result_frame: str = "the result's .frame"
     mass_update: str = "apply(allow_mass_update=True) is required"
+    # how to send changes the guard rails refused (guards.py)
+    allow_protected: str = "apply(allow_protected=True) sends them anyway"
+    allow_policy: str = "apply(allow_policy_violations=True) sends them anyway"
 
 
 # Python: the variable a plan or result is in is unknown, so the hints name none.
@@ -54,6 +57,8 @@ PANEL_HINTS = Hints(
     plan_frame="the export",
     result_frame="the export",
     mass_update="tick “allow mass update” to apply it",
+    allow_protected="the panel does not send them (plan.apply(allow_protected=True) in code)",
+    allow_policy="the panel does not send them (plan.apply(allow_policy_violations=True) in code)",
 )
 
 
@@ -68,6 +73,8 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
         remaining = f"%sinch apply {plan}.remaining applies what is not done."
         mass = f"%sinch apply {plan} --allow-mass-delete is required"
         mass_update = f"%sinch apply {plan} --allow-mass-update is required"
+        protected = f"%sinch apply {plan} --allow-protected sends them anyway"
+        policy = f"%sinch apply {plan} --allow-policy-violations sends them anyway"
         shown = f"{plan}.frame"
     else:
         apply = f"To apply it: %sinch plan {frame_text} -o VAR, then %sinch apply VAR."
@@ -79,6 +86,8 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
         )
         mass = "%sinch apply … --allow-mass-delete is required"
         mass_update = "%sinch apply … --allow-mass-update is required"
+        protected = "%sinch apply … --allow-protected sends them anyway"
+        policy = "%sinch apply … --allow-policy-violations sends them anyway"
         shown = "its .frame (-o VAR keeps it)"
     return Hints(
         force=f"%sinch plan {frame_text} --force applies it",
@@ -91,6 +100,8 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
         plan_frame=shown,
         result_frame=shown,
         mass_update=mass_update,
+        allow_protected=protected,
+        allow_policy=policy,
     )
 
 
@@ -105,12 +116,25 @@ COLOURS = {
     "delete": "#cf222e",
     "conflict": "#bc4c00",
     "invalid": "#8250df",
+    "refused": "#cf222e",
     "ok": "#1a7f37",
     "failed": "#cf222e",
     "unknown": "#bc4c00",
     "skipped": "#6e7781",
 }
-SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "invalid": "x"}
+SYMBOLS = {
+    "create": "+",
+    "update": "~",
+    "delete": "-",
+    "conflict": "!",
+    "invalid": "x",
+    "refused": "#",
+}
+# What an override on a change (guards.py) is called in a review.
+OVERRIDE_WORDS = {
+    "protected": "allowed although protected (allow_protected)",
+    "policy": "allowed although it breaks the label policy (allow_policy_violations)",
+}
 
 
 def _short(value: str | None, limit: int = MAX_VALUE) -> str | None:
@@ -131,16 +155,22 @@ def _entries(plan: Plan) -> list[tuple[str, Change | None, Invalid | None]]:
     entries.extend((c.op, c, None) for c in plan.changes)
     entries.extend(("conflict", c, None) for c in plan.conflicts)
     entries.extend(("invalid", None, bad) for bad in plan.invalid)
+    for item in plan.refused:  # the guard rails: a policy violation is an invalid row
+        kind = "invalid" if item.rule == "policy" else "refused"
+        entries.append((kind, None, item.as_invalid(prefix=False)))
     return entries
 
 
 def _reason(operation: str, change: Change, hints: Hints = PYTHON_HINTS) -> str | None:
-    if change.conflict is None:
-        return None
-    if operation == "conflict":
-        advice = f"; {hints.force}" if hints.force else ""
-        return f"{change.op} not applied: {change.conflict}{advice}"
-    return f"forced: {change.conflict}"
+    notes = []
+    if change.conflict is not None:
+        if operation == "conflict":
+            advice = f"; {hints.force}" if hints.force else ""
+            notes.append(f"{change.op} not applied: {change.conflict}{advice}")
+        else:
+            notes.append(f"forced: {change.conflict}")
+    notes.extend(OVERRIDE_WORDS.get(name, name) for name in change.overrides)
+    return "; ".join(notes) or None
 
 
 def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
@@ -150,7 +180,7 @@ def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
         if bad is not None:
             rows.append(
                 [
-                    "invalid",
+                    operation,
                     bad.subproject_id,
                     bad.display_name,
                     None,
@@ -190,6 +220,8 @@ def summary_text(summary: dict[str, int]) -> str:
         parts.append(plural(summary["conflict"], "conflict"))
     if summary["invalid"]:
         parts.append(f"{summary['invalid']} invalid")
+    if summary.get("refused"):
+        parts.append(f"{summary['refused']} refused")
     return ", ".join(parts)
 
 
@@ -204,6 +236,13 @@ def _footer(plan: Plan, hints: Hints) -> list[str]:
             f"Updates {plan.updates} of the project's {plan.live_size} live subprojects "
             f"(more than {MASS_UPDATE_SHARE:.0%}): {hints.mass_update}."
         )
+    refused = {item.rule for item in plan.refused}
+    if "protected" in refused:
+        notes.append(
+            f"Refused: deletes and renames of protected subprojects; {hints.allow_protected}."
+        )
+    if "policy" in refused:
+        notes.append(f"Invalid: changes that break the label policy; {hints.allow_policy}.")
     if plan.applied:
         notes.append("Already applied.")
     elif len(plan):
@@ -228,7 +267,7 @@ def plan_text(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
         if bad is not None:
             where = bad.subproject_id or f"row {_row_label(bad.row)}"
             name = f" {_short(bad.display_name)!r}" if bad.display_name else ""
-            lines.append(f"  {symbol} invalid  {where}{name}: {bad.reason}")
+            lines.append(f"  {symbol} {operation:<8} {where}{name}: {bad.reason}")
             continue
         assert change is not None
         sid = change.subproject_id or "(new)"
@@ -276,6 +315,7 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
             "delete": "to delete",
             "conflict": "conflicts",
             "invalid": "invalid",
+            **({"refused": "refused"} if summary.get("refused") else {}),
         },
     )
     unchanged = f"; {plan.unchanged} unchanged" if plan.unchanged else ""
@@ -294,7 +334,7 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
                 td(f"<code>{where}</code>"),
                 td(escape(_short(name) or "")),
             ]
-            if reason and operation in ("invalid", "conflict") and field is None:
+            if reason and operation in ("invalid", "conflict", "refused") and field is None:
                 cells.append(td(escape(reason), colspan=4))
             else:
                 cells += [
@@ -351,13 +391,16 @@ def result_rows(result: ApplyResult) -> list[list[Any]]:
                 bad.display_name,
                 "skipped",
                 None,
-                f"invalid: {bad.reason}",
+                bad.reason if bad.reason.startswith(_GUARDED) else f"invalid: {bad.reason}",
                 0,
                 None,
                 _row_label(bad.row),
             ]
         )
     return rows
+
+
+_GUARDED = ("refused:", "policy:")  # reasons of the guard rails name themselves
 
 
 def _result_headline(result: ApplyResult) -> str:

@@ -22,6 +22,8 @@ def resume(
     *,
     client: SubprojectsClient,
     allow_mass_delete: bool = False,
+    allow_protected: bool = False,
+    allow_policy_violations: bool = False,
 ) -> ApplyResult:
     """Apply exactly the changes of a journal that are not done yet, appending to it.
 
@@ -31,7 +33,9 @@ def resume(
     already have happened are looked for first (once the commit grace has passed since they
     were sent) and never sent twice. Holds the journal's lock: a second apply or resume of the
     same journal, here or in another process, fails at once. The result covers the changes
-    applied now; `result.earlier_done` counts those done before.
+    applied now; `result.earlier_done` counts those done before. The guard rails hold as in any plan: a change to a protected subproject, or one
+    that breaks the label policy, is sent only if the original apply allowed it (the journal
+    records it) or `allow_protected` / `allow_policy_violations` is given now.
     """
     state = journal_for(journal_path, client)
     return apply_plan(
@@ -39,6 +43,8 @@ def resume(
         workers=workers,
         progress=progress,
         allow_mass_delete=allow_mass_delete or state.allows_mass_delete,
+        allow_protected=allow_protected,
+        allow_policy_violations=allow_policy_violations,
     )
 
 

@@ -212,9 +212,12 @@ def apply_saved(
     journal: Any,
     allow_mass_delete: bool,
     allow_mass_update: bool,
+    allow_protected: bool = False,
+    allow_policy_violations: bool = False,
 ) -> ApplyResult:
     """See the module docstring: every check here happens before any request is sent."""
     assert plan.file is not None
+    plan.release(allow_protected, allow_policy_violations)  # then checked fresh with the rest
     if plan.applied:
         plan._mark_applied()  # raises PlanAlreadyApplied
     if journal is False:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from ..creates import Wanted
 from ..display import changed_on_server
 from ..errors import ChangedOnServer, SinchError
+from ..guards import PROTECTED
 from ..models import Subproject, parse_time, rfc3339
 from ..verdict import judge
 from .dispatch import Dispatcher, Job
@@ -381,6 +382,7 @@ class ChangeSender:
         """An update or delete, after checking nobody changed the subproject since the plan;
         None when the apply stopped before it was sent."""
         sid = change.subproject_id or ""
+        judged = False  # the record just read is the version the plan's guard rails judged
         if self.freshness is not None and not change.forced and change.base_update_time:
             try:
                 record = self.freshness.current(sid)
@@ -391,9 +393,10 @@ class ChangeSender:
             checked = self._checked(change, record)
             if checked is not None:
                 return checked
+            judged = True
         if self.stop.is_set():
             return None  # stopped (a failed key exchange, a journal error) while checking
-        return self._send(change)
+        return self._send(change, judged)
 
     def _checked(self, change: Change, record: dict | None) -> Outcome | None:
         """The outcome the last-moment check decides, or None: send it."""
@@ -427,9 +430,12 @@ class ChangeSender:
             error = changed_on_server(now, change.base_update_time, "the plan") + "; not applied"
         return Outcome(change, "conflict", error=error, subproject_id=sid)
 
-    def _send(self, change: Change) -> Outcome:
+    def _send(self, change: Change, judged: bool = False) -> Outcome:
+        """Send it; unless the plan's guard rails judged this very version (`judged`), the
+        client checks the protection itself (guards.py), with the change's override if any."""
         sid = change.subproject_id or ""
         expected = None if change.forced else change.base_update_time
+        allow = judged or PROTECTED in change.overrides
         try:
             if change.op == "update":
                 sp = self.client.update(
@@ -437,6 +443,7 @@ class ChangeSender:
                     display_name=change.send_name,
                     labels=change.send_labels,
                     expected_update_time=expected,
+                    allow_protected=allow,
                 )
                 return Outcome(
                     change,
@@ -445,7 +452,9 @@ class ChangeSender:
                     subproject_id=sid,
                     update_time=rfc3339(sp.update_time),
                 )
-            deleted_now = self.client.delete(sid, expected_update_time=expected)
+            deleted_now = self.client.delete(
+                sid, expected_update_time=expected, allow_protected=allow
+            )
         except ChangedOnServer as err:
             return Outcome(change, "conflict", error=err.message, subproject_id=sid)
         except SinchError as err:
@@ -475,7 +484,7 @@ class ChangeSender:
         for (outcome, _), found in zip(made, twins, strict=True):
             for twin in found:
                 try:
-                    self.client.delete(twin.subproject_id)
+                    self.client.delete(twin.subproject_id, allow_protected=True)  # our own twin
                     deleted = True
                     words = (
                         f"a late commit of an earlier attempt made a duplicate, {twin.id}: deleted"

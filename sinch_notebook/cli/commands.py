@@ -23,6 +23,7 @@ from ..sandbox import (
 )
 from .app import add_command as add_app_command
 from .demo import DemoOptions
+from .check import add_check_parser
 from .history import add_history_parser
 from .plans import add_plan_commands
 from .profiles import add_profile_parser, add_snapshot_parser
@@ -174,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_snapshot_parser(commands)
     add_history_parser(commands)
     add_plan_commands(commands)
+    add_check_parser(commands)
     add_app_command(commands)
     return parser
 

@@ -39,6 +39,8 @@ def cli_hints(path: str) -> Hints:
         resume="sn.resume({path!r}) (or %sinch resume {path}) applies what is not done.",
         remaining="sn.resume(journal) applies what is not done.",
         mass_update=f"sinch-notebook apply {path} --allow-mass-update is required",
+        allow_protected=f"sinch-notebook apply {path} --allow-protected sends them anyway",
+        allow_policy=f"sinch-notebook apply {path} --allow-policy-violations sends them anyway",
     )
 
 
@@ -71,6 +73,16 @@ def add_plan_commands(commands: Any) -> None:
         "--allow-mass-update",
         action="store_true",
         help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
+    )
+    apply.add_argument(
+        "--allow-protected",
+        action="store_true",
+        help="also delete or rename protected subprojects the plan lists as refused",
+    )
+    apply.add_argument(
+        "--allow-policy-violations",
+        action="store_true",
+        help="also send the changes that break the label policy",
     )
     apply.add_argument(
         "--workers",
@@ -151,6 +163,7 @@ def run_apply(args: argparse.Namespace) -> int:
 
     try:
         plan = _load(args.file)
+        plan.release(args.allow_protected, args.allow_policy_violations)  # shown as overrides
         print(_heading(plan))
         print(plan)
         if not len(plan):

@@ -120,6 +120,9 @@ def connect(
         timeout=timeout,
         pool_size=pool_size,
     )
+    if options.profile is not None:  # the profile's guard rails (guards.py), if it names them
+        client.protect_label = options.profile.protect_label
+        client.policy = options.profile.policy
     if verify:
         client.verify()
     if activate or name is not None:

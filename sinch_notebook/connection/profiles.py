@@ -43,6 +43,7 @@ from ..config import (
     env,
 )
 from ..errors import ValidationError
+from ..models import validate_label_key
 from ..redact import redact
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class Profile:
     api_version: str | None = None
     history: str | None = None  # the account history store: a path or a postgresql:// URL
     default: bool = False
+    protect_label: str | None = None  # the protection label's key (see guards.py)
+    policy: str | None = None  # a label policy file (see guards/policy.py)
 
     def keychain_user(self) -> str:
         """The keychain entry's user name: the profile *and* its Key ID, so a secret saved for
@@ -93,7 +96,17 @@ class Profile:
 
 
 FIELDS = tuple(f.name for f in fields(Profile) if f.name != "name")
-TEXT_FIELDS = ("key_id", "project_id", "auth", "api_url", "auth_url", "api_version", "history")
+TEXT_FIELDS = (
+    "key_id",
+    "project_id",
+    "auth",
+    "api_url",
+    "auth_url",
+    "api_version",
+    "protect_label",
+    "policy",
+    "history",
+)
 
 
 # -- where the file is -------------------------------------------------------------------------
@@ -255,6 +268,8 @@ def _checked(profile: Profile) -> Profile:
         raise ValidationError("auth", f"must be one of {', '.join(AUTH_MODES)}")
     if profile.api_version is not None and profile.api_version not in API_VERSIONS:
         raise ValidationError("api_version", f"must be one of {', '.join(API_VERSIONS)}")
+    if profile.protect_label is not None:
+        validate_label_key(profile.protect_label, "protect_label")
     for key in ("api_url", "auth_url"):
         value = getattr(profile, key)
         if value is not None and check_url(value, key) != value:
@@ -474,6 +489,8 @@ def save(
     api_version: str | None = None,
     history: str | None = None,
     default: bool = False,
+    protect_label: str | None = None,
+    policy: str | None = None,
 ) -> SavedProfile:
     """Save (or replace) a profile; the secret (text, a `Secret` or `Credentials` of this Key
     ID) goes to the keychain only. `default=True` unmarks any other default."""
@@ -499,6 +516,8 @@ def save(
             api_version=api_version or None,
             history=history or None,
             default=default,
+            protect_label=protect_label or None,
+            policy=policy or None,
         )
     )
     path = config_path()
@@ -589,9 +608,12 @@ def save_profile(
     auth_url: str | None = None,
     api_version: str | None = None,
     default: bool = False,
+    protect_label: str | None = None,
+    policy: str | None = None,
 ) -> None:
     """`sn.save_profile(...)`: save a profile and print the one line saying where the secret
-    went (the OS keychain, or nowhere when there is no usable keychain)."""
+    went (the OS keychain, or nowhere when there is no usable keychain). `protect_label` and
+    `policy` are the guard rails of its connections (see `guards/rules.py`)."""
     secret = Secret.wrap(key_secret)
     del key_secret
     saved = save(
@@ -604,6 +626,8 @@ def save_profile(
         auth_url=auth_url,
         api_version=api_version,
         default=default,
+        protect_label=protect_label,
+        policy=policy,
     )
     print(saved.line())
 

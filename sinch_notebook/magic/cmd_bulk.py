@@ -46,6 +46,7 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="apply rows changed on the server since the frame was read (the frame wins)",
     )
+    _guard_options(parser, "plan")
     parser.add_argument(
         "--save",
         metavar="FILE",
@@ -63,7 +64,12 @@ def plan(ctx: Context, args: argparse.Namespace) -> Plan:
     frame = ctx.lookup(args.frame, "the frame")
     if not isinstance(frame, pd.DataFrame):
         raise MagicError(f"{args.frame!r} is a {type(frame).__name__}, not a DataFrame")
-    result = ctx.client().plan(frame, force=args.force)
+    result = ctx.client().plan(
+        frame,
+        force=args.force,
+        allow_protected=args.allow_protected,
+        allow_policy_violations=args.allow_policy_violations,
+    )
     result.hints = magic_hints(args.frame, args.output)
     ctx.store(args.output, result)
     if args.save:
@@ -83,6 +89,8 @@ def file_hints(path: str) -> Hints:
         apply=f"Apply with %sinch apply {path}.",
         mass_delete=f"%sinch apply {path} --allow-mass-delete is required",
         mass_update=f"%sinch apply {path} --allow-mass-update is required",
+        allow_protected=f"%sinch apply {path} --allow-protected sends them anyway",
+        allow_policy=f"%sinch apply {path} --allow-policy-violations sends them anyway",
     )
 
 
@@ -114,6 +122,20 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
 
 
+def _guard_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The overrides of the guard rails (guards.py), recorded on each change they let through."""
+    parser.add_argument(
+        "--allow-protected",
+        action="store_true",
+        help=f"{verb} deletes and renames of protected subprojects too",
+    )
+    parser.add_argument(
+        "--allow-policy-violations",
+        action="store_true",
+        help=f"{verb} changes that break the label policy (%%config Sinch.policy) too",
+    )
+
+
 def _progress_and_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_output(parser, "the result")
@@ -135,6 +157,7 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not write the journal (.sinch/journal-<time>.jsonl) that %%sinch resume reads",
     )
+    _guard_options(parser, "apply")
     _progress_and_output(parser)
 
 
@@ -183,13 +206,15 @@ def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
             "this plan was already applied (applying it again could duplicate creates); "
             "make a new one with %sinch plan, or apply the .failed or .remaining of its result"
         )
+    plan.release(args.allow_protected, args.allow_policy_violations)  # asked about below
     if not len(plan):
         held = plan.summary()
-        if held["conflict"] or held["invalid"]:
+        if held["conflict"] or held["invalid"] or held.get("refused"):
+            refused = f", {held['refused']} refused" if held.get("refused") else ""
             raise MagicError(
                 f"nothing to apply: the plan has only {held['conflict']} conflicts and "
-                f"{held['invalid']} invalid rows (see the plan; %sinch plan --force applies "
-                "rows changed on the server)"
+                f"{held['invalid']} invalid rows{refused} (see the plan; %sinch plan --force "
+                "applies rows changed on the server)"
             )
         print("Nothing to apply: the plan has no changes.")
         return None
@@ -204,6 +229,8 @@ def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
             journal=False if args.no_journal else None,
             allow_mass_delete=args.allow_mass_delete,
             allow_mass_update=args.allow_mass_update,
+            allow_protected=args.allow_protected,
+            allow_policy_violations=args.allow_policy_violations,
         )
     except JournalError as err:
         if err.result is not None:
@@ -250,6 +277,7 @@ def _resume_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", metavar="JOURNAL", help="the journal of an apply (a path)")
     _run_options(parser)
     _mass_delete_option(parser)
+    _guard_options(parser, "apply")
     _progress_and_output(parser)
 
 
@@ -263,6 +291,7 @@ def resume(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
     client = ctx.client()
     state = journal_for(args.journal, client)  # checked as a whole, and for this connection
     pending = pending_plan(state, client)
+    pending.release(args.allow_protected, args.allow_policy_violations)
     if not len(pending):
         print(f"Nothing to resume: every change of the journal is done ({len(state.done)} ok).")
         return None
@@ -275,6 +304,8 @@ def resume(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
         progress=not args.no_progress,
         client=client,
         allow_mass_delete=args.allow_mass_delete,
+        allow_protected=args.allow_protected,
+        allow_policy_violations=args.allow_policy_violations,
     )
     return _shown(ctx, result, args.output)
 

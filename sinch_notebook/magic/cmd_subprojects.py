@@ -16,6 +16,7 @@ from ..display import plural, subproject_line
 from ..errors import SubprojectChanged, ValidationError
 from ..filters import SubprojectFilter
 from ..frames import records_frame
+from ..guards import refuse_if_protected
 from ..models import Subproject, validate_display_name, validate_labels
 from . import recent
 from .command import Command
@@ -169,6 +170,15 @@ def _update_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--unlabel", metavar="KEY", action="append", default=[], help="remove a label"
     )
+    _allow_protected_option(parser, "rename")
+
+
+def _allow_protected_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--allow-protected",
+        action="store_true",
+        help=f"{what} it even if it carries the protection label (%%config Sinch.protect_label)",
+    )
 
 
 def update(ctx: Context, args: argparse.Namespace) -> Subproject:
@@ -179,6 +189,7 @@ def update(ctx: Context, args: argparse.Namespace) -> Subproject:
         display_name=_name(args.name) if args.name else None,
         set_labels=labels_dict(args.labels),
         remove_labels=args.unlabel,
+        allow_protected=args.allow_protected,
     )
     for note in edit.notes:
         print(f"Note: {note}.")
@@ -191,6 +202,7 @@ def update(ctx: Context, args: argparse.Namespace) -> Subproject:
 def _delete_arguments(parser: argparse.ArgumentParser) -> None:
     _id_argument(parser)
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    _allow_protected_option(parser, "delete")
 
 
 DELETE_ROUNDS = 5  # a subproject that changes between every check and its delete, given up
@@ -207,12 +219,13 @@ def delete(ctx: Context, args: argparse.Namespace) -> None:
         if target.deleted:
             print(f"{subproject_line(target)} was already deleted.")
             return
+        refuse_if_protected(target.to_dict(), "delete", client, args.allow_protected)
         question = before_deleting(target, assume_yes=args.yes)
         if not ask_before_deleting(ctx.shell, question, "add --yes to delete without asking"):
             print("Cancelled: nothing was deleted.")
             return
         try:
-            deleted_now = client.delete_if_unchanged(target)
+            deleted_now = client.delete_if_unchanged(target, allow_protected=args.allow_protected)
         except SubprojectChanged as changed:
             print(f"{changed_since(target, changed.current)}.")
             target = changed.current

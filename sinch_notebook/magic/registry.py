@@ -11,7 +11,7 @@ import difflib
 from typing import Any
 
 from ..errors import SinchError
-from . import cmd_bulk, cmd_connections, cmd_history, cmd_session, cmd_subprojects
+from . import cmd_bulk, cmd_connections, cmd_guards, cmd_history, cmd_session, cmd_subprojects
 from .command import Command
 from .context import Context
 from .errors import HelpShown, MagicError
@@ -24,6 +24,7 @@ COMMANDS: dict[str, Command] = {
         *cmd_connections.COMMANDS,
         *cmd_subprojects.COMMANDS,
         *cmd_bulk.COMMANDS,
+        *cmd_guards.COMMANDS,
         *cmd_history.COMMANDS,
     )
 }
@@ -40,7 +41,8 @@ def help_text() -> str:
         "",
         "%%sinch create: one subproject per line, 'Display name | key=value, key=value'.",
         "Settings: %config Sinch shows them (page_size, workers, api_version, confirm_deletes,",
-        "display_limit, short_errors, history); %config Sinch.workers = 4 changes one.",
+        "display_limit, short_errors, history, protect_label, policy); %config Sinch.workers = 4",
+        "changes one.",
     ]
     return "\n".join(lines)
 

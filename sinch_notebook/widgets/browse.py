@@ -24,8 +24,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import numpy as np
 
+from ..guards.compliance import compliance_frame, violations_by_id
+from ..connection import active
 from ..filters import SubprojectFilter
 from ..frames import records_frame
+from ..guards.policy import active_policy
 from ..models import Subproject
 from . import controls as ui
 from .common import Context, amount, describe_error, message, shared_setting
@@ -73,6 +76,9 @@ class BrowseView(widgets.VBox):
             "", "sn-label-value-filter", placeholder="label value contains…", width="13em"
         )
         self.show_deleted = ui.checkbox("show deleted", "sn-show-deleted")
+        # the label policy's report (guards/compliance.py): id -> the rules it breaks
+        self.violations_only = ui.checkbox("violations only", "sn-violations-only")
+        self._violations: dict[str, str] | None = None
         self.clear_button = ui.button(
             "Clear filters", "sn-clear-filters", icon="times", tooltip="Show every subproject"
         )
@@ -100,6 +106,8 @@ class BrowseView(widgets.VBox):
 
         for control in (self.name_filter, self.label_key, self.label_value, self.show_deleted):
             control.observe(self.ctx.guard(self._on_filter), names="value")
+        self.violations_only.observe(self._forget_violations, names="value")  # checked afresh
+        self.violations_only.observe(self.ctx.guard(self._on_filter), names="value")
         self.clear_button.on_click(self.ctx.guard(lambda _b: self.clear_filters()))
         self.refresh_button.on_click(self.ctx.guard(lambda _b: self.refresh()))
         self.frame_button.on_click(self.ctx.guard(self._on_to_frame))
@@ -113,6 +121,7 @@ class BrowseView(widgets.VBox):
                     self.label_key,
                     self.label_value,
                     self.show_deleted,
+                    self.violations_only,
                     self.clear_button,
                     self.refresh_button,
                 ),
@@ -200,6 +209,7 @@ class BrowseView(widgets.VBox):
             label_key=self.label_key.value,
             label_value=self.label_value.value,
             show_deleted=self.show_deleted.value,
+            ids=frozenset(self._violations or ()) if self.violations_only.value else None,
         )
 
     def refresh(self) -> None:
@@ -221,6 +231,7 @@ class BrowseView(widgets.VBox):
         """Show a subproject created or changed by this panel without reloading everything."""
         with self._lock:
             self._table.upsert(subproject)
+            self._violations = None
         if self._loaded:
             self._apply()
 
@@ -238,6 +249,7 @@ class BrowseView(widgets.VBox):
         with self._lock:
             self._table = SubprojectTable()
             self._loaded = False
+            self._violations = None
         self._apply()
 
     def clear_filters(self) -> None:
@@ -248,6 +260,7 @@ class BrowseView(widgets.VBox):
             self.label_key.value = ""
             self.label_value.value = ""
             self.show_deleted.value = False
+            self.violations_only.value = False
         finally:
             self._quiet = False
         self._debouncer.cancel()
@@ -274,6 +287,7 @@ class BrowseView(widgets.VBox):
         with self._lock:
             self._table = table
             self._loaded = True
+            self._violations = None
         self.label_key.options = table.label_keys()[:MAX_KEY_SUGGESTIONS]
         self._apply()
         threading.Thread(target=table.prepare_orders, name="sinch-browse-sort", daemon=True).start()
@@ -306,6 +320,8 @@ class BrowseView(widgets.VBox):
         """Filter and sort the loaded columns, then show the view (milliseconds at 100,000)."""
         with self._lock:
             table = self._table
+            if self.violations_only.value and self._violations is None:
+                self._violations = self._check_policy(table)
             mask = table.select(self.filter)
             order = table.order(self.grid.sort_column, self.grid.descending)
             self._view = order[mask[order]]
@@ -329,9 +345,36 @@ class BrowseView(widgets.VBox):
             shown = f"No subproject matches these filters (of {pool:,}{extra})"
             hint = " · Clear filters shows them all"
         self.count.value = f"<b>{shown}</b>{hint}"
-        self.grid.show_frame(table.cells(self._view), table.lengths(self._view))
+        cells = table.cells(self._view)
+        if self.violations_only.value and self._violations:  # each row's broken rules first
+            broken = [self._violations.get(sid, "") for sid in cells["ID"]]
+            cells["Labels"] = [
+                f"⚠ {b} · {labels}" for b, labels in zip(broken, cells["Labels"], strict=True)
+            ]
+        self.grid.show_frame(cells, table.lengths(self._view))
         if self.on_view is not None:
             self.on_view()
+
+    def _forget_violations(self, _change: Any = None) -> None:
+        with self._lock:
+            self._violations = None
+
+    def _check_policy(self, table: SubprojectTable) -> dict[str, str]:
+        """The loaded subprojects against the active label policy: id -> the rules it breaks
+        (the core's report); with no policy, says how to set one and shows none."""
+        found = active_policy(active())
+        if found is None:
+            self.status.value = message(
+                "warn", "No label policy: set %config Sinch.policy (or SINCH_POLICY) to a file."
+            )
+            return {}
+        rows = (table.record(i) for i in range(len(table)))
+        records = (
+            {"subprojectId": r.subproject_id, "displayName": r.display_name, "labels": r.labels}
+            for r in rows
+            if not r.deleted
+        )
+        return violations_by_id(compliance_frame(found, records))
 
     # -- actions -------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ subproject again and, if it changed on the server since it was opened, sends not
 `ChangedOnServer`; the form then says so and offers Reload. Delete asks the question the core
 decides on (`confirm.before_deleting`, which honours `%config Sinch.confirm_deletes`) and
 deletes only the version shown (`client.delete_if_unchanged`): one changed on the server since is
-shown as it is now and asked about again.
+shown as it is now and asked about again. A protected subproject (`guards.py`) is deleted
+only after ticking "delete it although it is protected" in the question, asked every time.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import ipywidgets as widgets
 from ..confirm import before_deleting, changed_since
 from ..display import short_time
 from ..errors import ChangedOnServer, FailedPrecondition, NotFound, SubprojectChanged
+from ..guards import is_protected, protect_label, protected_message
 from ..models import Subproject, same_version
 from . import controls as ui
 from .common import Context, esc, message
@@ -55,8 +57,13 @@ class SubprojectForm(widgets.VBox):
         self.confirm_text = ui.html("sn-edit-confirm-text")
         self.confirm_button = ui.button("Yes, delete it", "sn-edit-confirm", style="danger")
         self.cancel_button = ui.button("Cancel", "sn-edit-cancel")
+        self.allow_protected = ui.checkbox(
+            "Delete it although it is protected", "sn-edit-allow-protected"
+        )
         self.confirm_box = ui.column(
-            self.confirm_text, ui.row(self.confirm_button, self.cancel_button)
+            self.confirm_text,
+            self.allow_protected,
+            ui.row(self.confirm_button, self.cancel_button),
         )
         self.status = ui.html("sn-edit-status")
 
@@ -70,6 +77,7 @@ class SubprojectForm(widgets.VBox):
         self.delete_button.on_click(self.ctx.guard(self._on_delete))
         self.confirm_button.on_click(self.ctx.guard(self._on_confirm_delete))
         self.cancel_button.on_click(self.ctx.guard(self._on_cancel_delete))
+        self.allow_protected.observe(self.ctx.guard(self._on_allow_protected), names="value")
         self.fields = ui.column(
             self.info,
             self.name,
@@ -218,9 +226,36 @@ class SubprojectForm(widgets.VBox):
         self._busy = busy
         self._update()
 
-    def _confirming(self, question: str | None) -> None:
+    def _confirming(self, question: str | None, protected: bool = False) -> None:
+        """Show (or hide) the delete question; for a protected subproject, with the box that
+        must be ticked first (unticked every time it is asked)."""
         ui.show(self.confirm_box, question is not None)
         self.confirm_text.value = message("warn", question) if question else ""
+        self.allow_protected.value = False
+        ui.show(self.allow_protected, protected and question is not None)
+        self.confirm_button.disabled = protected
+
+    def _on_allow_protected(self, _change: Any = None) -> None:
+        if self.allow_protected.layout.display != "none":
+            self.confirm_button.disabled = not self.allow_protected.value
+
+    def _ask_delete(self, subproject: Subproject, note: str = "") -> bool:
+        """Ask before deleting `subproject` (False: no question is needed). A protected one is
+        always asked about, naming the label, whatever `confirm_deletes` says."""
+        key = protect_label(self.ctx.client())
+        question = before_deleting(subproject)
+        lead = f"{note}. " if note else ""
+        if is_protected(subproject.labels, key):
+            text = protected_message(
+                subproject.subproject_id, subproject.display_name, key, "delete"
+            )
+            ask = f" {question.text}" if question is not None else ""
+            self._confirming(f"{lead}{text}.{ask}", protected=True)
+            return True
+        if question is None:
+            return False
+        self._confirming(f"{lead}{question.text}")
+        return True
 
     # -- save ----------------------------------------------------------------------------------
 
@@ -286,11 +321,8 @@ class SubprojectForm(widgets.VBox):
     def _on_delete(self, _button: widgets.Button | None = None) -> None:
         if self.opened is None or self._busy:
             return
-        question = before_deleting(self.opened)
-        if question is None:  # %config Sinch.confirm_deletes = False
+        if not self._ask_delete(self.opened):  # %config Sinch.confirm_deletes = False
             self._on_confirm_delete()
-            return
-        self._confirming(question.text)
 
     def _on_cancel_delete(self, _button: widgets.Button | None = None) -> None:
         self._confirming(None)
@@ -303,13 +335,17 @@ class SubprojectForm(widgets.VBox):
         opened = self.opened
         if opened is None or self._busy:
             return
+        allowed = self.allow_protected.value  # ticked in this question (reset by _confirming)
         self._confirming(None)
-        self._in_background("Deleting", "delete", repr(opened.display_name), self._delete, opened)
+        self._in_background(
+            "Deleting", "delete", repr(opened.display_name), self._delete, opened, allowed
+        )
 
-    def _delete(self, opened: Subproject) -> None:
+    def _delete(self, opened: Subproject, allow_protected: bool = False) -> None:
         client = self.ctx.client()
         try:
-            deleted_now = client.delete_if_unchanged(opened)  # only the version shown here
+            # only the version shown here; protected only when ticked in the question
+            deleted_now = client.delete_if_unchanged(opened, allow_protected=allow_protected)
         except SubprojectChanged as changed:
             self._changed_before_delete(changed)
             return
@@ -329,9 +365,7 @@ class SubprojectForm(widgets.VBox):
         current = changed.current
         note = changed_since(changed.seen, current)
         self._load(current)
-        question = None if current.deleted else before_deleting(current)
-        if question is not None:
-            self._confirming(f"{note}. {question.text}")
+        if not current.deleted and self._ask_delete(current, note):
             self.status.value = message("warn", f"Not deleted yet: {note}.")
         else:
             again = "" if current.deleted else " It is shown as it is now: Delete… deletes it."

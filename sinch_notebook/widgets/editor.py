@@ -406,7 +406,7 @@ class FrameEditor(widgets.VBox):
             )
         else:
             # All conflicts or invalid rows is a warning, not a success.
-            kind = "warn" if plan.conflicts or plan.invalid else "ok"
+            kind = "warn" if plan.conflicts or plan.invalid or plan.refused else "ok"
             self.status.value = message(kind, f"Nothing to apply ({plan_summary(plan)}).")
 
     def show_plan(self, plan: Plan) -> None:

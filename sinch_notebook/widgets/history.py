@@ -272,7 +272,7 @@ class HistoryForm(widgets.VBox):
         plan = found.revert()
         self.plan_html.value = plan_html(plan)
         summary = plan.summary()
-        held = counts_text(summary, ("conflict", "invalid"))
+        held = counts_text(summary, ("conflict", "invalid", "refused"))
         held = f" Not applied: {held} (see the plan)." if held else ""
         if len(plan):
             what = counts_text(summary, ("create", "update", "delete"))

@@ -50,6 +50,8 @@ def plan_summary(plan: Plan) -> str:
         parts.append(amount(counts["conflict"], "conflict"))
     if counts["invalid"]:
         parts.append(f"{counts['invalid']:,} invalid")
+    if counts.get("refused"):
+        parts.append(f"{counts['refused']:,} refused")
     return ", ".join(parts) or "nothing to change"
 
 
@@ -81,6 +83,11 @@ def plan_html(plan: Plan) -> str:
     if plan.invalid:
         breaks = "breaks" if len(plan.invalid) == 1 else "break"
         notes.append(f"{amount(len(plan.invalid), 'row')} {breaks} a rule: not applied (see note).")
+    if plan.refused:  # the guard rails (guards.py): protected subprojects, the label policy
+        notes.append(
+            f"{amount(len(plan.refused), 'row')} refused by the guard rails: not applied "
+            "(see note; plan.apply(allow_protected=True) or allow_policy_violations=True in code)."
+        )
     if plan.needs_mass_delete_permission:
         notes.append(
             f"Deletes {plan.deletes:,} subprojects, more than {MASS_DELETE_THRESHOLD} at once: "

@@ -269,6 +269,8 @@ class SubprojectTable:
         with self._lock:
             n = len(self)
             mask = np.ones(n, dtype=bool) if wanted.show_deleted else ~self.deleted
+            if wanted.ids is not None:
+                mask &= np.isin(self.ids, list(wanted.ids))
             text = fold(wanted.text)
             if text:
                 mask &= self._contains(text)

@@ -25,6 +25,7 @@ DISTRIBUTION = {
     "IPython": "ipython",
     "jupyter_core": "jupyterlab",
     "tomli_w": "tomli-w",
+    "yaml": "pyyaml",
     "zmq": "pyzmq",
 }
 TESTED_IPYDATAGRID = "1.4"  # the minor version widgets/grid.py's workaround was written for
