@@ -27,15 +27,16 @@ def resume(
 ) -> ApplyResult:
     """Apply exactly the changes of a journal that are not done yet, appending to it.
 
-    On `client`, which must be to the journal's project and API URL. The journal is checked
-    as a whole first (`JournalInvalid`, nothing sent). Its deletes count as a plan's: more than
-    10 need `allow_mass_delete=True` (or the original apply's permission). Creates that may
-    already have happened are looked for first (once the commit grace has passed since they
-    were sent) and never sent twice. Holds the journal's lock: a second apply or resume of the
-    same journal, here or in another process, fails at once. The result covers the changes
-    applied now; `result.earlier_done` counts those done before. The guard rails hold as in any plan: a change to a protected subproject, or one
-    that breaks the label policy, is sent only if the original apply allowed it (the journal
-    records it) or `allow_protected` / `allow_policy_violations` is given now.
+    On `client`, which must be to the journal's project and API URL. The journal is checked as a
+    whole first (`JournalInvalid`, nothing sent). Its deletes count as a plan's: more than 10
+    need `allow_mass_delete=True` (or the original apply's permission). Creates that may already
+    have happened are looked for first (once the commit grace has passed since they were sent)
+    and never sent twice. Holds the journal's lock: a second apply or resume of the same
+    journal, here or in another process, fails at once. The result covers the changes applied
+    now; `result.earlier_done` counts those done before. The guard rails hold as in any plan: a
+    change to a protected subproject, or one that breaks the label policy, is sent only if the
+    original apply allowed it (the journal records it) or `allow_protected` /
+    `allow_policy_violations` is given now.
     """
     state = journal_for(journal_path, client)
     return apply_plan(

@@ -47,10 +47,10 @@ def add_check_parser(commands: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .profiles import connect_stored
-    from ..guards.compliance import compliance, report_markdown, summary_text
     from ..files import csv_bytes
+    from ..guards.compliance import compliance, report_markdown, summary_text
     from ..guards.policy import load_policy
+    from .profiles import connect_stored
 
     try:
         policy = load_policy(args.policy)  # a malformed policy fails before connecting

@@ -22,8 +22,8 @@ from ..sandbox import (
     Sandbox,
 )
 from .app import add_command as add_app_command
-from .demo import DemoOptions
 from .check import add_check_parser
+from .demo import DemoOptions
 from .history import add_history_parser
 from .plans import add_plan_commands
 from .profiles import add_profile_parser, add_snapshot_parser

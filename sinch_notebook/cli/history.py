@@ -12,8 +12,8 @@ import argparse
 import sys
 from typing import Any
 
-from .profiles import _fail
 from ..errors import SinchError
+from .profiles import _fail
 
 
 def run_copy(args: argparse.Namespace) -> int:

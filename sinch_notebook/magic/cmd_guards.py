@@ -1,6 +1,6 @@
 """Guard-rail commands: `protect ID...` / `unprotect ID...` (reviewed plans that set or remove
 the protection label) and `compliance` (the account against the label policy). The rules are
-the core's (`guards/rules.py`, `guards/policy.py`, `guards/compliance.py`); this only parses and shows."""
+the core's (`guards/`: `rules.py`, `policy.py`, `compliance.py`); this only parses and shows."""
 
 from __future__ import annotations
 

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import numpy as np
 
-from ..guards.compliance import compliance_frame, violations_by_id
-from ..connection import active
+from ..connection.active import active
 from ..filters import SubprojectFilter
 from ..frames import records_frame
+from ..guards.compliance import compliance_frame, violations_by_id
 from ..guards.policy import active_policy
 from ..models import Subproject
 from . import controls as ui
