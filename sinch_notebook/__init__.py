@@ -112,6 +112,13 @@ _LAZY = {
     "changes_per_day": "account_history",
     "plot_account_size": "account_history",
     "plot_changes_per_day": "account_history",
+    # the account as code (YAML is loaded with it; the package is not called `desired`
+    # because `sn.desired` is the function)
+    "dump": "desired_state",
+    "desired": "desired_state",
+    "Desired": "desired_state",
+    "DesiredDiff": "desired_state",
+    "DesiredFileError": "desired_state",
 }
 
 
@@ -142,6 +149,9 @@ __all__ = [
     "Change",
     "ChangedOnServer",
     "CreateOutcomeUnknown",
+    "Desired",
+    "DesiredDiff",
+    "DesiredFileError",
     "Diff",
     "FailedPrecondition",
     "HistoryStore",
@@ -180,9 +190,11 @@ __all__ = [
     "connect_or_sandbox",
     "connections",
     "delete_profile",
+    "desired",
     "diff",
     "disconnect",
     "disconnect_all",
+    "dump",
     "edit",
     "history",
     "label_coverage",

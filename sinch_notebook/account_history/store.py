@@ -1,10 +1,10 @@
 """The history store: one SQLite file of account snapshots in which unchanged records are shared.
 
-Schema version 2 (`PRAGMA user_version`; `PRAGMA application_id` marks the file as ours):
+Schema version 3 (`PRAGMA user_version`; `PRAGMA application_id` marks the file as ours):
 
     meta(key, value)          what the file is, which release made it and when
     projects(id, project_id)  the parent projects snapshotted into it
-    snapshots(id, project, time, subprojects, deleted, changed, previous, api_url)
+    snapshots(id, project, time, subprojects, deleted, changed, previous, api_url, tag)
     versions(id, project, subproject_id, first, until,
              display_name, labels, create_time, update_time, deleted, extra)
 
@@ -12,7 +12,9 @@ A *version* is one state of one subproject. It belongs to every snapshot of its 
 is at least `first` and below `until` (NULL: still current). A snapshot of an unchanged account
 therefore adds a single `snapshots` row; only records that changed add a version. Each snapshot
 records the API URL it was listed from (schema 2; NULL for older snapshots), so a snapshot of a
-sandbox is never taken for one of the real project with the same id. No credential or token is
+sandbox is never taken for one of the real project with the same id. A snapshot may carry a tag
+(schema 3): "sync" marks the one a desired-state sync took after applying, so the next diff can
+tell what changed on the server since then from what the file plans. No credential or token is
 ever written: the store holds subproject data, project ids and API URLs only.
 
 Safety:
@@ -44,7 +46,7 @@ from ..errors import SinchError, ValidationError
 from .rows import Row, UnreadableRow, paused_gc, prepare_rows, to_record
 
 APPLICATION_ID = int.from_bytes(b"SNhs", "big")  # PRAGMA application_id of every store
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT = "sinch-notebook account history"
 BUSY_SECONDS = 60.0  # how long a writer waits for another one before giving up
 DEFAULT_PATH = Path(".sinch") / "history.sqlite"
@@ -57,9 +59,14 @@ def _add_api_url(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE snapshots ADD COLUMN api_url TEXT")
 
 
+def _add_tag(conn: sqlite3.Connection) -> None:
+    """Schema 2 -> 3: a snapshot may carry a tag ("sync": taken by a desired-state sync)."""
+    conn.execute("ALTER TABLE snapshots ADD COLUMN tag TEXT")
+
+
 # Upgrades of older stores: MIGRATIONS[n] turns schema n into n + 1, inside one write
 # transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_api_url}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_api_url, 2: _add_tag}
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -72,7 +79,8 @@ CREATE TABLE snapshots (
     deleted INTEGER NOT NULL,
     changed INTEGER NOT NULL,
     previous INTEGER REFERENCES snapshots(id),
-    api_url TEXT
+    api_url TEXT,
+    tag TEXT
 );
 CREATE TABLE versions (
     id INTEGER PRIMARY KEY,
@@ -91,7 +99,10 @@ CREATE INDEX versions_current ON versions(project, subproject_id) WHERE until IS
 """
 
 _CONTENT = "display_name, labels, create_time, update_time, deleted, extra"
-_INFO = "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url"
+_INFO = (
+    "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url, "
+    "s.tag"
+)
 _V_CONTENT = ", ".join(f"v.{column}" for column in _CONTENT.split(", "))
 
 
@@ -107,6 +118,7 @@ class SnapshotInfo:
     changed: int  # records that differ from the previous snapshot of the project
     previous: int | None  # that snapshot's id (None: the project's first)
     api_url: str | None = None  # where it was listed from (None: before schema 2)
+    tag: str | None = None  # "sync": taken by a desired-state sync (schema 3)
 
 
 @dataclass(frozen=True)
@@ -409,6 +421,7 @@ class HistoryStore:
         records: Iterable[Mapping[str, Any]],
         time: datetime,
         api_url: str | None = None,
+        tag: str | None = None,
     ) -> SnapshotInfo:
         """Store one listing of `project` (deleted subprojects included) taken at `time`.
 
@@ -425,6 +438,8 @@ class HistoryStore:
                 snapshot_id, previous, changed = self._write_rows(
                     conn, project, stamp, rows, deleted, api_url
                 )
+                if tag is not None:
+                    conn.execute("UPDATE snapshots SET tag = ? WHERE id = ?", (tag, snapshot_id))
             del rows
         return SnapshotInfo(
             snapshot_id,
@@ -435,6 +450,7 @@ class HistoryStore:
             changed,
             previous,
             api_url,
+            tag,
         )
 
     def _write_rows(
@@ -525,6 +541,15 @@ class HistoryStore:
             query += " WHERE p.project_id = ?"
             params = (project,)
         return self._infos(self._fetch(query + " ORDER BY s.id", params))
+
+    def latest_tagged(self, project: str, tag: str, api_url: str | None) -> SnapshotInfo | None:
+        """The project's latest snapshot with `tag` listed from `api_url` (None: there is none)."""
+        found = self._fetch(
+            f"SELECT {_INFO} FROM snapshots s JOIN projects p ON p.id = s.project "
+            "WHERE p.project_id = ? AND s.tag = ? AND s.api_url IS ? ORDER BY s.id DESC LIMIT 1",
+            (project, tag, api_url),
+        )
+        return self._infos(found)[0] if found else None
 
     def snapshot_info(self, snapshot_id: int) -> SnapshotInfo | None:
         with self._read() as conn:
@@ -666,9 +691,9 @@ class HistoryStore:
 
 
 def _info(row: tuple) -> SnapshotInfo:
-    sid, project, stamp, total, deleted, changed, previous, api_url = row
+    sid, project, stamp, total, deleted, changed, previous, api_url, tag = row
     return SnapshotInfo(
-        sid, project, _stored_time(stamp), total, deleted, changed, previous, api_url
+        sid, project, _stored_time(stamp), total, deleted, changed, previous, api_url, tag
     )
 
 

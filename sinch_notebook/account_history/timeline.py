@@ -175,7 +175,9 @@ def listing(client: SubprojectsClient) -> Snapshot:
     )
 
 
-def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snapshot:
+def snapshot(
+    client: SubprojectsClient | None = None, store: Any = None, tag: str | None = None
+) -> Snapshot:
     """List the whole account (deleted included) and store it as a new snapshot.
 
     `client` defaults to the active connection, `store` to `%config Sinch.history`,
@@ -183,6 +185,7 @@ def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snap
     (and created) before anything is sent, so a wrong path fails before the listing. Snapshots
     are stored in the order of their listings: when another kernel stored a newer listing
     meanwhile, the account is listed again (`SnapshotOutOfOrder` after LISTINGS tries).
+    `tag` marks it ("sync": taken by a desired-state sync, see `sinch_notebook.desired`).
     """
     target = open_store(store)
     source = active_client(client)
@@ -198,6 +201,7 @@ def snapshot(client: SubprojectsClient | None = None, store: Any = None) -> Snap
                     records,
                     datetime.now(timezone.utc),
                     source.endpoints.api_url,
+                    tag,
                 )
             except SnapshotOutOfOrder:
                 if attempt == LISTINGS:
