@@ -1,6 +1,7 @@
 """`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), saved
 profiles and scheduled snapshots (`cli_profiles`), saved plans (`plan show FILE`, `apply FILE`:
-`cli_plans`), and the app (the panel as a web page: app.py)."""
+`cli_plans`), the account as code (`dump`, `diff FILE`, `sync FILE`: `cli_desired`), and the
+app (the panel as a web page: app.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import add_command as add_app_command
+from .cli_desired import add_desired_commands
 from .cli_plans import add_plan_commands
 from .cli_profiles import add_profile_parser, add_snapshot_parser
 from .demo import DemoOptions
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_profile_parser(commands)
     add_snapshot_parser(commands)
     add_plan_commands(commands)
+    add_desired_commands(commands)
     add_app_command(commands)
     return parser
 

@@ -100,8 +100,7 @@ CREATE INDEX versions_current ON versions(project, subproject_id) WHERE until IS
 
 _CONTENT = "display_name, labels, create_time, update_time, deleted, extra"
 _INFO = (
-    "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url, "
-    "s.tag"
+    "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url, s.tag"
 )
 _V_CONTENT = ", ".join(f"v.{column}" for column in _CONTENT.split(", "))
 

@@ -26,6 +26,7 @@ from .reader import read_text
 from .result import DesiredDiff, SyncResult
 
 if TYPE_CHECKING:
+    from ..account_history import Snapshot
     from ..bulk.render import Hints
     from ..client import SubprojectsClient
 
@@ -162,10 +163,34 @@ class Desired:
         planned = self.diff(client, takeover=takeover, store=store, hints=hints)
         if not doit:
             return SyncResult(planned)
-        from ..account_history.store import open_store
-        from ..account_history.timeline import snapshot
-        from .drift import SYNC_TAG
+        return self.apply(
+            planned,
+            allow_mass_delete=allow_mass_delete,
+            allow_mass_update=allow_mass_update,
+            workers=workers,
+            progress=progress,
+            journal=journal,
+            store=store,
+        )
 
+    @public
+    def apply(
+        self,
+        planned: DesiredDiff,
+        *,
+        allow_mass_delete: bool = False,
+        allow_mass_update: bool = False,
+        workers: int = 8,
+        progress: Any = True,
+        journal: Any = None,
+        store: Any = None,
+    ) -> SyncResult:
+        """Apply a diff this file made (`.diff()`, reviewed) and record the sync: what
+        `sync(doit=True)` does after planning. A face that asks before deleting uses it."""
+        from ..account_history.store import open_store
+
+        if not isinstance(planned, DesiredDiff) or planned.state is not self.state:
+            raise ValidationError("planned", "must be a diff made by this desired state's diff()")
         plan = planned.plan
         target = open_store(store)  # a wrong store path fails before anything is sent
         plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
@@ -178,8 +203,17 @@ class Desired:
                 allow_mass_delete=allow_mass_delete,
                 allow_mass_update=allow_mass_update,
             )
-        taken = snapshot(plan.client, store=target, tag=SYNC_TAG)
-        return SyncResult(planned, result, taken)
+        return SyncResult(planned, result, record_sync(plan.client, target))
+
+
+@public
+def record_sync(client: SubprojectsClient | None = None, store: Any = None) -> Snapshot:
+    """Store a snapshot of the account tagged "sync": the state a sync left, which the next
+    diff compares with to tell what changed on the server since (drift) from the plan."""
+    from ..account_history.timeline import snapshot
+    from .drift import SYNC_TAG
+
+    return snapshot(_client(client), store=store, tag=SYNC_TAG)
 
 
 def _flag(name: str, value: Any) -> None:
