@@ -59,13 +59,11 @@ def dump(
         raise ValidationError("update", "needs the path of the file to update")
     where = Path(path) if path is not None else None
     old = read_text(where) if update and where is not None else None
-    records = _listing(source)
     if old is not None and where is not None:
-        current = load_desired(where)
-        _same_project(current, source)
-        text = update_text(old, where, records)
+        _same_project(load_desired(where), source)  # checked before anything is sent
+        text = update_text(old, where, _listing(source))
     else:
-        text = dump_text(source.project_id, records)
+        text = dump_text(source.project_id, _listing(source))
     if where is not None:
         write_atomically(where, text)
     return text
