@@ -194,7 +194,7 @@ def test_a_broken_file_sends_nothing(sb: Sandbox, cl: sn.SubprojectsClient, tmp_
     path = tmp_path / "s.yaml"
     path.write_text(f"project: {cl.project_id}\nsubprojects:\n  - id: A\n    lables: {{}}\n")
     sb.reset_stats()
-    with pytest.raises(sn.DesiredFileError, match="line 4: .*did you mean labels"):
+    with pytest.raises(sn.DesiredFileError, match=r"line 4: .*did you mean labels"):
         sn.desired(path).sync(True, cl)
     assert sb.stats["requests"] == 0
 
