@@ -81,7 +81,8 @@ def test_sync_asks_before_deleting(
 
 
 def test_a_broken_file_is_one_line(ip: MagicShell, logged_in: Sandbox, tmp_path: Path) -> None:
-    (tmp_path / "s.yaml").write_text("project: demo-project\nsubprojects:\n  - id: A\n    nmae: x\n")
+    text = "project: demo-project\nsubprojects:\n  - id: A\n    nmae: x\n"
+    (tmp_path / "s.yaml").write_text(text)
     run = ip.fails("%sinch diff s.yaml")
     assert "s.yaml: line 4: subproject: unknown key 'nmae'; did you mean name?" in run.text
     run = ip.fails("%sinch sync s.yaml --doit")
