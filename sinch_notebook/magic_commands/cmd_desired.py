@@ -64,7 +64,7 @@ def _desired_options(parser: argparse.ArgumentParser) -> None:
 
 def _diff_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "a", metavar="A", help="a snapshot to compare from, or a desired-state file (FILE.yaml)"
+        "a", metavar="A", help="the snapshot to compare from (or a desired-state file, FILE.yaml)"
     )
     parser.add_argument("b", metavar="B", nargs="?", default="now", help="to (default: now)")
     cmd_history._store_option(parser)
