@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..models import validate_display_name, validate_label_key, validate_labels
+from .fastpath import read_dump_layout
 from .model import (
     ENTRY_KEYS,
     PROTECTED_LABEL,
@@ -20,7 +21,17 @@ from .model import (
     DesiredState,
     Entry,
 )
-from .reader import Mapping, Node, Scalar, Sequence_, parse, plain_value, read_text, suggestion
+from .reader import (
+    MAX_ITEMS,
+    Mapping,
+    Node,
+    Scalar,
+    Sequence_,
+    parse,
+    plain_value,
+    read_text,
+    suggestion,
+)
 
 _TRUE = frozenset({"true", "True", "TRUE", "yes", "Yes", "YES"})
 _FALSE = frozenset({"false", "False", "FALSE", "no", "No", "NO"})
@@ -215,4 +226,6 @@ def load_desired(path: str | os.PathLike[str]) -> DesiredState:
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ValidationError("path", "must be the path of a desired-state file (a YAML file)")
     where = Path(path)
-    return _Reader(where).state(parse(where, read_text(where)))
+    text = read_text(where)
+    fast = read_dump_layout(where, text, MAX_ITEMS)  # a dump's layout, quickly; else:
+    return fast if fast is not None else _Reader(where).state(parse(where, text))

@@ -43,7 +43,7 @@ class DesiredFileError(ValidationError):
         self.line = line
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: 100,000 of them are made per load, and faster so
 class Entry:
     """One subproject the file lists.
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sinch_notebook.desired_state import DesiredFileError, load_desired
 from sinch_notebook.desired_state.dumper import dump_text, scalar
@@ -181,3 +184,74 @@ def test_a_dumped_value_reads_back_exactly(tmp_path: Path, text: str) -> None:
     # and so does any YAML reader (the dump quotes what one could take for something else)
     loaded = yaml.safe_load(scalar(text))
     assert loaded == text or (text == "" and loaded == "")
+
+
+def both_readers(path: Path) -> tuple[Any, Any]:
+    """What the dump-layout reader and the full reader make of one file (None: gave up)."""
+    from sinch_notebook.desired_state.fastpath import read_dump_layout
+    from sinch_notebook.desired_state.loader import _Reader
+    from sinch_notebook.desired_state.reader import parse, read_text
+
+    text = read_text(path)
+    return read_dump_layout(path, text, MAX_ITEMS), _Reader(path).state(parse(path, text))
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
+WORDS = st.sampled_from(["yes", "No", "null", "0123", "1e5", "0x1F", "a b", "Acme EU", "C-1002"])
+RECORD = st.fixed_dictionaries(
+    {
+        "subprojectId": st.one_of(st.from_regex(r"[0-9A-Z]{26}", fullmatch=True), TEXT),
+        "displayName": st.one_of(WORDS, TEXT),
+        "labels": st.dictionaries(st.one_of(WORDS, TEXT), st.one_of(WORDS, TEXT), max_size=3),
+    }
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(records=st.lists(RECORD, max_size=6, unique_by=lambda r: r["subprojectId"].strip()))
+def test_the_dump_layout_reader_agrees_with_the_full_reader(
+    tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    path = write(tmp_path, dump_text("p", records))
+    fast, full = both_readers(path)
+    if fast is not None:
+        assert (fast.project, fast.entries) == (full.project, full.entries)
+    assert [(e.name, e.labels) for e in full.entries] == [
+        (r["displayName"], r["labels"]) for r in dump_order(records)
+    ]
+
+
+def dump_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda r: (r["displayName"], r["subprojectId"]))
+
+
+def test_a_dump_is_read_by_the_dump_layout_reader(tmp_path: Path) -> None:
+    records = [
+        {"subprojectId": f"01HYN7HSW328MXQWQET4X{i:05d}", "displayName": f"Customer {i}",
+         "labels": {"tier": "gold", "note": "yes" if i % 2 else "a: b", "id": f"C-{i}"}}
+        for i in range(50)
+    ]  # fmt: skip
+    path = write(tmp_path, dump_text("p", records))
+    fast, full = both_readers(path)
+    assert fast is not None and fast.entries == full.entries and len(fast.entries) == 50
+    # a hand edit the layout reader does not know (a comment after a value): the full reader
+    edited = path.read_text().replace("name: Customer 7\n", "name: Customer 7  # renamed\n")
+    path.write_text(edited)
+    fast, full = both_readers(path)
+    assert fast is None and "Customer 7" in [e.name for e in full.entries]
+
+
+def test_too_many_entries_in_the_dump_layout_are_refused_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sinch_notebook.desired_state import loader, reader
+
+    monkeypatch.setattr(loader, "MAX_ITEMS", 1_000)
+    monkeypatch.setattr(reader, "MAX_ITEMS", 1_000)
+    records = [{"subprojectId": f"ID{i:05d}", "displayName": "n"} for i in range(1_001)]
+    error = refused(tmp_path, dump_text("p", records))
+    assert (
+        "more than 1,000 items" in str(error) and error.line == 5 + 3 * 1_000
+    )  # the header is 4 lines
