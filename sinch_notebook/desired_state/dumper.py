@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..account_history.rows import paused_gc
 from .model import MANAGED_BY_LABEL, DesiredFileError
 
 HEADER = (
@@ -74,8 +75,17 @@ def scalar(text: str) -> str:
     return '"' + "".join(_escape(char) for char in text) + '"'
 
 
-def _labels(labels: Mapping[str, str]) -> str:
-    return "{" + ", ".join(f"{scalar(k)}: {scalar(labels[k])}" for k in sorted(labels)) + "}"
+class _Scalars(dict[str, str]):
+    """Text already written as a scalar: names and labels of an account repeat."""
+
+    def __missing__(self, text: str) -> str:
+        value = self[text] = scalar(text)
+        return value
+
+
+def _labels(labels: Mapping[str, str], scalars: _Scalars | None = None) -> str:
+    s = scalars if scalars is not None else _Scalars()
+    return "{" + ", ".join(f"{s[k]}: {s[labels[k]]}" for k in sorted(labels)) + "}"
 
 
 def live_sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -89,10 +99,20 @@ def dump_text(project: str, records: Iterable[Mapping[str, Any]]) -> str:
     """The desired-state file of the account `records` describe (deleted ones left out)."""
     out = [HEADER, f"project: {scalar(project)}\n", "subprojects:\n"]
     append = out.append
-    for record in live_sorted(records):
-        append(f"  - id: {scalar(str(record['subprojectId']))}\n")
-        append(f"    name: {scalar(str(record.get('displayName') or ''))}\n")
-        append(f"    labels: {_labels(record.get('labels') or {})}\n")
+    scalars = _Scalars()
+    label_lines: dict[tuple[tuple[str, str], ...], str] = {}  # label sets repeat too
+    with paused_gc():
+        for record in live_sorted(records):
+            labels = record.get("labels") or {}
+            items = tuple(labels.items())
+            shown = label_lines.get(items)
+            if shown is None:
+                shown = label_lines[items] = _labels(labels, scalars)
+            append(
+                f"  - id: {scalar(str(record['subprojectId']))}\n"
+                f"    name: {scalars[str(record.get('displayName') or '')]}\n"
+                f"    labels: {shown}\n"
+            )
     if len(out) == 3:
         out[-1] = "subprojects: []\n"
     return "".join(out)
