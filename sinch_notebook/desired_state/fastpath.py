@@ -171,7 +171,8 @@ def _read(path: Path, text: str, max_items: int) -> DesiredState:
         labels = bodies.get(labels_text)
         if labels is None:
             labels = bodies[labels_text] = _labels(labels_text, texts)
-        append(Entry(first_line + 3 * len(entries), sid, name, dict(labels)))
+        # entries with the same label set share its dict: entries are read, never changed
+        append(Entry(first_line + 3 * len(entries), sid, name, labels))
     if position != len(body):
         raise _GiveUp
     return state

@@ -49,7 +49,8 @@ class Entry:
 
     `name` None keeps the server's name; `labels` None keeps the server's labels (a written
     `labels: {}` removes them all). `key` holds the identity labels of a new entry (already part
-    of `labels`). `line` is where the entry starts in the file."""
+    of `labels`). `line` is where the entry starts in the file. Entries are read, never changed:
+    entries with the same labels may share one dict."""
 
     line: int
     id: str | None = None

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..account_history.rows import paused_gc
 from ..bulk.change import LABEL_PREFIX, Change, Invalid, change_toward
 from ..bulk.plan import Plan
 from .model import MANAGED_BY_LABEL, DesiredState, Entry
@@ -91,6 +92,13 @@ def compare(
 ) -> Comparison:
     """The plan that takes the account (`records`, a listing with or without deleted ones) to
     `state`; nothing is sent."""
+    with paused_gc():  # a plan of 100,000 entries: the collector need not walk them meanwhile
+        return _compare(state, client, records, takeover)
+
+
+def _compare(
+    state: DesiredState, client: Any, records: Iterable[Record], takeover: bool
+) -> Comparison:
     every = {str(r.get("subprojectId")): r for r in records}
     live = {sid: r for sid, r in every.items() if not r.get("deleted")}
     owner = state.managed_by
@@ -118,7 +126,13 @@ def compare(
         sid = str(record["subprojectId"])
         taken.add(sid)
         result.managed += 1
-        holder = (record.get("labels") or {}).get(MANAGED_BY_LABEL)
+        current = record.get("labels") or {}
+        if (entry.name is None or entry.name == record.get("displayName")) and (
+            labels is None or labels == current
+        ):
+            unchanged += 1  # the common case, decided without building anything
+            continue
+        holder = current.get(MANAGED_BY_LABEL)
         change = change_toward(record, name=entry.name, labels=labels, row=entry.line)
         if change is None:
             unchanged += 1

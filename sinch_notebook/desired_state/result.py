@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from ..account_history.render import diff_html, diff_text
 from ..bulk.markdown import _md
 from ..bulk.render import MAX_TEXT_ENTRIES, _short
 from ..display import exact_time, html_table, plural, td, tr
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from ..account_history import Diff, Snapshot
     from ..bulk import ApplyResult, Plan
 
+# What to do about drift, said under it (instead of a diff's "revert()" note).
+DRIFT_NOTE = (
+    "A sync puts back what the file says; dump --update takes the server's values into the file."
+)
 EXIT_IN_SYNC = 0
 EXIT_DIFFERENT = 2
 
@@ -122,7 +127,7 @@ class DesiredDiff:
             lines.append(f"  ... and {len(shown) - MAX_TEXT_ENTRIES:,} more (.unmanaged)")
         if self.drift is not None and len(self.drift):
             lines.append(self._drift_head())
-            lines.append(str(self.drift))
+            lines.append(diff_text(self.drift, DRIFT_NOTE))
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -145,7 +150,7 @@ class DesiredDiff:
             parts.append(html_table(["subprojectId", "displayName"], rows, "sinch-unmanaged"))
         if self.drift is not None and len(self.drift):
             parts.append(f"<p>{escape(self._drift_head())}</p>")
-            parts.append(self.drift._repr_html_())
+            parts.append(diff_html(self.drift, DRIFT_NOTE))
         parts.append("</div>")
         return "".join(parts)
 
@@ -171,7 +176,7 @@ class DesiredDiff:
                 cells = [row.change, row.subproject_id, row.display_name, row.field]
                 cells += [row.before, row.after]
                 lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
-            lines.append("")
+            lines += ["", _md(DRIFT_NOTE), ""]
         return "\n".join(lines).rstrip("\n") + "\n"
 
 
