@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from .account_history import Diff, Snapshot
     from .bulk import ApplyResult, Plan
+    from .desired_state import Desired
     from .guards.policy import Policy
     from .widgets import Panel
 
@@ -158,6 +159,28 @@ def compliance(
     return report(policy, client, at=at, store=store)
 
 
+def dump(
+    path: str | os.PathLike[str] | None = None,
+    client: SubprojectsClient | None = None,
+    *,
+    update: bool = False,
+) -> str:
+    """The live (not deleted) subprojects as a desired-state file's text, sorted by name then id
+    (see `desired_state.dump`), from `client` or the active connection; written to `path` when
+    given (`update=True` rewrites that file in place, keeping its comments and order)."""
+    from .desired_state import dump as write
+
+    return write(path, client or require_active, update=update)
+
+
+def desired(path: str | os.PathLike[str]) -> Desired:
+    """A desired-state file (`subprojects.yaml`), loaded and checked; nothing is sent. Its
+    `.diff()` and `.sync()` use the active connection unless given a client."""
+    from .desired_state import desired as load
+
+    return load(path, default_client=require_active)
+
+
 # Loaded on first use, so `import sinch_notebook` does not import pandas.
 _LAZY = {
     "connect_or_sandbox": "connection.local_sandbox",
@@ -194,6 +217,11 @@ _LAZY = {
     "changes_per_day": "account_history",
     "plot_account_size": "account_history",
     "plot_changes_per_day": "account_history",
+    # the account as code (YAML is loaded with it; the package is not called `desired`
+    # because `sn.desired` is the function)
+    "Desired": "desired_state",
+    "DesiredDiff": "desired_state",
+    "DesiredFileError": "desired_state",
 }
 
 
@@ -224,6 +252,9 @@ __all__ = [
     "Change",
     "ChangedOnServer",
     "CreateOutcomeUnknown",
+    "Desired",
+    "DesiredDiff",
+    "DesiredFileError",
     "Diff",
     "FailedPrecondition",
     "HistoryStore",
@@ -267,9 +298,11 @@ __all__ = [
     "connect_or_sandbox",
     "connections",
     "delete_profile",
+    "desired",
     "diff",
     "disconnect",
     "disconnect_all",
+    "dump",
     "edit",
     "history",
     "label_coverage",

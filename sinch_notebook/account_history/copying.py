@@ -65,7 +65,7 @@ def _copy_one(source: HistoryStore, target: HistoryStore, info: SnapshotInfo) ->
     with paused_gc(), source.reading():
         rows = source.rows(info.id)
         try:
-            target.add_rows(info.project, rows, info.time, info.api_url)
+            target.add_rows(info.project, rows, info.time, info.api_url, info.tag)
         except SnapshotOutOfOrder:
             raise ValidationError(
                 "to",

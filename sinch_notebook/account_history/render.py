@@ -70,7 +70,7 @@ def _footer(d: Diff, way_back: str = PYTHON_WAY_BACK) -> str:
     return way_back.format(name=d.a.name)
 
 
-def diff_text(d: Diff) -> str:
+def diff_text(d: Diff, way_back: str = PYTHON_WAY_BACK) -> str:
     lines = [headline(d)]
     for row in d.rows[:MAX_TEXT_ENTRIES]:
         name = _short(row.display_name)
@@ -88,7 +88,7 @@ def diff_text(d: Diff) -> str:
             lines.append(f"{head}: {row.field} {_short(row.before)!r} -> {_short(row.after)!r}")
     if len(d.rows) > MAX_TEXT_ENTRIES:
         lines.append(f"  ... and {len(d.rows) - MAX_TEXT_ENTRIES} more (see .frame)")
-    lines.append(_footer(d))
+    lines.append(_footer(d, way_back))
     return "\n".join(lines)
 
 

@@ -1,18 +1,20 @@
 """The embedded history store: one SQLite file (the default), and how a store is chosen.
 
-Schema version 2 (`PRAGMA user_version`; `PRAGMA application_id` marks the file as ours):
+Schema version 3 (`PRAGMA user_version`; `PRAGMA application_id` marks the file as ours):
 
     meta(key, value)          what the file is, which release made it and when
     projects(id, project_id)  the parent projects snapshotted into it
-    snapshots(id, project, time, subprojects, deleted, changed, previous, api_url)
+    snapshots(id, project, time, subprojects, deleted, changed, previous, api_url, tag)
     versions(id, project, subproject_id, first, until,
              display_name, labels, create_time, update_time, deleted, extra)
 
 What the tables mean, and the queries, are the interface's (`store_base.py`); this engine keeps
 them in one file. Each snapshot records the API URL it was listed from (schema 2; NULL for older
 snapshots), so a snapshot of a sandbox is never taken for one of the real project with the same
-id. No credential or token is ever written: the store holds subproject data, project ids and API
-URLs only.
+id. A snapshot may carry a tag (schema 3): "sync" marks the one a desired-state sync took after
+applying, so the next diff can tell what changed on the server since then from what the file
+plans. No credential or token is ever written: the store holds subproject data, project ids and
+API URLs only.
 
 Safety:
 - a new store is built in a temporary file beside the target and linked into place, so a path is
@@ -74,7 +76,7 @@ __all__ = [
 ]
 
 APPLICATION_ID = int.from_bytes(b"SNhs", "big")  # PRAGMA application_id of every store
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_SECONDS = 60.0  # how long a writer waits for another one before giving up
 DEFAULT_PATH = Path(".sinch") / "history.sqlite"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -86,9 +88,14 @@ def _add_api_url(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE snapshots ADD COLUMN api_url TEXT")
 
 
+def _add_tag(conn: sqlite3.Connection) -> None:
+    """Schema 2 -> 3: a snapshot may carry a tag ("sync": taken by a desired-state sync)."""
+    conn.execute("ALTER TABLE snapshots ADD COLUMN tag TEXT")
+
+
 # Upgrades of older stores: MIGRATIONS[n] turns schema n into n + 1, inside one write
 # transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_api_url}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_api_url, 2: _add_tag}
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -101,7 +108,8 @@ CREATE TABLE snapshots (
     deleted INTEGER NOT NULL,
     changed INTEGER NOT NULL,
     previous INTEGER REFERENCES snapshots(id),
-    api_url TEXT
+    api_url TEXT,
+    tag TEXT
 );
 CREATE TABLE versions (
     id INTEGER PRIMARY KEY,

@@ -3,7 +3,7 @@
 A store keeps snapshots of whole accounts in which unchanged records are shared:
 
     projects(id, project_id)  the parent projects snapshotted into it
-    snapshots(id, project, time, subprojects, deleted, changed, previous, api_url)
+    snapshots(id, project, time, subprojects, deleted, changed, previous, api_url, tag)
     versions(id, project, subproject_id, first, until,
              display_name, labels, create_time, update_time, deleted, extra)
 
@@ -32,7 +32,9 @@ FORMAT = "sinch-notebook account history"
 _FOREVER = 2**63 - 1  # `until` of a current version, in comparisons
 
 _CONTENT = "display_name, labels, create_time, update_time, deleted, extra"
-_INFO = "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url"
+_INFO = (
+    "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url, s.tag"
+)
 _V_CONTENT = ", ".join(f"v.{column}" for column in _CONTENT.split(", "))
 
 
@@ -48,6 +50,7 @@ class SnapshotInfo:
     changed: int  # records that differ from the previous snapshot of the project
     previous: int | None  # that snapshot's id (None: the project's first)
     api_url: str | None = None  # where it was listed from (None: before schema 2)
+    tag: str | None = None  # "sync": taken by a desired-state sync (SQLite schema 3)
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ class HistoryStore:
         records: Iterable[Mapping[str, Any]],
         time: datetime,
         api_url: str | None = None,
+        tag: str | None = None,
     ) -> SnapshotInfo:
         """Store one listing of `project` (deleted subprojects included) taken at `time`.
 
@@ -211,7 +215,7 @@ class HistoryStore:
         with paused_gc():  # everything made here is freed before the collector runs again
             rows = prepare_rows(records, project)
             try:
-                return self.add_rows(project, rows, time, api_url)
+                return self.add_rows(project, rows, time, api_url, tag)
             finally:
                 del rows
 
@@ -221,6 +225,7 @@ class HistoryStore:
         rows: Mapping[str, Row],
         time: datetime,
         api_url: str | None = None,
+        tag: str | None = None,
     ) -> SnapshotInfo:
         """`add_snapshot` of records already in stored form (a copy from another store)."""
         stamp = format_time(time)
@@ -230,6 +235,10 @@ class HistoryStore:
             snapshot_id, previous, changed = self._write_rows(
                 conn, project, stamp, rows, deleted, api_url
             )
+            if tag is not None:
+                conn.execute(
+                    self._q("UPDATE snapshots SET tag = ? WHERE id = ?"), (tag, snapshot_id)
+                )
         return SnapshotInfo(
             snapshot_id,
             project,
@@ -239,6 +248,7 @@ class HistoryStore:
             changed,
             previous,
             api_url,
+            tag,
         )
 
     def _write_rows(
@@ -334,6 +344,16 @@ class HistoryStore:
             query += " WHERE p.project_id = ?"
             params = (project,)
         return self._infos(self._fetch(query + " ORDER BY s.id", params))
+
+    def latest_tagged(self, project: str, tag: str, api_url: str | None) -> SnapshotInfo | None:
+        """The project's latest snapshot with `tag` listed from `api_url` (None: there is none)."""
+        where = "s.api_url IS NULL" if api_url is None else "s.api_url = ?"
+        found = self._fetch(
+            f"SELECT {_INFO} FROM snapshots s JOIN projects p ON p.id = s.project "
+            f"WHERE p.project_id = ? AND s.tag = ? AND {where} ORDER BY s.id DESC LIMIT 1",
+            (project, tag) + (() if api_url is None else (api_url,)),
+        )
+        return self._infos(found)[0] if found else None
 
     def snapshot_info(self, snapshot_id: int) -> SnapshotInfo | None:
         found = self._fetch(
@@ -478,9 +498,9 @@ def newer_schema(where: str, version: int, newest: int) -> ValidationError:
 
 
 def _info(row: tuple) -> SnapshotInfo:
-    sid, project, stamp, total, deleted, changed, previous, api_url = row
+    sid, project, stamp, total, deleted, changed, previous, api_url, tag = row
     return SnapshotInfo(
-        sid, project, _stored_time(stamp), total, deleted, changed, previous, api_url
+        sid, project, _stored_time(stamp), total, deleted, changed, previous, api_url, tag
     )
 
 

@@ -43,7 +43,7 @@ from .store_base import (
 )
 
 SCHEMA = "sinch_history"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_SECONDS = 60.0  # how long a writer waits for another one before giving up
 CONNECT_SECONDS = 10  # libpq's connect_timeout, unless the URL or PGCONNECT_TIMEOUT sets one
 LOCK_SPACE = 0x534E6873  # the first key of every advisory lock this store takes ("SNhs")
@@ -81,7 +81,8 @@ CREATE TABLE snapshots (
     deleted INTEGER NOT NULL,
     changed INTEGER NOT NULL,
     previous BIGINT REFERENCES snapshots(id),
-    api_url TEXT
+    api_url TEXT,
+    tag TEXT
 );
 CREATE INDEX snapshots_project ON snapshots(project, id);
 CREATE TABLE versions (
@@ -116,7 +117,12 @@ def _add_journals(conn: Any) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _add_journals}
+def _add_tag(conn: Any) -> None:
+    """Schema 2 -> 3: a snapshot may carry a tag ("sync": taken by a desired-state sync)."""
+    conn.execute("ALTER TABLE snapshots ADD COLUMN tag TEXT")
+
+
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _add_journals, 2: _add_tag}
 
 
 def display_url(url: str) -> str:

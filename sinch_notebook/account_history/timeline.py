@@ -180,7 +180,7 @@ def listing(client: SubprojectsClient) -> Snapshot:
     )
 
 
-def snapshot(client: SubprojectsClient, store: Any = None) -> Snapshot:
+def snapshot(client: SubprojectsClient, store: Any = None, tag: str | None = None) -> Snapshot:
     """List the whole account (deleted included) and store it as a new snapshot.
 
     `store` defaults to `%config Sinch.history`,
@@ -188,6 +188,7 @@ def snapshot(client: SubprojectsClient, store: Any = None) -> Snapshot:
     (and created) before anything is sent, so a wrong path fails before the listing. Snapshots
     are stored in the order of their listings: when another kernel stored a newer listing
     meanwhile, the account is listed again (`SnapshotOutOfOrder` after LISTINGS tries).
+    `tag` marks it ("sync": taken by a desired-state sync, see `sinch_notebook.desired`).
     """
     target = open_store(store)
     source = given_client(client)
@@ -203,6 +204,7 @@ def snapshot(client: SubprojectsClient, store: Any = None) -> Snapshot:
                     records,
                     datetime.now(timezone.utc),
                     source.endpoints.api_url,
+                    tag,
                 )
             except SnapshotOutOfOrder:
                 if attempt == LISTINGS:

@@ -1,7 +1,8 @@
 """`sinch-notebook` command line: the local sandbox, the demo (sandbox + JupyterLab), saved
 profiles and scheduled snapshots (`profiles.py`), the history store (`history copy|check`:
-`history.py`), saved plans (`plan show FILE`, `apply FILE`: `plans.py`), and the app (the panel
-as a web page: `app.py`)."""
+`history.py`), saved plans (`plan show FILE`, `apply FILE`: `plans.py`), the label policy
+(`check`: `check.py`), the account as code (`dump`, `diff FILE`, `sync FILE`: `desired.py`), and
+the app (the panel as a web page: `app.py`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ..sandbox import (
 from .app import add_command as add_app_command
 from .check import add_check_parser
 from .demo import DemoOptions
+from .desired import add_desired_commands
 from .history import add_history_parser
 from .plans import add_plan_commands
 from .profiles import add_profile_parser, add_snapshot_parser
@@ -176,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_history_parser(commands)
     add_plan_commands(commands)
     add_check_parser(commands)
+    add_desired_commands(commands)
     add_app_command(commands)
     return parser
 

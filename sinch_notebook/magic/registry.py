@@ -11,7 +11,15 @@ import difflib
 from typing import Any
 
 from ..errors import SinchError
-from . import cmd_bulk, cmd_connections, cmd_guards, cmd_history, cmd_session, cmd_subprojects
+from . import (
+    cmd_bulk,
+    cmd_connections,
+    cmd_desired,
+    cmd_guards,
+    cmd_history,
+    cmd_session,
+    cmd_subprojects,
+)
 from .command import Command
 from .context import Context
 from .errors import HelpShown, MagicError
@@ -26,6 +34,7 @@ COMMANDS: dict[str, Command] = {
         *cmd_bulk.COMMANDS,
         *cmd_guards.COMMANDS,
         *cmd_history.COMMANDS,
+        *cmd_desired.COMMANDS,  # its `diff` also takes a desired-state file, so it comes last
     )
 }
 

@@ -3,7 +3,8 @@
 The grid, the live plan and the apply are the frame editor's (`editor.py`, the same as
 `sn.edit(df)`); this tab only finds the notebook's DataFrames and loads the chosen one. It also
 saves the plan it shows to a plan file, and opens a plan file (a path, or an upload) for review
-and Apply under the same confirmations (`plan.save`, `sn.load_plan`: the rules are the core's).
+and Apply under the same confirmations (`plan.save`, `sn.load_plan`: the rules are the core's),
+and so does a desired-state file's diff (`desired_upload.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import ipywidgets as widgets
 from ..errors import ValidationError
 from . import controls as ui
 from .common import Context, amount, message
+from .desired_upload import DesiredOpener
 from .editor import FrameEditor
 from .export import read_upload
 
@@ -79,6 +81,7 @@ class BulkForm(widgets.VBox):
         self.editor = FrameEditor(
             ctx, on_applied=self._applied, result_name=self._result_name, html=html
         )
+        self.desired = DesiredOpener(ctx, self._show_desired, self._say)
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))
@@ -91,7 +94,13 @@ class BulkForm(widgets.VBox):
                     "review the plan, then Apply."
                 ),
                 ui.row(self.variable, self.rescan_button, self.plan_button, self.upload_frame),
-                ui.row(self.plan_path, self.save_button, self.open_button, self.upload),
+                ui.row(
+                    self.plan_path,
+                    self.save_button,
+                    self.open_button,
+                    self.upload,
+                    self.desired.upload,
+                ),
                 self.picker_status,
                 self.editor,
             ]
@@ -207,6 +216,7 @@ class BulkForm(widgets.VBox):
     def _update(self) -> None:
         self.plan_button.disabled = not (self.editor._connected and self.variable.value)
         self.open_button.disabled = self.upload.disabled = not self.editor._connected
+        self.desired.upload.disabled = not self.editor._connected
 
     def _result_name(self) -> str:
         return f"{self.variable.value}_result" if self.variable.value else "bulk_result"
@@ -251,6 +261,11 @@ class BulkForm(widgets.VBox):
         self.load_file(str(upload["name"]), bytes(upload["content"]))
         self.upload_frame.value = ()  # the file's bytes need not stay in the widget's state
 
-    def _applied(self, _result: Any) -> None:
+    def _show_desired(self, plan: Any) -> None:
+        self.variable.value = None
+        self.editor.show_plan(plan)
+
+    def _applied(self, result: Any) -> None:
+        self.desired.applied(result)
         if self.on_applied is not None:
             self.on_applied()

@@ -112,7 +112,7 @@ def newer_store(path: Path) -> None:
         (lambda p: p.write_text("name,tier\nAcme,gold\n"), "not a SQLite database"),
         (lambda p: p.write_bytes(b""), "not a SQLite database"),
         (foreign_sqlite, "another application's SQLite database"),
-        (newer_store, "newer sinch-notebook (store schema 99; this release reads up to 2)"),
+        (newer_store, "newer sinch-notebook (store schema 99; this release reads up to 3)"),
     ],
     ids=["text", "empty", "foreign-sqlite", "newer-schema"],
 )
@@ -162,7 +162,7 @@ def test_the_store_is_marked_and_versioned(tmp_path: Path) -> None:
     store.ensure()
     raw = sqlite3.connect(store.path)
     assert raw.execute("PRAGMA application_id").fetchone()[0] == store_module.APPLICATION_ID
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION == 2
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION == 3
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
     assert store.meta()["format"] == "sinch-notebook account history"
@@ -179,16 +179,16 @@ def test_an_older_store_is_migrated_by_the_registered_steps(
     def add_notes(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE snapshots ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(store_module.MIGRATIONS, 2, add_notes)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
+    monkeypatch.setitem(store_module.MIGRATIONS, 3, add_notes)
     assert len(sn.snapshots(store)) == 1  # opening upgrades it
     raw = sqlite3.connect(store.path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 4
     assert "note" in [row[1] for row in raw.execute("PRAGMA table_info(snapshots)")]
     raw.close()
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)  # no step from 3 to 4
-    with pytest.raises(sn.ValidationError, match="store schema 3, which cannot be upgraded"):
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 5)  # no step from 4 to 5
+    with pytest.raises(sn.ValidationError, match="store schema 4, which cannot be upgraded"):
         sn.snapshots(store)
 
 
@@ -198,7 +198,8 @@ def test_snapshots_record_the_api_url_and_a_schema_1_store_is_upgraded(tmp_path:
     old = store.add_snapshot("p", [{"subprojectId": "A", "displayName": "a"}],
                              datetime.now(timezone.utc))  # fmt: skip
     raw = sqlite3.connect(store.path)
-    raw.execute("ALTER TABLE snapshots DROP COLUMN api_url")  # as schema 1 made it
+    raw.execute("ALTER TABLE snapshots DROP COLUMN tag")  # as schema 1 made it
+    raw.execute("ALTER TABLE snapshots DROP COLUMN api_url")
     raw.execute("PRAGMA user_version = 1")
     raw.commit()
     raw.close()

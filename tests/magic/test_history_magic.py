@@ -100,7 +100,8 @@ def test_errors_are_one_line(ip: MagicShell, seeded: Sandbox, tmp_path: Path) ->
     ]
     assert ip.fails("%sinch diff 1").lines()[0].startswith("%sinch diff: not connected")
     assert ip.fails("%sinch diff").lines() == [
-        "%sinch diff: missing: the snapshot to compare from (see %sinch diff --help)"
+        "%sinch diff: missing: the snapshot to compare from (or a desired-state file, FILE.yaml) "
+        "(see %sinch diff --help)"
     ]
     lines = ip.fails("%sinch diff 3 4").lines()
     assert lines == [f"%sinch diff: a: no snapshot 3 in {tmp_path / '.sinch' / 'history.sqlite'} "

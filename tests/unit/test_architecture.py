@@ -130,7 +130,7 @@ def test_the_sandbox_server_imports_nothing_from_the_client_side() -> None:
 def test_no_core_module_imports_the_sandbox_or_a_face() -> None:
     graph = import_graph()
     core = {f"sinch_notebook.{name}" for name in CORE} | {
-        m for m in graph if m.startswith("sinch_notebook.bulk")
+        m for m in graph if m.startswith(("sinch_notebook.bulk", "sinch_notebook.desired_state"))
     }
     faces = ("sandbox", "connection.local_sandbox", "widgets", "magic", "cli")
 

@@ -23,6 +23,8 @@ PACKAGE = ROOT / "sinch_notebook"
 # An import whose distribution has another name, or comes with another declared one.
 DISTRIBUTION = {
     "IPython": "ipython",
+    "ruamel": "ruamel.yaml",
+    "yaml": "pyyaml",
     "jupyter_core": "jupyterlab",
     "tomli_w": "tomli-w",
     "yaml": "pyyaml",

@@ -22,6 +22,7 @@ EXPECTED = [
     "03-bulk-edits.ipynb",
     "04-widget-panel.ipynb",
     "05-account-history.ipynb",
+    "06-account-as-code.ipynb",
 ]
 
 # Things that must never be in a committed notebook, whatever the account.
@@ -38,7 +39,7 @@ LEAKS = {
 }
 
 
-def test_the_five_example_notebooks_exist() -> None:
+def test_the_six_example_notebooks_exist() -> None:
     assert [path.name for path in NOTEBOOKS] == EXPECTED
 
 

@@ -1,0 +1,192 @@
+"""`sinch-notebook dump`, `diff FILE` and `sync FILE [--doit]`: the account as code in a terminal.
+
+For cron and CI: `diff --exit-code` exits 0 in sync, 2 when the account differs, 1 on any
+error; `diff --markdown` prints the review for a pull request; `diff --save PLAN.json` writes a
+plan file that `sinch-notebook apply` takes with all its checks. Credentials come from
+`--profile NAME` or `SINCH_*`, never asked for. Every rule is `sinch_notebook.desired_state`'s;
+this face only parses and shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ..config import MAX_WORKERS
+from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
+from ..errors import SinchError
+
+if TYPE_CHECKING:
+    from ..bulk.render import Hints
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_DIFFERENT = 2
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"sinch-notebook {command}: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _connect(args: argparse.Namespace, command: str) -> Any:
+    from .profiles import connect_stored
+
+    return connect_stored(args.profile, command)
+
+
+def _hints(path: str) -> Hints:
+    from ..desired_state.hints import command_hints
+    from .plans import cli_hints
+
+    return command_hints(cli_hints(path), f"sinch-notebook sync {path}")
+
+
+def run_dump(args: argparse.Namespace) -> int:
+    from ..desired_state import dump
+
+    try:
+        client = _connect(args, "dump")
+        if args.update:
+            dump(args.update, client, update=True)
+            print(f"Updated {args.update} to the account (comments and order kept).")
+        elif args.output:
+            text = dump(args.output, client)
+            count = text.count("\n  - id: ")
+            print(f"Wrote {count:,} subprojects of project {client.project_id} to {args.output}.")
+        else:
+            print(dump(None, client), end="")
+    except SinchError as err:
+        return _fail("dump", str(err))
+    return EXIT_OK
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from ..desired_state import desired
+
+    try:
+        wanted = desired(args.file)
+        client = _connect(args, "diff")
+        result = wanted.diff(
+            client, takeover=args.takeover, store=args.store, hints=_hints(args.file)
+        )
+        if args.save:
+            saved = result.save(args.save)
+            print(f"Saved the plan to {saved}: sinch-notebook apply {saved} applies it.",
+                  file=sys.stderr)  # fmt: skip
+    except SinchError as err:
+        return _fail("diff", str(err))
+    print(result.to_markdown() if args.markdown else result, end="" if args.markdown else "\n")
+    if args.exit_code:
+        return result.exit_code
+    return EXIT_OK
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from ..desired_state import desired
+
+    try:
+        wanted = desired(args.file)
+        client = _connect(args, "sync")
+        done = wanted.sync(
+            args.doit,
+            client,
+            takeover=args.takeover,
+            allow_mass_delete=args.allow_mass_delete,
+            allow_mass_update=args.allow_mass_update,
+            workers=args.workers,
+            progress=not args.no_progress,
+            store=args.store,
+            hints=_hints(args.file),
+        )
+    except SinchError as err:
+        return _fail("sync", str(err))
+    print(done)
+    return EXIT_OK if done.ok else EXIT_ERROR
+
+
+def _workers(text: str) -> int:
+    from .plans import _workers as parse
+
+    return parse(text)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
+    )
+
+
+def _planning(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a desired-state file (subprojects.yaml)")
+    _common(parser)
+    parser.add_argument(
+        "--takeover",
+        action="store_true",
+        help="change subprojects labelled managed-by another owner (and set it to the file's)",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="the history store whose last sync tells drift (default: $SINCH_HISTORY, else "
+        ".sinch/history.sqlite)",
+    )
+
+
+def add_desired_commands(commands: Any) -> None:
+    """Register `dump`, `diff` and `sync` on the main parser's subcommands."""
+    dump = commands.add_parser(
+        "dump",
+        help="the live subprojects as a desired-state file (YAML), for review in git",
+        description="Print (or write) the live subprojects, sorted by name then id, with ids.",
+    )
+    _common(dump)
+    where = dump.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="FILE", help="write it to FILE")
+    where.add_argument(
+        "--update", metavar="FILE", help="rewrite FILE in place, keeping its comments and order"
+    )
+    dump.set_defaults(run=run_dump)
+
+    diff = commands.add_parser(
+        "diff",
+        help="how the account differs from a desired-state file (nothing is changed)",
+        description="One summary line, then the plan a sync would apply, the unmanaged "
+        "subprojects and what changed on the server since the last sync.",
+    )
+    _planning(diff)
+    diff.add_argument(
+        "--exit-code", action="store_true", help="exit 0 in sync, 2 when it differs, 1 on error"
+    )
+    diff.add_argument("--save", metavar="PLAN", help="also save the plan (sinch-notebook apply)")
+    diff.add_argument("--markdown", action="store_true", help="as Markdown (for a pull request)")
+    diff.set_defaults(run=run_diff)
+
+    sync = commands.add_parser(
+        "sync",
+        help="make the account what a desired-state file says (only with --doit)",
+        description="Without --doit: what it would do, nothing changed. With --doit: apply it "
+        "with every guard, then record a snapshot tagged as this sync.",
+    )
+    _planning(sync)
+    sync.add_argument("--doit", action="store_true", help="apply it (default: only show)")
+    sync.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help=f"needed when it deletes more than {MASS_DELETE_THRESHOLD} subprojects",
+    )
+    sync.add_argument(
+        "--allow-mass-update",
+        action="store_true",
+        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
+    )
+    sync.add_argument(
+        "--workers",
+        type=_workers,
+        default=8,
+        metavar="N",
+        help=f"parallel requests, 1 to {MAX_WORKERS} (default 8)",
+    )
+    sync.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sync.set_defaults(run=run_sync)

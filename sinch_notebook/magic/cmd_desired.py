@@ -1,0 +1,155 @@
+"""The account as code: `dump [-o FILE]`, `diff FILE.yaml [-o VAR]`, `sync FILE [--doit]`.
+
+`diff` is shared with the account history: `%sinch diff A [B]` compares snapshots, and a first
+argument that names a YAML file (`.yaml`, `.yml`: never a snapshot id, time or word) is a
+desired-state file. Each runs one call into `sinch_notebook.desired_state`; deletes are asked
+about as `%sinch apply` asks.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from ..bulk.render import magic_hints
+from ..desired_state import Desired, DesiredDiff, SyncResult, desired, dump
+from ..desired_state.hints import command_hints
+from . import cmd_history
+from .cmd_bulk import _confirm_deletes, _mass_delete_option
+from .command import Command
+from .parsing import add_output
+
+if TYPE_CHECKING:
+    from .context import Context
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def is_desired_file(text: str) -> bool:
+    """Whether a `diff` argument names a desired-state file rather than a snapshot."""
+    return text.strip().lower().endswith(YAML_SUFFIXES)
+
+
+def _dump_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="FILE", help="write it to FILE (a YAML file)")
+    where.add_argument(
+        "--update", metavar="FILE", help="rewrite FILE in place, keeping its comments and order"
+    )
+
+
+def run_dump(ctx: Context, args: argparse.Namespace) -> None:
+    client = ctx.client()
+    if args.update:
+        dump(args.update, client, update=True)
+        print(f"Updated {args.update} to the account (comments and order kept).")
+    elif args.output:
+        text = dump(args.output, client)
+        count = text.count("\n  - id: ")
+        print(
+            f"Wrote {count:,} subprojects of project {client.project_id} to {args.output}: "
+            f"%sinch diff {args.output} shows how the account differs from it."
+        )
+    else:
+        print(dump(None, client), end="")
+
+
+def _desired_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--takeover",
+        action="store_true",
+        help="change subprojects labelled managed-by another owner (and set it to the file's)",
+    )
+
+
+def _diff_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "a", metavar="A", help="the snapshot to compare from (or a desired-state file, FILE.yaml)"
+    )
+    parser.add_argument("b", metavar="B", nargs="?", default="now", help="to (default: now)")
+    cmd_history._store_option(parser)
+    _desired_options(parser)
+    parser.add_argument("--save", metavar="PLAN", help="a desired-state file's plan, saved")
+    add_output(parser, "the diff")
+
+
+def _hints(path: str, output: str | None) -> Any:
+    return command_hints(magic_hints(plan=output), f"%sinch sync {path}")
+
+
+def run_diff(ctx: Context, args: argparse.Namespace) -> Any:
+    if not is_desired_file(args.a):
+        return cmd_history.diff(ctx, args)
+    wanted = desired(args.a)
+    result = wanted.diff(
+        ctx.client(), takeover=args.takeover, store=args.store, hints=_hints(args.a, None)
+    )
+    ctx.store(args.output, result)
+    if args.save:
+        saved = result.save(args.save)
+        print(f"Saved the plan to {saved}: %sinch apply {saved} or sinch-notebook apply {saved}.")
+    return result
+
+
+def _sync_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a desired-state file (subprojects.yaml)")
+    parser.add_argument("--doit", action="store_true", help="apply it (default: only show)")
+    _desired_options(parser)
+    _mass_delete_option(parser)
+    parser.add_argument("--allow-mass-update", action="store_true", help="needed for a mass update")
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cmd_history._store_option(parser)
+    add_output(parser, "the sync's result")
+
+
+def run_sync(ctx: Context, args: argparse.Namespace) -> SyncResult | DesiredDiff | None:
+    wanted: Desired = desired(args.file)
+    planned = wanted.diff(
+        ctx.client(), takeover=args.takeover, store=args.store, hints=_hints(args.file, None)
+    )
+    if not args.doit:
+        ctx.store(args.output, planned)
+        return planned
+    if len(planned.plan) and not _confirm_deletes(ctx, planned.plan, args):
+        print("Cancelled: nothing was applied.")
+        return None
+    result = wanted.apply(
+        planned,
+        allow_mass_delete=args.allow_mass_delete,
+        allow_mass_update=args.allow_mass_update,
+        workers=ctx.settings.workers,
+        progress=not args.no_progress,
+        store=args.store,
+    )
+    ctx.store(args.output, result)
+    return result
+
+
+SYNC_EPILOG = """\
+Without --doit it shows what it would do and changes nothing. With --doit it applies the plan
+(mass-delete and mass-update rules, last-moment checks, journal, exactly-once creates) and
+records a snapshot tagged as this sync, so the next diff tells drift from plan."""
+
+COMMANDS = [
+    Command(
+        "dump",
+        "the live subprojects as a desired-state file (YAML)",
+        _dump_arguments,
+        run_dump,
+    ),
+    Command(
+        "diff",
+        "what changed between two snapshots, or how the account differs from FILE.yaml",
+        _diff_arguments,
+        run_diff,
+        epilog=cmd_history.REFS_EPILOG,
+    ),
+    Command(
+        "sync",
+        "make the account what a desired-state file says (with --doit)",
+        _sync_arguments,
+        run_sync,
+        epilog=SYNC_EPILOG,
+    ),
+]

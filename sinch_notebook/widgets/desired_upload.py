@@ -1,0 +1,82 @@
+"""The Bulk tab's desired-state file: upload (or open) a `subprojects.yaml`, review its diff as
+the plan, Apply it with the same buttons; once applied, the sync is recorded (a snapshot tagged
+"sync", so the next diff tells drift from plan). The rules are `desired_state`'s."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import controls as ui
+
+if TYPE_CHECKING:
+    from ..desired_state import Desired, DesiredDiff
+    from .common import Context
+
+
+class DesiredOpener:
+    """Loads a desired-state file, diffs it and hands its plan to `show` (the frame editor's
+    review and Apply); `applied` records the sync once that plan was applied."""
+
+    def __init__(
+        self, ctx: Context, show: Callable[[Any], None], say: Callable[[str, str], None]
+    ) -> None:
+        self.ctx = ctx
+        self.show = show
+        self.say = say
+        self.upload = ui.upload("Upload YAML", "sn-bulk-upload-desired", accept=".yaml,.yml")
+        self.upload.layout.width = "12em"
+        self.upload.observe(ctx.guard(self._on_upload), names="value")
+        self.wanted: Desired | None = None
+        self.diff: DesiredDiff | None = None
+
+    def open(self, path: str) -> None:
+        """Diff the desired-state file at `path` against the account and show its plan."""
+        from ..bulk.render import PANEL_HINTS
+        from ..desired_state import desired
+
+        self.wanted = desired(path)
+        self.diff = self.wanted.diff(self.ctx.client(), hints=PANEL_HINTS)
+        self.show(self.diff.plan)
+        drift = self.diff.drift
+        outside = (
+            f"; {len(drift.subprojects)} changed on the server since the last sync" if drift else ""
+        )
+        self.say(
+            "info",
+            f"{Path(path).name}: {self.diff.summary_line}{outside}. Review the plan, then Apply "
+            "(the sync is recorded once applied).",
+        )
+
+    def applied(self, result: Any) -> None:
+        """Record the sync when the plan just applied was this file's."""
+        if self.diff is None or self.wanted is None or result.plan is not self.diff.plan:
+            return
+        from ..desired_state.api import record_sync
+
+        taken = record_sync(self.ctx.client())
+        self.say("ok", f"Synced {self.wanted.path.name}: recorded snapshot {taken.id}.")
+        self.diff = None
+
+    def _on_upload(self, change: dict[str, Any]) -> None:
+        """The upload is kept in the working folder under its name (a different file there by
+        that name is never overwritten), then opened."""
+        files = list(change["new"] or ())
+        if not files:
+            return
+        item = files[0]
+        name = Path(str(item["name"])).name
+        content = bytes(item["content"])
+        self.upload.value = ()  # so uploading the same file again is seen again
+        target = Path(name)
+        if target.exists() and target.read_bytes() != content:
+            self.say(
+                "error",
+                f"Not opened: a different {name} is already in the working folder; rename the "
+                "upload.",
+            )
+            return
+        if not target.exists():
+            target.write_bytes(content)
+        self.open(str(target))

@@ -1,0 +1,89 @@
+"""%sinch dump / diff FILE.yaml / sync FILE in a real IPython shell, against the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import sinch_notebook as sn
+from sinch_notebook.sandbox import Sandbox
+from tests.magic_shell import MagicShell, answer
+
+
+@pytest.fixture
+def logged_in(ip: MagicShell, seeded: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    for name, value in seeded.env().items():
+        monkeypatch.setenv(name, value)
+    ip.ok("%sinch login")
+    return seeded
+
+
+def live(sb: Sandbox) -> dict[str, dict]:
+    return {r["subprojectId"]: r for r in sb.subprojects() if not r["deleted"]}
+
+
+def test_dump_diff_and_sync(ip: MagicShell, logged_in: Sandbox, tmp_path: Path) -> None:
+    run = ip.ok("%sinch dump -o subprojects.yaml")
+    count = len(live(logged_in))
+    assert f"Wrote {count} subprojects of project demo-project to subprojects.yaml" in run.text
+    path = tmp_path / "subprojects.yaml"
+    assert sn.desired(path).state.project == "demo-project"
+
+    run = ip.ok("%sinch diff subprojects.yaml -o d")
+    d = ip.user_ns["d"]
+    assert isinstance(d, sn.DesiredDiff) and run.value is d and d.in_sync
+    assert run.formatted["text/plain"].splitlines()[0] == (
+        f"{count} managed, 0 differ, 0 unmanaged, 0 missing, coverage 100%"
+    )
+    assert "sinch-desired" in run.formatted["text/html"]
+
+    path.write_text(path.read_text().replace("\n    name: ", "\n    name: X ", 1))
+    run = ip.ok("%sinch sync subprojects.yaml")
+    assert "1 differ" in run.formatted["text/plain"]
+    assert "Apply it with %sinch sync subprojects.yaml --doit." in run.formatted["text/plain"]
+    assert not [r for r in live(logged_in).values() if r["displayName"].startswith("X ")]
+
+    run = ip.ok("%sinch sync subprojects.yaml --doit --no-progress -o synced")
+    synced = ip.user_ns["synced"]
+    assert synced.ok and synced.snapshot is not None and synced.result.counts["ok"] == 1
+    assert [r for r in live(logged_in).values() if r["displayName"].startswith("X ")]
+    assert "Recorded snapshot 1 as this sync" in run.formatted["text/plain"]
+    assert ip.ok("%sinch diff subprojects.yaml").value.in_sync
+
+
+def test_plain_dump_prints_the_file(ip: MagicShell, logged_in: Sandbox) -> None:
+    run = ip.ok("%sinch dump")
+    assert run.stdout.startswith("# The account as code") and "project: demo-project" in run.text
+
+
+def test_diff_of_snapshots_still_works(ip: MagicShell, logged_in: Sandbox) -> None:
+    ip.ok("%sinch snapshot;")
+    run = ip.ok("%sinch diff 1")
+    assert isinstance(run.value, sn.Diff)
+
+
+def test_sync_asks_before_deleting(
+    ip: MagicShell, logged_in: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep = sorted(live(logged_in))[:-2]
+    (tmp_path / "s.yaml").write_text(
+        "project: demo-project\nunmanaged: delete\nsubprojects:\n"
+        + "".join(f"  - id: {sid}\n" for sid in keep)
+    )
+    answer(monkeypatch, "n")
+    run = ip.ok("%sinch sync s.yaml --doit --no-progress")
+    assert "Cancelled: nothing was applied." in run.text
+    assert len(live(logged_in)) == len(keep) + 2
+    answer(monkeypatch, "y")
+    ip.ok("%sinch sync s.yaml --doit --no-progress")
+    assert sorted(live(logged_in)) == keep
+
+
+def test_a_broken_file_is_one_line(ip: MagicShell, logged_in: Sandbox, tmp_path: Path) -> None:
+    text = "project: demo-project\nsubprojects:\n  - id: A\n    nmae: x\n"
+    (tmp_path / "s.yaml").write_text(text)
+    run = ip.fails("%sinch diff s.yaml")
+    assert "s.yaml: line 4: subproject: unknown key 'nmae'; did you mean name?" in run.text
+    run = ip.fails("%sinch sync s.yaml --doit")
+    assert "line 4" in run.text
