@@ -27,7 +27,6 @@ DISTRIBUTION = {
     "yaml": "pyyaml",
     "jupyter_core": "jupyterlab",
     "tomli_w": "tomli-w",
-    "yaml": "pyyaml",
     "zmq": "pyzmq",
 }
 TESTED_IPYDATAGRID = "1.4"  # the minor version widgets/grid.py's workaround was written for
