@@ -265,7 +265,7 @@ class JournalWriter:
         except OSError as err:
             raise JournalError(f"cannot write the journal {self.path}: {err}") from None
 
-    def plan(self, plan: Plan, *, allow_mass_delete: bool) -> None:
+    def plan(self, plan: Plan, *, allow_mass_delete: bool, allow_mass_update: bool = False) -> None:
         client = plan.client
         self.write(
             {
@@ -277,6 +277,7 @@ class JournalWriter:
                 "api_version": client.endpoints.api_version if client is not None else None,
                 "origin": plan.origin,
                 "allow_mass_delete": allow_mass_delete,
+                "allow_mass_update": allow_mass_update,
                 "changes": [change.to_json() for change in plan.changes],
             }
         )
@@ -354,6 +355,11 @@ class JournalState:
     def allows_mass_delete(self) -> bool:
         """Whether the apply that wrote it was allowed to delete more than 10 at once."""
         return self.header.get("allow_mass_delete") is True
+
+    @property
+    def allows_mass_update(self) -> bool:
+        """Whether the apply that wrote it was allowed to update a large share of the project."""
+        return self.header.get("allow_mass_update") is True
 
     @property
     def created_ids(self) -> set[str]:

@@ -166,6 +166,12 @@ class Plan:
         if self.needs_mass_update_permission and not allow_mass_update:
             raise MassUpdateRefused(self.updates, self.live_size or 0)
 
+    def count_live(self, records: Mapping[str, Mapping[str, Any]]) -> None:
+        """The project's size from a listing (deleted included) made now: the base of the
+        mass-update rule when the plan's own count cannot be trusted (a file, a journal)."""
+        self.server_size = len(records)
+        self.live_size = sum(1 for record in records.values() if not record.get("deleted"))
+
     @property
     def needs_mass_delete_permission(self) -> bool:
         """Whether applying needs `allow_mass_delete=True` (more than the threshold deletes)."""

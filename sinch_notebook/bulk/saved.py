@@ -4,10 +4,11 @@ What `Plan.apply` adds for a plan with a file (saved, or loaded with `sn.load_pl
 the apply engine (`apply.py`, whose per-change checks still hold) sends anything:
 
 1. the connection is to the project and API URL the plan was made for;
-2. the safety rules (`Plan.raise_if_unsafe`);
-3. the whole plan is re-checked against one listing of the server: an update or delete whose
+2. the whole plan is re-checked against one listing of the server: an update or delete whose
    target's `updateTime` moved (or that is gone), or a create whose name and labels now exist
    (created since the plan was made), makes it `StalePlan`, each change and what moved listed;
+3. the safety rules (`Plan.raise_if_unsafe`), the mass-update rule counting the live
+   subprojects of that listing (never the file's own count);
 4. it journals next to its file (`change.json` -> `change.journal.jsonl`); the journal is
    claimed atomically (O_EXCL), so the same file is applied once, wherever it is applied: a
    second apply is `PlanAlreadyApplied`, pointing at `sn.resume(journal)` when unfinished.
@@ -120,13 +121,16 @@ def stale_changes(plan: Plan, records: dict[str, dict[str, Any]]) -> list[tuple[
 
 def check_fresh(plan: Plan) -> None:
     """Raise StalePlan when anything the plan touches moved since it was made (one listing);
-    PlanAlreadyApplied first when its plan file was applied already (its own changes moved)."""
+    PlanAlreadyApplied first when its plan file was applied already (its own changes moved).
+    The listing's count of live subprojects becomes the plan's (the mass-update rule's base)."""
     if plan.file is not None and journal_for(plan.file).exists():
         raise _already_applied(plan.file, journal_for(plan.file))
     client = _connected(plan)
     if not plan.changes:
         return
-    moved = stale_changes(plan, client.records(show_deleted=True))
+    records = client.records(show_deleted=True)
+    plan.count_live(records)
+    moved = stale_changes(plan, records)
     if not moved:
         return
     where = f"the plan {plan.file.name}" if plan.file is not None else "the plan"
@@ -205,10 +209,11 @@ def apply_saved(
     else:
         raise ValidationError("journal", "must be None (next to the plan file) or a path")
     _connected(plan)
-    plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
+    plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)  # before a listing, when it can
     if path.exists():
         raise _already_applied(plan.file, path)
     check_fresh(plan)
+    plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)  # on the live count just listed
     if not plan.changes:  # nothing to send, nothing to journal
         return apply_plan(plan, workers=workers, progress=progress, journal=False)
     _claim(path, plan.file)

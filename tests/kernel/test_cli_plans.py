@@ -135,3 +135,26 @@ def test_pandas_is_not_needed_to_parse_the_command_line() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert pd is not None
+
+
+def test_apply_counts_the_live_subprojects_not_the_files_own_size(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    """A file whose project size was set to null (checksum recomputed, as anyone can) still
+    needs --allow-mass-update: the rule counts the listing the stale check makes."""
+    import json
+
+    from sinch_notebook.bulk.planfile import checksum
+
+    live = sum(1 for r in sb.subprojects() if not r["deleted"])
+    count = int(live * 0.3) + 1
+    path = tmp_path / "change.json"
+    ids = saved_plan(sb, path, updates=count)
+    document = json.loads(path.read_text())
+    document.update(server_size=None, live_size=None)
+    document["checksum"] = checksum(document)
+    path.write_text(json.dumps(document))
+    refused = cli(sb, "apply", "change.json", "--yes", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert f"updates {count} of the project's {live} live subprojects" in refused.stderr
+    assert names(sb)[ids[0]] != "Renamed 0"
