@@ -32,8 +32,9 @@ def resume(
     and API URL. The journal is checked as a whole first (`JournalInvalid`, nothing sent).
     Its deletes and updates count as a plan's: more than 10 deletes need
     `allow_mass_delete=True`, updates of more than 30% of the live subprojects (counted in a
-    listing made now) `allow_mass_update=True` (or the original apply's permission). Creates that may already have happened are looked for first (once the
-    commit grace has passed since they were sent) and never sent twice. Holds the journal's
+    listing made now) `allow_mass_update=True` (or the original apply's permission). Creates
+    that may already have happened are looked for first (once the commit grace has passed
+    since they were sent) and never sent twice. Holds the journal's
     lock: a second apply or resume of the same journal, here or in another process, fails at
     once. The result covers the changes applied now; `result.earlier_done` counts those done
     before.
