@@ -44,6 +44,7 @@ from .config import (
     env,
 )
 from .errors import ValidationError
+from .local_files import PROFILES_LIMIT, FileRefused, read_bytes
 from .redact import redact
 
 if TYPE_CHECKING:
@@ -266,11 +267,15 @@ def _checked(profile: Profile) -> Profile:
 def load(path: Path | None = None) -> dict[str, Profile]:
     """The profiles of the file (none when it does not exist); an invalid file is refused."""
     path = path or config_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return {}
-    except (OSError, UnicodeDecodeError) as err:
+    try:
+        text = read_bytes(path, PROFILES_LIMIT).decode("utf-8")
+    except FileRefused as refused:
+        raise ProfilesFileError(
+            path, None, f"{refused.reason}; move it away (profiles are saved there again)"
+        ) from None
+    except UnicodeDecodeError as err:
         raise ProfilesFileError(path, None, f"cannot be read ({type(err).__name__})") from None
     return parse(text, path)
 

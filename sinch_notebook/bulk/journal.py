@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
+from ..local_files import JOURNAL_LIMIT, FileRefused, check_regular
 from ..models import parse_time
 from .errors import JournalError, JournalInvalid, JournalLocked
 from .journal_check import FORMAT, check_header, check_record, parse_lines
@@ -399,6 +400,13 @@ def _text_of(path: Path) -> str:
     if not os.path.lexists(path):
         raise ValidationError("journal_path", f"no such file: {path}")
     fd = open_no_symlink(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO there must not hang
+    try:
+        check_regular(fd, path, JOURNAL_LIMIT)
+    except FileRefused as refused:
+        os.close(fd)
+        raise JournalError(
+            f"the journal {path} {refused.reason}; give the path of an apply journal"
+        ) from None
     try:
         with os.fdopen(fd, "rb") as file:
             return file.read().decode("utf-8", errors="replace")

@@ -43,7 +43,7 @@ from ..models import (
     validate_label_key,
     validate_labels,
 )
-from .change import LABEL_PREFIX, Change, Invalid, change_toward
+from .change import LABEL_PREFIX, Change, Invalid, change_toward, create_change
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -203,19 +203,8 @@ class Plan:
         for row, name, labels in items:
             checked_name = validate_display_name(name)
             checked = validate_labels(labels)
-            fields: dict[str, tuple[str | None, str | None]] = {"displayName": (None, checked_name)}
-            fields.update({f"{LABEL_PREFIX}{k}": (None, v) for k, v in sorted(checked.items())})
             changes.append(
-                Change(
-                    op="create",
-                    subproject_id=None,
-                    display_name=checked_name,
-                    fields=fields,
-                    key=f"create:{row}",
-                    row=row,
-                    send_name=checked_name,
-                    send_labels=checked,
-                )
+                create_change(row=row, key=f"create:{row}", name=checked_name, labels=checked)
             )
         return cls(client, changes, origin=origin)
 
@@ -568,17 +557,9 @@ class _Differ:
         if problems:
             self._invalid(i, None, "; ".join(problems), name=name, op="create")
             return
+        assert name is not None  # a create without a name is invalid (above)
         self.changes.append(
-            Change(
-                op="create",
-                subproject_id=None,
-                display_name=name or "",
-                fields=fields,
-                key=f"create:{i}",
-                row=self.rows[i],
-                send_name=name,
-                send_labels=labels if labels is not None else {},
-            )
+            create_change(row=self.rows[i], key=f"create:{i}", name=name, labels=labels or {})
         )
 
     # -- parts of a row ----------------------------------------------------------------------

@@ -253,7 +253,9 @@ def replan(plan: Plan, client: SubprojectsClient | None = None) -> Plan:
         index=index,
         dtype=object,
     )
-    fresh = make_plan(client, frame, force=any(c.forced for c in plan.changes))
+    # a change that carries a conflict was forced when planned (a loaded one is never marked)
+    forced = any(c.forced or c.conflict is not None for c in plan.changes)
+    fresh = make_plan(client, frame, force=forced)
     fresh.hints = plan.hints
     fresh.origin = plan.origin
     return fresh

@@ -50,7 +50,8 @@ def test_the_mass_update_rule_counts_the_live_listing_not_the_file(
     live = sum(1 for r in sb.subprojects() if not r["deleted"])
     over = int(live * 0.3) + 1
     path = cl.plan(relabel(cl, over)).save("change.json")
-    rewrite(path, server_size=size, live_size=size)
+    no_need = {"allow_mass_delete": False, "allow_mass_update": False}  # agrees with the size
+    rewrite(path, server_size=size, live_size=size, needs=no_need)
     loaded = sn.load_plan(path, client=cl)
     sb.reset_stats()
     with pytest.raises(sn.MassUpdateRefused) as err:
