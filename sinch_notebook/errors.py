@@ -21,6 +21,7 @@ import requests
 from requests.utils import guess_json_utf
 
 from .redact import redact
+from .shown import visible
 
 MAX_MESSAGE = 200  # characters of a proxy's page kept in a message
 
@@ -43,7 +44,7 @@ class SinchError(Exception):
         method: str | None = None,
         path: str | None = None,
     ) -> None:
-        message = redact(message)
+        message = visible(redact(message), keep="\n")
         super().__init__(message)
         self.message = message
         if http_status is not None:
@@ -56,7 +57,7 @@ class SinchError(Exception):
 
     def set_message(self, message: str) -> None:
         """Replace the message (redacted, as every message is)."""
-        self.message = redact(message)
+        self.message = visible(redact(message), keep="\n")
         self.args = (self.message,)
 
     def __str__(self) -> str:

@@ -46,6 +46,7 @@ from ..config import API_VERSIONS, check_url
 from ..errors import ValidationError
 from ..local_files import PLAN_FILE_LIMIT, FileRefused, read_bytes
 from ..models import parse_time, validate_display_name, validate_labels
+from ..shown import visible
 from .change import Change, Invalid, _jsonable_row, change_toward, create_change
 from .errors import PlanFileRefused
 from .plan import OPERATIONS, Plan
@@ -525,7 +526,7 @@ def read_plan(path: str | os.PathLike[str]) -> Plan:
 def heading(plan: Plan) -> str:
     """Where a plan file comes from: the file, the project and API URL, when and by whom."""
     by = f" by {plan.made_by}" if plan.made_by else ""
-    return (
+    return visible(
         f"Plan file {plan.file}: project {plan.project_id} at {plan.api_url}, "
         f"made {plan.made_at}{by}."
     )

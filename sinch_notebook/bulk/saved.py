@@ -29,9 +29,10 @@ import pandas as pd
 from ..connection import require_active
 from ..errors import SinchError, ValidationError
 from ..models import parse_time, same_version
+from ..shown import visible
 from .apply import apply_plan
 from .change import LABEL_PREFIX, Change
-from .errors import PlanAlreadyApplied, StalePlan
+from .errors import JournalError, PlanAlreadyApplied, StalePlan
 from .journal import read_journal
 from .plan import Plan, make_plan
 from .planfile import bind
@@ -70,7 +71,7 @@ def _describe(change: Change, record: dict[str, Any]) -> str:
     now = {str(k): str(v) for k, v in (record.get("labels") or {}).items()}
     for key in sorted(before.keys() | now.keys()):
         if before.get(key) != now.get(key):
-            moved.append(f"{LABEL_PREFIX}{key} {before.get(key)!r} -> {now.get(key)!r}")
+            moved.append(f"{visible(LABEL_PREFIX + key)} {before.get(key)!r} -> {now.get(key)!r}")
     return "; ".join(moved)
 
 
@@ -175,11 +176,17 @@ def _already_applied(plan_file: Path, journal: Path) -> PlanAlreadyApplied:
 
 def _claim(path: Path, plan_file: Path) -> None:
     """Create the journal file exclusively: the one apply of this plan file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise _already_applied(plan_file, path) from None
+    except OSError as err:
+        raise JournalError(
+            f"cannot write the journal {path} ({err.strerror or err}); nothing was sent: copy "
+            f"{plan_file.name} to a folder you can write and apply it there, or give "
+            "journal=<a path you can write>"
+        ) from None
     os.close(fd)
 
 
