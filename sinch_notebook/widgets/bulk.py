@@ -16,10 +16,10 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..errors import ValidationError
+from ..files import read_upload
 from . import controls as ui
 from .common import Context, amount, message
 from .editor import FrameEditor
-from .export import read_upload
 
 UPLOAD_NAME = "uploaded_df"
 
