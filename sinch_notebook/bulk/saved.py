@@ -75,6 +75,18 @@ def _describe(change: Change, record: dict[str, Any]) -> str:
     return "; ".join(moved)
 
 
+def _as_before(change: Change, record: dict[str, Any]) -> bool:
+    """Whether the server holds what the plan says its target held (a review's "before", and
+    the labels an update's full set leaves out, were read from it): a plan file whose "before"
+    is not the server's is stale, whatever its updateTime says."""
+    if change.before_name is not None and record.get("displayName") != change.before_name:
+        return False
+    if change.before_labels is None:
+        return True
+    labels = {str(k): str(v) for k, v in (record.get("labels") or {}).items()}
+    return labels == change.before_labels
+
+
 def _made_at(plan: Plan) -> Any:
     made = parse_time(plan.made_at)
     return None if made is None else made - CLOCK_SLACK
@@ -113,9 +125,11 @@ def stale_changes(plan: Plan, records: dict[str, dict[str, Any]]) -> list[tuple[
             moved.append((change, "no longer exists on the server"))
             continue
         now = record.get("updateTime")
-        if now == change.base_update_time and now is not None:
-            continue  # the same text is the same version (parsing is for spellings that differ)
-        if not same_version(change.base_update_time, now):
+        # the same text is the same version (parsing is for spellings that differ)
+        same = (now is not None and now == change.base_update_time) or same_version(
+            change.base_update_time, now
+        )
+        if not same or not _as_before(change, record):
             moved.append((change, _describe(change, record)))
     return moved
 
