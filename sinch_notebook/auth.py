@@ -42,7 +42,7 @@ from .errors import (
     redirect_target,
     response_json,
 )
-from .redact import MASK, register_credentials, register_token
+from .redact import MASK, register_credentials, register_secret, register_token
 from .retry import TOKEN_RETRY, Retryable, RetryNotifier, RetryPolicy, run_with_retries
 
 log = logging.getLogger("sinch_notebook.auth")
@@ -77,6 +77,8 @@ class Secret:
 
     def __init__(self, value: str | None) -> None:
         self._value = value
+        if isinstance(value, str):
+            register_secret(value)  # masked from the moment the package receives it
 
     @classmethod
     def wrap(cls, value: str | Secret | None) -> Secret:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from traitlets import Bool, Enum, Int, Unicode, default, validate
 from traitlets.config import Configurable
 
-from .errors import InsecureTransportError, ValidationError
+from .errors import InsecureTransportError, ValidationError, shown_location
 from .models import parse_bool, validate_label_key
 
 DEFAULT_AUTH_URL = "https://auth.sinch.com/oauth2/token"
@@ -63,7 +63,8 @@ def check_url(url: str, field_name: str) -> str:
     """A usable base URL; plain http is allowed only to this machine (it carries credentials).
 
     A query, a fragment or user info in it would be silently mangled when paths are appended
-    (or would carry credentials of their own), so they are refused.
+    (or would carry credentials of their own), so they are refused. A message shows the URL as
+    scheme, host, port and path only (`shown_location`): never its user info or query.
     """
     if not isinstance(url, str) or not url.strip():
         raise ValidationError(field_name, "must be an http(s) URL")
@@ -71,16 +72,18 @@ def check_url(url: str, field_name: str) -> str:
         parts = urlsplit(url.strip())
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError as exc:
-        raise ValidationError(field_name, f"is not a valid URL ({exc}): {url!r}") from None
+    except ValueError:
+        raise ValidationError(
+            field_name, "is not a valid URL (its host or port cannot be read)"
+        ) from None
     if parts.scheme not in ("http", "https") or not host:
-        raise ValidationError(field_name, f"must be an http(s) URL, got {url!r}")
+        raise ValidationError(field_name, f"must be an http(s) URL, got {shown_location(url)}")
     if parts.username is not None or parts.password is not None:
         raise ValidationError(
             field_name, "must not contain user info (user:password@); credentials go elsewhere"
         )
     if parts.query or url.strip().endswith("?"):
-        raise ValidationError(field_name, f"must not have a query string (?{parts.query})")
+        raise ValidationError(field_name, "must not have a query string (?...)")
     if parts.fragment or "#" in url:
         raise ValidationError(field_name, "must not have a fragment (#...)")
     if parts.scheme == "http" and not is_loopback_host(host):

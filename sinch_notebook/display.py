@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from .config import is_loopback_host
 from .models import Subproject, parse_time
+from .shown import has_hidden, visible  # noqa: F401 - what people read: re-exported here
 
 if TYPE_CHECKING:
     from .client import SubprojectsClient
@@ -110,12 +111,12 @@ def is_sandbox_url(url: str | None) -> bool:
 
 
 def html_rows(rows: list[tuple[str, str]]) -> str:
-    return "".join(_ROW.format(html.escape(k), html.escape(v)) for k, v in rows)
+    return "".join(_ROW.format(html.escape(visible(k)), html.escape(visible(v))) for k, v in rows)
 
 
 def text_rows(rows: list[tuple[str, str]]) -> str:
     width = max((len(k) for k, _ in rows), default=0)
-    return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
+    return "\n".join(f"  {k.ljust(width)}  {visible(v)}" for k, v in rows)
 
 
 @dataclass(frozen=True)
@@ -194,30 +195,32 @@ def subproject_rows(sp: Subproject) -> list[tuple[str, str]]:
 
 
 def subproject_text(sp: Subproject) -> str:
-    return f"Subproject {sp.subproject_id}  {sp.display_name!r}\n" + text_rows(subproject_rows(sp))
+    head = f"Subproject {visible(sp.subproject_id)}  {sp.display_name!r}\n"
+    return head + text_rows(subproject_rows(sp))
 
 
 def subproject_html(sp: Subproject) -> str:
-    title = f"<b>{html.escape(sp.display_name)}</b> <code>{html.escape(sp.subproject_id)}</code>"
+    name, sid = html.escape(visible(sp.display_name)), html.escape(visible(sp.subproject_id))
+    title = f"<b>{name}</b> <code>{sid}</code>"
     return title + TABLE.format(html_rows(subproject_rows(sp)))
 
 
 def subproject_line(sp: Subproject) -> str:
     """One line: `'Acme EU' (01FC...)`, for messages."""
-    return f"{sp.display_name!r} ({sp.subproject_id})"
+    return f"{sp.display_name!r} ({visible(sp.subproject_id)})"
 
 
 def labels_text(labels: Any) -> str:
     if not isinstance(labels, dict) or not labels:
         return ""
-    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    return ", ".join(label_items(labels))
 
 
 def label_items(labels: Any) -> list[str]:
     """`key=value` for each label, in key order: the pieces `labels_text` joins."""
     if not isinstance(labels, dict):
         return []
-    return [f"{k}={v}" for k, v in sorted(labels.items())]
+    return [visible(f"{k}={v}") for k, v in sorted(labels.items())]
 
 
 def labels_html(labels: Any) -> str:

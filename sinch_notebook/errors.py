@@ -21,6 +21,7 @@ import requests
 from requests.utils import guess_json_utf
 
 from .redact import redact
+from .shown import visible
 
 MAX_MESSAGE = 200  # characters of a proxy's page kept in a message
 
@@ -43,7 +44,7 @@ class SinchError(Exception):
         method: str | None = None,
         path: str | None = None,
     ) -> None:
-        message = redact(message)
+        message = visible(redact(message), keep="\n")
         super().__init__(message)
         self.message = message
         if http_status is not None:
@@ -56,7 +57,7 @@ class SinchError(Exception):
 
     def set_message(self, message: str) -> None:
         """Replace the message (redacted, as every message is)."""
-        self.message = redact(message)
+        self.message = visible(redact(message), keep="\n")
         self.args = (self.message,)
 
     def __str__(self) -> str:
@@ -281,18 +282,25 @@ def redirect_target(base: str, location: str) -> str:
 
 
 def redirect_refused(
-    response: requests.Response, target: str, *, method: str, path: str | None, setting: str
+    response: requests.Response,
+    target: str,
+    *,
+    method: str,
+    path: str | None,
+    setting: str,
+    why: str | None = None,
 ) -> Redirected:
     """The one-line error of a redirect the client does not follow, saying where it pointed.
 
     `setting` names the option that holds the URL (SINCH_API_URL, SINCH_AUTH_URL): a gateway
-    redirecting http:// to https:// is the usual cause, and the fix is there.
+    redirecting http:// to https:// is the usual cause, and the fix is there. `why` replaces
+    the usual reason (a Location that is never followed, whatever its origin).
     """
     code = response.status_code
     shown = shown_location(target)
-    if method != "GET":
+    if why is None and method != "GET":
         why = f"a {method} never follows a redirect, so it was not sent there"
-    else:
+    elif why is None:
         why = "a read follows a redirect only to the same scheme, host and port"
     hint = ""
     source = urlsplit(response.url or "")

@@ -6,6 +6,11 @@ OWASP recommends (and so does a text cell that already starts with `'`, so that 
 undone exactly), and every field is quoted. In Excel files every text cell is a string cell,
 never a formula, whatever it starts with; nothing needs undoing.
 
+Uploads are bounded (`read_upload`, the Bulk tab's and the app's): at most MAX_UPLOAD_BYTES,
+each part of a workbook at most MAX_SHEET_BYTES uncompressed (read from the zip's directory
+before anything is parsed, so a zip bomb is refused unopened) and at most MAX_UPLOAD_ROWS rows
+(reading stops there); beyond a limit, one sentence names it and nothing is planned.
+
 Read back exactly. `read_csv` / `read_excel` give the frame that was written (the `'` taken
 off again, the times as UTC datetimes with their microseconds), so an exported frame that
 was not changed plans no change. Excel gets times as real date-times (UTC, said in the header)
@@ -18,12 +23,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from collections.abc import Hashable
 from typing import Any
 
 import pandas as pd
 
 from .errors import ValidationError
+from .local_files import MiB, size_text
 
 UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what makes a cell a formula
 ESCAPE = "'"
@@ -33,6 +40,11 @@ MAX_WIDTH = 60  # characters: wider columns wrap in Excel rather than push the r
 TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 Source = str | os.PathLike[str] | io.IOBase | bytes
+# Uploads: far above the panel's own export of a large project (100,000 subprojects export to
+# about 18 MiB of CSV, 12 MiB of .xlsx whose sheet unpacks to about 72 MiB).
+MAX_UPLOAD_BYTES = 32 * MiB
+MAX_SHEET_BYTES = 96 * MiB  # each part of a workbook, uncompressed
+MAX_UPLOAD_ROWS = 100_000
 
 
 def _is_time(column: pd.Series) -> bool:
@@ -193,3 +205,56 @@ def read_excel(source: Source, **options: Any) -> pd.DataFrame:
         else:
             names.append(name)
     return frame[names]
+
+
+# -- uploads ---------------------------------------------------------------------------------
+
+
+def _too_big(name: str, what: str) -> ValidationError:
+    return ValidationError("file", f"{name}: {what}; nothing was planned")
+
+
+def _check_workbook(name: str, data: bytes) -> None:
+    """Each part's uncompressed size, from the zip's directory, before anything is parsed (a
+    part that says less than it holds is cut there by zipfile, and fails its CRC)."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        raise ValidationError("file", f"{name} could not be read as xlsx: not a zip file") from None
+    for part in parts:
+        if part.file_size > MAX_SHEET_BYTES:
+            raise _too_big(
+                name,
+                f"a part of a workbook may unpack to at most {size_text(MAX_SHEET_BYTES)}, and "
+                f"{part.filename} unpacks to {size_text(part.file_size)}",
+            )
+
+
+def read_upload(name: str, content: bytes) -> pd.DataFrame:
+    """An uploaded CSV or .xlsx file written by this package (Browse, Bulk) as the frame that
+    was written, within the upload limits (module docstring): a file beyond one is refused in
+    one sentence naming the limit, before it is parsed (or, for rows, once reading reaches
+    it)."""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    data = bytes(content)
+    if suffix not in ("csv", "xlsx", "xlsm"):
+        raise ValidationError("file", f"{name}: must be a .csv or .xlsx file (the panel's exports)")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise _too_big(
+            name,
+            f"an upload may be at most {size_text(MAX_UPLOAD_BYTES)}, and this one is "
+            f"{size_text(len(data))}",
+        )
+    try:
+        if suffix == "csv":
+            frame = read_csv(data, nrows=MAX_UPLOAD_ROWS + 1)
+        else:
+            _check_workbook(name, data)
+            frame = read_excel(data, nrows=MAX_UPLOAD_ROWS + 1)
+    except ValidationError:
+        raise
+    except Exception as err:  # a broken file: say which and why, in one line
+        raise ValidationError("file", f"{name} could not be read as {suffix}: {err}") from None
+    if len(frame) > MAX_UPLOAD_ROWS:
+        raise _too_big(name, f"an upload may have at most {MAX_UPLOAD_ROWS:,} rows")
+    return frame

@@ -3,20 +3,25 @@
 A proxy or a WAF page may quote a request back (its `Authorization` header, or a form body with
 the secret). Every message the project builds from a response or an exception passes through
 `redact()`: errors raised by the client, the magic's one-line errors, the panel's status and
-its Activity log, journal errors. What is masked: each Key Secret given to `Credentials`, its
-URL-encoded form, `base64(Key ID:Key Secret)` (HTTP Basic), every bearer token obtained, and
-the password of a history store's URL.
+its Activity log, journal errors, the app's server log. What is masked: each Key Secret from the
+moment the package receives it (`auth.Secret`, before it is checked, saved or sent), its
+URL-encoded form, `base64(Key ID:Key Secret)` (HTTP Basic), every bearer token obtained, the
+password of a history store's URL, and the value of any `token=` query parameter (a Jupyter or
+Voilà page's token in a logged URL).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
 MAX_TOKENS = 10_000  # bearer tokens remembered; the oldest are forgotten first
 MIN_SECRET_LENGTH = 4  # shorter strings would mask ordinary words
+# `?token=...` / `&token=...` in a URL (a page's access token); `pageToken=` is not one.
+_QUERY_TOKEN = re.compile(r"(?i)([?&](?:access_)?token=)[^&\s#\"'<>]+")
 
 
 class _Vault:
@@ -55,22 +60,17 @@ class _Vault:
 _vault = _Vault()
 
 
+def register_secret(secret: str) -> None:
+    """Mask this secret from now on, as text and URL-encoded: a Key Secret the moment it is
+    received (before its Key ID is known), a database password in a store URL."""
+    _vault.add([secret, quote(secret, safe=""), quote_plus(secret)])
+
+
 def register_credentials(key_id: str, key_secret: str) -> None:
     """Mask this Key Secret from now on, in every form a request could carry it."""
+    register_secret(key_secret)
     pair = f"{key_id}:{key_secret}".encode()
-    forms = [
-        key_secret,
-        quote(key_secret, safe=""),
-        quote_plus(key_secret),
-        base64.b64encode(pair).decode("ascii"),
-    ]
-    _vault.add(forms)
-
-
-def register_secret(value: str) -> None:
-    """Mask another secret this process was given (a database password in a store URL), as
-    typed and URL-encoded."""
-    _vault.add([value, quote(value, safe=""), quote_plus(value)])
+    _vault.add([base64.b64encode(pair).decode("ascii")])
 
 
 def register_token(token: str) -> None:
@@ -80,4 +80,5 @@ def register_token(token: str) -> None:
 
 def redact(text: object) -> str:
     """`text` as a string with every registered secret replaced by `***`."""
-    return _vault.masked(text if isinstance(text, str) else str(text))
+    masked = _vault.masked(text if isinstance(text, str) else str(text))
+    return _QUERY_TOKEN.sub(rf"\1{MASK}", masked) if "oken=" in masked else masked

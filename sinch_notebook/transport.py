@@ -11,7 +11,10 @@ Retry rules (the loop itself is `retry.run_with_retries`):
 
 Redirects: a write (POST, PATCH, DELETE) never follows one: it is `Redirected`, and for a create
 an unknown outcome (looked for, never assumed). A GET follows up to MAX_REDIRECTS hops on the
-same scheme, host and port; a loop, or one to another origin, is `Redirected`.
+API's own scheme, host and port; a loop, or one to another origin, is `Redirected`. The origin
+is read by the parser that connects (requests prepares the URL, urllib3 parses it: `origin`),
+never by another one that could disagree; a `Location` with a backslash, user info, white space
+or control characters is never followed, and `Authorization` goes only to the API's origin.
 
 Bodies: every answer is read up to `max_response_bytes` (`ResponseTooLarge` beyond; for a
 create, an unknown outcome), so memory stays bounded whatever the server sends.
@@ -23,6 +26,7 @@ tokens reach one in clear text; remote traffic honours the user's proxy settings
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +37,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, LocationParseError, NewConnectionError
+from urllib3.util import parse_url
 
 from .auth import DEFAULT_TIMEOUT, BasicAuth, TokenAuth
 from .deadline import DEFAULT_MAX_BODY, BodyTooLarge, deadline, session_for
@@ -78,17 +83,34 @@ class OutcomeUnknown(Exception):
 
 
 def origin(url: str) -> tuple[str, str, int | None] | None:
-    """(scheme, host, port) with the scheme's default port filled in; None for a URL that
-    cannot be read (it matches nothing, so it is never followed)."""
+    """(scheme, host, port) where the HTTP library would connect for `url`, with the scheme's
+    default port filled in: the URL as requests prepares it, parsed by urllib3 (the parser
+    that connects). None for a URL it cannot read (that matches nothing: never followed)."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        prepared = requests.Request("GET", url).prepare().url or ""
+        parts = parse_url(prepared)
+    except (requests.RequestException, LocationParseError, ValueError, UnicodeError):
         return None
-    scheme = parts.scheme.lower()
-    if port is None:
-        port = {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
+    scheme = (parts.scheme or "").lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.host or "").lower(), port
+
+
+# A backslash, white space or a control character: parsers disagree on where such a URL goes.
+_UNSAFE_IN_LOCATION = re.compile(r"[\\\x00-\x20\x7f-\x9f]")
+
+
+def unsafe_location(location: str, target: str) -> str | None:
+    """Why a redirect's `Location` is never followed whatever its origin, or None."""
+    if _UNSAFE_IN_LOCATION.search(location):
+        return "a Location with a backslash, white space or control characters is never followed"
+    try:
+        user_info = "@" in urlsplit(target).netloc or parse_url(target).auth is not None
+    except (LocationParseError, ValueError):
+        return None  # no origin can be read from it either: refused as another origin
+    if user_info:
+        return "a Location with user info (user@host) is never followed"
+    return None
 
 
 def check_max_response_bytes(value: Any) -> int:
@@ -284,11 +306,17 @@ class Transport:
                     path=request.path,
                 )
             target = redirect_target(response.url, location)
+            unsafe = unsafe_location(location, target)
             refused = redirect_refused(
-                response, target, method=request.method, path=request.path, setting="SINCH_API_URL"
+                response,
+                target,
+                method=request.method,
+                path=request.path,
+                setting="SINCH_API_URL",
+                why=unsafe,
             )
-            here = origin(response.url)
-            if request.method != "GET" or here is None or origin(target) != here:
+            here = origin(self.base_url)
+            if request.method != "GET" or unsafe or here is None or origin(target) != here:
                 if not request.idempotent:
                     raise OutcomeUnknown(refused.message, refused)
                 raise refused
@@ -307,6 +335,9 @@ class Transport:
         """One HTTP exchange: to `base_url + path` with the params, or to `url` (a redirect's
         target, which carries its own query)."""
         seconds = self.deadline_seconds
+        # credentials only ever go to the API's own origin (a redirect elsewhere is refused
+        # before this; this holds even if that check were wrong)
+        auth = self.auth if url is None or origin(url) == origin(self.base_url) else None
         try:
             with deadline(seconds, self.max_response_bytes) as flight:
                 return self.session.request(
@@ -314,7 +345,7 @@ class Transport:
                     url or self.base_url + request.path,
                     params=None if url else request.params,
                     json=request.json,
-                    auth=self.auth,
+                    auth=auth,
                     timeout=self.timeout,
                 )
         except BodyTooLarge as exc:

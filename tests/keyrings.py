@@ -2,18 +2,23 @@
 subprocesses the tests start, as `tests.keyrings.MemoryKeyring` / `tests.keyrings.BrokenKeyring`).
 
 `MemoryKeyring` is a working keychain that lives in the process; `BrokenKeyring` fails every
-call as a keychain does on a headless machine or when it is locked.
+call as a keychain does on a headless machine or when it is locked; `HangingKeyring` never
+answers (a keychain waiting for an unlock nobody sees); `QuotingKeyring` fails with a message
+that quotes the password it was given (as some backends' errors do).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar
 
 from keyring.backend import KeyringBackend
-from keyring.errors import KeyringLocked, PasswordDeleteError
+from keyring.errors import KeyringLocked, NoKeyringError, PasswordDeleteError
 
 MEMORY = "tests.keyrings.MemoryKeyring"
 BROKEN = "tests.keyrings.BrokenKeyring"
+HANGING = "tests.keyrings.HangingKeyring"
+QUOTING = "tests.keyrings.QuotingKeyring"
 
 
 class MemoryKeyring(KeyringBackend):
@@ -46,3 +51,39 @@ class BrokenKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         raise KeyringLocked("the keychain is locked")
+
+
+class HangingKeyring(KeyringBackend):
+    """A keychain that never answers; `calls` counts the calls made to it in this process."""
+
+    priority = 1  # type: ignore[assignment]
+    calls: ClassVar[list[str]] = []
+
+    def _hang(self, what: str) -> None:
+        self.calls.append(what)
+        threading.Event().wait(3600)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._hang("get")
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._hang("set")
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._hang("delete")
+
+
+class QuotingKeyring(KeyringBackend):
+    """A keychain whose errors quote the password they were given."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise NoKeyringError(f"cannot store {password!r} for {username}: no backend")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise PasswordDeleteError("no such password")

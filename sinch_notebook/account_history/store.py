@@ -41,6 +41,7 @@ from urllib.request import pathname2url
 
 from .._version import __version__
 from ..errors import ValidationError
+from ..local_files import FileRefused, check_regular
 from .store_base import (
     FORMAT,
     HistoryStore,
@@ -155,14 +156,25 @@ class SQLiteStore(HistoryStore):
         if not self.path.exists():
             return
         try:
-            with open(self.path, "rb") as handle:
-                head = handle.read(100)
+            # O_NONBLOCK: a FIFO put there must not hang the open; it is refused below
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except IsADirectoryError:
             raise self._refuse("is a directory, not a history store") from None
         except OSError as err:
             raise ValidationError(
                 "store", f"{self.path} cannot be read ({err.strerror or err})"
             ) from None
+        try:
+            check_regular(fd, self.path, None)
+            head = os.read(fd, 100)
+        except FileRefused as refused:
+            raise self._refuse(f"{refused.reason} (give a history store: store=...)") from None
+        except OSError as err:
+            raise ValidationError(
+                "store", f"{self.path} cannot be read ({err.strerror or err})"
+            ) from None
+        finally:
+            os.close(fd)
         if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
             raise self._refuse("is not a history store (not a SQLite database)")
         if int.from_bytes(head[68:72], "big") != APPLICATION_ID:

@@ -195,14 +195,16 @@ def snapshot(client: SubprojectsClient, store: Any = None, tag: str | None = Non
     target.ensure()
     for attempt in range(1, LISTINGS + 1):
         with paused_gc():  # until the listing is freed again, so the collector never walks it
+            # The snapshot's time is when its listing started (before the first page is asked
+            # for): a listing that overlaps a later one is older than it, so it is refused and
+            # the account listed again, never stored as the newest with what it read first.
+            started = datetime.now(timezone.utc)
             records = [record for page in source.iter_pages(show_deleted=True) for record in page]
             try:
-                # The snapshot's time is its listing's: it is stored only if no newer listing
-                # was stored meanwhile (by another kernel), else the account is listed again.
                 info = target.add_snapshot(
                     source.project_id,
                     records,
-                    datetime.now(timezone.utc),
+                    started,
                     source.endpoints.api_url,
                     tag,
                 )

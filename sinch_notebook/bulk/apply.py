@@ -79,7 +79,9 @@ class _Journal:
     new_file: bool = False
 
 
-def _open_journal(plan: Plan, journal: Any, allow_mass_delete: bool) -> _Journal:
+def _open_journal(
+    plan: Plan, journal: Any, allow_mass_delete: bool, allow_mass_update: bool
+) -> _Journal:
     """Open (and lock) the journal, and write its first line, before anything is sent.
 
     A plan that continues a journal (resume, result.failed, result.remaining) appends to it and
@@ -98,7 +100,7 @@ def _open_journal(plan: Plan, journal: Any, allow_mass_delete: bool) -> _Journal
         raise ValidationError("journal", "must be None (default path), a path, or False (none)")
     writer = open_writer(path, what=f"an apply of a plan ({plan.origin})")
     try:
-        writer.plan(plan, allow_mass_delete=allow_mass_delete)
+        writer.plan(plan, allow_mass_delete=allow_mass_delete, allow_mass_update=allow_mass_update)
     except JournalError as err:
         writer.discard()
         raise JournalError(
@@ -141,7 +143,7 @@ def apply_plan(
     plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
     if plan.applied:
         plan._mark_applied()  # raises PlanAlreadyApplied
-    opened = _open_journal(plan, journal, allow_mass_delete)
+    opened = _open_journal(plan, journal, allow_mass_delete, allow_mass_update)
     writer = opened.writer
     try:
         plan._mark_applied()

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..models import LABEL_PREFIX
 
-__all__ = ["LABEL_PREFIX", "Change", "Invalid", "change_toward"]
+__all__ = ["LABEL_PREFIX", "Change", "Invalid", "change_toward", "create_change"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,24 @@ def _jsonable_row(row: Any) -> Any:
     if row is None or isinstance(row, (str, int, float, bool)):
         return row
     return str(row)
+
+
+def create_change(*, row: Any, key: str, name: str, labels: Mapping[str, str]) -> Change:
+    """The create of a subproject named `name` with exactly `labels` (already checked): what it
+    shows (each field from nothing) and what it sends, from the same two values."""
+    sent = dict(labels)
+    fields: dict[str, tuple[str | None, str | None]] = {"displayName": (None, name)}
+    fields.update({f"{LABEL_PREFIX}{k}": (None, v) for k, v in sorted(sent.items())})
+    return Change(
+        op="create",
+        subproject_id=None,
+        display_name=name,
+        fields=fields,
+        key=key,
+        row=row,
+        send_name=name,
+        send_labels=sent,
+    )
 
 
 def change_toward(

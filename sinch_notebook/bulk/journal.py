@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
+from ..local_files import JOURNAL_LIMIT, FileRefused, check_regular
 from ..models import parse_time
 from .errors import JournalError, JournalInvalid, JournalLocked
 from .journal_check import check_header, check_record, parse_lines
@@ -316,6 +317,11 @@ class JournalState:
         return self.header.get("allow_mass_delete") is True
 
     @property
+    def allows_mass_update(self) -> bool:
+        """Whether the apply that wrote it was allowed to update a large share of the project."""
+        return self.header.get("allow_mass_update") is True
+
+    @property
     def created_ids(self) -> set[str]:
         return {o["subproject_id"] for o in self.done.values() if o.get("subproject_id")}
 
@@ -353,6 +359,13 @@ def _text_of(path: Path) -> str:
     if not os.path.lexists(path):
         raise ValidationError("journal_path", f"no such file: {path}")
     fd = open_no_symlink(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO there must not hang
+    try:
+        check_regular(fd, path, JOURNAL_LIMIT)
+    except FileRefused as refused:
+        os.close(fd)
+        raise JournalError(
+            f"the journal {path} {refused.reason}; give the path of an apply journal"
+        ) from None
     try:
         with os.fdopen(fd, "rb") as file:
             return file.read().decode("utf-8", errors="replace")

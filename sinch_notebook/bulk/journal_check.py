@@ -85,6 +85,7 @@ def check_header(path: Path, record: dict[str, Any]) -> list[Change]:
         _text(record, "project_id")
         _optional(record, "api_url", _is_text)
         _optional(record, "allow_mass_delete", lambda v: isinstance(v, bool))
+        _optional(record, "allow_mass_update", lambda v: isinstance(v, bool))
         changes = record.get("changes")
         if not isinstance(changes, list):
             raise _Bad("changes: must be a list")

@@ -23,7 +23,7 @@ class RecordKinds:
     def write(self, record: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def plan(self, plan: Plan, *, allow_mass_delete: bool) -> None:
+    def plan(self, plan: Plan, *, allow_mass_delete: bool, allow_mass_update: bool = False) -> None:
         client = plan.client
         self.write(
             {
@@ -35,6 +35,7 @@ class RecordKinds:
                 "api_version": client.endpoints.api_version if client is not None else None,
                 "origin": plan.origin,
                 "allow_mass_delete": allow_mass_delete,
+                "allow_mass_update": allow_mass_update,
                 "changes": [change.to_json() for change in plan.changes],
             }
         )

@@ -1,15 +1,16 @@
 """A plan as Markdown: the notebook's table, for a ticket or a pull request.
 
-Every value is user data: pipes, backticks, angle brackets and line breaks are escaped so a
-name cannot break the table or inject markup. Long plans are cut after MAX_ROWS rows, like the
-HTML table (`plan.frame` holds everything).
+Every value is user data: pipes, backticks, angle brackets, ampersands (`&#8238;` would be
+a character reference) and line breaks are escaped so a name cannot break the table or inject
+markup, and characters a reader cannot see are shown as escapes (`display.visible`). Long
+plans are cut after MAX_ROWS rows, like the HTML table (`plan.frame` holds everything).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .render import MAX_ROWS, SYMBOLS, Hints, _footer, _headline, _short, plan_rows
+from .render import MAX_ROWS, SYMBOLS, Hints, _footer, _headline, _seen, plan_rows
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -21,10 +22,15 @@ def _md(value: object) -> str:
     """A table cell: escaped so user data stays text."""
     if value is None:
         return ""
-    text = _short(str(value)) or ""
-    for char in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
+    text = _seen(str(value)) or ""
+    for char in ("\\", "|", "`", "*", "_", "[", "]", "<", ">", "&"):
         text = text.replace(char, "\\" + char)
     return " ".join(text.split("\n")).replace("\r", " ")
+
+
+def _in_code(value: object) -> str:
+    """Text inside a code span (where backslashes are literal): visible, no backtick."""
+    return (_seen(str(value)) or "").replace("`", "'")
 
 
 def _code(value: object) -> str:
@@ -36,8 +42,8 @@ def plan_markdown(plan: Plan, hints: Hints) -> str:
     if plan.file is not None:
         made = f" by {_md(plan.made_by)}" if plan.made_by else ""
         lines += [
-            f"Plan file `{plan.file.name}`, project `{plan.project_id}` at {plan.api_url}, "
-            f"made {plan.made_at}{made}.",
+            f"Plan file `{_in_code(plan.file.name)}`, project `{_in_code(plan.project_id)}` at "
+            f"{_md(plan.api_url)}, made {_md(plan.made_at)}{made}.",
             "",
         ]
     rows = plan_rows(plan, hints)

@@ -45,7 +45,7 @@ from ..models import (
     validate_label_key,
     validate_labels,
 )
-from .change import LABEL_PREFIX, Change, Invalid, change_toward
+from .change import LABEL_PREFIX, Change, Invalid, change_toward, create_change
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -239,6 +239,12 @@ class Plan:
         if self.needs_mass_update_permission and not allow_mass_update:
             raise MassUpdateRefused(self.updates, self.live_size or 0)
 
+    def count_live(self, records: Mapping[str, Mapping[str, Any]]) -> None:
+        """The project's size from a listing (deleted included) made now: the base of the
+        mass-update rule when the plan's own count cannot be trusted (a file, a journal)."""
+        self.server_size = len(records)
+        self.live_size = sum(1 for record in records.values() if not record.get("deleted"))
+
     @property
     def needs_mass_delete_permission(self) -> bool:
         """Whether applying needs `allow_mass_delete=True` (more than the threshold deletes)."""
@@ -270,19 +276,8 @@ class Plan:
         for row, name, labels in items:
             checked_name = validate_display_name(name)
             checked = validate_labels(labels)
-            fields: dict[str, tuple[str | None, str | None]] = {"displayName": (None, checked_name)}
-            fields.update({f"{LABEL_PREFIX}{k}": (None, v) for k, v in sorted(checked.items())})
             changes.append(
-                Change(
-                    op="create",
-                    subproject_id=None,
-                    display_name=checked_name,
-                    fields=fields,
-                    key=f"create:{row}",
-                    row=row,
-                    send_name=checked_name,
-                    send_labels=checked,
-                )
+                create_change(row=row, key=f"create:{row}", name=checked_name, labels=checked)
             )
         return cls(client, changes, origin=origin)
 
@@ -642,17 +637,9 @@ class _Differ:
         if problems:
             self._invalid(i, None, "; ".join(problems), name=name, op="create")
             return
+        assert name is not None  # a create without a name is invalid (above)
         self.changes.append(
-            Change(
-                op="create",
-                subproject_id=None,
-                display_name=name or "",
-                fields=fields,
-                key=f"create:{i}",
-                row=self.rows[i],
-                send_name=name,
-                send_labels=labels if labels is not None else {},
-            )
+            create_change(row=self.rows[i], key=f"create:{i}", name=name, labels=labels or {})
         )
 
     # -- parts of a row ----------------------------------------------------------------------

@@ -11,7 +11,8 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
-from ..display import html_table, plural, td, tr
+from ..display import has_hidden, html_table, plural, td, tr, visible
+from ..models import LABEL_PREFIX
 
 if TYPE_CHECKING:
     from .plan import Change, Invalid, Plan
@@ -143,6 +144,32 @@ def _short(value: str | None, limit: int = MAX_VALUE) -> str | None:
     return value[: limit - 1] + "…"
 
 
+def _seen(value: str | None, limit: int = MAX_VALUE) -> str | None:
+    """User, server or file text as a review shows it: cut, every character visible."""
+    return None if value is None else visible(_short(visible(value), limit) or "")
+
+
+HIDDEN_NOTE = "invisible or control characters (shown as \\u… escapes) in"
+
+
+def hidden_note(change: Change) -> str | None:
+    """What a change adds that a reader could not see (in a name, a label key or value),
+    said next to its row in every review; None when there is nothing hidden."""
+    where = []
+    if change.op != "delete":
+        if has_hidden(change.send_name):
+            where.append("displayName")
+        for field, (_before, after) in change.fields.items():
+            if field == "displayName" or after is None:
+                continue
+            key = field.removeprefix(LABEL_PREFIX)
+            if has_hidden(key):
+                where.append(f"the label key {visible(key)!r}")
+            elif has_hidden(after):
+                where.append(visible(field))
+    return f"{HIDDEN_NOTE} {', '.join(where)}" if where else None
+
+
 def _row_label(row: Any) -> str | None:
     return None if row is None else str(row)
 
@@ -170,6 +197,9 @@ def _reason(operation: str, change: Change, hints: Hints = PYTHON_HINTS) -> str 
         else:
             notes.append(f"forced: {change.conflict}")
     notes.extend(OVERRIDE_WORDS.get(name, name) for name in change.overrides)
+    hidden = hidden_note(change)
+    if hidden:
+        notes.append(hidden)
     return "; ".join(notes) or None
 
 
@@ -228,7 +258,7 @@ def summary_text(summary: dict[str, int]) -> str:
 def _footer(plan: Plan, hints: Hints) -> list[str]:
     notes = []
     if plan.ignored_columns:
-        notes.append(f"Ignored columns: {', '.join(plan.ignored_columns)}.")
+        notes.append(f"Ignored columns: {', '.join(map(visible, plan.ignored_columns))}.")
     if plan.deletes > MASS_DELETE_THRESHOLD:
         notes.append(f"Deletes {plan.deletes} subprojects: {hints.mass_delete}.")
     if plan.needs_mass_update_permission:
@@ -265,19 +295,20 @@ def plan_text(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
     for operation, change, bad in entries[:MAX_TEXT_ENTRIES]:
         symbol = SYMBOLS[operation]
         if bad is not None:
-            where = bad.subproject_id or f"row {_row_label(bad.row)}"
+            where = visible(bad.subproject_id or f"row {_row_label(bad.row)}")
             name = f" {_short(bad.display_name)!r}" if bad.display_name else ""
-            lines.append(f"  {symbol} {operation:<8} {where}{name}: {bad.reason}")
+            lines.append(f"  {symbol} {operation:<8} {where}{name}: {visible(bad.reason)}")
             continue
         assert change is not None
-        sid = change.subproject_id or "(new)"
+        sid = visible(change.subproject_id or "(new)")
         lines.append(f"  {symbol} {operation:<8} {sid} {_short(change.display_name)!r}")
         reason = _reason(operation, change, hints)
         if reason:
-            lines.append(f"      ({reason})")
+            lines.append(f"      ({visible(reason)})")
         if change.op == "delete":
             continue
-        for name, (before, after) in change.fields.items():
+        for field, (before, after) in change.fields.items():
+            name = visible(field)  # a label key: its characters as they are (repr for values)
             if before is None:
                 lines.append(f"      {name}: + {_short(after)!r}")
             elif after is None:
@@ -302,7 +333,7 @@ def _badges(counts: dict[str, int], labels: dict[str, str]) -> str:
 def _value_html(value: str | None) -> str:
     if value is None:
         return '<span style="opacity:0.5">—</span>'
-    return f"<code>{escape(_short(value) or '')}</code>"
+    return f"<code>{escape(_seen(value) or '')}</code>"
 
 
 def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
@@ -325,25 +356,29 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
         body = []
         for operation, sid, name, field, before, after, reason, row in rows[:MAX_ROWS]:
             colour = COLOURS[operation]
-            where = escape(sid) if sid else f"<i>row {escape(str(row))}</i>" if row else ""
+            shown_row = escape(visible(str(row))) if row else ""
+            where = escape(visible(sid)) if sid else f"<i>row {shown_row}</i>" if row else ""
             cells = [
                 td(
                     f'<span style="color:{colour};font-weight:600">'
                     f"{SYMBOLS[operation]} {operation}</span>"
                 ),
                 td(f"<code>{where}</code>"),
-                td(escape(_short(name) or "")),
+                td(escape(_seen(name) or "")),
             ]
             if reason and operation in ("invalid", "conflict", "refused") and field is None:
-                cells.append(td(escape(reason), colspan=4))
+                cells.append(td(escape(visible(reason)), colspan=4))
             else:
+                note = ""
+                if reason and HIDDEN_NOTE in reason:
+                    note = f'<div style="color:#cf222e">⚠ {escape(visible(reason))}</div>'
                 cells += [
-                    td(escape(field or "")),
+                    td(escape(visible(field or "")) + note),
                     td(_value_html(before)),
                     td("→"),
                     td(_value_html(after)),
                 ]
-            body.append(tr(cells, colour, reason))
+            body.append(tr(cells, colour, visible(reason) if reason else reason))
         head = ("operation", "subprojectId", "displayName", "field", "before", "", "after")
         out.append(html_table(head, body, "sinch-table"))
         if len(rows) > MAX_ROWS:

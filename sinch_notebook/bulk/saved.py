@@ -4,10 +4,11 @@ What `Plan.apply` adds for a plan with a file (saved, or loaded with `sn.load_pl
 the apply engine (`apply.py`, whose per-change checks still hold) sends anything:
 
 1. the connection is to the project and API URL the plan was made for;
-2. the safety rules (`Plan.raise_if_unsafe`);
-3. the whole plan is re-checked against one listing of the server: an update or delete whose
+2. the whole plan is re-checked against one listing of the server: an update or delete whose
    target's `updateTime` moved (or that is gone), or a create whose name and labels now exist
    (created since the plan was made), makes it `StalePlan`, each change and what moved listed;
+3. the safety rules (`Plan.raise_if_unsafe`), the mass-update rule counting the live
+   subprojects of that listing (never the file's own count);
 4. it journals next to its file (`change.json` -> `change.journal.jsonl`); the journal is
    claimed atomically (O_EXCL), so the same file is applied once, wherever it is applied: a
    second apply is `PlanAlreadyApplied`, pointing at `sn.resume(journal)` when unfinished.
@@ -27,10 +28,11 @@ import pandas as pd
 
 from ..errors import SinchError, ValidationError
 from ..models import parse_time, same_version
+from ..shown import visible
 from . import store_journal
 from .apply import apply_plan
 from .change import LABEL_PREFIX, Change
-from .errors import PlanAlreadyApplied, StalePlan
+from .errors import JournalError, PlanAlreadyApplied, StalePlan
 from .journal import read_journal
 from .plan import Plan, make_plan
 from .planfile import bind
@@ -86,8 +88,20 @@ def _describe(change: Change, record: dict[str, Any]) -> str:
     now = {str(k): str(v) for k, v in (record.get("labels") or {}).items()}
     for key in sorted(before.keys() | now.keys()):
         if before.get(key) != now.get(key):
-            moved.append(f"{LABEL_PREFIX}{key} {before.get(key)!r} -> {now.get(key)!r}")
+            moved.append(f"{visible(LABEL_PREFIX + key)} {before.get(key)!r} -> {now.get(key)!r}")
     return "; ".join(moved)
+
+
+def _as_before(change: Change, record: dict[str, Any]) -> bool:
+    """Whether the server holds what the plan says its target held (a review's "before", and
+    the labels an update's full set leaves out, were read from it): a plan file whose "before"
+    is not the server's is stale, whatever its updateTime says."""
+    if change.before_name is not None and record.get("displayName") != change.before_name:
+        return False
+    if change.before_labels is None:
+        return True
+    labels = {str(k): str(v) for k, v in (record.get("labels") or {}).items()}
+    return labels == change.before_labels
 
 
 def _made_at(plan: Plan) -> Any:
@@ -128,22 +142,27 @@ def stale_changes(plan: Plan, records: dict[str, dict[str, Any]]) -> list[tuple[
             moved.append((change, "no longer exists on the server"))
             continue
         now = record.get("updateTime")
-        if now == change.base_update_time and now is not None:
-            continue  # the same text is the same version (parsing is for spellings that differ)
-        if not same_version(change.base_update_time, now):
+        # the same text is the same version (parsing is for spellings that differ)
+        same = (now is not None and now == change.base_update_time) or same_version(
+            change.base_update_time, now
+        )
+        if not same or not _as_before(change, record):
             moved.append((change, _describe(change, record)))
     return moved
 
 
 def check_fresh(plan: Plan) -> None:
     """Raise StalePlan when anything the plan touches moved since it was made (one listing);
-    PlanAlreadyApplied first when its plan file was applied already (its own changes moved)."""
+    PlanAlreadyApplied first when its plan file was applied already (its own changes moved).
+    The listing's count of live subprojects becomes the plan's (the mass-update rule's base)."""
     if plan.file is not None and _applied(journal_for(plan.file)):
         raise _already_applied(plan.file, journal_for(plan.file))
     client = _connected(plan)
     if not plan.changes:
         return
-    moved = stale_changes(plan, client.records(show_deleted=True))
+    records = client.records(show_deleted=True)
+    plan.count_live(records)
+    moved = stale_changes(plan, records)
     if not moved:
         return
     where = f"the plan {plan.file.name}" if plan.file is not None else "the plan"
@@ -196,11 +215,17 @@ def _claim(path: Path, plan: Plan) -> None:
         if not store_journal.claim(plan_file, path, project):
             raise _already_applied(plan_file, path)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise _already_applied(plan_file, path) from None
+    except OSError as err:
+        raise JournalError(
+            f"cannot write the journal {path} ({err.strerror or err}); nothing was sent: copy "
+            f"{plan_file.name} to a folder you can write and apply it there, or give "
+            "journal=<a path you can write>"
+        ) from None
     os.close(fd)
 
 
@@ -233,10 +258,11 @@ def apply_saved(
     else:
         raise ValidationError("journal", "must be None (next to the plan file) or a path")
     _connected(plan)
-    plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
+    plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)  # before a listing, when it can
     if _applied(path):
         raise _already_applied(plan.file, path)
     check_fresh(plan)
+    plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)  # on the live count just listed
     if not plan.changes:  # nothing to send, nothing to journal
         return apply_plan(plan, workers=workers, progress=progress, journal=False)
     _claim(path, plan)
@@ -281,7 +307,9 @@ def replan(plan: Plan, client: SubprojectsClient | None = None) -> Plan:
         index=index,
         dtype=object,
     )
-    fresh = make_plan(client, frame, force=any(c.forced for c in plan.changes))
+    # a change that carries a conflict was forced when planned (a loaded one is never marked)
+    forced = any(c.forced or c.conflict is not None for c in plan.changes)
+    fresh = make_plan(client, frame, force=forced)
     fresh.hints = plan.hints
     fresh.origin = plan.origin
     return fresh

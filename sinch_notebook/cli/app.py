@@ -8,8 +8,10 @@ History. Where ipydatagrid's front-end cannot render, the panel switches to HTML
 
 As with `sinch-notebook demo`: loopback only by default, `--port`, `--no-browser`, and the page's
 token travels in Voilà's environment (`JUPYTER_TOKEN`), never on a command line, where any user
-of the machine could read it. The notebook lives in a folder of its own (`~/sinch-notebook-app`
-by default): journals of applies and the history store are written there, and kept.
+of the machine could read it; Voilà's log reaches the terminal through `redact` (a logged URL's
+`?token=` masked, as any secret the process holds). The notebook lives in a folder of its own
+(`~/sinch-notebook-app` by default): journals of applies and the history store are written
+there, and kept.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from ..redact import redact, register_token
 from ..sandbox import DEMO_SUBPROJECTS, Sandbox
 from .demo import _shut_down, _stop_requested, run_until_stopped
 
@@ -122,6 +126,7 @@ def run(options: AppOptions) -> int:
     notebook = write_notebook(folder)
     port = options.port or free_port()
     token = secrets.token_hex(24)
+    register_token(token)
     env = {**os.environ, "JUPYTER_TOKEN": token}
     sandbox = Sandbox(subprojects=options.subprojects) if options.sandbox else None
     with _stop_requested() as stop:
@@ -136,7 +141,13 @@ def run(options: AppOptions) -> int:
                 cwd=folder,
                 env=env,
                 start_new_session=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
             )
+            assert server.stdout is not None
+            _relay_masked(server.stdout, sys.stderr)
             try:
                 return _serve(server, options.host, port, token, folder, stop)
             finally:
@@ -144,6 +155,20 @@ def run(options: AppOptions) -> int:
         finally:
             if sandbox is not None:
                 sandbox.stop()
+
+
+def _relay_masked(source: IO[str], target: IO[str]) -> threading.Thread:
+    """Copy Voilà's log to `target` line by line, each through `redact`: Voilà logs a failed
+    request's URL in full, `?token=` included."""
+
+    def relay() -> None:
+        for line in source:
+            target.write(redact(line))
+            target.flush()
+
+    thread = threading.Thread(target=relay, name="voila-log", daemon=True)
+    thread.start()
+    return thread
 
 
 def _serve(

@@ -172,6 +172,7 @@ def run_apply(args: argparse.Namespace) -> int:
         plan.raise_if_unsafe(args.allow_mass_delete, args.allow_mass_update)
         _bind(plan, connect_stored(args.profile, "apply"))
         plan.check_fresh()
+        plan.raise_if_unsafe(args.allow_mass_delete, args.allow_mass_update)  # live count
     except SinchError as err:
         return _fail(err.message)
     if not args.yes:

@@ -162,7 +162,7 @@ def connect_stored(profile: str | None, command: str) -> Any:
     from ..connection.options import resolve_connection
 
     options = resolve_connection(profile=profile)
-    credentials, problem = options.stored_credentials()
+    credentials, problem = options.stored_credentials(unattended=True)
     if credentials is None:
         raise MissingSecret(_no_secret(options, problem, command))
     return connect_with(options, credentials, verify=False, activate=False)

@@ -69,11 +69,18 @@ class ConnectionOptions:
         """Whether the profile's keychain secret may go with this Key ID (it is the profile's)."""
         return self.profile is not None and self.key_id == self.profile.key_id
 
-    def stored_credentials(self) -> tuple[Credentials | None, str | None]:
+    def stored_credentials(
+        self, *, unattended: bool = False
+    ) -> tuple[Credentials | None, str | None]:
         """Credentials that need nobody to type a secret, by the secret precedence: the
         explicit profile's keychain entry, the environment's, the default profile's.
-        Returns (credentials, None), or (None, why the keychain could not be used / None)."""
+        `unattended` (a command that never asks: cron, `apply --yes`) takes the environment's
+        secret for this Key ID first, without touching the keychain (which may wait for an
+        unlock nobody sees). Returns (credentials, None), or (None, why the keychain could not
+        be used / None)."""
         problem = None
+        if unattended and self.env_secret_applies:
+            return Credentials(self.key_id, os.environ[ENV_KEY_SECRET].strip()), None
         if self.profile_secret_applies and self.profile_explicit:
             found, problem = saved.stored_credentials(self.profile)
             if found is not None:

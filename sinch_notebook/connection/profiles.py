@@ -27,6 +27,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -43,6 +44,7 @@ from ..config import (
     env,
 )
 from ..errors import ValidationError
+from ..local_files import PROFILES_LIMIT, FileRefused, read_bytes
 from ..models import validate_label_key
 from ..redact import redact
 
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
 ENV_CONFIG = "SINCH_NOTEBOOK_CONFIG"
 ENV_PROFILE = "SINCH_PROFILE"
 KEYCHAIN_SERVICE = "sinch-notebook"
+KEYCHAIN_TIMEOUT = 5.0  # seconds a keychain call may take before "the keychain did not answer"
 NAME_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 SECRET_WORDS = ("secret", "password", "token", "passwd")
 HEADER = """\
@@ -300,11 +303,15 @@ def check_history(location: str) -> None:
 def load(path: Path | None = None) -> dict[str, Profile]:
     """The profiles of the file (none when it does not exist); an invalid file is refused."""
     path = path or config_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return {}
-    except (OSError, UnicodeDecodeError) as err:
+    try:
+        text = read_bytes(path, PROFILES_LIMIT).decode("utf-8")
+    except FileRefused as refused:
+        raise ProfilesFileError(
+            path, None, f"{refused.reason}; move it away (profiles are saved there again)"
+        ) from None
+    except UnicodeDecodeError as err:
         raise ProfilesFileError(path, None, f"cannot be read ({type(err).__name__})") from None
     return parse(text, path)
 
@@ -387,8 +394,20 @@ def _write(path: Path, profiles: dict[str, Profile]) -> None:
 # -- the keychain ------------------------------------------------------------------------------
 
 
+class KeychainSilent(Exception):
+    """The keychain did not answer within `Keychain.timeout` (waiting for an unlock nobody
+    sees: a cron job, a locked desktop keychain over SSH)."""
+
+
 class Keychain:
-    """The OS keychain through `keyring`; every failure becomes a short reason, never raised."""
+    """The OS keychain through `keyring`; every failure becomes a short reason, never raised.
+
+    Each call runs in a daemon thread and is given `timeout` seconds: a keychain waiting for
+    an unlock nobody sees becomes "the keychain did not answer", never a hang (the thread is
+    left waiting; it cannot keep the process alive).
+    """
+
+    timeout: float = KEYCHAIN_TIMEOUT
 
     @staticmethod
     def _backend() -> Any:
@@ -396,15 +415,38 @@ class Keychain:
 
         return keyring
 
+    def _call(self, method: str, *args: str) -> Any:
+        """`keyring.<method>(*args)` within `timeout`; raises what it raised, or
+        KeychainSilent."""
+        outcome: list[Any] = []
+
+        def call() -> None:
+            try:
+                outcome.append((True, getattr(self._backend(), method)(*args)))
+            except BaseException as err:  # handed to the caller's thread
+                outcome.append((False, err))
+
+        worker = threading.Thread(target=call, name="sinch-keychain", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if not outcome:
+            raise KeychainSilent(f"the keychain did not answer in {self.timeout:g} s")
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value
+
     def problem(self, err: BaseException) -> str:
         text = redact(str(err)).splitlines()[0][:120] if str(err) else ""
         kind = type(err).__name__
+        if isinstance(err, KeychainSilent):
+            return text
         return f"{kind}: {text}" if text and kind == "NoKeyringError" else kind
 
     def store(self, profile: Profile, secret: Secret) -> str | None:
         """Save the secret; None when done, else why not."""
         try:
-            self._backend().set_password(KEYCHAIN_SERVICE, profile.keychain_user(), secret.reveal())
+            self._call("set_password", KEYCHAIN_SERVICE, profile.keychain_user(), secret.reveal())
         except Exception as err:  # any backend, any failure: a reason, never a traceback
             return self.problem(err)
         return None
@@ -412,7 +454,7 @@ class Keychain:
     def fetch(self, profile: Profile) -> tuple[Credentials | None, str | None]:
         """(credentials, None), (None, None) when none is saved, or (None, why not)."""
         try:
-            secret = self._backend().get_password(KEYCHAIN_SERVICE, profile.keychain_user())
+            secret = self._call("get_password", KEYCHAIN_SERVICE, profile.keychain_user())
         except Exception as err:
             return None, self.problem(err)
         if not secret:
@@ -425,10 +467,9 @@ class Keychain:
     def remove(self, profile: Profile) -> str | None:
         """Delete the saved secret (none saved is fine); None when done, else why not."""
         try:
-            backend = self._backend()
-            if backend.get_password(KEYCHAIN_SERVICE, profile.keychain_user()) is None:
+            if self._call("get_password", KEYCHAIN_SERVICE, profile.keychain_user()) is None:
                 return None
-            backend.delete_password(KEYCHAIN_SERVICE, profile.keychain_user())
+            self._call("delete_password", KEYCHAIN_SERVICE, profile.keychain_user())
         except Exception as err:
             return self.problem(err)
         return None

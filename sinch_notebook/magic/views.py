@@ -31,6 +31,7 @@ from ..display import (
     terminal_width,
     text_rows,
     tr,
+    visible,
     wrap_items,
 )
 from ..models import LABEL_PREFIX, Subproject
@@ -169,11 +170,11 @@ class Row:
 
     def cell(self, title: str) -> str:
         return {
-            "Name": self.name,
+            "Name": visible(self.name),
             "Labels": labels_text(self.labels),
             "Updated": self.updated,
             "Created": self.created,
-            "ID": self.id,
+            "ID": visible(self.id),
         }[title]
 
 

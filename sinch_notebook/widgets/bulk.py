@@ -17,11 +17,11 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..errors import ValidationError
+from ..files import read_upload
 from . import controls as ui
 from .common import Context, amount, message
 from .desired_upload import DesiredOpener
 from .editor import FrameEditor
-from .export import read_upload
 
 UPLOAD_NAME = "uploaded_df"
 

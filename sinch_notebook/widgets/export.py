@@ -23,7 +23,7 @@ from IPython.display import Javascript
 
 from ..display import plural
 from ..errors import ValidationError
-from ..files import csv_bytes, excel_bytes, read_csv, read_excel
+from ..files import csv_bytes, excel_bytes
 from . import controls as ui
 
 KINDS = {
@@ -92,20 +92,3 @@ class Download(widgets.VBox):
         )
         self._trigger.append_display_data(Javascript(script))
         self._trigger.outputs = ()  # ran once in the browser; never saved, never run again
-
-
-def read_upload(name: str, content: bytes) -> pd.DataFrame:
-    """A file uploaded to the Bulk tab as a frame: CSV or Excel written by this package (Browse,
-    Bulk), read back as the frame that was written (`files.read_csv`, `files.read_excel`)."""
-    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    data = bytes(content)
-    try:
-        if suffix == "csv":
-            return read_csv(data)
-        if suffix in ("xlsx", "xlsm"):
-            return read_excel(data)
-    except ValidationError:
-        raise
-    except Exception as err:  # a broken file: say which and why, in one line
-        raise ValidationError("file", f"{name} could not be read as {suffix}: {err}") from None
-    raise ValidationError("file", f"{name}: must be a .csv or .xlsx file (the panel's exports)")

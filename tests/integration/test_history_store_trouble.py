@@ -319,3 +319,34 @@ def test_when_a_later_listing_is_stored_first_the_earlier_one_lists_again(
     assert "After" in names and "Before" not in names
     assert sn.diff(2, 3, store=path).frame.empty  # no rename undone that never happened
     assert sn.open_store(path).check() == []
+
+
+def test_a_listing_read_before_a_rename_that_ends_after_a_later_snapshot_lists_again(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The sandbox's slow page: A's only page is read, then answered late; meanwhile the
+    subproject is renamed and B is stored. A's time is when its listing started, so it is older
+    than B, refused, and listed again: the newest snapshot never undoes the rename."""
+    path = tmp_path / "h.sqlite"
+    first = sandbox.connect(retry=FAST_RETRY, activate=False)
+    second = sandbox.connect(retry=FAST_RETRY, activate=False)
+    sp = first.create("Before", {"tier": "gold"})
+    sn.snapshot(first, path)  # snapshot 1 (the token is fetched: A's first request is the page)
+    lists = sandbox.stats["operations"].get("list", 0)
+    sandbox.inject(method="GET", path_contains="/projects/", commit=True, delay=2.0)
+    taken: list[sn.Snapshot] = []
+    worker = threading.Thread(target=lambda: taken.append(sn.snapshot(first, path)))
+    worker.start()
+    for _ in range(200):  # until the slow page was read
+        if sandbox.stats["operations"].get("list", 0) > lists:
+            break
+        threading.Event().wait(0.01)
+    else:
+        pytest.fail("the slow listing never reached the sandbox")
+    second.update(sp.id, display_name="After")
+    later = sn.snapshot(second, path)
+    worker.join(60)
+    assert len(taken) == 1 and later.id == 2 and taken[0].id == 3
+    names = {r["displayName"] for r in taken[0].records()}
+    assert names == {"After"}
+    assert sn.diff(2, 3, store=path).frame.empty

@@ -138,3 +138,46 @@ def test_pandas_is_not_needed_to_parse_the_command_line() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert pd is not None
+
+
+def test_apply_counts_the_live_subprojects_not_the_files_own_size(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    """A file whose project size was set to null (checksum recomputed, as anyone can) still
+    needs --allow-mass-update: the rule counts the listing the stale check makes."""
+    import json
+
+    from sinch_notebook.bulk.planfile import checksum
+
+    live = sum(1 for r in sb.subprojects() if not r["deleted"])
+    count = int(live * 0.3) + 1
+    path = tmp_path / "change.json"
+    ids = saved_plan(sb, path, updates=count)
+    document = json.loads(path.read_text())
+    document.update(server_size=None, live_size=None)
+    document["needs"] = {"allow_mass_delete": False, "allow_mass_update": False}
+    document["checksum"] = checksum(document)
+    path.write_text(json.dumps(document))
+    refused = cli(sb, "apply", "change.json", "--yes", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert f"updates {count} of the project's {live} live subprojects" in refused.stderr
+    assert names(sb)[ids[0]] != "Renamed 0"
+
+
+def test_plan_show_never_lets_a_label_key_rewrite_the_terminal(sb: Sandbox, tmp_path: Path) -> None:
+    """A label key holding ESC sequences (on the server, in an ordinary plan) that would move
+    the cursor up and rewrite the headline as "0 to delete" is shown as escapes."""
+    client = sb.connect(retry=FAST_RETRY, activate=False)
+    trick = "\x1b[1A\x1b[2K\rPlan: 0 to create, 0 to update, 0 to delete."
+    target = client.create("Tricky", {trick: "v"})
+    df = client.frame()
+    out = df[~df["deleted"]].reset_index(drop=True)
+    out["delete"] = False
+    out.loc[out["subprojectId"] != target.id, "delete"] = [True] + [False] * (len(out) - 2)
+    out.loc[out["subprojectId"] == target.id, f"label.{trick}"] = "w"
+    client.plan(out).save(tmp_path / "change.json")
+    shown = cli(sb, "plan", "show", "change.json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "\x1b" not in shown.stdout and "\r" not in shown.stdout
+    assert "\\x1b[1A" in shown.stdout and "1 to delete" in shown.stdout
+    assert "invisible or control characters" in shown.stdout
