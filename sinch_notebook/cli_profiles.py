@@ -14,7 +14,8 @@ import sys
 from typing import Any
 
 from . import profile_store
-from .config import API_VERSIONS, ENV_KEY_ID, ENV_KEY_SECRET
+from .cli_help import with_help_when_alone
+from .config import API_VERSIONS, ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID
 from .errors import SinchError
 
 EXIT_FAILED = 1
@@ -109,7 +110,7 @@ def add_profile_parser(commands: Any) -> None:
     profile = commands.add_parser(
         "profile", help="saved connection profiles (the Key Secret in the OS keychain)"
     )
-    actions = profile.add_subparsers(dest="action", required=True)
+    actions = with_help_when_alone(profile)
     add = actions.add_parser(
         "add",
         help="save (or replace) a profile; the Key Secret is asked at a hidden prompt",
@@ -157,6 +158,11 @@ def connect_stored(profile: str | None, command: str) -> Any:
     credentials, problem = options.stored_credentials()
     if credentials is None:
         raise MissingSecret(_no_secret(options, problem, command))
+    if not options.project_id:
+        raise SinchError(
+            f"no parent project ID: set {ENV_PROJECT_ID}, or name a saved profile that has one "
+            "(--profile NAME)"
+        )
     return connect_with(options, credentials, verify=False, activate=False)
 
 

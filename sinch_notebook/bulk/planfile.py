@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from ..client import SubprojectsClient
 
 FORMAT = "sinch-notebook plan"
+EDITED = (
+    "its checksum does not match its content: it was changed after it was saved (edited by hand?)"
+)
 VERSION = 1
 
 
@@ -137,7 +140,9 @@ def save_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path, *, edited_ok: bool = False) -> dict[str, Any]:
+    """The checked document; with `edited_ok`, one whose checksum does not match is returned
+    too (to be shown, marked as edited, never applied), with `"edited": True` added."""
     where = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -165,10 +170,11 @@ def _read(path: Path) -> dict[str, Any]:
             f"(up to {VERSION}); upgrade sinch-notebook to review or apply it",
         )
     if document.get("checksum") != checksum(document):
+        if edited_ok:
+            return {**document, "edited": True}
         raise PlanFileRefused(
             where,
-            "its checksum does not match its content: it was changed after it was saved "
-            "(edited by hand?); only the plan that was reviewed can be applied",
+            f"{EDITED}; only the plan that was reviewed can be applied",
         )
     return document
 
@@ -189,10 +195,12 @@ def load_plan(path: str | os.PathLike[str], client: SubprojectsClient | None = N
     return plan
 
 
-def read_plan(path: str | os.PathLike[str]) -> Plan:
-    """The plan saved in `path`, on no connection (to review it anywhere)."""
+def read_plan(path: str | os.PathLike[str], *, edited_ok: bool = False) -> Plan:
+    """The plan saved in `path`, on no connection (to review it anywhere). With `edited_ok`, a
+    file changed after it was saved is read too, as a plan marked `edited` that never applies
+    (a reviewer sees what was changed)."""
     source = Path(path)
-    document = _read(source)
+    document = _read(source, edited_ok=edited_ok)
     try:
         changes = [Change.from_json(c) for c in document.get("changes") or []]
         conflicts = [Change.from_json(c) for c in document.get("conflicts") or []]
@@ -217,16 +225,23 @@ def read_plan(path: str | os.PathLike[str]) -> Plan:
     plan.made_by = document.get("made_by")
     plan.file = source.resolve()
     plan.loaded = True
+    plan.edited = bool(document.get("edited"))
     return plan
 
 
 def heading(plan: Plan) -> str:
     """Where a plan file comes from: the file, the project and API URL, when and by whom."""
     by = f" by {plan.made_by}" if plan.made_by else ""
-    return (
+    text = (
         f"Plan file {plan.file}: project {plan.project_id} at {plan.api_url}, "
         f"made {plan.made_at}{by}."
     )
+    if plan.edited:
+        text += (
+            f"\nEDITED: {EDITED}; shown as the file says, it cannot be applied (only the plan "
+            "that was reviewed can be)."
+        )
+    return text
 
 
 def bind(plan: Plan, client: SubprojectsClient) -> None:

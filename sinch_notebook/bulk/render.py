@@ -32,6 +32,7 @@ class Hints:
     plan_frame: str = "the plan's .frame"  # where every row is
     result_frame: str = "the result's .frame"
     mass_update: str = "apply(allow_mass_update=True) is required"
+    replan: str = "plan.replan() makes a new plan from the same intent, for a new review"
 
 
 # Python: the variable a plan or result is in is unknown, so the hints name none.

@@ -30,10 +30,11 @@ from ..errors import SinchError, ValidationError
 from ..models import parse_time, same_version
 from .apply import apply_plan
 from .change import LABEL_PREFIX, Change
-from .errors import PlanAlreadyApplied, StalePlan
+from .errors import PlanAlreadyApplied, PlanFileRefused, StalePlan
 from .journal import read_journal
 from .plan import Plan, make_plan
-from .planfile import bind
+from .planfile import EDITED, bind
+from .render import PYTHON_HINTS
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -121,8 +122,7 @@ def stale_changes(plan: Plan, records: dict[str, dict[str, Any]]) -> list[tuple[
 def check_fresh(plan: Plan) -> None:
     """Raise StalePlan when anything the plan touches moved since it was made (one listing);
     PlanAlreadyApplied first when its plan file was applied already (its own changes moved)."""
-    if plan.file is not None and journal_for(plan.file).exists():
-        raise _already_applied(plan.file, journal_for(plan.file))
+    raise_if_applied(plan)
     client = _connected(plan)
     if not plan.changes:
         return
@@ -139,8 +139,14 @@ def check_fresh(plan: Plan) -> None:
         lines.append(f"  {change.op} {target} {change.display_name!r}: {what}")
     if len(moved) > MAX_LISTED:
         lines.append(f"  ... and {len(moved) - MAX_LISTED} more (see the error's .moved)")
-    lines.append("plan.replan() makes a new plan from the same intent, for a new review")
+    lines.append((plan.hints or PYTHON_HINTS).replan)
     raise StalePlan("\n".join(lines), moved)
+
+
+def raise_if_applied(plan: Plan) -> None:
+    """PlanAlreadyApplied when the plan's file has a journal: it was applied (or is being)."""
+    if plan.file is not None and journal_for(plan.file).exists():
+        raise _already_applied(plan.file, journal_for(plan.file))
 
 
 def _already_applied(plan_file: Path, journal: Path) -> PlanAlreadyApplied:
@@ -190,6 +196,8 @@ def apply_saved(
 ) -> ApplyResult:
     """See the module docstring: every check here happens before any request is sent."""
     assert plan.file is not None
+    if plan.edited:
+        raise PlanFileRefused(str(plan.file), f"{EDITED}; only the plan that was reviewed applies")
     if plan.applied:
         plan._mark_applied()  # raises PlanAlreadyApplied
     if journal is False:
