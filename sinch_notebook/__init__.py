@@ -99,6 +99,8 @@ _LAZY = {
     "label_coverage": "frames",
     "read_csv": "files",
     "read_excel": "files",
+    "to_csv": "files",
+    "to_excel": "files",
     # account history (sqlite3 is loaded with it)
     "snapshot": "account_history",
     "snapshots": "account_history",
@@ -204,5 +206,7 @@ __all__ = [
     "snapshot",
     "snapshot_at",
     "snapshots",
+    "to_csv",
+    "to_excel",
     "use",
 ]
