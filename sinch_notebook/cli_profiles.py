@@ -46,6 +46,13 @@ def run_profile_add(args: argparse.Namespace) -> int:
             missing = "--key-id" if not key_id else "--project-id"
             return _fail("profile add", f"give {missing} (no terminal to ask it at)")
         secret = None
+        keychain = _keychain_problem(args.name, key_id) if not args.no_secret else None
+        if keychain == profile_store.NO_KEYCHAIN:
+            print(
+                f"Note: {keychain}, so the profile is saved without its Key Secret: it is asked "
+                f"for now only to check the key. Afterwards {profile_store.INSTEAD}.",
+                file=sys.stderr,
+            )
         if not args.no_secret:
             if not _terminal():
                 return _fail(
@@ -66,6 +73,8 @@ def run_profile_add(args: argparse.Namespace) -> int:
         }
         if secret is not None and not args.no_check:
             _check(options, secret)
+        if keychain == profile_store.NO_KEYCHAIN:
+            secret = None  # checked; nowhere to keep it (never a plain-text file)
         saved = profile_store.save(args.name, key_secret=secret, default=args.default, **options)
         del secret
     except (SinchError, ValueError) as err:
@@ -75,6 +84,14 @@ def run_profile_add(args: argparse.Namespace) -> int:
         return _fail("profile add", "cancelled; nothing saved")
     print(saved.line())
     return 0
+
+
+def _keychain_problem(name: str, key_id: str) -> str | None:
+    """Why the OS keychain cannot be used here (None: it can), asked before the secret is."""
+    probe = profile_store.Profile(name=name, key_id=key_id, project_id="")
+    credentials, problem = profile_store.KEYCHAIN.fetch(probe)
+    del credentials
+    return problem
 
 
 def _check(options: dict[str, Any], secret: str) -> None:

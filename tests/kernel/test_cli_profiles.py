@@ -17,6 +17,7 @@ import pytest
 import sinch_notebook as sn
 from sinch_notebook import cli, profile_store
 from sinch_notebook.sandbox import Sandbox
+from tests.conftest import use_keychain
 from tests.helpers import save_sandbox_profile as sandbox_profile
 from tests.keyrings import BROKEN, MEMORY, MemoryKeyring
 
@@ -91,11 +92,9 @@ def test_profile_add_asks_the_secret_at_a_hidden_prompt_and_keeps_it_in_the_keyc
     assert "no profile named 'prod'" in capsys.readouterr().err
 
 
-def test_profile_add_in_a_real_terminal_with_no_keychain_says_so_in_one_line(
-    sandbox: Sandbox,
-) -> None:
-    """A pseudo-terminal: the prompt is shown, what is typed is not echoed, and the one line
-    says the secret was not saved (the failing keychain); no traceback."""
+def add_in_a_terminal(sandbox: Sandbox, **env: str) -> tuple[int, str]:
+    """`profile add prod` in a pseudo-terminal, the sandbox's secret typed at its prompt: the
+    exit code and everything the terminal showed."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: the CLI, its stdin a terminal
         os.execve(
@@ -103,7 +102,7 @@ def test_profile_add_in_a_real_terminal_with_no_keychain_says_so_in_one_line(
             [sys.executable, "-m", "sinch_notebook.cli", "profile", "add", "prod",
              "--key-id", sandbox.key_id, "--project-id", sandbox.project_id,
              "--api-url", sandbox.url, "--auth-url", sandbox.token_url],
-            child_env(),
+            child_env(**env),
         )  # fmt: skip
     output = b""
     typed = False
@@ -125,12 +124,64 @@ def test_profile_add_in_a_real_terminal_with_no_keychain_says_so_in_one_line(
     _, status = os.waitpid(pid, 0)
     text = output.decode(errors="replace")
     assert typed, text
-    assert os.waitstatus_to_exitcode(status) == 0, text
     assert sandbox._key_secret not in text  # not echoed
     assert "Traceback" not in text
+    return os.waitstatus_to_exitcode(status), text
+
+
+def test_profile_add_in_a_real_terminal_with_no_keychain_says_so_in_one_line(
+    sandbox: Sandbox,
+) -> None:
+    """A pseudo-terminal: the prompt is shown, what is typed is not echoed, and the one line
+    says the secret was not saved (the failing keychain); no traceback."""
+    status, text = add_in_a_terminal(sandbox)
+    assert status == 0, text
     said = [line for line in text.splitlines() if "Saved profile" in line]
     assert len(said) == 1 and "WITHOUT its Key Secret" in said[0] and "KeyringLocked" in said[0]
     assert sandbox._key_secret not in Path(os.environ["SINCH_NOTEBOOK_CONFIG"]).read_text()
+
+
+NO_KEYCHAIN = "keyring.backends.fail.Keyring"  # keyring's own answer on a headless machine
+
+
+def test_a_machine_without_a_keychain_is_said_once_before_the_prompt_with_what_to_do(
+    sandbox: Sandbox,
+) -> None:
+    status, text = add_in_a_terminal(sandbox, PYTHON_KEYRING_BACKEND=NO_KEYCHAIN)
+    assert status == 0, text
+    note = text.index("there is no OS keychain on this machine")
+    assert note < text.index("(hidden): ")  # before asking
+    assert text.count("no OS keychain") == 1, text
+    assert "SINCH_KEY_SECRET" in text[note:] and "notebook" in text[note:]
+    assert "keyrings.alt" not in text and "NoKeyringError" not in text
+    said = [line for line in text.splitlines() if "Saved profile" in line]
+    assert len(said) == 1 and "without a Key Secret" in said[0], text
+    listed = run_cli("profile", "list", PYTHON_KEYRING_BACKEND=NO_KEYCHAIN)
+    assert "keyrings.alt" not in listed.stdout + listed.stderr
+    removed = run_cli("profile", "remove", "prod", PYTHON_KEYRING_BACKEND=NO_KEYCHAIN)
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.strip() == (
+        "Removed profile 'prod' (there is no OS keychain on this machine: no Key Secret was "
+        "saved with it)."
+    )
+
+
+def test_the_panels_picker_says_where_the_secret_comes_from(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sinch_notebook.widgets.profiles_ui import ProfileChoice
+
+    sandbox_profile(sandbox, "prod")
+    picked: list = []
+    for backend, said in (
+        (MEMORY, "Key Secret: none saved in the OS keychain: type it."),
+        (NO_KEYCHAIN, "there is no OS keychain on this machine, so none was saved: type it"),
+    ):
+        use_keychain(monkeypatch, backend)
+        choice = ProfileChoice(picked.append)
+        choice.picker.value = "prod"
+        assert said in choice.note.value
+        assert "from the OS keychain" not in choice.note.value
 
 
 def test_profile_add_never_takes_the_secret_as_an_argument_and_never_reads_a_pipe() -> None:
