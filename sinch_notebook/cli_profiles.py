@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from . import profile_store
@@ -187,6 +189,8 @@ def run_snapshot(args: argparse.Namespace) -> int:
     """Take one snapshot, print one line, exit 0; any failure is one line on stderr, exit > 0."""
     from .account_history import diff, snapshot
 
+    if args.print_cron:
+        return print_cron(args)
     try:
         client = connect_stored(args.profile, "snapshot")
         taken = snapshot(client, store=args.store)
@@ -205,6 +209,32 @@ def run_snapshot(args: argparse.Namespace) -> int:
         f"snapshot {taken.id} at {taken.time:%Y-%m-%d %H:%M:%S} UTC of project {taken.project}: "
         f"{taken.subprojects} subprojects ({taken.deleted} deleted); {since}",
         flush=True,
+    )
+    return 0
+
+
+def print_cron(args: argparse.Namespace) -> int:
+    """Print the crontab line of this snapshot command (see `cron.py`); take no snapshot."""
+    from .account_history.store import default_path
+    from .cron import ENV_FILE, cron_text
+    from .options import resolve_connection
+
+    try:
+        credentials, _problem = resolve_connection(profile=args.profile).stored_credentials()
+    except SinchError as err:
+        return _fail("snapshot", str(err))
+    # A secret from this shell's SINCH_KEY_SECRET is not cron's; only the keychain's could be.
+    from_keychain = credentials is not None and os.environ.get(ENV_KEY_SECRET) is None
+    del credentials
+    env_file = Path(args.env_file) if args.env_file else None
+    if env_file is None and not from_keychain:
+        env_file = profile_store.config_path().parent / ENV_FILE
+    store = Path(args.store) if args.store else default_path()
+    print(
+        cron_text(
+            store, profile=args.profile, env_file=env_file, env_file_needed=not from_keychain
+        ),
+        end="",
     )
     return 0
 
@@ -233,5 +263,16 @@ def add_snapshot_parser(commands: Any) -> None:
         metavar="PATH",
         help="the history store (default: $SINCH_HISTORY, else .sinch/history.sqlite under the "
         "working directory)",
+    )
+    parser.add_argument(
+        "--print-cron",
+        action="store_true",
+        help="print a crontab line that takes this snapshot every day (and take none now)",
+    )
+    parser.add_argument(
+        "--env-file",
+        metavar="PATH",
+        help="with --print-cron: the line reads SINCH_* from this file (the default when the "
+        "keychain cannot give the secret)",
     )
     parser.set_defaults(run=run_snapshot)

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import subprocess
 import sys
 import time
@@ -294,3 +295,62 @@ def test_apply_of_a_plan_file_connects_with_a_saved_profile(
     assert status == 0, out.err
     assert client.get(target.subproject_id).display_name == "Acme After"
     assert sandbox._key_secret not in out.out + out.err
+
+
+def cron_command(line: str) -> str:
+    """The command of a crontab line, as cron gives it to /bin/sh (schedule off, \\% -> %)."""
+    return line.split(" ", 5)[5].replace("\\%", "%")
+
+
+def test_the_printed_cron_line_works_under_cron_s_empty_environment(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """No keychain, no PATH to sinch-notebook, a log folder that does not exist yet: the line
+    printed by --print-cron, run as cron runs it (env -i, /bin/sh), stores a snapshot."""
+    home = tmp_path / "home"
+    home.mkdir()
+    store = tmp_path / "history folder" / "history.sqlite"  # a space, and not there yet
+    printed = run_cli("snapshot", "--print-cron", "--store", str(store), HOME=str(home))
+    assert printed.returncode == 0, printed.stderr
+    line = printed.stdout.strip().splitlines()[-1]
+    comments = printed.stdout.strip().splitlines()[:-1]
+    assert all(c.startswith("#") for c in comments)
+    env_file = Path(os.environ["SINCH_NOTEBOOK_CONFIG"]).parent / "snapshot.env"  # beside it
+    assert f"reads {env_file}: put SINCH_KEY_ID=" in printed.stdout
+    assert line.startswith("0 6 * * * mkdir -p ")
+    assert not store.parent.exists()
+    # What the person puts in the file (and, here only, where this checkout's package is).
+    env_file.write_text(
+        "".join(f"{k}={shlex.quote(v)}\n" for k, v in sandbox.env().items())
+        + f"PYTHONPATH={shlex.quote(str(ROOT))}\n"
+    )
+    env_file.chmod(0o600)
+    cron_env = [f"HOME={home}", "LOGNAME=cron", "SHELL=/bin/sh", "PATH=/usr/bin:/bin"]
+    cron = subprocess.run(
+        ["env", "-i", *cron_env, "/bin/sh", "-c", cron_command(line)],
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cron.returncode == 0, (
+        cron.stdout + cron.stderr + (store.parent / "snapshots.log").read_text()
+    )
+    logged = (store.parent / "snapshots.log").read_text().strip().splitlines()
+    assert len(logged) == 1 and LINE.match(logged[0]), logged
+    assert store.exists()
+
+
+def test_print_cron_with_the_secret_in_the_keychain_reads_no_file(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox_profile(sandbox, "prod", secret=sandbox._key_secret)  # the test's keychain
+    assert (
+        cli.main(["snapshot", "--print-cron", "--profile", "prod", "--store", "/srv/h.sqlite"]) == 0
+    )
+    printed = capsys.readouterr().out
+    line = printed.strip().splitlines()[-1]
+    assert " snapshot --profile prod --store /srv/h.sqlite >> /srv/snapshots.log 2>&1" in line
+    assert ". " not in line and "snapshot.env" not in printed
+    executable = shlex.split(cron_command(line).split(" && ")[1])[0]
+    assert os.path.isabs(executable) and os.access(executable, os.X_OK)
