@@ -426,6 +426,7 @@ def test_the_demo_terminal_stays_readable_and_lab_starts_preset(tmp_path: Path) 
         assert "Its account starts afresh at every start" in banner
         for path in sorted(NOTEBOOKS.glob("*.ipynb")):
             assert demo.api(f"/api/contents/{path.name}").status_code == 200
+        assert demo.api(f"/notebooks/{FIRST_NOTEBOOK}").status_code == 200  # Notebook 7 too
         execute_in_new_kernel(demo, KERNEL_PROBE)
         for plugin, key, value in (
             ("@jupyterlab/apputils-extension:notification", "fetchNews", "false"),
