@@ -205,6 +205,8 @@ _LAZY = {
     "label_coverage": "frames",
     "read_csv": "files",
     "read_excel": "files",
+    "to_csv": "files",
+    "to_excel": "files",
     # account history (sqlite3 is loaded with it)
     "snapshots": "account_history",
     "snapshot_at": "account_history",
@@ -327,6 +329,8 @@ __all__ = [
     "snapshot",
     "snapshot_at",
     "snapshots",
+    "to_csv",
+    "to_excel",
     "unprotect",
     "use",
 ]

@@ -20,11 +20,14 @@ keep milliseconds at best, and `updateTime` comparisons need microseconds.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import tempfile
 import zipfile
 from collections.abc import Hashable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -258,3 +261,36 @@ def read_upload(name: str, content: bytes) -> pd.DataFrame:
     if len(frame) > MAX_UPLOAD_ROWS:
         raise _too_big(name, f"an upload may have at most {MAX_UPLOAD_ROWS:,} rows")
     return frame
+
+
+# -- Files -----------------------------------------------------------------------------------
+
+
+def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """`sn.to_csv(frame, path)`: the CSV file the panel downloads (`csv_bytes`), written
+    atomically (a temporary file renamed over `path`); `sn.read_csv(path)` reads it back."""
+    return _write(path, csv_bytes(frame))
+
+
+def to_excel(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """`sn.to_excel(frame, path)`: the Excel file the panel downloads (`excel_bytes`), written
+    atomically; `sn.read_excel(path)` reads it back. Unlike `frame.to_excel(path)`, it takes
+    the frame's UTC time columns as they are (pandas refuses time zones in Excel)."""
+    return _write(path, excel_bytes(frame))
+
+
+def _write(path: str | os.PathLike[str], data: bytes) -> Path:
+    target = Path(path)
+    if target.is_dir():
+        raise ValidationError("path", f"{target} is a folder; give a file path such as df.xlsx")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return target

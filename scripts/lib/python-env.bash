@@ -76,3 +76,12 @@ sn_pip_install() {
   fi
   "$PY" -m pip install --disable-pip-version-check "$@"
 }
+
+# Whether sinch-notebook is installed in $PY as an editable install of this checkout. pip's
+# output is read whole first: `pip show | grep -q` under pipefail fails whenever grep stops
+# reading before pip has written its last line (pip then dies of SIGPIPE).
+sn_installed_from_here() {
+  local shown
+  shown="$("$PY" -m pip show --disable-pip-version-check sinch-notebook 2>/dev/null)" || return 1
+  grep -qxF "Editable project location: $PWD" <<<"$shown"
+}

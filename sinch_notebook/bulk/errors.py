@@ -14,27 +14,40 @@ if TYPE_CHECKING:
 
 
 class MassDeleteRefused(ValidationError):
-    """A plan deletes more than MASS_DELETE_THRESHOLD subprojects and was not explicitly allowed."""
+    """A plan deletes more than MASS_DELETE_THRESHOLD subprojects and was not explicitly allowed.
 
-    def __init__(self, deletes: int) -> None:
+    `remedy` is how to allow it in the words of the face applying it (its `Hints.mass_delete`);
+    without one, Python's."""
+
+    def __init__(self, deletes: int, remedy: str | None = None) -> None:
         super().__init__(
             "allow_mass_delete",
             f"the plan deletes {deletes} subprojects, more than {MASS_DELETE_THRESHOLD} at once; "
             "review it, then apply it with allow_mass_delete=True",
         )
+        if remedy:
+            self.set_message(
+                f"the plan deletes {deletes} subprojects, more than {MASS_DELETE_THRESHOLD} at "
+                f"once; review it: {remedy}"
+            )
         self.deletes = deletes
 
 
 class MassUpdateRefused(ValidationError):
     """A plan updates more than MASS_UPDATE_SHARE of the project's live subprojects (in a project
-    of MASS_UPDATE_MIN_PROJECT or more) and was not explicitly allowed."""
+    of MASS_UPDATE_MIN_PROJECT or more) and was not explicitly allowed. `remedy`: as for
+    `MassDeleteRefused` (the face's `Hints.mass_update`)."""
 
-    def __init__(self, updates: int, live: int) -> None:
-        super().__init__(
-            "allow_mass_update",
+    def __init__(self, updates: int, live: int, remedy: str | None = None) -> None:
+        share = (
             f"the plan updates {updates} of the project's {live} live subprojects, more than "
-            f"{MASS_UPDATE_SHARE:.0%}; review it, then apply it with allow_mass_update=True",
+            f"{MASS_UPDATE_SHARE:.0%}"
         )
+        super().__init__(
+            "allow_mass_update", f"{share}; review it, then apply it with allow_mass_update=True"
+        )
+        if remedy:
+            self.set_message(f"{share}; review it: {remedy}")
         self.updates = updates
         self.live = live
 

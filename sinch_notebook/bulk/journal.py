@@ -68,46 +68,77 @@ def default_journal_path() -> Path:
 
 
 class JournalLock:
-    """An exclusive, cross-process lock on one journal, held by whoever applies it."""
+    """An exclusive, cross-process lock on one journal, held by whoever applies it.
+
+    The lock file names its holder from the instant it exists: the holder is written into a
+    temporary file of our own, locked, and only then linked into place (a link never replaces
+    an existing file, so of two at once exactly one wins). A lock file left by a process that
+    died is unlocked: it is replaced (renamed over) while its lock is held, so a second
+    replacer finds it locked. A contender that finds the file locked reads its holder.
+    """
 
     def __init__(self, journal: Path) -> None:
         self.path = journal.with_name(journal.name + ".lock")
         self._fd: int | None = None
 
     def acquire(self, what: str) -> None:
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": _now(), "what": what}
         while True:
-            fd = open_no_symlink(self.path, os.O_RDWR | os.O_CREAT, "lock file")
+            temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.tmp")
+            fd = open_no_symlink(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, "lock file")
             try:
-                _plain_file(fd, self.path)
-            except JournalError:
+                os.write(fd, json.dumps(info).encode())
+                _lock(fd)  # our own new file: nobody else can hold it
+                won = self._publish(temp)
+            except BaseException:
                 os.close(fd)
                 raise
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)  # linked or renamed into place already, or not wanted
+            if won:
+                self._fd = fd
+                return
+            os.close(fd)  # the lock file changed hands meanwhile: look again
+
+    def _publish(self, temp: Path) -> bool:
+        """Put our locked `temp` at the lock's path: True when it is ours, False to try again;
+        `JournalLocked` naming the holder when another holds it."""
+        try:
+            os.link(temp, self.path)
+            return True
+        except FileExistsError:
+            pass
+        existing = open_no_symlink(self.path, os.O_RDONLY, "lock file")
+        try:
+            info = os.fstat(existing)
+            if not stat.S_ISREG(info.st_mode):
+                raise JournalError(
+                    f"the lock file {self.path} is not a plain file of its own; remove it "
+                    "(it was not written to)"
+                )
             try:
-                _lock(fd)
+                _lock(existing)
             except OSError:
-                holder = _read_holder(fd)
-                os.close(fd)
+                if not _at(existing, self.path):
+                    return False  # released (and maybe taken again) since we opened it
+                holder = _read_holder(existing)
                 raise JournalLocked(
-                    f"the journal {self.path.with_suffix('').name} is being applied by {holder}; "
-                    "wait until it has finished (one apply or resume per journal at a time)"
+                    f"the journal {self.path.with_suffix('').name} is being applied by "
+                    f"{holder}; wait until it has finished (one apply or resume per journal at "
+                    "a time)"
                 ) from None
-            try:
-                same = os.fstat(fd).st_ino == os.lstat(self.path).st_ino
-            except FileNotFoundError:
-                same = False
-            if not same:  # the holder removed the file between our open and our lock
-                os.close(fd)
-                continue
-            info = {
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "since": _now(),
-                "what": what,
-            }
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(info).encode(), 0)
-            self._fd = fd
-            return
+            if not _at(existing, self.path):
+                return False  # its holder removed it between our open and our lock
+            if info.st_nlink > 1:  # unlocked and linked elsewhere: not a lock file of ours
+                raise JournalError(
+                    f"the lock file {self.path} is not a plain file of its own; remove it "
+                    "(it was not written to)"
+                )
+            os.rename(temp, self.path)  # a dead holder's: replaced while we hold its lock
+            return True
+        finally:
+            os.close(existing)
 
     def release(self) -> None:
         fd, self._fd = self._fd, None
@@ -117,6 +148,14 @@ class JournalLock:
             os.unlink(self.path)
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+def _at(fd: int, path: Path) -> bool:
+    """Whether `fd` is still the file at `path`."""
+    try:
+        return os.fstat(fd).st_ino == os.lstat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 NOT_FOLLOWED = "it is not followed, and what it points to is left alone"
@@ -134,17 +173,6 @@ def open_no_symlink(path: Path, flags: int, what: str = "journal") -> int:
                 f"({NOT_FOLLOWED})"
             ) from None
         raise JournalError(f"cannot open the {what} {path}: {err.strerror or err}") from None
-
-
-def _plain_file(fd: int, path: Path) -> None:
-    """The lock is written to, so it must be a plain file of its own (no device, no hard link
-    to some other file)."""
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
-        raise JournalError(
-            f"the lock file {path} is not a plain file of its own; remove it "
-            "(it was not written to)"
-        )
 
 
 def _own_file(fd: int, path: Path, what: str) -> None:

@@ -127,6 +127,7 @@ class Plan:
         self.made_by: str | None = None
         self.file: Path | None = None  # the plan file it was saved to or loaded from
         self.loaded = False  # made by sn.load_plan: re-checked against the server before apply
+        self.edited = False  # read from a file changed after it was saved: shown, never applied
         self.hints: Hints | None = None  # next steps in a face's words (None: Python's)
         self._applied = False
         self._lock = threading.Lock()
@@ -234,10 +235,13 @@ class Plan:
         ):
             if not isinstance(value, bool):
                 raise ValidationError(name, f"must be True or False, got {value!r}")
+        hints = self.hints  # the face's words for the remedy (None: Python's)
         if self.needs_mass_delete_permission and not allow_mass_delete:
-            raise MassDeleteRefused(self.deletes)
+            raise MassDeleteRefused(self.deletes, hints.mass_delete if hints else None)
         if self.needs_mass_update_permission and not allow_mass_update:
-            raise MassUpdateRefused(self.updates, self.live_size or 0)
+            raise MassUpdateRefused(
+                self.updates, self.live_size or 0, hints.mass_update if hints else None
+            )
 
     def count_live(self, records: Mapping[str, Mapping[str, Any]]) -> None:
         """The project's size from a listing (deleted included) made now: the base of the

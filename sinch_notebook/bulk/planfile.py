@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 
 FORMAT = "sinch-notebook plan"
 VERSION = 2
+EDITED = (
+    "its checksum does not match its content: it was changed after it was saved (edited by hand?)"
+)
 MAX_ID_LENGTH = 255
 _TOP = {
     "format",
@@ -439,7 +442,7 @@ def _invalid(data: Any, where: str) -> Invalid:
     )
 
 
-def _header(data: Any) -> dict[str, Any]:
+def _header(data: Any, edited_ok: bool = False) -> dict[str, Any]:
     """The format and version, before anything else is read (a newer file is named as such)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         _fail("", f'not a plan file (no "format": "{FORMAT}")')
@@ -459,12 +462,8 @@ def _header(data: Any) -> dict[str, Any]:
             "release does not apply (it could not be checked); make the plan again from the "
             "edited frame and save it",
         )
-    if data.get("checksum") != checksum(data):
-        _fail(
-            "",
-            "its checksum does not match its content: it was changed after it was saved "
-            "(edited by hand?); only the plan that was reviewed can be applied",
-        )
+    if data.get("checksum") != checksum(data) and not edited_ok:
+        _fail("", f"{EDITED}; only the plan that was reviewed can be applied")
     return _object(data, "", _TOP | {"refused"}, _TOP)
 
 
@@ -529,7 +528,9 @@ def _checked_plan(document: dict[str, Any]) -> Plan:
     return plan
 
 
-def _read(path: Path) -> Plan:
+def _read(path: Path, edited_ok: bool = False) -> Plan:
+    """The checked plan; with `edited_ok`, one whose checksum does not match is read too (every
+    other check still holds), marked `edited`: shown as the file says, never applied."""
     where = str(path)
     try:
         data = read_bytes(path, PLAN_FILE_LIMIT)
@@ -537,7 +538,10 @@ def _read(path: Path) -> Plan:
         reason = "no such file" if refused.reason == "does not exist" else refused.reason
         raise PlanFileRefused(where, reason) from None
     try:
-        return _checked_plan(_header(_parse(data)))
+        document = _header(_parse(data), edited_ok)
+        plan = _checked_plan(document)
+        plan.edited = document["checksum"] != checksum(document)
+        return plan
     except _Bad as bad:
         raise PlanFileRefused(where, str(bad)) from None
     except ValidationError as err:  # a rule of Plan itself (distinct keys)
@@ -556,11 +560,13 @@ def load_plan(path: str | os.PathLike[str], client: SubprojectsClient | None = N
     return plan
 
 
-def read_plan(path: str | os.PathLike[str]) -> Plan:
+def read_plan(path: str | os.PathLike[str], *, edited_ok: bool = False) -> Plan:
     """The plan saved in `path`, on no connection (to review it anywhere): every part checked
-    before anything is shown (see the module docstring)."""
+    before anything is shown (see the module docstring). With `edited_ok`, a file changed after
+    it was saved is read too, as a plan marked `edited` that never applies (a reviewer sees
+    what was changed)."""
     source = Path(path)
-    plan = _read(source)
+    plan = _read(source, edited_ok)
     plan.file = source.resolve()
     plan.loaded = True
     return plan
@@ -569,10 +575,16 @@ def read_plan(path: str | os.PathLike[str]) -> Plan:
 def heading(plan: Plan) -> str:
     """Where a plan file comes from: the file, the project and API URL, when and by whom."""
     by = f" by {plan.made_by}" if plan.made_by else ""
-    return visible(
+    text = visible(
         f"Plan file {plan.file}: project {plan.project_id} at {plan.api_url}, "
         f"made {plan.made_at}{by}."
     )
+    if plan.edited:
+        text += (
+            f"\nEDITED: {EDITED}; shown as the file says, it cannot be applied (only the plan "
+            "that was reviewed can be)."
+        )
+    return text
 
 
 def bind(plan: Plan, client: SubprojectsClient) -> None:

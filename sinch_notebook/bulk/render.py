@@ -36,6 +36,7 @@ class Hints:
     # how to send changes the guard rails refused (guards.py)
     allow_protected: str = "apply(allow_protected=True) sends them anyway"
     allow_policy: str = "apply(allow_policy_violations=True) sends them anyway"
+    replan: str = "plan.replan() makes a new plan from the same intent, for a new review"
 
 
 # Python: the variable a plan or result is in is unknown, so the hints name none.

@@ -32,10 +32,11 @@ from ..shown import visible
 from . import store_journal
 from .apply import apply_plan
 from .change import LABEL_PREFIX, Change
-from .errors import JournalError, PlanAlreadyApplied, StalePlan
+from .errors import JournalError, PlanAlreadyApplied, PlanFileRefused, StalePlan
 from .journal import read_journal
 from .plan import Plan, make_plan
-from .planfile import bind
+from .planfile import EDITED, bind
+from .render import PYTHON_HINTS
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -56,7 +57,7 @@ def journal_for(plan_file: Path) -> Path:
     return plan_file.with_name(plan_file.stem + ".journal.jsonl")
 
 
-def _applied(journal: Path) -> bool:
+def journal_exists(journal: Path) -> bool:
     """Whether a saved plan's journal (or, in the store, its claim) exists."""
     if store_journal.is_store_journal(journal):
         return store_journal.journal_exists(journal)
@@ -155,8 +156,7 @@ def check_fresh(plan: Plan) -> None:
     """Raise StalePlan when anything the plan touches moved since it was made (one listing);
     PlanAlreadyApplied first when its plan file was applied already (its own changes moved).
     The listing's count of live subprojects becomes the plan's (the mass-update rule's base)."""
-    if plan.file is not None and _applied(journal_for(plan.file)):
-        raise _already_applied(plan.file, journal_for(plan.file))
+    raise_if_applied(plan)
     client = _connected(plan)
     if not plan.changes:
         return
@@ -175,8 +175,15 @@ def check_fresh(plan: Plan) -> None:
         lines.append(f"  {change.op} {target} {change.display_name!r}: {what}")
     if len(moved) > MAX_LISTED:
         lines.append(f"  ... and {len(moved) - MAX_LISTED} more (see the error's .moved)")
-    lines.append("plan.replan() makes a new plan from the same intent, for a new review")
+    lines.append((plan.hints or PYTHON_HINTS).replan)
     raise StalePlan("\n".join(lines), moved)
+
+
+def raise_if_applied(plan: Plan) -> None:
+    """PlanAlreadyApplied when the plan's file has a journal (a file, or its claim in the team's
+    store): it was applied (or is being)."""
+    if plan.file is not None and journal_exists(journal_for(plan.file)):
+        raise _already_applied(plan.file, journal_for(plan.file))
 
 
 def _already_applied(plan_file: Path, journal: Path) -> PlanAlreadyApplied:
@@ -242,6 +249,8 @@ def apply_saved(
 ) -> ApplyResult:
     """See the module docstring: every check here happens before any request is sent."""
     assert plan.file is not None
+    if plan.edited:
+        raise PlanFileRefused(str(plan.file), f"{EDITED}; only the plan that was reviewed applies")
     plan.release(allow_protected, allow_policy_violations)  # then checked fresh with the rest
     if plan.applied:
         plan._mark_applied()  # raises PlanAlreadyApplied
@@ -259,7 +268,7 @@ def apply_saved(
         raise ValidationError("journal", "must be None (next to the plan file) or a path")
     _connected(plan)
     plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)  # before a listing, when it can
-    if _applied(path):
+    if journal_exists(path):
         raise _already_applied(plan.file, path)
     check_fresh(plan)
     plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)  # on the live count just listed

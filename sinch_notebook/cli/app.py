@@ -24,6 +24,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from typing import IO
 from ..redact import redact, register_token
 from ..sandbox import DEMO_SUBPROJECTS, Sandbox
 from .demo import _shut_down, _stop_requested, run_until_stopped
+from .quiet_server import server_config
 
 APP_NOTEBOOK = "sinch-subprojects.ipynb"
 DEFAULT_APP_DIR = "sinch-notebook-app"  # under the home directory
@@ -82,7 +84,24 @@ def write_notebook(folder: Path) -> Path:
     }
     path = folder / APP_NOTEBOOK
     path.write_text(json.dumps(notebook, indent=1))
+    _trust(path)
     return path
+
+
+def _trust(path: Path) -> None:
+    """Sign the notebook we wrote, so Voilà does not log "Notebook ... is not trusted"."""
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    NotebookNotary().sign(nbformat.read(path, as_version=nbformat.NO_CONVERT))
+
+
+def voila_settings(directory: Path) -> Path:
+    """The app's presets for Voilà (`voila.json`, see `quiet_server`), as a Jupyter config
+    directory of its own, added to `JUPYTER_CONFIG_PATH` so the person's own settings win."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "voila.json").write_text(json.dumps(server_config("Voila"), indent=1))
+    return directory
 
 
 def free_port() -> int:
@@ -129,7 +148,12 @@ def run(options: AppOptions) -> int:
     register_token(token)
     env = {**os.environ, "JUPYTER_TOKEN": token}
     sandbox = Sandbox(subprojects=options.subprojects) if options.sandbox else None
-    with _stop_requested() as stop:
+    with _stop_requested() as stop, tempfile.TemporaryDirectory(prefix="sinch-app-") as presets:
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+            filter(
+                None, [str(voila_settings(Path(presets))), os.environ.get("JUPYTER_CONFIG_PATH")]
+            )
+        )
         if sandbox is not None:
             print("Starting the Sinch sandbox (demo account)...", flush=True)
             sandbox.start()

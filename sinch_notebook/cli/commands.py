@@ -7,6 +7,7 @@ the app (the panel as a web page: `app.py`)."""
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._version import __version__
 from ..sandbox import (
     DEMO_KEY_ID,
     DEMO_KEY_SECRET,
@@ -26,6 +28,7 @@ from .app import add_command as add_app_command
 from .check import add_check_parser
 from .demo import DemoOptions
 from .desired import add_desired_commands
+from .help import help_of
 from .history import add_history_parser
 from .plans import add_plan_commands
 from .profiles import add_profile_parser, add_snapshot_parser
@@ -41,10 +44,10 @@ kernels and the sandbox together."""
 
 # The sandbox's command-line options, each a `Sandbox` keyword (--key-id is key_id):
 # (keyword, type, default, help), so the parser and `sandbox_from_args` share one list.
-_SANDBOX_OPTIONS: tuple[tuple[str, type | None, Any, str | None], ...] = (
-    ("key_id", None, DEMO_KEY_ID, None),
-    ("key_secret", None, DEMO_KEY_SECRET, None),
-    ("project_id", None, DEMO_PROJECT_ID, None),
+_SANDBOX_OPTIONS: tuple[tuple[str, type | None, Any, str], ...] = (
+    ("key_id", None, DEMO_KEY_ID, "the Key ID the sandbox accepts"),
+    ("key_secret", None, DEMO_KEY_SECRET, "the Key Secret the sandbox accepts"),
+    ("project_id", None, DEMO_PROJECT_ID, "the demo account's parent project ID"),
     ("subprojects", int, DEMO_SUBPROJECTS, "demo subprojects to seed"),
     ("seed", int, 0, "seed for the demo data"),
     ("latency", float, 0.0, "seconds added per request"),
@@ -59,7 +62,8 @@ _SANDBOX_OPTIONS: tuple[tuple[str, type | None, Any, str | None], ...] = (
 def _add_sandbox_options(parser: argparse.ArgumentParser, default_port: int) -> None:
     parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
     for name, kind, default, text in _SANDBOX_OPTIONS:
-        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=default, help=text)
+        shown = f"{text} (default: {default})" if default is not None else text
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=default, help=shown)
 
 
 def sandbox_from_args(args: argparse.Namespace) -> Sandbox:
@@ -130,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sinch-notebook", description="The Sinch Subprojects API in Jupyter."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.set_defaults(run=help_of(parser))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sandbox = commands.add_parser(
         "sandbox", help="run a local Sinch-compatible server (demo account by default)"
     )
@@ -185,7 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        code = args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head -3`): the rest of the output is not wanted. stdout is
+        # pointed at /dev/null so Python's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command ended by a closed pipe
+    return code
 
 
 if __name__ == "__main__":

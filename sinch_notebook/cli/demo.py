@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..sandbox import DEMO_SUBPROJECTS, Sandbox
+from .quiet_server import server_config
 
 FIRST_NOTEBOOK = "01-getting-started.ipynb"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 DEFAULT_WORKDIR = "sinch-notebook-demo"  # under the home directory
 STATE_DIR = ".sinch"  # the kernels' history store and journals, under their working directory
-WS_PING_MS = 30_000  # jupyter_server's own ping interval
 STARTUP_TIMEOUT = 120.0
 SHUTDOWN_TIMEOUT = 20.0
 _STOP_SIGNALS = tuple(
@@ -118,37 +118,19 @@ def trust_originals(target: Path, source: Path = EXAMPLES) -> None:
             notary.sign(notebook)
 
 
-def kernels_can_encrypt() -> bool:
-    """Whether this jupyter_client can give kernels CurveZMQ keys ("auto": those whose spec
-    says they support it), with a libzmq that has CurveZMQ."""
-    try:
-        import zmq
-        from jupyter_client.manager import KernelManager
-    except ImportError:
-        return False
-    return zmq.has("curve") and KernelManager.class_traits().get("transport_encryption") is not None
-
-
 def lab_settings(directory: Path) -> Path:
     """The demo's presets for JupyterLab, as a Jupyter config directory of its own.
 
     It is added to `JUPYTER_CONFIG_PATH`, so the person's own settings still win. It keeps the
-    terminal readable and the first page free of questions: kernels that can encrypt their
-    traffic (CurveZMQ) are given keys (each kernel would warn about unencrypted TCP), the kernel
-    websocket's ping timeout is not longer than its interval (JupyterLab's defaults disagree
-    and warn), a notebook starts its kernel without a "Select Kernel" dialog, and there is no
-    news prompt. notebook_shim (classic Notebook settings for Notebook 7) is off: the demo's
-    JupyterLab does not need it, and it reads the deprecated `ServerApp.token`, which prints a
-    warning whenever Voilà (the `[app]` extra) has switched traitlets' warnings on.
+    terminal readable, the kernels connected and the first page free of questions: see
+    `quiet_server` for the server's part; a notebook starts its kernel without a "Select
+    Kernel" dialog, and there is no news prompt. notebook_shim (classic Notebook settings for
+    Notebook 7) is off: the demo's JupyterLab does not need it, and it reads the deprecated
+    `ServerApp.token`, which prints a warning whenever Voilà (the `[app]` extra) has switched
+    traitlets' warnings on.
     """
-    server: dict = {
-        "ServerApp": {
-            "tornado_settings": {"ws_ping_timeout": WS_PING_MS},
-            "jpserver_extensions": {"notebook_shim": False},
-        }
-    }
-    if kernels_can_encrypt():
-        server["KernelManager"] = {"transport_encryption": "auto"}
+    server = server_config("ServerApp")
+    server["ServerApp"]["jpserver_extensions"] = {"notebook_shim": False}
     lab = {
         "@jupyterlab/apputils-extension:notification": {
             "fetchNews": "false",

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..config import MAX_WORKERS
 from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE, plural
 from ..errors import SinchError
+from .help import with_help_when_alone
 
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
@@ -26,34 +28,54 @@ EXIT_OK = 0
 EXIT_NOT_APPLIED = 1  # refused, cancelled, or not every change applied
 
 
-def cli_hints(path: str) -> Hints:
-    """The next steps in this command line's words."""
+def cli_hints(path: str, journal: str | None = None) -> Hints:
+    """The next steps in this command line's words; `journal`: the plan file's journal, when
+    it exists (the file was applied, or is being: it applies once)."""
     from ..bulk.render import Hints
 
+    if journal is None:
+        apply = f"Apply with sinch-notebook apply {path}."
+    else:
+        apply = f"Applied already (or being applied): its journal {journal} exists."
     return Hints(
         force="plan again with force=True to apply it",
         force_all="plan again with force=True to apply them anyway",
         mass_delete=f"sinch-notebook apply {path} --allow-mass-delete is required",
-        apply=f"Apply with sinch-notebook apply {path}.",
+        apply=apply,
         retry_failed="sn.resume(journal) in Python re-applies the {n} failed.",
         resume="sn.resume({path!r}) (or %sinch resume {path}) applies what is not done.",
         remaining="sn.resume(journal) applies what is not done.",
         mass_update=f"sinch-notebook apply {path} --allow-mass-update is required",
         allow_protected=f"sinch-notebook apply {path} --allow-protected sends them anyway",
         allow_policy=f"sinch-notebook apply {path} --allow-policy-violations sends them anyway",
+        replan=f"sinch-notebook plan replan {path} makes a new plan of the same intent, to review",
     )
 
 
 def add_plan_commands(commands: Any) -> None:
     """Register `plan show` and `apply` on the main parser's subcommands."""
     plan = commands.add_parser("plan", help="review a saved plan file (plan show FILE)")
-    actions = plan.add_subparsers(dest="plan_command", required=True)
+    actions = with_help_when_alone(plan)
     show = actions.add_parser("show", help="print the review of a plan file")
     show.add_argument("file", metavar="FILE", help="a plan file, from plan.save(FILE)")
     form = show.add_mutually_exclusive_group()
     form.add_argument("--markdown", action="store_true", help="as Markdown (a ticket, a PR)")
     form.add_argument("--json", action="store_true", help="the plan file's JSON, checked")
     show.set_defaults(run=run_show)
+    replan = actions.add_parser(
+        "replan",
+        help="a new plan of a stale plan's intent against the account as it is now",
+        description="Read FILE, plan the same changes again against the account as it is now "
+        "(credentials: --profile or SINCH_*), save the new plan and print its review.",
+    )
+    replan.add_argument("file", metavar="FILE", help="a plan file, from plan.save(FILE)")
+    replan.add_argument(
+        "--out", metavar="NEW", help="where to save the new plan (default: FILE-replanned.json)"
+    )
+    replan.add_argument(
+        "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
+    )
+    replan.set_defaults(run=run_replan)
 
     apply = commands.add_parser(
         "apply",
@@ -110,17 +132,21 @@ def _fail(message: str) -> int:
     return EXIT_NOT_APPLIED
 
 
-def _load(path: str) -> Plan:
+def _load(path: str, *, edited_ok: bool = False) -> Plan:
     from ..bulk.planfile import read_plan  # pandas: loaded only by the commands that need it
+    from ..bulk.saved import journal_exists, journal_for
 
-    plan = read_plan(path)
-    plan.hints = cli_hints(path)
+    plan = read_plan(path, edited_ok=edited_ok)
+    journal = journal_for(plan.file) if plan.file is not None else None
+    plan.hints = cli_hints(path, str(journal) if journal and journal_exists(journal) else None)
+    if plan.edited:
+        plan.hints = replace(plan.hints, apply="It cannot be applied: it was edited.")
     return plan
 
 
 def run_show(args: argparse.Namespace) -> int:
     try:
-        plan = _load(args.file)
+        plan = _load(args.file, edited_ok=True)
     except SinchError as err:
         return _fail(err.message)
     if args.json:
@@ -159,10 +185,12 @@ def _question(plan: Plan) -> str:
 
 
 def run_apply(args: argparse.Namespace) -> int:
+    from ..bulk.saved import raise_if_applied
     from .profiles import connect_stored
 
     try:
         plan = _load(args.file)
+        raise_if_applied(plan)  # before the review, which would end "Apply with ..."
         plan.release(args.allow_protected, args.allow_policy_violations)  # shown as overrides
         print(_heading(plan))
         print(plan)
@@ -193,6 +221,32 @@ def run_apply(args: argparse.Namespace) -> int:
         return _fail(err.message)
     _print_result(result)
     return EXIT_OK if result.ok else EXIT_NOT_APPLIED
+
+
+def replanned_path(path: str) -> str:
+    """FILE-replanned.json beside FILE: the stale plan stays as it was reviewed."""
+    from pathlib import Path
+
+    source = Path(path)
+    return str(source.with_name(f"{source.stem}-replanned{source.suffix or '.json'}"))
+
+
+def run_replan(args: argparse.Namespace) -> int:
+    from .profiles import connect_stored
+
+    out = args.out or replanned_path(args.file)
+    try:
+        stale = _load(args.file)
+        _bind(stale, connect_stored(args.profile, "plan replan"))
+        fresh = stale.replan()
+        fresh.save(out)
+        fresh.hints = cli_hints(out)
+    except SinchError as err:
+        return _fail(err.message)
+    print(f"Planned {args.file} again against the account now; saved as {out}.")
+    print(_heading(fresh))
+    print(fresh)
+    return EXIT_OK
 
 
 def _bind(plan: Plan, client: Any) -> None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from ..config import API_VERSIONS, ENV_KEY_ID, ENV_KEY_SECRET
+from ..config import API_VERSIONS, ENV_KEY_ID, ENV_KEY_SECRET, ENV_PROJECT_ID
 from ..connection import profiles as profile_store
 from ..errors import SinchError
+from .help import with_help_when_alone
 
 EXIT_FAILED = 1
 EXIT_NO_SECRET = 2
@@ -45,6 +48,13 @@ def run_profile_add(args: argparse.Namespace) -> int:
             missing = "--key-id" if not key_id else "--project-id"
             return _fail("profile add", f"give {missing} (no terminal to ask it at)")
         secret = None
+        keychain = _keychain_problem(args.name, key_id) if not args.no_secret else None
+        if keychain == profile_store.NO_KEYCHAIN:
+            print(
+                f"Note: {keychain}, so the profile is saved without its Key Secret: it is asked "
+                f"for now only to check the key. Afterwards {profile_store.INSTEAD}.",
+                file=sys.stderr,
+            )
         if not args.no_secret:
             if not _terminal():
                 return _fail(
@@ -66,6 +76,8 @@ def run_profile_add(args: argparse.Namespace) -> int:
         }
         if secret is not None and not args.no_check:
             _check(options, secret)
+        if keychain == profile_store.NO_KEYCHAIN:
+            secret = None  # checked; nowhere to keep it (never a plain-text file)
         saved = profile_store.save(args.name, key_secret=secret, default=args.default, **options)
         del secret
     except (SinchError, ValueError) as err:
@@ -75,6 +87,14 @@ def run_profile_add(args: argparse.Namespace) -> int:
         return _fail("profile add", "cancelled; nothing saved")
     print(saved.line())
     return 0
+
+
+def _keychain_problem(name: str, key_id: str) -> str | None:
+    """Why the OS keychain cannot be used here (None: it can), asked before the secret is."""
+    probe = profile_store.Profile(name=name, key_id=key_id, project_id="")
+    credentials, problem = profile_store.KEYCHAIN.fetch(probe)
+    del credentials
+    return problem
 
 
 def _check(options: dict[str, Any], secret: str) -> None:
@@ -111,7 +131,7 @@ def add_profile_parser(commands: Any) -> None:
     profile = commands.add_parser(
         "profile", help="saved connection profiles (the Key Secret in the OS keychain)"
     )
-    actions = profile.add_subparsers(dest="action", required=True)
+    actions = with_help_when_alone(profile)
     add = actions.add_parser(
         "add",
         help="save (or replace) a profile; the Key Secret is asked at a hidden prompt",
@@ -165,6 +185,11 @@ def connect_stored(profile: str | None, command: str) -> Any:
     credentials, problem = options.stored_credentials(unattended=True)
     if credentials is None:
         raise MissingSecret(_no_secret(options, problem, command))
+    if not options.project_id:
+        raise SinchError(
+            f"no parent project ID: set {ENV_PROJECT_ID}, or name a saved profile that has one "
+            "(--profile NAME)"
+        )
     return connect_with(options, credentials, verify=False, activate=False)
 
 
@@ -173,6 +198,8 @@ def run_snapshot(args: argparse.Namespace) -> int:
     from ..account_history import diff, snapshot
     from ..account_history.store import default_location
 
+    if args.print_cron:
+        return print_cron(args)
     try:
         client = connect_stored(args.profile, "snapshot")
         taken = snapshot(client, store=args.store or default_location(args.profile))
@@ -191,6 +218,32 @@ def run_snapshot(args: argparse.Namespace) -> int:
         f"snapshot {taken.id} at {taken.time:%Y-%m-%d %H:%M:%S} UTC of project {taken.project}: "
         f"{taken.subprojects} subprojects ({taken.deleted} deleted); {since}",
         flush=True,
+    )
+    return 0
+
+
+def print_cron(args: argparse.Namespace) -> int:
+    """Print the crontab line of this snapshot command (see `cron.py`); take no snapshot."""
+    from .account_history.store import default_path
+    from .cron import ENV_FILE, cron_text
+    from .options import resolve_connection
+
+    try:
+        credentials, _problem = resolve_connection(profile=args.profile).stored_credentials()
+    except SinchError as err:
+        return _fail("snapshot", str(err))
+    # A secret from this shell's SINCH_KEY_SECRET is not cron's; only the keychain's could be.
+    from_keychain = credentials is not None and os.environ.get(ENV_KEY_SECRET) is None
+    del credentials
+    env_file = Path(args.env_file) if args.env_file else None
+    if env_file is None and not from_keychain:
+        env_file = profile_store.config_path().parent / ENV_FILE
+    store = Path(args.store) if args.store else default_path()
+    print(
+        cron_text(
+            store, profile=args.profile, env_file=env_file, env_file_needed=not from_keychain
+        ),
+        end="",
     )
     return 0
 
@@ -220,5 +273,16 @@ def add_snapshot_parser(commands: Any) -> None:
         help="the history store: a path, or postgresql://host/db for a team's (default: "
         "$SINCH_HISTORY, else the profile's history, else .sinch/history.sqlite under the "
         "working directory)",
+    )
+    parser.add_argument(
+        "--print-cron",
+        action="store_true",
+        help="print a crontab line that takes this snapshot every day (and take none now)",
+    )
+    parser.add_argument(
+        "--env-file",
+        metavar="PATH",
+        help="with --print-cron: the line reads SINCH_* from this file (the default when the "
+        "keychain cannot give the secret)",
     )
     parser.set_defaults(run=run_snapshot)

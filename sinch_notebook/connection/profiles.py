@@ -437,11 +437,12 @@ class Keychain:
         return value
 
     def problem(self, err: BaseException) -> str:
-        text = redact(str(err)).splitlines()[0][:120] if str(err) else ""
+        # keyring's NoKeyringError text suggests installing keyrings.alt (plain-text files),
+        # which this package never falls back to: the reason is said in our words instead.
         kind = type(err).__name__
         if isinstance(err, KeychainSilent):
-            return text
-        return f"{kind}: {text}" if text and kind == "NoKeyringError" else kind
+            return redact(str(err)).splitlines()[0][:120]
+        return NO_KEYCHAIN if kind == "NoKeyringError" else kind
 
     def store(self, profile: Profile, secret: Secret) -> str | None:
         """Save the secret; None when done, else why not."""
@@ -476,6 +477,24 @@ class Keychain:
 
 
 KEYCHAIN = Keychain()
+NO_KEYCHAIN = "there is no OS keychain on this machine"
+FROM_KEYCHAIN = "from the OS keychain (type one to use it instead)"
+INSTEAD = (
+    "give it as SINCH_KEY_SECRET (with SINCH_KEY_ID) where it runs unattended (cron, CI), "
+    "or type it when a notebook or the panel asks"
+)
+
+
+def secret_source(profile: Profile) -> str:
+    """Where a profile's Key Secret comes from, in words (for a picker's note)."""
+    credentials, problem = KEYCHAIN.fetch(profile)
+    found = credentials is not None
+    del credentials  # only whether there is one
+    if problem == NO_KEYCHAIN:
+        return f"{NO_KEYCHAIN}, so none was saved: type it"
+    if problem:
+        return f"the OS keychain could not be used ({problem}): type it"
+    return FROM_KEYCHAIN if found else "none saved in the OS keychain: type it"
 
 
 def stored_credentials(profile: Profile) -> tuple[Credentials | None, str | None]:
@@ -499,6 +518,8 @@ class SavedProfile:
         name = self.profile.name
         if self.secret == "keychain":
             return f"Saved profile {name!r} in {self.path}; its Key Secret is in the OS keychain."
+        if self.secret == "failed" and self.problem == NO_KEYCHAIN:
+            return f"Saved profile {name!r} in {self.path} without its Key Secret: {INSTEAD}."
         if self.secret == "failed":
             return (
                 f"Saved profile {name!r} in {self.path} WITHOUT its Key Secret: no usable OS "
@@ -607,6 +628,8 @@ def delete(name: str) -> str:
         profile = profiles.pop(name)
         _write(path, profiles)
     problem = KEYCHAIN.remove(profile)
+    if problem == NO_KEYCHAIN:
+        return f"Removed profile {name!r} ({NO_KEYCHAIN}: no Key Secret was saved with it)."
     if problem:
         return (
             f"Removed profile {name!r} from {path}; its Key Secret could not be removed from "

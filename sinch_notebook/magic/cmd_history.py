@@ -1,7 +1,8 @@
 """Account history commands: `snapshot`, `snapshots`, `diff A [B]` and `history ID`.
 
 Each is one call into `sinch_notebook.account_history`; what it returns shows as HTML in Jupyter
-and as text in a terminal (Snapshot and Diff render themselves; frames as pandas does).
+and as text in a terminal (Snapshot and Diff render themselves; the frames of `snapshots` and
+`history` through their own views, `history_views.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import account_history
 from ..connection.active import active
 from .command import Command
+from .history_views import history_view, snapshots_view
 from .parsing import add_output
 
 if TYPE_CHECKING:
@@ -50,7 +52,7 @@ def _snapshots_arguments(parser: argparse.ArgumentParser) -> None:
 def snapshots(ctx: Context, args: argparse.Namespace) -> Any:
     frame = account_history.snapshots(store=args.store)
     ctx.store(args.output, frame)
-    return ctx.views.frames.mark(frame)
+    return ctx.views.frames.mark(frame, view=snapshots_view)
 
 
 def _diff_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +78,7 @@ def _history_arguments(parser: argparse.ArgumentParser) -> None:
 def history(ctx: Context, args: argparse.Namespace) -> Any:
     frame = account_history.history(args.id, store=args.store)
     ctx.store(args.output, frame)
-    return ctx.views.frames.mark(frame)
+    return ctx.views.frames.mark(frame, view=history_view(args.id))
 
 
 def _applied_arguments(parser: argparse.ArgumentParser) -> None:

@@ -35,6 +35,9 @@ from ..display import (
     wrap_items,
 )
 from ..models import LABEL_PREFIX, Subproject
+from .history_views import Table
+
+FrameView = Callable[[pd.DataFrame, int], Table]  # draws a command's frame, given the limit
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -299,26 +302,37 @@ class DisplayLimit:
         self._limit = limit
         self._frames: dict[int, weakref.ref[pd.DataFrame]] = {}
         self._more: dict[int, bool] = {}
+        self._views: dict[int, FrameView] = {}
         self._previous: dict[str, Any] = {}
         self._formatters: dict[str, Any] = {}
 
-    def mark(self, frame: pd.DataFrame, *, more: bool = False) -> pd.DataFrame:
-        """Show `frame` as a listing; `more`: it stopped at --limit and more rows match."""
+    def mark(
+        self, frame: pd.DataFrame, *, more: bool = False, view: FrameView | None = None
+    ) -> pd.DataFrame:
+        """Show `frame` as a listing (`more`: it stopped at --limit and more rows match), or
+        as `view(frame, limit)` draws it: the view of the command that returned it."""
         key = id(frame)
 
         def forget(_ref: Any, key: int = key) -> None:
             self._frames.pop(key, None)
             self._more.pop(key, None)
+            self._views.pop(key, None)
 
         self._frames[key] = weakref.ref(frame, forget)
         self._more[key] = more
+        if view is not None:
+            self._views[key] = view
         return frame
 
-    def listing(self, frame: Any) -> Listing | None:
-        """How `frame` shows as a listing, or None when it displays as pandas does."""
+    def listing(self, frame: Any) -> Listing | Table | None:
+        """How `frame` shows (a listing, or its command's own view), or None when it displays
+        as pandas does."""
         ref = self._frames.get(id(frame))
         if ref is None or ref() is not frame:
             return None
+        view = self._views.get(id(frame))
+        if view is not None:
+            return view(frame, self._limit())
         return Listing(frame, self._limit(), self._more.get(id(frame), False))
 
     def html(self, frame: pd.DataFrame) -> str | None:
@@ -353,6 +367,7 @@ class DisplayLimit:
         self._previous = {}
         self._frames.clear()
         self._more.clear()
+        self._views.clear()
 
 
 class Views:

@@ -32,6 +32,7 @@ from ..config import (
     env,
     has_env_credentials,
 )
+from ..connection import profiles as profile_store
 from ..connection.active import active, connect_with, disconnect, set_active
 from ..connection.options import ConnectionOptions, GivenOptions
 from ..connection.profiles import ProfilesFileError
@@ -254,7 +255,9 @@ class ConnectForm(widgets.VBox):
         if self._typed_secret:
             return "entered (hidden, never saved): press Connect"
         if getattr(self, "profiles", None) is not None and self.profiles.selected:
-            return f"from the OS keychain (profile {self.profiles.selected})"
+            if self.profiles.secret_source == profile_store.FROM_KEYCHAIN:
+                return f"from the OS keychain (profile {self.profiles.selected})"
+            return "Key Secret (never saved): type it"
         if self.env_secret_applies:
             return f"set in {ENV_KEY_SECRET}"
         return "Key Secret (never saved)"

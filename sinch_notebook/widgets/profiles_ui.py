@@ -39,6 +39,7 @@ class ProfileChoice(widgets.VBox):
             placeholder="a profile name, saved once Connect works",
         )
         self.note = ui.html("sn-profile-note")
+        self.secret_source = ""  # where the picked profile's Key Secret comes from, in words
         self.refresh()
         if profile and profile in self.picker.options:
             self.picker.value = profile
@@ -75,9 +76,8 @@ class ProfileChoice(widgets.VBox):
         except SinchError as err:
             self.note.value = message("error", str(err))
             return
-        self.note.value = message(
-            "muted", "Key Secret: from the OS keychain (type one to use it instead)."
-        )
+        self.secret_source = profile_store.secret_source(profile)
+        self.note.value = message("muted", f"Key Secret: {self.secret_source}.")
         self._on_pick(profile)
 
     def save(self, client: Any, credentials: Any) -> str | None:

@@ -166,9 +166,12 @@ def test_callback_returning_false_stops_like_ctrl_c(slow: Sandbox) -> None:
     client = slow.connect(retry=FAST_RETRY, activate=False)
     plan = platinum_plan(client)
     stop = threading.Event()
+    some_done = threading.Event()
     results: list[sn.ApplyResult] = []
 
     def progress(done, total, counts):
+        if done:
+            some_done.set()
         return not stop.is_set()
 
     worker = threading.Thread(
@@ -177,7 +180,7 @@ def test_callback_returning_false_stops_like_ctrl_c(slow: Sandbox) -> None:
         )
     )
     worker.start()
-    time.sleep(0.3)
+    assert some_done.wait(timeout=30)  # a click once progress shows (no guess at timing)
     stop.set()  # the button's click handler
     worker.join(timeout=30)
     (result,) = results

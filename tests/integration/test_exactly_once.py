@@ -153,26 +153,84 @@ def _interrupted_journal(sb: Sandbox, client: sn.SubprojectsClient, tmp_path: Pa
 
 
 def test_two_resumes_of_one_journal_at_once_never_duplicate(sb: Sandbox, tmp_path) -> None:
+    """The second resume comes while the first is known to be sending (its requests held by
+    the sandbox), not by winning a race: it is refused, naming the first."""
     client = connect(sb)
     path = _interrupted_journal(sb, client, tmp_path)
-    sb.latency = 0.05
     results: list[object] = []
+    other = connect(sb)  # connected before the sandbox holds requests
 
     def resume() -> None:
         try:
-            results.append(sn.resume(path, progress=False, client=connect(sb)))
-        except sn.JournalLocked as err:
+            results.append(sn.resume(path, progress=False, client=other))
+        except BaseException as err:
             results.append(err)
 
-    threads = [threading.Thread(target=resume) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    locked = [r for r in results if isinstance(r, sn.JournalLocked)]
-    done = [r for r in results if isinstance(r, sn.ApplyResult)]
-    assert len(locked) == 1 and len(done) == 1 and done[0].ok
-    assert "being applied by" in str(locked[0]) and "this process" in str(locked[0])
+    sb.hold_requests()
+    first = threading.Thread(target=resume)
+    first.start()
+    try:
+        deadline = time.monotonic() + 30
+        while sb.requests_held == 0 and time.monotonic() < deadline and first.is_alive():
+            time.sleep(0.01)
+        assert sb.requests_held > 0, results  # the first resume holds the lock and is sending
+        with pytest.raises(sn.JournalLocked) as locked:
+            sn.resume(path, progress=False, client=client)
+    finally:
+        sb.release_requests()
+        first.join(timeout=60)
+    message = str(locked.value)
+    holder = f"a resume of this journal in process {os.getpid()} (this process) on "
+    assert f"being applied by {holder}" in message
+    assert len(results) == 1 and isinstance(results[0], sn.ApplyResult) and results[0].ok
+    assert len([r for r in sb.subprojects() if r["displayName"].startswith("Resume ")]) == 10
+    assert not path.with_name(path.name + ".lock").exists()
+
+
+def test_a_resume_at_the_instant_another_takes_the_lock_names_it(
+    sb: Sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second resume arrives exactly when the first takes the lock (a hook in the lock
+    step): whichever loses names the winner; the lock file never says "another apply"."""
+    from sinch_notebook.bulk import journal
+
+    client = connect(sb)
+    path = _interrupted_journal(sb, client, tmp_path)
+    real_lock = journal._lock
+    contender: list[object] = []
+
+    def lock_then_contend(fd: int) -> None:
+        real_lock(fd)
+        if not contender:
+            contender.append("running")
+            lock = journal.JournalLock(path)
+            try:
+                lock.acquire("a resume")
+                contender[0] = lock  # it won: it holds the lock now
+            except sn.JournalLocked as err:
+                contender[0] = err
+
+    monkeypatch.setattr(journal, "_lock", lock_then_contend)
+    try:
+        sn.resume(path, progress=False, client=client)
+        lost = contender[0]
+    except sn.JournalLocked as err:
+        lost = err
+    finally:
+        if isinstance(contender[0], journal.JournalLock):
+            contender[0].release()
+    assert isinstance(lost, sn.JournalLocked), lost
+    assert f"being applied by a resume in process {os.getpid()} (this process)" in str(lost)
+    assert not path.with_name(path.name + ".lock").exists()
+
+
+def test_a_lock_left_by_a_process_that_died_is_taken_over(sb: Sandbox, tmp_path) -> None:
+    client = connect(sb)
+    path = _interrupted_journal(sb, client, tmp_path)
+    lock = path.with_name(path.name + ".lock")
+    lock.write_text('{"pid": 999999, "host": "gone", "since": "2026-01-01", "what": "a resume"}')
+    assert sn.resume(path, progress=False, client=client).ok  # no process holds it
+    assert not lock.exists()
     assert len([r for r in sb.subprojects() if r["displayName"].startswith("Resume ")]) == 10
 
 

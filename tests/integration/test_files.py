@@ -116,3 +116,33 @@ def test_excel_round_trip_with_the_documented_reader_plans_no_change(hostile) ->
     )
     plan = client.plan(back)
     assert len(plan) == 0, plan.frame
+
+
+def test_to_csv_and_to_excel_write_the_panels_files_that_read_back_unchanged(
+    hostile, tmp_path
+) -> None:
+    """`sn.to_csv` / `sn.to_excel`: the same bytes as the panel's downloads, in a file; the
+    listing's UTC time columns need nothing done first (pandas' own to_excel refuses them)."""
+    client, frame = hostile
+    assert isinstance(frame["updateTime"].dtype, pd.DatetimeTZDtype)  # kept tz-aware: UTC
+    csv_path = sn.to_csv(frame, tmp_path / "out" / "listing.csv")
+    assert csv_path.read_bytes() == csv_bytes(frame)
+    excel_path = sn.to_excel(frame, tmp_path / "listing.xlsx")
+    assert openpyxl.load_workbook(excel_path).active["A1"].value == "subprojectId"
+    for back in (sn.read_csv(csv_path), sn.read_excel(excel_path)):
+        assert len(client.plan(back)) == 0
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["listing.csv", "listing.xlsx", "out"]
+    with pytest.raises(sn.ValidationError, match="is a folder"):
+        sn.to_excel(frame, tmp_path)
+
+
+def test_the_readme_way_for_plain_pandas_to_excel_works(hostile, tmp_path) -> None:
+    """What the README says to do before `df.to_excel()`: the times as naive UTC."""
+    _client, frame = hostile
+    with pytest.raises(ValueError, match="timezones"):
+        frame.to_excel(tmp_path / "plain.xlsx")
+    naive = frame.copy()
+    for name in ("createTime", "updateTime"):
+        naive[name] = naive[name].dt.tz_localize(None)
+    naive.to_excel(tmp_path / "plain.xlsx", index=False)
+    assert pd.read_excel(tmp_path / "plain.xlsx")["updateTime"].notna().all()

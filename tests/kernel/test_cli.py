@@ -108,3 +108,42 @@ def test_print_env_lines_are_sourceable() -> None:
     assert env["SINCH_PROJECT_ID"] == DEMO_PROJECT_ID
     assert env["SINCH_API_URL"].startswith("http://127.0.0.1:")
     assert env["SINCH_AUTH_URL"] == env["SINCH_API_URL"] + "/oauth2/token"
+
+
+def sinch_notebook(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sinch_notebook.cli", *args], capture_output=True, text=True
+    )
+
+
+def test_no_arguments_prints_the_help() -> None:
+    run = sinch_notebook()
+    assert run.returncode == 0 and run.stderr == ""
+    assert run.stdout.startswith("usage: sinch-notebook")
+    for command in ("sandbox", "demo", "profile", "snapshot", "plan", "apply", "app"):
+        assert f"    {command} " in run.stdout
+
+
+def test_version() -> None:
+    from sinch_notebook import __version__
+
+    run = sinch_notebook("--version")
+    assert run.returncode == 0 and run.stdout.strip() == f"sinch-notebook {__version__}"
+
+
+def test_a_command_with_actions_named_alone_shows_them_in_plain_words() -> None:
+    for command, actions in (("profile", ("add", "list", "remove")), ("plan", ("show", "replan"))):
+        run = sinch_notebook(command)
+        assert run.returncode == 0 and run.stderr == "", run.stderr
+        assert run.stdout.startswith(f"usage: sinch-notebook {command} [-h] ACTION ...")
+        for action in actions:
+            assert f"    {action} " in run.stdout
+        assert "plan_command" not in run.stdout and "{" not in run.stdout
+
+
+def test_every_sandbox_option_has_help_text() -> None:
+    from sinch_notebook.cli.commands import build_parser
+
+    commands = next(a for a in build_parser()._actions if a.dest == "command")
+    for action in commands.choices["sandbox"]._actions:
+        assert action.help, action.option_strings

@@ -181,3 +181,94 @@ def test_plan_show_never_lets_a_label_key_rewrite_the_terminal(sb: Sandbox, tmp_
     assert "\x1b" not in shown.stdout and "\r" not in shown.stdout
     assert "\\x1b[1A" in shown.stdout and "1 to delete" in shown.stdout
     assert "invisible or control characters" in shown.stdout
+
+
+def test_an_applied_plan_is_shown_as_applied_and_apply_refuses_before_any_review(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    saved_plan(sb, tmp_path / "change.json")
+    assert cli(sb, "apply", "change.json", "--yes", "--no-progress", cwd=tmp_path).returncode == 0
+    shown = cli(sb, "plan", "show", "change.json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "Apply with" not in shown.stdout
+    assert "Applied already (or being applied): its journal " in shown.stdout
+    again = cli(sb, "apply", "change.json", "--yes", cwd=tmp_path)
+    assert again.returncode == 1 and "change.json was already applied" in again.stderr
+    assert again.stdout == ""  # no review ending "Apply with ..." before the refusal
+
+
+def test_the_mass_update_refusal_names_the_command_line_option(sb: Sandbox, tmp_path: Path) -> None:
+    live = sum(1 for r in sb.subprojects() if not r["deleted"])
+    saved_plan(sb, tmp_path / "change.json", updates=int(live * 0.3) + 1)
+    refused = cli(sb, "apply", "change.json", "--yes", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "sinch-notebook apply change.json --allow-mass-update is required" in refused.stderr
+    assert "allow_mass_update" not in refused.stderr
+
+
+def test_a_stale_plan_is_planned_again_from_the_command_line(sb: Sandbox, tmp_path: Path) -> None:
+    ids = saved_plan(sb, tmp_path / "change.json")
+    sb.connect(activate=False).update(ids[0], display_name="A colleague")
+    stale = cli(sb, "apply", "change.json", "--yes", cwd=tmp_path)
+    assert stale.returncode == 1
+    assert "sinch-notebook plan replan change.json makes a new plan" in stale.stderr
+    assert "plan.replan()" not in stale.stderr
+    replanned = cli(sb, "plan", "replan", "change.json", cwd=tmp_path)
+    assert replanned.returncode == 0, replanned.stderr
+    assert "saved as change-replanned.json" in replanned.stdout
+    assert "Apply with sinch-notebook apply change-replanned.json." in replanned.stdout
+    run = cli(sb, "apply", "change-replanned.json", "--yes", "--no-progress", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert names(sb)[ids[0]] == "Renamed 0" and names(sb)[ids[1]] == "Renamed 1"
+
+
+def test_a_hand_edited_plan_is_shown_marked_as_edited_and_never_applied(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    ids = saved_plan(sb, tmp_path / "change.json")
+    path = tmp_path / "change.json"
+    path.write_text(path.read_text().replace("Renamed 1", "Sneaked in"))
+    shown = cli(sb, "plan", "show", "change.json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "EDITED: its checksum does not match its content" in shown.stdout
+    assert "'Sneaked in'" in shown.stdout and "It cannot be applied: it was edited." in shown.stdout
+    assert "Apply with" not in shown.stdout
+    run = cli(sb, "apply", "change.json", "--yes", cwd=tmp_path)
+    assert run.returncode == 1 and "checksum does not match" in run.stderr
+    assert names(sb)[ids[1]] not in ("Renamed 1", "Sneaked in")
+
+
+def test_plan_show_into_a_closed_pipe_ends_quietly(sb: Sandbox, tmp_path: Path) -> None:
+    """`sinch-notebook plan show FILE | head -3`: the reader goes away; no traceback."""
+    saved_plan(sb, tmp_path / "change.json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SINCH_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sinch_notebook.cli", "plan", "show", "change.json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    proc.stdout.close()  # before the command has written anything (it is still importing)
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
+    assert proc.returncode == 141
+
+
+def test_snapshot_without_a_project_says_what_to_set(sb: Sandbox, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SINCH_")}
+    env.update({k: v for k, v in sb.env().items() if k != "SINCH_PROJECT_ID"})
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    env["HOME"] = str(tmp_path)  # no saved profiles
+    run = subprocess.run(
+        [sys.executable, "-m", "sinch_notebook.cli", "snapshot", "--store", "h.sqlite"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "no parent project ID: set SINCH_PROJECT_ID" in run.stderr
+    assert "--profile NAME" in run.stderr and "project_id=" not in run.stderr

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import sinch_notebook as sn
 from sinch_notebook import cli
 from sinch_notebook.connection import profiles as profile_store
 from sinch_notebook.sandbox import Sandbox
+from tests.conftest import use_keychain
 from tests.helpers import save_sandbox_profile as sandbox_profile
 from tests.keyrings import BROKEN, MEMORY, MemoryKeyring
 
@@ -92,11 +94,9 @@ def test_profile_add_asks_the_secret_at_a_hidden_prompt_and_keeps_it_in_the_keyc
     assert "no profile named 'prod'" in capsys.readouterr().err
 
 
-def test_profile_add_in_a_real_terminal_with_no_keychain_says_so_in_one_line(
-    sandbox: Sandbox,
-) -> None:
-    """A pseudo-terminal: the prompt is shown, what is typed is not echoed, and the one line
-    says the secret was not saved (the failing keychain); no traceback."""
+def add_in_a_terminal(sandbox: Sandbox, **env: str) -> tuple[int, str]:
+    """`profile add prod` in a pseudo-terminal, the sandbox's secret typed at its prompt: the
+    exit code and everything the terminal showed."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: the CLI, its stdin a terminal
         os.execve(
@@ -104,7 +104,7 @@ def test_profile_add_in_a_real_terminal_with_no_keychain_says_so_in_one_line(
             [sys.executable, "-m", "sinch_notebook.cli", "profile", "add", "prod",
              "--key-id", sandbox.key_id, "--project-id", sandbox.project_id,
              "--api-url", sandbox.url, "--auth-url", sandbox.token_url],
-            child_env(),
+            child_env(**env),
         )  # fmt: skip
     output = b""
     typed = False
@@ -126,12 +126,64 @@ def test_profile_add_in_a_real_terminal_with_no_keychain_says_so_in_one_line(
     _, status = os.waitpid(pid, 0)
     text = output.decode(errors="replace")
     assert typed, text
-    assert os.waitstatus_to_exitcode(status) == 0, text
     assert sandbox._key_secret not in text  # not echoed
     assert "Traceback" not in text
+    return os.waitstatus_to_exitcode(status), text
+
+
+def test_profile_add_in_a_real_terminal_with_no_keychain_says_so_in_one_line(
+    sandbox: Sandbox,
+) -> None:
+    """A pseudo-terminal: the prompt is shown, what is typed is not echoed, and the one line
+    says the secret was not saved (the failing keychain); no traceback."""
+    status, text = add_in_a_terminal(sandbox)
+    assert status == 0, text
     said = [line for line in text.splitlines() if "Saved profile" in line]
     assert len(said) == 1 and "WITHOUT its Key Secret" in said[0] and "KeyringLocked" in said[0]
     assert sandbox._key_secret not in Path(os.environ["SINCH_NOTEBOOK_CONFIG"]).read_text()
+
+
+NO_KEYCHAIN = "keyring.backends.fail.Keyring"  # keyring's own answer on a headless machine
+
+
+def test_a_machine_without_a_keychain_is_said_once_before_the_prompt_with_what_to_do(
+    sandbox: Sandbox,
+) -> None:
+    status, text = add_in_a_terminal(sandbox, PYTHON_KEYRING_BACKEND=NO_KEYCHAIN)
+    assert status == 0, text
+    note = text.index("there is no OS keychain on this machine")
+    assert note < text.index("(hidden): ")  # before asking
+    assert text.count("no OS keychain") == 1, text
+    assert "SINCH_KEY_SECRET" in text[note:] and "notebook" in text[note:]
+    assert "keyrings.alt" not in text and "NoKeyringError" not in text
+    said = [line for line in text.splitlines() if "Saved profile" in line]
+    assert len(said) == 1 and "without a Key Secret" in said[0], text
+    listed = run_cli("profile", "list", PYTHON_KEYRING_BACKEND=NO_KEYCHAIN)
+    assert "keyrings.alt" not in listed.stdout + listed.stderr
+    removed = run_cli("profile", "remove", "prod", PYTHON_KEYRING_BACKEND=NO_KEYCHAIN)
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.strip() == (
+        "Removed profile 'prod' (there is no OS keychain on this machine: no Key Secret was "
+        "saved with it)."
+    )
+
+
+def test_the_panels_picker_says_where_the_secret_comes_from(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sinch_notebook.widgets.profiles_ui import ProfileChoice
+
+    sandbox_profile(sandbox, "prod")
+    picked: list = []
+    for backend, said in (
+        (MEMORY, "Key Secret: none saved in the OS keychain: type it."),
+        (NO_KEYCHAIN, "there is no OS keychain on this machine, so none was saved: type it"),
+    ):
+        use_keychain(monkeypatch, backend)
+        choice = ProfileChoice(picked.append)
+        choice.picker.value = "prod"
+        assert said in choice.note.value
+        assert "from the OS keychain" not in choice.note.value
 
 
 def test_profile_add_never_takes_the_secret_as_an_argument_and_never_reads_a_pipe() -> None:
@@ -244,3 +296,62 @@ def test_apply_of_a_plan_file_connects_with_a_saved_profile(
     assert status == 0, out.err
     assert client.get(target.subproject_id).display_name == "Acme After"
     assert sandbox._key_secret not in out.out + out.err
+
+
+def cron_command(line: str) -> str:
+    """The command of a crontab line, as cron gives it to /bin/sh (schedule off, \\% -> %)."""
+    return line.split(" ", 5)[5].replace("\\%", "%")
+
+
+def test_the_printed_cron_line_works_under_cron_s_empty_environment(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """No keychain, no PATH to sinch-notebook, a log folder that does not exist yet: the line
+    printed by --print-cron, run as cron runs it (env -i, /bin/sh), stores a snapshot."""
+    home = tmp_path / "home"
+    home.mkdir()
+    store = tmp_path / "history folder" / "history.sqlite"  # a space, and not there yet
+    printed = run_cli("snapshot", "--print-cron", "--store", str(store), HOME=str(home))
+    assert printed.returncode == 0, printed.stderr
+    line = printed.stdout.strip().splitlines()[-1]
+    comments = printed.stdout.strip().splitlines()[:-1]
+    assert all(c.startswith("#") for c in comments)
+    env_file = Path(os.environ["SINCH_NOTEBOOK_CONFIG"]).parent / "snapshot.env"  # beside it
+    assert f"reads {env_file}: put SINCH_KEY_ID=" in printed.stdout
+    assert line.startswith("0 6 * * * mkdir -p ")
+    assert not store.parent.exists()
+    # What the person puts in the file (and, here only, where this checkout's package is).
+    env_file.write_text(
+        "".join(f"{k}={shlex.quote(v)}\n" for k, v in sandbox.env().items())
+        + f"PYTHONPATH={shlex.quote(str(ROOT))}\n"
+    )
+    env_file.chmod(0o600)
+    cron_env = [f"HOME={home}", "LOGNAME=cron", "SHELL=/bin/sh", "PATH=/usr/bin:/bin"]
+    cron = subprocess.run(
+        ["env", "-i", *cron_env, "/bin/sh", "-c", cron_command(line)],
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cron.returncode == 0, (
+        cron.stdout + cron.stderr + (store.parent / "snapshots.log").read_text()
+    )
+    logged = (store.parent / "snapshots.log").read_text().strip().splitlines()
+    assert len(logged) == 1 and LINE.match(logged[0]), logged
+    assert store.exists()
+
+
+def test_print_cron_with_the_secret_in_the_keychain_reads_no_file(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox_profile(sandbox, "prod", secret=sandbox._key_secret)  # the test's keychain
+    assert (
+        cli.main(["snapshot", "--print-cron", "--profile", "prod", "--store", "/srv/h.sqlite"]) == 0
+    )
+    printed = capsys.readouterr().out
+    line = printed.strip().splitlines()[-1]
+    assert " snapshot --profile prod --store /srv/h.sqlite >> /srv/snapshots.log 2>&1" in line
+    assert ". " not in line and "snapshot.env" not in printed
+    executable = shlex.split(cron_command(line).split(" && ")[1])[0]
+    assert os.path.isabs(executable) and os.access(executable, os.X_OK)

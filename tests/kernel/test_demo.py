@@ -28,11 +28,11 @@ import websocket
 
 from sinch_notebook.cli.demo import (
     FIRST_NOTEBOOK,
-    kernels_can_encrypt,
     lab_command,
     lab_settings,
     working_copy,
 )
+from sinch_notebook.cli.quiet_server import kernels_can_encrypt
 from sinch_notebook.sandbox import DEMO_PROJECT_ID, DEMO_SUBPROJECTS, Sandbox
 from tests.helpers import refuses_connections
 
@@ -121,54 +121,81 @@ def process_gone(pid: int, within: float = 15.0) -> bool:
     return False
 
 
-def execute_in_new_kernel(demo: Demo, code: str) -> str:
-    """Start a kernel through JupyterLab, run `code` over its websocket, return its stdout."""
+def open_kernel_socket(demo: Demo) -> websocket.WebSocket:
+    """Start a kernel through JupyterLab and open its websocket, as a notebook page does."""
     kernel = requests.post(
         f"{demo.base}/api/kernels",
         params={"token": demo.token},
         json={"name": "python3"},
         timeout=30,
     ).json()
-    ws = websocket.create_connection(
+    return websocket.create_connection(
         f"ws://127.0.0.1:{demo.port}/api/kernels/{kernel['id']}/channels"
         f"?token={demo.token}&session_id={uuid.uuid4().hex}",
         timeout=60,
     )
-    try:
-        msg_id = uuid.uuid4().hex
-        ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": msg_id,
-                        "msg_type": "execute_request",
-                        "username": "test",
-                        "session": uuid.uuid4().hex,
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "content": {"code": code, "silent": False, "allow_stdin": False},
-                    "channel": "shell",
-                }
-            )
+
+
+def run_on(ws: websocket.WebSocket, code: str) -> str:
+    """Run `code` in the kernel behind `ws`, return its stdout."""
+    msg_id = uuid.uuid4().hex
+    ws.send(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "username": "test",
+                    "session": uuid.uuid4().hex,
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "content": {"code": code, "silent": False, "allow_stdin": False},
+                "channel": "shell",
+            }
         )
-        out: list[str] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            message = json.loads(ws.recv())
-            if message.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = message["msg_type"], message["content"]
-            if kind == "stream":
-                out.append(content["text"])
-            elif kind == "error":
-                raise AssertionError("\n".join(content["traceback"]))
-            elif kind == "status" and content["execution_state"] == "idle":
-                return "".join(out)
-        raise AssertionError(f"kernel did not finish; output so far: {''.join(out)}")
+    )
+    out: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        message = json.loads(ws.recv())
+        if message.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "stream":
+            out.append(content["text"])
+        elif kind == "error":
+            raise AssertionError("\n".join(content["traceback"]))
+        elif kind == "status" and content["execution_state"] == "idle":
+            return "".join(out)
+    raise AssertionError(f"kernel did not finish; output so far: {''.join(out)}")
+
+
+def execute_in_new_kernel(demo: Demo, code: str) -> str:
+    """Start a kernel through JupyterLab, run `code` over its websocket, return its stdout."""
+    ws = open_kernel_socket(demo)
+    try:
+        return run_on(ws, code)
     finally:
         ws.close()
+
+
+def stay_connected(ws: websocket.WebSocket, seconds: float) -> None:
+    """Read the socket for `seconds`, answering the server's pings as a browser does; fails
+    if the server closes it."""
+    ws.settimeout(1)
+    start = time.monotonic()
+    while time.monotonic() < start + seconds:
+        try:
+            ws.recv()  # answers a ping with a pong
+        except websocket.WebSocketTimeoutException:
+            continue
+        except websocket.WebSocketConnectionClosedException:
+            pass
+        closed_after = time.monotonic() - start
+        assert ws.connected, f"the server closed the kernel's socket after {closed_after:.0f} s"
+    ws.settimeout(60)
 
 
 KERNEL_PROBE = """
@@ -376,7 +403,8 @@ def test_the_copies_of_the_notebooks_are_trusted_and_changed_ones_left_alone(
 def test_the_lab_presets_are_a_config_directory_of_their_own(tmp_path: Path) -> None:
     presets = lab_settings(tmp_path)
     server = json.loads((presets / "jupyter_server_config.json").read_text())
-    assert server["ServerApp"]["tornado_settings"]["ws_ping_timeout"] == 30_000
+    assert "tornado_settings" not in server["ServerApp"]  # jupyter_server's own ping defaults
+    assert server["ServerApp"]["logging_config"]["loggers"]["tornado.general"]
     if kernels_can_encrypt():
         assert server["KernelManager"]["transport_encryption"] == "auto"
     assert server["ServerApp"]["jpserver_extensions"] == {"notebook_shim": False}
@@ -403,6 +431,7 @@ def test_the_demo_terminal_stays_readable_and_lab_starts_preset(tmp_path: Path) 
         assert "Its account starts afresh at every start" in banner
         for path in sorted(NOTEBOOKS.glob("*.ipynb")):
             assert demo.api(f"/api/contents/{path.name}").status_code == 200
+        assert demo.api(f"/notebooks/{FIRST_NOTEBOOK}").status_code == 200  # Notebook 7 too
         execute_in_new_kernel(demo, KERNEL_PROBE)
         for plugin, key, value in (
             ("@jupyterlab/apputils-extension:notification", "fetchNews", "false"),
@@ -431,6 +460,28 @@ def test_the_demo_terminal_stays_readable_and_lab_starts_preset(tmp_path: Path) 
         demo.proc.send_signal(signal.SIGINT)
         assert demo.wait_for_exit() == 0
     assert not (tmp_path / "sinch-notebook-demo" / ".sinch").exists()
+
+
+KEPT_FOR = 125.0  # seconds: four of jupyter_server's 30 s pings
+
+
+@pytest.mark.slow
+def test_a_kernel_stays_connected_and_the_terminal_quiet_for_two_minutes(tmp_path: Path) -> None:
+    """A browser's kernel socket outlives four pings (a ping timeout equal to the interval
+    closed every socket at its first ping), and the demo's terminal prints no line meanwhile."""
+    with running_demo("--port", "0", home=tmp_path) as demo:
+        ws = open_kernel_socket(demo)
+        try:
+            run_on(ws, "kept = 42")
+            stay_connected(ws, KEPT_FOR)
+            assert run_on(ws, "print(kept)").strip() == "42"  # the same socket, the same kernel
+        finally:
+            ws.close()
+        time.sleep(1)  # lines the closing might print
+        after_banner = "".join(demo.output).split("Press Ctrl-C to stop both.\n", 1)[1]
+        assert after_banner.strip() == "", after_banner
+        demo.proc.send_signal(signal.SIGINT)
+        assert demo.wait_for_exit() == 0
 
 
 def test_the_working_copy_has_only_the_notebooks_and_keeps_changes(

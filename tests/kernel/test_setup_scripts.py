@@ -154,3 +154,37 @@ def test_the_venv_is_ignored_by_git() -> None:
         ["git", "check-ignore", "-q", ".venv/bin/python"], cwd=ROOT, capture_output=True
     )
     assert ignored.returncode == 0
+
+
+def test_a_second_demo_start_installs_nothing_and_needs_no_package_index(tmp_path: Path) -> None:
+    """Once the clone is installed (editable) with everything the demo needs, `./scripts/demo`
+    says so and starts, with no package index in reach, every time (pip's output piped into
+    `grep -q` under pipefail failed the check whenever grep stopped reading first)."""
+    clone = fresh_clone(tmp_path)
+    venv = tmp_path / "venv"  # this Python's packages, plus the clone installed editable
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    offline = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    offline.pop("PYTHONPATH", None)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-e", "."],
+        cwd=clone,
+        env=offline,
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    offline["VIRTUAL_ENV"] = str(venv)
+    for _ in range(5):
+        start = subprocess.run(
+            [str(clone / "scripts" / "demo"), "--help"],
+            cwd=clone,
+            env=offline,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert start.returncode == 0, start.stdout + start.stderr
+        assert "sinch-notebook and JupyterLab are installed." in start.stdout, start.stdout
+        assert "Installing" not in start.stdout + start.stderr
+        assert "usage: sinch-notebook demo" in start.stdout

@@ -37,9 +37,23 @@ def test_snapshot_snapshots_and_diff(ip: MagicShell, logged_in: Sandbox, tmp_pat
     sid = first_live(logged_in)
     ip.ok(f"%sinch update {sid} --name 'Renamed in the magic'")
     ip.ok("%sinch snapshot;")
-    frame = ip.ok("%sinch snapshots -o listed").value
+    run = ip.ok("%sinch snapshots -o listed")
+    frame = run.value
     assert isinstance(frame, pd.DataFrame) and list(frame["id"]) == [1, 2]
     assert ip.user_ns["listed"] is frame
+    # Drawn as snapshots, not as a subproject listing (which said "showing 1 of 1 subproject").
+    text = run.formatted["text/plain"].splitlines()
+    assert text[0] == "2 snapshots of project demo-project in the history store"
+    assert text[1].split() == [
+        "Snapshot", "Taken", "Project", "Subprojects", "Live", "Deleted", "Changed"
+    ]  # fmt: skip
+    for row, line in zip(frame.itertuples(), text[2:], strict=True):
+        counts = [row.project, row.subprojects, row.live, row.deleted, row.changed]
+        assert line.split()[4:] == [str(v) for v in counts] and line.startswith(f"{row.id} ")
+        assert " ".join(line.split()[1:4]) == f"{row.time:%Y-%m-%d %H:%M} UTC"
+    page = run.formatted["text/html"]
+    assert 'class="sinch-snapshots"' in page and "<th" in page and ">Changed</th>" in page
+    assert "subproject" not in page.replace("Subprojects", "").replace("sinch-snapshots", "")
 
     run = ip.ok("%sinch diff 1 2 -o d")
     d = run.value
@@ -75,9 +89,21 @@ def test_history_shows_one_subproject_over_time(ip: MagicShell, logged_in: Sandb
     ip.ok("%sinch snapshot;")
     ip.ok(f"%sinch update {sid} --name Later")
     ip.ok("%sinch snapshot;")
-    frame = ip.ok(f"%sinch history {sid} -o h").value
+    run = ip.ok(f"%sinch history {sid} -o h")
+    frame = run.value
     assert list(frame["displayName"])[-1] == "Later" and len(frame) == 2
     assert ip.user_ns["h"] is frame
+    first = frame["displayName"].iloc[0]
+    text = run.formatted["text/plain"].splitlines()
+    assert text[0] == f"Subproject {sid}: 2 versions in the history store"
+    assert text[1].split() == ["Snapshots", "First", "seen", "Name", "Labels", "Updated", "Change"]
+    assert text[2].startswith("1 ") and first in text[2] and text[2].endswith("first seen")
+    assert text[3].startswith("2 ") and "Later" in text[3]
+    assert text[3].endswith(f"renamed from {first!r}")
+    assert "(deleted)" not in run.formatted["text/plain"]
+    page = run.formatted["text/html"]
+    assert 'class="sinch-history"' in page and "Later" in page
+    assert "renamed from" in page and "showing" not in page
 
 
 def test_the_store_comes_from_config_or_the_store_option(

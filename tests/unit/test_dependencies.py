@@ -90,3 +90,13 @@ def test_binder_pins_the_runtime_dependencies_in_step() -> None:
         name = _name(text)
         assert name in pins, f"binder/requirements.txt does not pin {name}"
     assert pins["ipydatagrid"].startswith(TESTED_IPYDATAGRID + ".")
+
+
+def test_the_demo_installs_what_it_says_it_works_in() -> None:
+    """The README says the notebooks and the panel work in JupyterLab and Notebook 7: the demo's
+    extra installs both, and ./scripts/demo checks both before skipping the install."""
+    demo = {_name(r) for r in _project()["optional-dependencies"]["demo"]}
+    assert {"jupyterlab", "notebook"} <= demo
+    script = (ROOT / "scripts" / "demo").read_text()
+    check = next(line for line in script.splitlines() if '-c "import sinch_notebook' in line)
+    assert " jupyterlab," in check and " notebook," in check
