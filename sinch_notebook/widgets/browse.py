@@ -32,6 +32,7 @@ from .common import Context, amount, describe_error, message, shared_setting
 from .export import Download
 from .grid import SubprojectGrid
 from .table import SubprojectTable
+from .view import TableView
 from .worker import Debouncer
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class BrowseView(widgets.VBox):
         self.on_view: Callable[[], None] | None = None  # after each view is shown
         self._lock = threading.RLock()  # one view change at a time, whichever thread asks
         self._table = SubprojectTable()
-        self._view = np.empty(0, dtype=np.int64)
+        self._view = TableView(self._table, np.empty(0, dtype=np.int64))  # the one shown
         self._loaded = False
         self._loading = False
         self._debouncer = Debouncer(self._apply_filters, FILTER_DELAY, threaded=ctx.worker.threaded)
@@ -130,7 +131,7 @@ class BrowseView(widgets.VBox):
             ]
         )
         self.add_class("sn-browse")
-        self._render(self._table)
+        self._show(self._view)
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -149,19 +150,24 @@ class BrowseView(widgets.VBox):
     def view(self) -> list[Subproject]:
         """The subprojects that match the filters, in the grid's order (after typing settles)."""
         self.settle()
-        table = self._table
-        return [table.record(i) for i in self._view]
+        view = self._view
+        return [view.table.record(i) for i in view.rows]
 
     @property
     def view_ids(self) -> list[str]:
         """The ids of the view, in the grid's order."""
         self.settle()
-        return list(self._table.ids[self._view])
+        return self._view.ids()
 
     @property
     def view_size(self) -> int:
         """How many subprojects the view shows (no records built)."""
-        return len(self._view)
+        return self._view.count
+
+    @property
+    def shown(self) -> TableView:
+        """The view the grid and the count show now (a new one replaces it whole)."""
+        return self._view
 
     def use_grid(self, grid: Any) -> None:
         """Show the view in `grid` instead (the HTML grid, when the canvas grid cannot render)."""
@@ -171,7 +177,7 @@ class BrowseView(widgets.VBox):
             grid.on_open, grid.on_sort = self._open, self._apply
             self.grid = grid
             self.children = tuple(grid if child is old else child for child in self.children)
-            self._render(self._table)
+            self._show(self._view)
         old.close()
 
     @property
@@ -292,7 +298,9 @@ class BrowseView(widgets.VBox):
             return
         if change["owner"]._property_lock:
             # Sent by the front-end (ipywidgets applies those under this lock): a keystroke,
-            # maybe one of a burst: coalesced, so the burst runs one filter.
+            # maybe one of a burst: coalesced, so the burst runs one filter. Until its view is
+            # shown, the count says the one on screen is being replaced.
+            self._updating()
             self._debouncer.request()
         else:  # set from code: the view follows at once, as code expects
             self._debouncer.cancel()
@@ -303,35 +311,46 @@ class BrowseView(widgets.VBox):
         self.ctx.guard(self._apply)()
 
     def _apply(self) -> None:
-        """Filter and sort the loaded columns, then show the view (milliseconds at 100,000)."""
+        """Make the view the filters and the sort ask for and show it: vectorised index work
+        over the loaded columns; no cell is made until the grid asks for the rows on screen."""
         with self._lock:
-            table = self._table
-            mask = table.select(self.filter)
-            order = table.order(self.grid.sort_column, self.grid.descending)
-            self._view = order[mask[order]]
-            self._render(table)
+            self._updating()
+            view = TableView.build(
+                self._table, self.filter, self.grid.sort_column, self.grid.descending
+            )
+            self._show(view)
 
-    def _render(self, table: SubprojectTable) -> None:
+    def _updating(self) -> None:
+        """Say that the view shown is being replaced (its rows stay clickable meanwhile)."""
+        if self._loaded:
+            self.count.value = message("busy", "Updating the view…")
+
+    def _show(self, view: TableView) -> None:
+        """Swap `view` in: the grid's model, then the count, back to back (nothing slow
+        between them), and only then is it the view Browse reports."""
         self.download.value = ""  # a link to an older view would mislead
+        text = self._count_text(view)
+        self.grid.show_view(view)
+        self.count.value = text
+        self._view = view
+        if self._loaded and self.on_view is not None:
+            self.on_view()
+
+    def _count_text(self, view: TableView) -> str:
         if not self._loaded:
-            self.count.value = message("muted", "Not loaded: connect, or press Refresh.")
-            self.grid.show_frame(table.cells(self._view), table.lengths(self._view))
-            return
+            return message("muted", "Not loaded: connect, or press Refresh.")
+        table = view.table
         everything = len(table)
-        show_deleted = self.show_deleted.value
-        pool = everything if show_deleted else table.live()
+        pool = everything if self.show_deleted.value else table.live()
         hidden = everything - pool
         extra = f" ({hidden:,} deleted hidden)" if hidden else ""
-        if len(self._view):
-            shown = f"Showing {len(self._view):,} of {amount(pool, 'subproject')}{extra}"
+        if view.count:
+            shown = f"Showing {view.count:,} of {amount(pool, 'subproject')}{extra}"
             hint = f" · {self.grid.sort_words} (click a column header to sort, a row to edit it)"
         else:
             shown = f"No subproject matches these filters (of {pool:,}{extra})"
             hint = " · Clear filters shows them all"
-        self.count.value = f"<b>{shown}</b>{hint}"
-        self.grid.show_frame(table.cells(self._view), table.lengths(self._view))
-        if self.on_view is not None:
-            self.on_view()
+        return f"<b>{shown}</b>{hint}"
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -353,7 +372,7 @@ class BrowseView(widgets.VBox):
         except Exception as err:  # openpyxl missing, usually: say so in the panel
             self.download.value = message("error", f"Could not export: {describe_error(err)}")
             return
-        self.ctx.log.info(f"Exported {amount(len(self._view), 'subproject')} ({kind}).")
+        self.ctx.log.info(f"Exported {amount(self._view.count, 'subproject')} ({kind}).")
 
     def _on_to_frame(self, _button: widgets.Button | None = None) -> None:
         name = self.frame_name.value.strip()

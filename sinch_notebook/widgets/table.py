@@ -28,6 +28,8 @@ from ..models import Subproject
 
 NO_TIME = np.iinfo(np.int64).min  # a missing time sorts first ascending (as the epoch did)
 SORT_COLUMNS = ("Name", "Labels", "Updated", "Created", "ID")
+DELETED_MARK = " (deleted)"  # after the name of a deleted subproject, in the grid
+TIME_CELL_LENGTH = len("2026-04-17 18:24 UTC")
 _SEP = "\x00"  # between the folded name and id in the searched text (nobody types it)
 
 
@@ -145,7 +147,6 @@ class SubprojectTable:
             f"{a.strip().casefold()}{_SEP}{b.strip().casefold()}"
             for a, b in zip(names, ids, strict=True)
         ]
-        self._display: np.ndarray | None = None
         self._lengths: dict[str, np.ndarray] | None = None
         self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._searched: tuple[str, np.ndarray] | None = None
@@ -220,7 +221,6 @@ class SubprojectTable:
                     column.values.append(value)
                     column.folded.append(fold(value))
                 column.codes[i] = column.values.index(value)
-            self._display = None
             self._lengths = None
             self._orders = {}
             self._searched = None
@@ -370,47 +370,49 @@ class SubprojectTable:
             found = self._orders.get("ID")
         return found[1] if found is not None else _dense_rank(self.ids)
 
-    def lengths(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """The length of each cell of `rows` in the columns that wrap (see `cells`)."""
+    def lengths_of(self, column: str) -> np.ndarray:
+        """The length of every row's cell in `column` (worked out once per change of rows; a
+        view indexes it to find its longest texts without reading them)."""
         with self._lock:
-            if self._display is None:
-                self.cells(rows[:0])
-            assert self._lengths is not None
-            return {title: lengths[rows] for title, lengths in self._lengths.items()}
+            found = self._lengths.get(column) if self._lengths is not None else None
+            if found is not None:
+                return found
+            if column == "Name":
+                found = np.fromiter(map(len, self.names), np.int64, len(self))
+                found[self.deleted] += len(DELETED_MARK)
+            elif column == "Labels":
+                found = np.fromiter(map(len, self.label_cells), np.int64, len(self))
+            elif column == "ID":
+                found = np.fromiter(map(len, self.ids), np.int64, len(self))
+            elif column in ("Updated", "Created"):
+                times = self.updated if column == "Updated" else self.created
+                found = np.where(times == NO_TIME, 0, TIME_CELL_LENGTH).astype(np.int64)
+            else:
+                raise ValueError(f"no column {column!r}; the columns are {', '.join(SORT_COLUMNS)}")
+            if self._lengths is None:
+                self._lengths = {}
+            self._lengths[column] = found
+            return found
 
-    def cells(self, rows: np.ndarray) -> pd.DataFrame:
-        """What the grid shows for `rows` (in that order): Name, Labels, Updated, Created, ID.
-
-        The cells of every row are made once (one 2-D array); a view takes its rows from it in
-        one step, and the frame wraps that array without copying it again.
-        """
+    def cells_of(self, rows: np.ndarray) -> list[list[str]]:
+        """What the grid shows for `rows` (in that order), one list per row: Name, Labels,
+        Updated, Created, ID. Made for these rows only: a grid asks for the rows on screen."""
         with self._lock:
-            if self._display is None:
-                names = self.names.copy()
-                gone = self.deleted
-                names[gone] = [f"{name} (deleted)" for name in self.names[gone]]
-                columns = {
-                    "Name": names,
-                    "Labels": self.label_cells,
-                    "Updated": _time_cells(self.updated),
-                    "Created": _time_cells(self.created),
-                    "ID": self.ids,
-                }
-                display = np.empty((len(self), len(SORT_COLUMNS)), dtype=object)
-                for n, title in enumerate(SORT_COLUMNS):
-                    display[:, n] = columns[title]
-                self._display = display
-                self._lengths = {
-                    title: np.fromiter(map(len, columns[title]), np.int64, len(self))
-                    for title in ("Name", "Labels", "Updated", "Created")
-                }
-            return pd.DataFrame(
-                self._display[rows],
-                columns=list(SORT_COLUMNS),
-                index=pd.RangeIndex(len(rows)),
-                dtype=object,  # text as it is: no per-column type inference
-                copy=False,
-            )
+            rows = np.asarray(rows, dtype=np.int64)
+            names = self.names[rows].tolist()
+            for n in np.flatnonzero(self.deleted[rows]).tolist():
+                names[n] = f"{names[n]}{DELETED_MARK}"
+            return [
+                list(cells)
+                for cells in zip(
+                    names,
+                    self.label_cells[rows].tolist(),
+                    _time_cells(self.updated[rows]).tolist(),
+                    _time_cells(self.created[rows]).tolist(),
+                    self.ids[rows].tolist(),
+                    strict=True,
+                )
+            ]
 
 
 def _dense_rank(values: Any) -> np.ndarray:

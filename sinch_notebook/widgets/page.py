@@ -1,0 +1,121 @@
+"""What the page has been sent: a stand-in for the browser's widget manager, for measuring.
+
+A benchmark or a test that reads the panel's own attributes sees what the panel *meant* to show;
+a person sees what reached the page. `Page.watch(widget)` takes the widget's comm over the way
+the front-end does: it starts from the state sent when the model opens and then applies every
+"update" message the kernel sends, in order, so `page.state(widget)` is what that widget's model
+holds in the browser now. `page.grid_rows(grid, start, stop)` asks a streaming grid for rows as
+its front-end asks (a "data-request" custom message on the comm) and decodes the "data-reply",
+so it returns the cells the page would draw for that model. Nothing here reads the panel's
+bookkeeping (its view, its flags): only messages.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+_KEY_COLUMNS = ("key", "ipydguuid")  # the columns ipydatagrid adds (never drawn)
+
+
+class Page:
+    """The models of the watched widgets as the front-end holds them (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[str, dict[str, Any]] = {}
+        self._custom: dict[str, list[dict[str, Any]]] = {}
+
+    def watch(self, *watched: Any) -> None:
+        """Receive what the kernel sends to these widgets from now on (the state they have now
+        is what the page got when their models opened)."""
+        for widget in watched:
+            comm = widget.comm
+            if comm is None:
+                raise ValueError(f"{type(widget).__name__} is closed: the page has no model of it")
+            with self._lock:
+                self._models[widget.model_id] = dict(widget.get_state())
+                self._custom[widget.model_id] = []
+            comm.publish_msg = self._receiver(widget.model_id)
+            if hasattr(comm, "kernel") and comm.kernel is None:
+                comm.kernel = True  # ipywidgets sends only to a comm with a kernel
+
+    def _receiver(self, model_id: str) -> Any:
+        def publish_msg(
+            msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **_keys: Any
+        ) -> None:
+            if msg_type != "comm_msg" or not isinstance(data, dict):
+                return
+            with self._lock:
+                if data.get("method") == "update":
+                    self._models[model_id].update(data.get("state") or {})
+                elif data.get("method") == "custom":
+                    self._custom[model_id].append(
+                        {"content": data.get("content"), "buffers": list(buffers or [])}
+                    )
+
+        return publish_msg
+
+    def state(self, widget: Any) -> dict[str, Any]:
+        """The widget's model as the page holds it now."""
+        with self._lock:
+            return dict(self._models[widget.model_id])
+
+    def value(self, widget: Any, name: str = "value") -> Any:
+        with self._lock:
+            return self._models[widget.model_id].get(name)
+
+    def grid_rows(self, grid: Any, start: int, stop: int) -> list[list[str]]:
+        """Rows `start`..`stop` of a streaming grid, asked for and decoded as its front-end does
+        (the columns of its current model's schema, in order; [] when it has no such rows)."""
+        with self._lock:
+            model = self._models[grid.model_id]
+            count = int(model.get("_row_count", 0))
+            schema = (model.get("_data") or {}).get("schema") or {}
+            fields = [f["name"] for f in schema.get("fields", []) if f["name"] not in _KEY_COLUMNS]
+            replies = self._custom[grid.model_id]
+            seen = len(replies)
+        stop = min(stop, count)
+        if stop <= start or not fields:
+            return []
+        request = {
+            "type": "data-request",
+            "r1": start,
+            "r2": stop - 1,
+            "c1": 0,
+            "c2": len(fields) - 1,
+        }
+        grid.comm.handle_msg(
+            {"content": {"data": {"method": "custom", "content": request}}, "buffers": []}
+        )
+        with self._lock:
+            answers = [
+                r
+                for r in self._custom[grid.model_id][seen:]
+                if isinstance(r["content"], dict) and r["content"].get("event_type") == "data-reply"
+            ]
+        if not answers:
+            return []
+        return _decode(answers[-1]["content"]["value"], answers[-1]["buffers"], fields)
+
+
+def _decode(value: dict[str, Any], buffers: list[Any], fields: list[str]) -> list[list[str]]:
+    """The rows of a data-reply (ipydatagrid's column serialisation), as lists of cell texts."""
+    columns: dict[str, list[Any]] = {}
+    for name, column in (value.get("data") or {}).items():
+        if isinstance(column, list):  # text: sent as a JSON list
+            columns[name] = column
+        elif column.get("type") == "raw":
+            columns[name] = list(column["value"])
+        elif isinstance(column.get("value"), int):
+            data = np.frombuffer(bytes(buffers[column["value"]]), dtype=column["dtype"])
+            columns[name] = data.reshape(column["shape"]).tolist()
+        else:
+            columns[name] = list(column.get("value") or [])
+    size = max((len(c) for c in columns.values()), default=0)
+    return [
+        ["" if columns.get(f) is None else str(columns[f][i]) for f in fields if f in columns]
+        for i in range(size)
+    ]
