@@ -127,11 +127,14 @@ class StreamingGrid(StreamingDataGrid):
             self._view = view
             self._transformed_view = None
             with self.hold_sync():
-                StreamingDataGrid.data.fset(self, pd.DataFrame(columns=view.columns, dtype=object))
-                fields = self._data["schema"]["fields"]
+                if getattr(self, "_schema_of", None) != view.columns:  # once per set of columns
+                    empty_frame = pd.DataFrame(columns=view.columns, dtype=object)
+                    StreamingDataGrid.data.fset(self, empty_frame)
+                    self._schema_of, self._schema = list(view.columns), dict(self._data)
+                fields = self._schema["schema"]["fields"]
                 empty = {f["name"]: pd.Series([], dtype=object) for f in fields}
                 empty[f"{self.VIEW_MARK}{self._views}"] = pd.Series([], dtype=object)  # last
-                self._data = {**self._data, "data": empty}
+                self._data = {**self._schema, "data": empty}
                 self._row_count = view.count
 
     @property

@@ -12,12 +12,41 @@ bookkeeping (its view, its flags): only messages.
 
 from __future__ import annotations
 
+import html
+import re
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 _KEY_COLUMNS = ("key", "ipydguuid")  # the columns ipydatagrid adds (never drawn)
+FIRST_ROWS = 5  # rows compared from the top of a grid
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a person sees of Browse: the count line, the grid's row count, its first rows."""
+
+    count_text: str
+    rows: int
+    first: list[list[str]]
+
+    def shows(self, count: int, first: list[list[str]]) -> bool:
+        """Whether this is the view of `count` rows starting with `first` (nothing older, and
+        not "updating")."""
+        words = f"Showing {count:,} of" if count else "No subproject matches"
+        return (
+            self.count_text.startswith(words)
+            and self.rows == count
+            and self.first == first[: len(self.first)]
+            and len(self.first) == min(count, FIRST_ROWS)
+        )
+
+
+def plain(markup: Any) -> str:
+    """An HTML widget's value as the text a person reads (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", str(markup or "")))
 
 
 class Page:
@@ -119,3 +148,20 @@ def _decode(value: dict[str, Any], buffers: list[Any], fields: list[str]) -> lis
         ["" if columns.get(f) is None else str(columns[f][i]) for f in fields if f in columns]
         for i in range(size)
     ]
+
+
+def browse_seen(page: Page, browse: Any, first: int = FIRST_ROWS) -> Seen:
+    """What the page shows of a Browse tab (`page` watching its count and its canvas grid)."""
+    grid = browse.grid.grid
+    return Seen(
+        plain(page.value(browse.count)),
+        int(page.value(grid, "_row_count") or 0),
+        page.grid_rows(grid, 0, first),
+    )
+
+
+def watch_browse(browse: Any) -> Page:
+    """A page that receives what Browse's count line and canvas grid are sent from now on."""
+    page = Page()
+    page.watch(browse.count, browse.grid.grid)
+    return page
