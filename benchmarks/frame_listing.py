@@ -18,11 +18,10 @@ Exits 1 when a goal is missed.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
-
-import json
 
 import pandas as pd
 import requests
