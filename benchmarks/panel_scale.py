@@ -47,8 +47,8 @@ import sinch_notebook as sn
 from sinch_notebook.filters import SubprojectFilter
 from sinch_notebook.models import Subproject
 from sinch_notebook.widgets import Panel
-from sinch_notebook.widgets.grid import COLUMNS, display_frame
-from sinch_notebook.widgets.page import FIRST_ROWS, Page, browse_seen, watch_browse
+from sinch_notebook.widgets.grid import COLUMNS
+from sinch_notebook.widgets.page import Page, browse_seen, reference_view, watch_browse
 
 GOAL_LOAD = 1.5
 GOAL_ACTION = 0.1
@@ -80,9 +80,9 @@ def timed(panel: Panel, action: Callable[[], Any]) -> float:
 
 
 class Expected:
-    """What Browse should show, worked out without the panel: the listing's records, filtered
-    with the core's `SubprojectFilter.matches` and sorted with `sorted()` and the grid's keys
-    (stable, ties in listing order), the first rows as `display_frame` shows them."""
+    """What Browse should show, worked out without the panel (`widgets.page.reference_view`:
+    the core's `SubprojectFilter.matches` and `sorted()` with the grid's keys over the listing's
+    records); each sort is done once, and each view re-sorts an already sorted list."""
 
     def __init__(self, records: list[Subproject]) -> None:
         self.records = records
@@ -93,9 +93,7 @@ class Expected:
         if key not in self._sorted:
             by = next(c for c in COLUMNS if c.title == column).key
             self._sorted[key] = sorted(self.records, key=by, reverse=descending)
-        kept = [sp for sp in self._sorted[key] if wanted.matches(sp)]
-        first = display_frame(kept[:FIRST_ROWS]).values.tolist()
-        return len(kept), first
+        return reference_view(self._sorted[key], wanted, column, descending)
 
 
 def timed_until_seen(

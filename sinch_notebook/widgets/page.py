@@ -165,3 +165,16 @@ def watch_browse(browse: Any) -> Page:
     page = Page()
     page.watch(browse.count, browse.grid.grid)
     return page
+
+
+def reference_view(
+    records: list[Any], wanted: Any, column: str = "Updated", descending: bool = True
+) -> tuple[int, list[list[str]]]:
+    """The count and first rows of a view by the core's rules, worked out without Browse:
+    `wanted.matches` (a `SubprojectFilter`) over `Subproject` records, `sorted()` with the
+    grid's key for `column` (stable: ties keep the records' order), `display_frame`'s cells."""
+    from .grid import COLUMNS, display_frame
+
+    by = next(c for c in COLUMNS if c.title == column).key
+    kept = [sp for sp in sorted(records, key=by, reverse=descending) if wanted.matches(sp)]
+    return len(kept), display_frame(kept[:FIRST_ROWS]).values.tolist()

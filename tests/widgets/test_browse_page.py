@@ -16,7 +16,7 @@ from sinch_notebook.models import Subproject
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
 from sinch_notebook.widgets.grid import COLUMNS, display_frame
-from sinch_notebook.widgets.page import FIRST_ROWS, browse_seen, watch_browse
+from sinch_notebook.widgets.page import browse_seen, reference_view, watch_browse
 from sinch_notebook.widgets.table import SubprojectTable
 from sinch_notebook.widgets.view import TableView
 
@@ -24,12 +24,8 @@ from sinch_notebook.widgets.view import TableView
 def expected(
     sandbox: Sandbox, wanted: SubprojectFilter, column: str = "Updated", descending: bool = True
 ) -> tuple[int, list[list[str]]]:
-    """The count and first rows of a view by the core's rules: `matches`, then `sorted()` with
-    the grid's key (stable: ties keep the listing's order)."""
     records = [Subproject.from_api(r) for r in sandbox.subprojects()]
-    by = next(c for c in COLUMNS if c.title == column).key
-    kept = [sp for sp in sorted(records, key=by, reverse=descending) if wanted.matches(sp)]
-    return len(kept), display_frame(kept[:FIRST_ROWS]).values.tolist()
+    return reference_view(records, wanted, column, descending)
 
 
 def front_end_click(panel: Panel, row: int) -> None:
