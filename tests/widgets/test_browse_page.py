@@ -116,3 +116,31 @@ def test_a_view_is_row_numbers_read_a_window_at_a_time() -> None:
     with pytest.raises(ValueError):
         view.rows[0] = 1  # immutable: Browse swaps views, never edits one
     assert np.array_equal(TableView.build(table, wanted, "Name", True).rows, view.rows)
+
+
+def test_the_grids_own_header_menu_sorts_and_filters_the_view(
+    connected: Panel, secret_sandbox: Sandbox
+) -> None:
+    """ipydatagrid's funnel menu sends transforms; the page then gets rows of the view as
+    transformed (built from the view when used), and a row click opens the row shown."""
+    browser = connected.browser
+    page = watch_browse(browser)
+    grid = browser.grid.grid
+    frame = browser.shown.frame()
+    first_name = sorted(frame["Name"])[0]
+    grid.set_state({"_transforms": [{"type": "sort", "column": "Name", "desc": False}]})
+    seen = browse_seen(page, browser)
+    assert seen.rows == len(frame) and seen.first[0][0] == first_name
+    grid.set_state(
+        {
+            "_transforms": [
+                {"type": "filter", "column": "Name", "operator": "=", "value": first_name}
+            ]
+        }
+    )
+    seen = browse_seen(page, browser)
+    assert seen.rows == (frame["Name"] == first_name).sum()
+    assert {row[0] for row in seen.first} == {first_name}
+    front_end_click(connected, 0)
+    assert connected.wait() and connected.edit_form.opened is not None
+    assert connected.edit_form.opened.subproject_id == seen.first[0][-1]
