@@ -3,14 +3,18 @@
 The list is fetched once (deleted included, so "show deleted" needs no second request) and kept
 as columns (`table.SubprojectTable`): the filter is the core's (`filters.SubprojectFilter`, the
 same rules as `%sinch list`) run over whole columns, and each column's sort order is computed
-once, so every filter, sort and "show deleted" at 100,000 subprojects takes milliseconds
-(`benchmarks/panel_scale.py`). Keystrokes in the filter fields are coalesced in the kernel: a
-burst of them (a kernel gets them back to back after a busy moment) runs one filter; a value
-set from code is applied at once.
+once, so every filter, sort and "show deleted" at 100,000 subprojects takes milliseconds, as
+the page sees it (`benchmarks/panel_scale.py`). Keystrokes in the filter fields are coalesced in
+the kernel: a burst of them (a kernel gets them back to back after a busy moment) runs one
+filter; a value set from code is applied at once.
 
-The grid gets only the view's row numbers' cells, and streams to the browser only the rows on
-screen (see grid.py); where that grid cannot render, a paged HTML table takes its place
-(html_grid.py), with the same filters, sort and row clicks as buttons.
+A view (view.py) is the row numbers the filter and the sort select, nothing more: the grid asks
+it for the cells of the rows on screen only (see grid.py), so a view of 100,000 costs what its
+20 visible rows cost. Each filter or sort makes a new view and swaps it in whole: the grid's
+model and the count line change back to back; while a view is being prepared the count line says
+so, and a row clicked meanwhile maps to the view the page draws. Where the canvas grid cannot
+render, a paged HTML table takes its place (html_grid.py), with the same filters, sort and row
+clicks as buttons.
 """
 
 from __future__ import annotations
