@@ -4,11 +4,13 @@ kernel takes milliseconds, not seconds.
 Why columns: a list of `Subproject` records filtered with `SubprojectFilter.matches` and sorted
 with `sorted()` costs a Python call per row per keystroke (2 s for one letter at 100,000), and the
 records themselves take several times the memory of `client.frame()`. Here each field is one
-array, label values are category codes per key, the text the name filter searches is folded once
-at load, and each column's sort order is computed once (on first use) and then reused by every
-filter. The rules are the core's (`filters.SubprojectFilter`, shared with `%sinch list`): the
-same text folding, the same "name or id contains", the same label key/value matching; a unit test
-checks that `select` keeps exactly what `matches` keeps.
+array, label values are category codes per key (a row's label text is made when asked for),
+the name filter folds each distinct name once and each id once, and each column's sort order is
+computed once (on first use) and then reused by every filter. Cells are made only for the rows
+a grid asks for (`cells_of`, through a view: view.py). The rules are the core's
+(`filters.SubprojectFilter`, shared with `%sinch list`): the same text folding, the same "name
+or id contains", the same label key/value matching; a unit test checks that `select` keeps
+exactly what `matches` keeps.
 """
 
 from __future__ import annotations
