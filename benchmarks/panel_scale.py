@@ -110,11 +110,12 @@ def timed_until_seen(
     """Seconds from `action()` until the page shows the expected count and first rows, read
     from what the page was sent (`widgets.page`), polled; fails after TIMEOUT."""
     count, first = expected
+    before = browse_seen(page, browser).model
     started = time.perf_counter()
     action()
     while True:
         seen = browse_seen(page, browser)
-        if seen.shows(count, first):
+        if seen.model != before and seen.shows(count, first):  # a new model, and the view
             return time.perf_counter() - started
         if time.perf_counter() - started > TIMEOUT:
             raise SystemExit(

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .grid import COLUMNS, StreamingGrid, display_frame
+
 _KEY_COLUMNS = ("key", "ipydguuid")  # the columns ipydatagrid adds (never drawn)
 FIRST_ROWS = 5  # rows compared from the top of a grid
 
@@ -31,6 +33,7 @@ class Seen:
     count_text: str
     rows: int
     first: list[list[str]]
+    model: str = ""  # which of the grid's models the page holds (each view is a new one)
 
     def shows(self, count: int, first: list[list[str]]) -> bool:
         """Whether this is the view of `count` rows starting with `first` (nothing older, and
@@ -153,10 +156,13 @@ def _decode(value: dict[str, Any], buffers: list[Any], fields: list[str]) -> lis
 def browse_seen(page: Page, browse: Any, first: int = FIRST_ROWS) -> Seen:
     """What the page shows of a Browse tab (`page` watching its count and its canvas grid)."""
     grid = browse.grid.grid
+    data = (page.value(grid, "_data") or {}).get("data") or {}
+    marks = [name for name in data if str(name).startswith(StreamingGrid.VIEW_MARK)]
     return Seen(
         plain(page.value(browse.count)),
         int(page.value(grid, "_row_count") or 0),
         page.grid_rows(grid, 0, first),
+        marks[-1] if marks else "",
     )
 
 
@@ -173,8 +179,6 @@ def reference_view(
     """The count and first rows of a view by the core's rules, worked out without Browse:
     `wanted.matches` (a `SubprojectFilter`) over `Subproject` records, `sorted()` with the
     grid's key for `column` (stable: ties keep the records' order), `display_frame`'s cells."""
-    from .grid import COLUMNS, display_frame
-
     by = next(c for c in COLUMNS if c.title == column).key
     kept = [sp for sp in sorted(records, key=by, reverse=descending) if wanted.matches(sp)]
     return len(kept), display_frame(kept[:FIRST_ROWS]).values.tolist()

@@ -51,6 +51,7 @@ def test_the_page_shows_each_view_whole(connected: Panel, secret_sandbox: Sandbo
     everything = expected(secret_sandbox, SubprojectFilter(show_deleted=True), "Name", False)
     assert browse_seen(page, browser).shows(*everything)
     assert not seen.shows(*everything)  # the observation tells two views apart
+    assert browse_seen(page, browser).model != seen.model  # each view is a new grid model
 
 
 def test_while_a_view_is_prepared_the_page_says_so_and_a_click_opens_the_row_shown(
