@@ -5,9 +5,10 @@ Baseline: `client.frame(show_deleted=True)` of the same account (the sandbox in 
 alternated with the panel's load. Measured through the widgets (`.value`, `.click()`):
 
 - connect and load Browse (Connect clicked until the grid shows the account);
-- typing a name filter letter by letter ("a", "ac", "acm", "acme": each letter until the grid
-  shows its view), then the same four keystrokes as one burst (arriving back to back, as a
-  kernel gets them after a busy moment): how many filters that burst runs;
+- typing a name filter letter by letter ("a", "ac", "acm", "acme"), each sent as the front-end
+  sends a keystroke (a comm "update"), then the same four keystrokes as one burst (arriving back
+  to back, as a kernel gets them after a busy moment): how many filters that burst runs; the
+  same text set from code (`.value`);
 - a label key filter ("region") and a label value filter ("eu");
 - "show deleted" on; Clear filters;
 - sorting by each column, both ways (two clicks on each header);
@@ -16,6 +17,13 @@ alternated with the panel's load. Measured through the widgets (`.value`, `.clic
 - the History tab's diff of two stored snapshots of the whole account;
 - memory held by the panel with the account loaded against that of the frame (tracemalloc,
   after a garbage collection, in the same process: both are Python and numpy allocations).
+
+Each Browse action's clock stops when the page shows its result, observed from outside the
+panel: `widgets.page` receives what the kernel sends the count line and the grid (their comm
+messages) and asks the grid for its first rows as its front-end does; the clock stops when the
+count line shows the new count (not "updating") and the grid's model holds the new row count
+and first rows, those of the view worked out without the panel (`reference_view`: the core's
+filter and `sorted()`). An action whose page still shows the old view after 300 s fails the run.
 
 Goals (exit 1 when one is missed), as ratios to the baseline: Browse loaded <= 1.5x; every
 Browse action <= 0.1x (about 0.1 s here: a person feels anything slower); a burst of keystrokes
@@ -44,7 +52,11 @@ from typing import Any
 from _sandbox import connect, sandbox_process, verdict
 
 import sinch_notebook as sn
+from sinch_notebook.filters import SubprojectFilter
+from sinch_notebook.models import Subproject
 from sinch_notebook.widgets import Panel
+from sinch_notebook.widgets.grid import COLUMNS
+from sinch_notebook.widgets.page import Page, browse_seen, reference_view, watch_browse
 
 GOAL_LOAD = 1.5
 GOAL_ACTION = 0.1
@@ -54,6 +66,9 @@ GOAL_BURST_FILTERS = 1
 DELETED_SHARE = 0.10
 BULK_ROWS = 10_000
 TYPED = "acme"
+TIMEOUT = 300.0  # s: a view not shown by then fails the run
+POLL = 0.002  # s between two looks at the page
+SORTS = (("Name", False), ("Labels", False), ("Updated", True), ("Created", True), ("ID", False))
 
 
 def settle(panel: Panel) -> None:
@@ -70,6 +85,45 @@ def timed(panel: Panel, action: Callable[[], Any]) -> float:
     action()
     settle(panel)
     return time.perf_counter() - started
+
+
+class Expected:
+    """What Browse should show, worked out without the panel (`widgets.page.reference_view`:
+    the core's `SubprojectFilter.matches` and `sorted()` with the grid's keys over the listing's
+    records); each sort is done once, and each view re-sorts an already sorted list."""
+
+    def __init__(self, records: list[Subproject]) -> None:
+        self.records = records
+        self._sorted: dict[tuple[str, bool], list[Subproject]] = {}
+
+    def view(self, wanted: SubprojectFilter, column: str, descending: bool) -> tuple[int, list]:
+        key = (column, descending)
+        if key not in self._sorted:
+            by = next(c for c in COLUMNS if c.title == column).key
+            self._sorted[key] = sorted(self.records, key=by, reverse=descending)
+        return reference_view(self._sorted[key], wanted, column, descending)
+
+
+def timed_until_seen(
+    page: Page, browser: Any, action: Callable[[], Any], expected: tuple[int, list]
+) -> float:
+    """Seconds from `action()` until the page shows the expected count and first rows, read
+    from what the page was sent (`widgets.page`), polled; fails after TIMEOUT."""
+    count, first = expected
+    before = browse_seen(page, browser).model
+    started = time.perf_counter()
+    action()
+    while True:
+        seen = browse_seen(page, browser)
+        if seen.model != before and seen.shows(count, first):  # a new model, and the view
+            return time.perf_counter() - started
+        if time.perf_counter() - started > TIMEOUT:
+            raise SystemExit(
+                f"FAIL: after {TIMEOUT} s the page shows {seen.count_text[:60]!r}, "
+                f"{seen.rows:,} rows, first {seen.first[:1]}; expected {count:,} rows, "
+                f"first {first[:1]}"
+            )
+        time.sleep(POLL)
 
 
 def delete_up_to(client: sn.SubprojectsClient, share: float) -> None:
@@ -98,14 +152,13 @@ def count_views(panel: Panel) -> list[int]:
     """A counter of the views the Browse grid is given (one per filter that ran)."""
     grid = panel.browser.grid
     counter = [0]
-    name = "show_frame" if hasattr(grid, "show_frame") else "show"
-    show = getattr(grid, name)
+    show = grid.show_view
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         counter[0] += 1
         return show(*args, **kwargs)
 
-    setattr(grid, name, counting)
+    grid.show_view = counting
     return counter
 
 
@@ -114,35 +167,64 @@ def typed(widget: Any, value: Any) -> None:
     widget.set_state({"value": value})
 
 
-def browse_actions(panel: Panel) -> tuple[dict[str, float], int]:
-    """Every Browse action, each timed until the grid shows its result; and the burst's filters."""
+def browse_actions(panel: Panel, expect: Expected) -> tuple[dict[str, float], int]:
+    """Every Browse action, each timed until the page shows its result; and the burst's filters.
+
+    Each action's clock stops when what the page was sent (the count line and the grid's model:
+    its row count and its first rows, asked for as the front-end asks) shows the view the
+    action asks for, worked out independently (`Expected`).
+    """
     browser = panel.browser
+    page = watch_browse(browser)
     times: dict[str, float] = {}
+    sort = ["Updated", True]
+
+    def run(name: str, action: Callable[[], Any], **wanted: Any) -> None:
+        expected = expect.view(SubprojectFilter(**wanted), sort[0], sort[1])
+        times[name] = timed_until_seen(page, browser, action, expected)
+        settle(panel)  # nothing left running before the next action
+
     for n in range(1, len(TYPED) + 1):
-        times[f"type {TYPED[:n]!r}"] = timed(
-            panel, lambda n=n: typed(browser.name_filter, TYPED[:n])
+        run(
+            f"type {TYPED[:n]!r}", lambda n=n: typed(browser.name_filter, TYPED[:n]), text=TYPED[:n]
         )
-    times["Clear filters (after typing)"] = timed(panel, browser.clear_button.click)
+    run("Clear filters (after typing)", browser.clear_button.click)
     views = count_views(panel)
 
     def burst() -> None:
         for n in range(1, len(TYPED) + 1):
             typed(browser.name_filter, TYPED[:n])
 
-    times[f"burst {TYPED!r}"] = timed(panel, burst)
+    run(f"burst {TYPED!r}", burst, text=TYPED)
     burst_filters = views[0]
-    times["Clear filters (after the burst)"] = timed(panel, browser.clear_button.click)
-    times["label key 'region'"] = timed(panel, lambda: typed(browser.label_key, "region"))
-    times["label value 'eu'"] = timed(panel, lambda: typed(browser.label_value, "eu"))
-    times["show deleted"] = timed(panel, lambda: typed(browser.show_deleted, True))
-    times["Clear filters"] = timed(panel, browser.clear_button.click)
-    for title in ("Name", "Labels", "Updated", "Created", "ID"):
-        times[f"sort {title} (1st click)"] = timed(
-            panel, lambda t=title: browser.grid.click_header(t)
-        )
-        times[f"sort {title} (2nd click)"] = timed(
-            panel, lambda t=title: browser.grid.click_header(t)
-        )
+    run("Clear filters (after the burst)", browser.clear_button.click)
+    run(
+        "name set from code 'acme'",
+        lambda: setattr(browser.name_filter, "value", TYPED),
+        text=TYPED,
+    )
+    run("Clear filters (after code)", browser.clear_button.click)
+    run("label key 'region'", lambda: typed(browser.label_key, "region"), label_key="region")
+    run(
+        "label value 'eu'",
+        lambda: typed(browser.label_value, "eu"),
+        label_key="region",
+        label_value="eu",
+    )
+    run(
+        "show deleted",
+        lambda: typed(browser.show_deleted, True),
+        label_key="region",
+        label_value="eu",
+        show_deleted=True,
+    )
+    run("Clear filters", browser.clear_button.click)
+    run("show deleted (all)", lambda: typed(browser.show_deleted, True), show_deleted=True)
+    run("Clear filters (from all)", browser.clear_button.click)
+    for title, first in SORTS:
+        for click, descending in (("1st", first), ("2nd", not first)):
+            sort[:] = [title, descending]
+            run(f"sort {title} ({click} click)", lambda t=title: browser.grid.click_header(t))
     times["row click opens Edit"] = timed(panel, lambda: browser.grid.click_row(0))
     if panel.edit_form.opened is None or not browser.view:
         raise SystemExit("FAIL: the row click did not open the subproject in Edit")
@@ -246,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"FAIL: Browse loaded {loaded:,} subprojects")
             print(f"listing {listings[-1]:.3f} s, panel loaded {loads[-1]:.3f} s", flush=True)
         assert panel is not None
-        actions, burst_filters = browse_actions(panel)
+        expect = Expected([Subproject.from_api(r) for r in client.records().values()])
+        actions, burst_filters = browse_actions(panel, expect)
         bulk = bulk_actions(panel, client, args.bulk_rows)
         diff_seconds = history_diff(panel, client, Path(tmp))
         sn.disconnect()

@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import ValidationError
 from .models import LABEL_PREFIX, parse_bool
+from .read_ahead import read_ahead
 
 if TYPE_CHECKING:
     from .client import SubprojectsClient
@@ -34,13 +36,16 @@ def subprojects_frame(
     labels: str = "columns",
     page_size: int = 1000,
 ) -> pd.DataFrame:
-    """Every subproject of the client's project as a DataFrame (see the module docstring)."""
+    """Every subproject of the client's project as a DataFrame (see the module docstring).
+
+    Each page is turned into columns while the next one is fetched (`read_ahead`), so building
+    the frame costs little more than fetching and parsing the pages."""
     _check_labels_mode(labels)
     show_deleted = parse_bool(show_deleted, "show_deleted")
-    records: list[dict[str, Any]] = []
-    for page in client.iter_pages(show_deleted=show_deleted, page_size=page_size):
-        records.extend(page)
-    return records_frame(records, labels=labels)
+    builder = FrameBuilder(labels)
+    for page in read_ahead(client.iter_pages(show_deleted=show_deleted, page_size=page_size)):
+        builder.add(page)
+    return builder.frame()
 
 
 def _check_labels_mode(labels: Any) -> None:
@@ -60,23 +65,83 @@ def _text(values: list[Any]) -> pd.Series:
     return pd.Series(values, dtype="string")
 
 
+class FrameBuilder:
+    """A frame made page by page: each page's records become short columns at once (numpy
+    arrays, while the next page is on its way), and `frame()` only concatenates them."""
+
+    def __init__(self, labels: str = "columns") -> None:
+        _check_labels_mode(labels)
+        self.labels = labels
+        self._parts: dict[str, list[np.ndarray]] = {name: [] for name in BASE_COLUMNS}
+        self._label_parts: dict[str, dict[int, np.ndarray]] = {}  # key: {page: values}
+        self._dicts: list[dict[Any, Any]] = []
+        self._sizes: list[int] = []
+
+    def add(self, records: list[Mapping[str, Any]]) -> None:
+        """Turn one page of raw API records into columns."""
+        page = len(self._sizes)
+        for name in TEXT_COLUMNS:
+            self._parts[name].append(_text_values([r.get(name) for r in records]))
+        for name in TIME_COLUMNS:
+            self._parts[name].append(_utc_values([r.get(name) for r in records]))
+        self._parts["deleted"].append(np.array([r.get("deleted") is True for r in records], bool))
+        maps = [r.get("labels") if isinstance(r.get("labels"), dict) else {} for r in records]
+        if self.labels == "dict":
+            self._dicts.extend(dict(m) for m in maps)
+        elif maps:
+            for key in set().union(*maps):
+                values = _text_values([m.get(key) for m in maps])
+                self._label_parts.setdefault(key, {})[page] = values
+        self._sizes.append(len(records))
+
+    def frame(self) -> pd.DataFrame:
+        """The frame of every page added, in order."""
+        total = sum(self._sizes)
+        columns: dict[str, Any] = {
+            name: _string_series(_concatenated(self._parts[name], object)) for name in TEXT_COLUMNS
+        }
+        for name in TIME_COLUMNS:
+            naive = _concatenated(self._parts[name], "datetime64[us]")
+            columns[name] = pd.Series(naive).dt.tz_localize("UTC")
+        columns["deleted"] = pd.Series(_concatenated(self._parts["deleted"], bool))
+        if self.labels == "dict":
+            columns["labels"] = pd.Series(self._dicts, dtype=object)
+        else:
+            for key in sorted(self._label_parts, key=str):
+                have = self._label_parts[key]
+                pieces = [
+                    have[page] if page in have else np.full(size, pd.NA, dtype=object)
+                    for page, size in enumerate(self._sizes)
+                ]
+                values = _concatenated(pieces, object)
+                columns[LABEL_PREFIX + str(key)] = _string_series(values)
+        return pd.DataFrame(columns, index=pd.RangeIndex(total), copy=False)
+
+
+def _text_values(values: list[Any]) -> np.ndarray:
+    """Texts as `_text` makes them (None: NA, anything else: its text), as an object array."""
+    return np.asarray(pd.array(values, dtype="string"), dtype=object)
+
+
+def _utc_values(values: list[Any]) -> np.ndarray:
+    """RFC 3339 texts as naive UTC datetime64[us] (NaT where missing or unreadable)."""
+    return _times(values).dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+
+
+def _string_series(values: np.ndarray) -> pd.Series:
+    """Texts and NAs made by `_text_values` as a string column (checked, not converted again)."""
+    return pd.Series(pd.arrays.StringArray(values), copy=False)
+
+
+def _concatenated(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+
 def records_frame(records: list[Mapping[str, Any]], labels: str = "columns") -> pd.DataFrame:
     """A frame from raw API subproject dicts (as `client.iter_pages()` yields them)."""
-    _check_labels_mode(labels)
-    columns: dict[str, Any] = {}
-    for name in TEXT_COLUMNS:
-        columns[name] = _text([r.get(name) for r in records])
-    for name in TIME_COLUMNS:
-        columns[name] = _times([r.get(name) for r in records])
-    columns["deleted"] = pd.Series([r.get("deleted") is True for r in records], dtype=bool)
-    maps = [r.get("labels") if isinstance(r.get("labels"), dict) else {} for r in records]
-    if labels == "dict":
-        columns["labels"] = pd.Series([dict(m) for m in maps], dtype=object)
-    else:
-        keys = sorted(set().union(*maps)) if maps else []
-        for key in keys:
-            columns[LABEL_PREFIX + str(key)] = _text([m.get(key) for m in maps])
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
+    builder = FrameBuilder(labels)
+    builder.add(records)
+    return builder.frame()
 
 
 # -- summaries -------------------------------------------------------------------------------

@@ -3,14 +3,18 @@
 The list is fetched once (deleted included, so "show deleted" needs no second request) and kept
 as columns (`table.SubprojectTable`): the filter is the core's (`filters.SubprojectFilter`, the
 same rules as `%sinch list`) run over whole columns, and each column's sort order is computed
-once, so every filter, sort and "show deleted" at 100,000 subprojects takes milliseconds
-(`benchmarks/panel_scale.py`). Keystrokes in the filter fields are coalesced in the kernel: a
-burst of them (a kernel gets them back to back after a busy moment) runs one filter; a value
-set from code is applied at once.
+once, so every filter, sort and "show deleted" at 100,000 subprojects takes milliseconds, as
+the page sees it (`benchmarks/panel_scale.py`). Keystrokes in the filter fields are coalesced in
+the kernel: a burst of them (a kernel gets them back to back after a busy moment) runs one
+filter; a value set from code is applied at once.
 
-The grid gets only the view's row numbers' cells, and streams to the browser only the rows on
-screen (see grid.py); where that grid cannot render, a paged HTML table takes its place
-(html_grid.py), with the same filters, sort and row clicks as buttons.
+A view (view.py) is the row numbers the filter and the sort select, nothing more: the grid asks
+it for the cells of the rows on screen only (see grid.py), so a view of 100,000 costs what its
+20 visible rows cost. Each filter or sort makes a new view and swaps it in whole: the grid's
+model and the count line change back to back; while a view is being prepared the count line says
+so, and a row clicked meanwhile maps to the view the page draws. Where the canvas grid cannot
+render, a paged HTML table takes its place (html_grid.py), with the same filters, sort and row
+clicks as buttons.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .common import Context, amount, describe_error, message, shared_setting
 from .export import Download
 from .grid import SubprojectGrid
 from .table import SubprojectTable
+from .view import TableView
 from .worker import Debouncer
 
 if TYPE_CHECKING:
@@ -63,7 +68,7 @@ class BrowseView(widgets.VBox):
         self.on_view: Callable[[], None] | None = None  # after each view is shown
         self._lock = threading.RLock()  # one view change at a time, whichever thread asks
         self._table = SubprojectTable()
-        self._view = np.empty(0, dtype=np.int64)
+        self._view = TableView(self._table, np.empty(0, dtype=np.int64))  # the one shown
         self._loaded = False
         self._loading = False
         self._debouncer = Debouncer(self._apply_filters, FILTER_DELAY, threaded=ctx.worker.threaded)
@@ -139,7 +144,7 @@ class BrowseView(widgets.VBox):
             ]
         )
         self.add_class("sn-browse")
-        self._render(self._table)
+        self._show(self._view)
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -158,19 +163,24 @@ class BrowseView(widgets.VBox):
     def view(self) -> list[Subproject]:
         """The subprojects that match the filters, in the grid's order (after typing settles)."""
         self.settle()
-        table = self._table
-        return [table.record(i) for i in self._view]
+        view = self._view
+        return [view.table.record(i) for i in view.rows]
 
     @property
     def view_ids(self) -> list[str]:
         """The ids of the view, in the grid's order."""
         self.settle()
-        return list(self._table.ids[self._view])
+        return self._view.ids()
 
     @property
     def view_size(self) -> int:
         """How many subprojects the view shows (no records built)."""
-        return len(self._view)
+        return self._view.count
+
+    @property
+    def shown(self) -> TableView:
+        """The view the grid and the count show now (a new one replaces it whole)."""
+        return self._view
 
     def use_grid(self, grid: Any) -> None:
         """Show the view in `grid` instead (the HTML grid, when the canvas grid cannot render)."""
@@ -180,7 +190,7 @@ class BrowseView(widgets.VBox):
             grid.on_open, grid.on_sort = self._open, self._apply
             self.grid = grid
             self.children = tuple(grid if child is old else child for child in self.children)
-            self._render(self._table)
+            self._show(self._view)
         old.close()
 
     @property
@@ -306,7 +316,9 @@ class BrowseView(widgets.VBox):
             return
         if change["owner"]._property_lock:
             # Sent by the front-end (ipywidgets applies those under this lock): a keystroke,
-            # maybe one of a burst: coalesced, so the burst runs one filter.
+            # maybe one of a burst: coalesced, so the burst runs one filter. Until its view is
+            # shown, the count says the one on screen is being replaced.
+            self._updating()
             self._debouncer.request()
         else:  # set from code: the view follows at once, as code expects
             self._debouncer.cancel()
@@ -317,43 +329,49 @@ class BrowseView(widgets.VBox):
         self.ctx.guard(self._apply)()
 
     def _apply(self) -> None:
-        """Filter and sort the loaded columns, then show the view (milliseconds at 100,000)."""
+        """Make the view the filters and the sort ask for and show it: vectorised index work
+        over the loaded columns; no cell is made until the grid asks for the rows on screen."""
         with self._lock:
-            table = self._table
+            self._updating()
             if self.violations_only.value and self._violations is None:
-                self._violations = self._check_policy(table)
-            mask = table.select(self.filter)
-            order = table.order(self.grid.sort_column, self.grid.descending)
-            self._view = order[mask[order]]
-            self._render(table)
+                self._violations = self._check_policy(self._table)
+            notes = self._violations if self.violations_only.value else None
+            view = TableView.build(
+                self._table, self.filter, self.grid.sort_column, self.grid.descending, notes
+            )
+            self._show(view)
 
-    def _render(self, table: SubprojectTable) -> None:
+    def _updating(self) -> None:
+        """Say that the view shown is being replaced (its rows stay clickable meanwhile)."""
+        if self._loaded:
+            self.count.value = message("busy", "Updating the view…")
+
+    def _show(self, view: TableView) -> None:
+        """Swap `view` in: the grid's model, then the count, back to back (nothing slow
+        between them), and only then is it the view Browse reports."""
         self.download.value = ""  # a link to an older view would mislead
+        text = self._count_text(view)
+        self.grid.show_view(view)
+        self.count.value = text
+        self._view = view
+        if self._loaded and self.on_view is not None:
+            self.on_view()
+
+    def _count_text(self, view: TableView) -> str:
         if not self._loaded:
-            self.count.value = message("muted", "Not loaded: connect, or press Refresh.")
-            self.grid.show_frame(table.cells(self._view), table.lengths(self._view))
-            return
+            return message("muted", "Not loaded: connect, or press Refresh.")
+        table = view.table
         everything = len(table)
-        show_deleted = self.show_deleted.value
-        pool = everything if show_deleted else table.live()
+        pool = everything if self.show_deleted.value else table.live()
         hidden = everything - pool
         extra = f" ({hidden:,} deleted hidden)" if hidden else ""
-        if len(self._view):
-            shown = f"Showing {len(self._view):,} of {amount(pool, 'subproject')}{extra}"
+        if view.count:
+            shown = f"Showing {view.count:,} of {amount(pool, 'subproject')}{extra}"
             hint = f" · {self.grid.sort_words} (click a column header to sort, a row to edit it)"
         else:
             shown = f"No subproject matches these filters (of {pool:,}{extra})"
             hint = " · Clear filters shows them all"
-        self.count.value = f"<b>{shown}</b>{hint}"
-        cells = table.cells(self._view)
-        if self.violations_only.value and self._violations:  # each row's broken rules first
-            broken = [self._violations.get(sid, "") for sid in cells["ID"]]
-            cells["Labels"] = [
-                f"⚠ {b} · {labels}" for b, labels in zip(broken, cells["Labels"], strict=True)
-            ]
-        self.grid.show_frame(cells, table.lengths(self._view))
-        if self.on_view is not None:
-            self.on_view()
+        return f"<b>{shown}</b>{hint}"
 
     def _forget_violations(self, _change: Any = None) -> None:
         with self._lock:
@@ -396,7 +414,7 @@ class BrowseView(widgets.VBox):
         except Exception as err:  # openpyxl missing, usually: say so in the panel
             self.download.value = message("error", f"Could not export: {describe_error(err)}")
             return
-        self.ctx.log.info(f"Exported {amount(len(self._view), 'subproject')} ({kind}).")
+        self.ctx.log.info(f"Exported {amount(self._view.count, 'subproject')} ({kind}).")
 
     def _on_to_frame(self, _button: widgets.Button | None = None) -> None:
         name = self.frame_name.value.strip()

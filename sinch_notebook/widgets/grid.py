@@ -16,18 +16,20 @@ JupyterLab drop the widget state of the whole notebook on save (see its docstrin
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 from ipydatagrid import StreamingDataGrid, TextRenderer
+from traitlets import observe
 
 from ..display import labels_text, short_time
 from ..models import Subproject
+from .view import EMPTY, FrameView, View
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ROW_HEIGHT = 22  # one line of text
@@ -112,45 +114,116 @@ class StreamingGrid(StreamingDataGrid):
     VIEW_MARK = "sn-view-"  # the extra column: sn-view-1, sn-view-2, ... (no field, never shown)
 
     @property
+    def view(self) -> View:
+        """The view the model holds (what the page draws)."""
+        return self._view
+
+    def show_view(self, view: View) -> None:
+        """Make `view` the model's rows: one message carries its row count and its schema with
+        the new view's mark, and the rows the page asks for next are cut from it (a window at a
+        time: nothing here reads every row of the view)."""
+        with self._swap:
+            self._views = getattr(self, "_views", 0) + 1
+            self._view = view
+            self._transformed_view = None
+            with self.hold_sync():
+                if getattr(self, "_schema_of", None) != view.columns:  # once per set of columns
+                    empty_frame = pd.DataFrame(columns=view.columns, dtype=object)
+                    StreamingDataGrid.data.fset(self, empty_frame)
+                    self._schema_of, self._schema = list(view.columns), dict(self._data)
+                fields = self._schema["schema"]["fields"]
+                empty = {f["name"]: pd.Series([], dtype=object) for f in fields}
+                empty[f"{self.VIEW_MARK}{self._views}"] = pd.Series([], dtype=object)  # last
+                self._data = {**self._schema, "data": empty}
+                self._row_count = view.count
+
+    @property
     def data(self) -> pd.DataFrame:
-        return StreamingDataGrid.data.fget(self)
+        """Every cell of the view as a frame (built on demand: not how the grid draws)."""
+        return self._view.frame()
 
     @data.setter
     def data(self, frame: pd.DataFrame) -> None:
-        self._views = getattr(self, "_views", 0) + 1
-        with self.hold_sync():  # one message: the row count and the schema with its columns
-            StreamingDataGrid.data.fset(self, frame)
-            fields = self._data["schema"]["fields"]
-            empty = {f["name"]: pd.Series([], dtype=object) for f in fields}
-            empty[f"{self.VIEW_MARK}{self._views}"] = pd.Series([], dtype=object)  # last
-            self._data = {**self._data, "data": empty}
+        if not hasattr(self, "_swap"):  # ipydatagrid's __init__ sets the first data
+            self._swap = threading.RLock()
+        self.show_view(FrameView(frame))
+
+    @property
+    def shown(self) -> View:
+        """What the rows of the page come from: the view, or the header menu's sort/filter of
+        it (ipydatagrid's own menu works on a frame, so that frame is built when it is used)."""
+        with self._swap:
+            return self._transformed_view or self._view
+
+    @observe("_transforms")
+    def _on_transforms_changed(self, change: dict[str, Any]) -> None:
+        with self._swap:
+            view = self._view
+            transforms = change["new"]
+            shown = None
+            if transforms:
+                shown = FrameView(self._apply_frontend_transforms(transforms, view.frame()))
+            self._transformed_view = shown
+            self._row_count = (shown or view).count
+        self.tick()
+
+    def _handle_comm_msg(self, _comm: Any, content: Any, _buffers: Any) -> None:
+        """Rows asked for by the page, cut from the view's window; the header menu's list of a
+        column's values, from the view."""
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "data-request":
+            r1, r2 = int(content["r1"]), int(content["r2"])
+            c1, c2 = int(content["c1"]), int(content["c2"])
+            view = self.shown
+            window = view.window(r1, r2 + 1)
+            frame = pd.DataFrame(
+                [cells[c1 : c2 + 1] for cells in window] or None,
+                columns=view.columns[c1 : c2 + 1],
+                index=pd.RangeIndex(r1, r1 + len(window)),
+                dtype=object,
+            )
+            serialized, buffers = self._serialize_helper(frame)
+            answer = {
+                "event_type": "data-reply",
+                "value": serialized,
+                "r1": r1,
+                "r2": r2,
+                "c1": c1,
+                "c2": c2,
+            }
+            self.send(answer, buffers)
+        elif content.get("type") == "unique-values-request":
+            column = content.get("column")
+            values = self._view.frame()[column].drop_duplicates()
+            serialized, buffers = self._serialize_helper(pd.DataFrame(values))
+            self.send(
+                {"event_type": "unique-values-reply", "column": column, "value": serialized},
+                buffers,
+            )
 
     def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
         if isinstance(content, dict) and content.get("event_type") == "cell-click":
             content = {"primary_key_row": None, **content}
+        elif isinstance(content, dict) and "event_type" not in content:
+            # The front-end's row requests ({"type": "data-request", ...}) have no event_type,
+            # which ipydatagrid's other handler indexes: a traceback per scroll otherwise.
+            content = {"event_type": content.get("type"), **content}
         super()._handle_custom_msg(content, buffers)
 
 
-def text_lengths(column: pd.Series) -> np.ndarray:
-    """The length of every text of `column` (Browse passes them ready-made: see show_frame)."""
-    return np.fromiter((len(str(v)) for v in column), dtype=np.int64, count=len(column))
-
-
-def _text_width(lengths: np.ndarray) -> int:
-    """Pixels the longest of texts of these `lengths` needs on one line."""
-    longest = int(lengths.max()) if len(lengths) else 0
+def _text_width(texts: list[str]) -> int:
+    """Pixels the longest of `texts` needs on one line."""
+    longest = max(map(len, texts), default=0)
     return math.ceil(longest * CHAR_WIDTH) + CELL_PADDING
 
 
-def _lines(column: pd.Series, width: int, lengths: np.ndarray) -> int:
-    """Lines the longest texts of `column` need in a column `width` pixels wide, wrapped at
+def _lines(texts: list[str], width: int) -> int:
+    """Lines the longest `texts` of a column need in a column `width` pixels wide, wrapped at
     spaces as the grid wraps them (at most MAX_LINES)."""
-    if not len(column):
+    if not texts:
         return 1
     per_line = max(1, int((width - CELL_PADDING) / CHAR_WIDTH))
-    top = min(20, len(lengths))
-    longest = np.argpartition(lengths, len(lengths) - top)[len(lengths) - top :]
-    texts = (str(column.iloc[int(i)]) for i in longest)
     return max(1, min(MAX_LINES, max(_wrapped(text, per_line) for text in texts)))
 
 
@@ -189,7 +262,23 @@ class BrowseView:
         self.visible_rows = visible_rows
         self.sort_column = "Updated"
         self.descending = True
-        self._frame = display_frame([])
+        self.view: View = EMPTY
+
+    @property
+    def _frame(self) -> pd.DataFrame:
+        """Every cell of the view shown (built on demand, for tests and code; never drawn)."""
+        return self.view.frame()
+
+    def show(self, rows: list[Subproject]) -> None:
+        """Show `rows` (already filtered and sorted) from the top."""
+        self.show_view(FrameView(display_frame(rows)))
+
+    def show_frame(self, frame: pd.DataFrame, lengths: Any = None) -> None:
+        """Show a DataFrame of cells (`display_frame`'s columns) from the top."""
+        self.show_view(FrameView(frame))
+
+    def show_view(self, view: View) -> None:
+        raise NotImplementedError  # each grid draws a view its own way
 
 
 class SubprojectGrid(BrowseView, widgets.VBox):
@@ -199,11 +288,11 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         self, *, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
     ) -> None:
         self._start_view(on_open, on_sort, visible_rows)
-        self._lengths = {title: np.zeros(0, dtype=np.int64) for title in WRAPPED}
+        self._longest: dict[str, list[str]] = {title: [] for title in WRAPPED}
         self._header_clicked = False
         self.widths = {c.title: c.width for c in COLUMNS}
         self.grid = StreamingGrid(
-            self._frame,
+            self.view.frame(),
             selection_mode="row",
             header_visibility="column",
             base_row_size=ROW_HEIGHT,
@@ -222,24 +311,14 @@ class SubprojectGrid(BrowseView, widgets.VBox):
 
     # -- what it shows -------------------------------------------------------------------------
 
-    def show(self, rows: list[Subproject]) -> None:
-        """Show `rows` (already filtered and sorted) from the top."""
-        self.show_frame(display_frame(rows))
-
-    def show_frame(
-        self, frame: pd.DataFrame, lengths: Mapping[str, np.ndarray] | None = None
-    ) -> None:
-        """Show the cells of a view (`display_frame`'s columns; Browse builds them from its
-        columns, see table.py) from the top. `lengths` are the texts' lengths per wrapped
-        column when known (Browse keeps them, so sizing the rows of 100,000 reads no text)."""
-        self._frame = frame
-        self._lengths = {
-            title: lengths[title] if lengths and title in lengths else text_lengths(frame[title])
-            for title in WRAPPED
-        }
+    def show_view(self, view: View) -> None:
+        """Show `view` from the top: the model's rows change in one message, and rows are
+        sized for the view's longest names and labels (found by index work, see view.py)."""
+        longest = {title: view.longest(title) for title in WRAPPED}
         self.grid.clear_selection()
         self.grid._transforms = []  # the header menu's sorts and filters belong to old data
-        self.grid.data = frame.copy(deep=False)  # the grid adds a key column to what it gets
+        self.grid.show_view(view)
+        self.view, self._longest = view, longest
         self.grid.tick()  # the front-end asks again for the rows on screen
         self._size_rows()
 
@@ -258,9 +337,9 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         if available - ID_WIDTH - 2 * times - name < MIN_LABELS_WIDTH:
             times = NARROW_TIME_WIDTH  # "2026-04-17" over "18:24 UTC"
         labels = max(MIN_LABELS_WIDTH, available - ID_WIDTH - 2 * times - name)
-        longest = _text_width(self._lengths["Labels"])
+        longest = _text_width(self._longest["Labels"])
         if labels > longest:  # room to spare: the names get it, and Labels what is left
-            name = max(name, min(_text_width(self._lengths["Name"]), name + labels - longest))
+            name = max(name, min(_text_width(self._longest["Name"]), name + labels - longest))
             labels = max(MIN_LABELS_WIDTH, available - ID_WIDTH - 2 * times - name)
         self.widths = {
             "Name": name,
@@ -275,14 +354,11 @@ class SubprojectGrid(BrowseView, widgets.VBox):
     def _size_rows(self) -> None:
         """Rows tall enough for the longest wrapped name or label set of the view (at most
         MAX_LINES lines), and a grid tall enough for them."""
-        lines = max(
-            _lines(self._frame[title], self.widths[title], self._lengths[title])
-            for title in WRAPPED
-        )
+        lines = max(_lines(self._longest[title], self.widths[title]) for title in WRAPPED)
         row = ROW_HEIGHT + (lines - 1) * LINE_HEIGHT
         if self.grid.base_row_size != row:
             self.grid.base_row_size = row
-        self.grid.layout.height = self._height(len(self._frame), row)
+        self.grid.layout.height = self._height(self.view.count, row)
 
     def _height(self, count: int, row: int = ROW_HEIGHT) -> str:
         fits = int(self.visible_rows * ROW_HEIGHT * HEIGHT_BUDGET // row)
@@ -312,13 +388,12 @@ class SubprojectGrid(BrowseView, widgets.VBox):
     # -- clicks ----------------------------------------------------------------------------------
 
     def row_id(self, number: int) -> str | None:
-        """The id of the row shown at `number` (0 = top), as the grid shows it now."""
-        frame = self._frame
-        if self.grid._transforms:
-            frame = self.grid._apply_frontend_transforms(self.grid._transforms, frame)
-        if not 0 <= number < len(frame):
+        """The id of the row shown at `number` (0 = top), as the grid shows it now: from the
+        view the page draws (while a new view is prepared, that is still the old one)."""
+        shown = self.grid.shown
+        if not 0 <= number < shown.count:
             return None
-        return str(frame["ID"].iloc[number])
+        return shown.id_at(number)
 
     def click_row(self, number: int) -> None:
         """What a click on row `number` does (tests and scripts drive the grid through this)."""

@@ -22,7 +22,8 @@ import ipywidgets as widgets
 import pandas as pd
 
 from . import controls as ui
-from .grid import COLUMNS, TITLES, BrowseView, SubprojectGrid, display_frame
+from .grid import COLUMNS, TITLES, BrowseView, SubprojectGrid
+from .view import View
 
 PAGE_ROWS = 20
 OPEN_WIDTH = "6.5em"  # the Edit button's column
@@ -137,19 +138,15 @@ class HtmlSubprojectGrid(BrowseView, widgets.VBox):
 
     # -- what it shows -------------------------------------------------------------------------
 
-    def show(self, rows: list[Any]) -> None:
-        self.show_frame(display_frame(rows))
-
-    def show_frame(self, frame: pd.DataFrame, lengths: Any = None) -> None:
-        """Show the cells of a view from its first page (`lengths`: the canvas grid's, unused)."""
-        self._frame = frame
-        self.pager.reset(len(frame))
+    def show_view(self, view: View) -> None:
+        """Show a view from its first page (only that page's cells are made)."""
+        self.view = view
+        self.pager.reset(view.count)
         self._render_page()
 
     def _render_page(self) -> None:
         start = self.pager.start
-        page = self._frame.iloc[start : start + self.visible_rows]
-        rows = list(page.itertuples(index=False, name=None))
+        rows = self.view.window(start, start + self.visible_rows)
         widths = [c.width for c in COLUMNS]
         for n, line in enumerate(self.lines):
             if n < len(rows):
@@ -175,13 +172,13 @@ class HtmlSubprojectGrid(BrowseView, widgets.VBox):
 
     def row_id(self, number: int) -> str | None:
         """The id of the view's row `number` (0 = the first row of the view)."""
-        if not 0 <= number < len(self._frame):
+        if not 0 <= number < self.view.count:
             return None
-        return str(self._frame["ID"].iloc[number])
+        return self.view.id_at(number)
 
     def click_row(self, number: int) -> None:
         """Open the view's row `number` (the page holding it is shown first)."""
-        if not 0 <= number < len(self._frame):
+        if not 0 <= number < self.view.count:
             return
         if number // self.visible_rows != self.pager.page:
             self.pager.go(number // self.visible_rows)

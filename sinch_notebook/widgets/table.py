@@ -4,17 +4,19 @@ kernel takes milliseconds, not seconds.
 Why columns: a list of `Subproject` records filtered with `SubprojectFilter.matches` and sorted
 with `sorted()` costs a Python call per row per keystroke (2 s for one letter at 100,000), and the
 records themselves take several times the memory of `client.frame()`. Here each field is one
-array, label values are category codes per key, the text the name filter searches is folded once
-at load, and each column's sort order is computed once (on first use) and then reused by every
-filter. The rules are the core's (`filters.SubprojectFilter`, shared with `%sinch list`): the
-same text folding, the same "name or id contains", the same label key/value matching; a unit test
-checks that `select` keeps exactly what `matches` keeps.
+array, label values are category codes per key (a row's label text is made when asked for),
+the name filter folds each distinct name once and each id once, and each column's sort order is
+computed once (on first use) and then reused by every filter. Cells are made only for the rows
+a grid asks for (`cells_of`, through a view: view.py). The rules are the core's
+(`filters.SubprojectFilter`, shared with `%sinch list`): the same text folding, the same "name
+or id contains", the same label key/value matching; a unit test checks that `select` keeps
+exactly what `matches` keeps.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -22,13 +24,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..display import labels_text
 from ..filters import SubprojectFilter, fold
 from ..models import Subproject
 
 NO_TIME = np.iinfo(np.int64).min  # a missing time sorts first ascending (as the epoch did)
 SORT_COLUMNS = ("Name", "Labels", "Updated", "Created", "ID")
-_SEP = "\x00"  # between the folded name and id in the searched text (nobody types it)
+DELETED_MARK = " (deleted)"  # after the name of a deleted subproject, in the grid
+TIME_CELL_LENGTH = len("2026-04-17 18:24 UTC")
+WINDOW_LIMIT = 2_000  # rows: up to this many, cells are made from the codes row by row
 
 
 def _times(values: list[Any]) -> np.ndarray:
@@ -74,6 +77,7 @@ class SubprojectTable:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._sorting = threading.Lock()
         self.load([])
 
     # -- building -----------------------------------------------------------------------------
@@ -81,45 +85,31 @@ class SubprojectTable:
     def load(self, items: Iterable[Mapping[str, Any]]) -> None:
         """Replace everything with `items` (the API's records, as `iter_pages` yields them).
 
-        One pass over the records keeps only what each row has of its own; rows with the same
-        set of labels share one "combination" (at 100,000 customer subprojects there are a few
-        thousand), whose label codes and text are worked out once.
+        Each field is read from every record in one pass of its own (a comprehension, not a
+        loop with a call per record), and each label key becomes a column of category codes.
+        Records without an id are skipped, as `_fields` would.
         """
-        ids: list[str] = []
-        names: list[str] = []
-        parents: list[str] = []
-        deleted: list[bool] = []
-        created: list[Any] = []
-        updated: list[Any] = []
-        combo_of: list[int] = []
-        combos: dict[tuple[tuple[str, str], ...], int] = {}
-        extras: dict[int, dict[str, Any]] = {}
-        intern: dict[str, str] = {}
+        rows = [item for item in items if item.get("subprojectId")]
         known = Subproject._KNOWN
-        for item in items:
-            if not item.keys() <= known:
-                extra = {k: v for k, v in item.items() if k not in known}
-                if extra and item.get("subprojectId"):
-                    extras[len(ids)] = extra
-            fields = _fields(item)
-            if fields is None:
-                continue
-            sid, name, parent, labels, create, update, gone = fields
-            ids.append(sid)
-            names.append(name)
-            parent = intern.setdefault(parent, parent)
-            parents.append(parent)
-            pairs = tuple(labels.items())
-            combo = combos.get(pairs)
-            if combo is None:
-                combo = combos[pairs] = len(combos)
-            combo_of.append(combo)
-            created.append(create)
-            updated.append(update)
-            deleted.append(gone)
+        extras = {
+            i: {k: v for k, v in item.items() if k not in known}
+            for i, item in enumerate(rows)
+            if not known.issuperset(item)
+        }
+        intern: dict[str, str] = {}
+        parents = [item.get("parentProjectId") or "" for item in rows]
+        maps = [item.get("labels") or {} for item in rows]
         with self._lock:
-            self._build(ids, names, parents, deleted, created, updated, extras)
-            self._build_labels(list(combos), np.array(combo_of, dtype=np.int64))
+            self._build(
+                _texts([item["subprojectId"] for item in rows]),
+                _texts([item.get("displayName") or "" for item in rows]),
+                [intern.setdefault(p, p) for p in _texts(parents)],
+                [bool(item.get("deleted", False)) for item in rows],
+                [item.get("createTime") for item in rows],
+                [item.get("updateTime") for item in rows],
+                extras,
+            )
+            self._build_labels([m if type(m) is dict else {} for m in maps])
 
     def _build(
         self,
@@ -139,42 +129,84 @@ class SubprojectTable:
         self.created = _times(created) if n else np.empty(0, dtype=np.int64)
         self.updated = _times(updated) if n else np.empty(0, dtype=np.int64)
         self.extras = extras
-        self.position = {sid: i for i, sid in enumerate(ids)}
-        # The searched text: folded name and id, once (each keystroke only runs `in` over it).
-        self.hay = [
-            f"{a.strip().casefold()}{_SEP}{b.strip().casefold()}"
-            for a, b in zip(names, ids, strict=True)
-        ]
-        self._display: np.ndarray | None = None
+        self._position: dict[str, int] | None = None  # id -> row, made when first needed
+        # What the name filter searches: each distinct name folded once (names repeat), and
+        # each id folded when first searched.
+        codes, uniques = pd.factorize(self.names, use_na_sentinel=False)
+        self._name_codes = codes.astype(np.int64, copy=False)
+        self._name_code = {name: c for c, name in enumerate(uniques.tolist())}
+        self._names_folded = [fold(name) for name in uniques.tolist()]
+        self._ids_folded: list[str] | None = None
         self._lengths: dict[str, np.ndarray] | None = None
         self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._searched: tuple[str, np.ndarray] | None = None
         self._generation = getattr(self, "_generation", 0) + 1  # rows changed: orders are old
 
-    def _build_labels(
-        self, combos: list[tuple[tuple[str, str], ...]], combo_of: np.ndarray
-    ) -> None:
-        """Label columns (a code per row per key) and each row's label text, per combination."""
+    @property
+    def position(self) -> dict[str, int]:
+        """Row number by id (made on first use: Edit and upserts need it, a listing does not)."""
+        with self._lock:
+            if self._position is None:
+                self._position = {sid: i for i, sid in enumerate(self.ids.tolist())}
+            return self._position
+
+    def _build_labels(self, maps: list[dict[Any, Any]]) -> None:
+        """One column of category codes per label key (-1: the row has no such label); the
+        rows' label text ("k=v, k=v") is made when first needed (see `label_cells`)."""
         self.labels: dict[str, _LabelColumn] = {}
-        by_key: dict[str, np.ndarray] = {}
-        codes: dict[str, dict[str, int]] = {}
-        for c, pairs in enumerate(combos):
-            for key, value in pairs:
-                column = self.labels.get(key)
-                if column is None:
-                    column = self.labels[key] = _LabelColumn(np.empty(0, np.int32), [], [])
-                    by_key[key] = np.full(len(combos), -1, np.int32)
-                    codes[key] = {}
-                code = codes[key].get(value)
-                if code is None:
-                    code = codes[key][value] = len(column.values)
-                    column.values.append(value)
-                    column.folded.append(fold(value))
-                by_key[key][c] = code
-        for key, column in self.labels.items():
-            column.codes = by_key[key][combo_of]
-        texts = np.array([labels_text(dict(pairs)) for pairs in combos] + [""], dtype=object)
-        self.label_cells = texts[combo_of] if len(combo_of) else np.empty(0, dtype=object)
+        for key in sorted(set().union(*maps) if maps else ()):
+            key = str(key)
+            raw = [m.get(key) for m in maps]
+            codes, uniques = pd.factorize(np.array(raw, dtype=object), use_na_sentinel=True)
+            values = [v if type(v) is str else str(v) for v in uniques.tolist()]
+            self.labels[key] = _LabelColumn(
+                codes.astype(np.int32), values, [fold(v) for v in values]
+            )
+        self._label_cells: np.ndarray | None = None
+
+    @property
+    def label_cells(self) -> np.ndarray:
+        """Each row's labels as the grid shows them (`display.labels_text`), made once per change
+        of rows: per distinct combination of labels (there are far fewer than rows)."""
+        with self._lock:
+            if self._label_cells is None:
+                self._label_cells = self._labels_text(np.arange(len(self)), distinct=True)
+            return self._label_cells
+
+    def _labels_text(self, rows: np.ndarray, *, distinct: bool = False) -> np.ndarray:
+        """The label text of `rows`; `distinct`: worked out per distinct combination."""
+        keys = sorted(self.labels)  # labels_text's order: by key
+        if not keys or not len(rows):
+            return np.full(len(rows), "", dtype=object)
+        codes = np.stack([self.labels[k].codes[rows] for k in keys], axis=1)
+        inverse = None
+        radix = [len(self.labels[k].values) + 1 for k in keys]
+        if distinct and float(np.prod(radix, dtype=float)) < 2**62:
+            # each row's combination as one number (mixed radix), so finding the distinct
+            # ones is a 1-D unique, then the numbers are turned back into codes
+            number = np.zeros(len(rows), np.int64)
+            for n, size in enumerate(radix):
+                number = number * size + (codes[:, n] + 1)
+            distinct_numbers, inverse = np.unique(number, return_inverse=True)
+            codes = np.empty((len(distinct_numbers), len(keys)), np.int64)
+            for n in range(len(keys) - 1, -1, -1):
+                distinct_numbers, digit = np.divmod(distinct_numbers, radix[n])
+                codes[:, n] = digit - 1
+        elif distinct:
+            codes, inverse = np.unique(codes, axis=0, return_inverse=True)
+        columns = [self.labels[k].values for k in keys]
+        texts = np.array(
+            [
+                ", ".join(
+                    f"{key}={column[c]}"
+                    for key, column, c in zip(keys, columns, combo, strict=True)
+                    if c >= 0
+                )
+                for combo in codes.tolist()
+            ],
+            dtype=object,
+        )
+        return texts if inverse is None else texts[inverse.reshape(-1)]
 
     def upsert(self, subproject: Subproject) -> None:
         """Show one subproject created or changed here without reloading: its row is replaced
@@ -196,14 +228,18 @@ class SubprojectTable:
                 self.deleted = np.append(self.deleted, gone)
                 self.created = np.append(self.created, np.int64(NO_TIME))
                 self.updated = np.append(self.updated, np.int64(NO_TIME))
-                self.label_cells = np.append(self.label_cells, np.array([""], dtype=object))
-                self.hay.append("")
+                self._name_codes = np.append(self._name_codes, np.int64(0))
+                if self._ids_folded is not None:
+                    self._ids_folded.append(fold(sid))
                 for column in self.labels.values():
                     column.codes = np.append(column.codes, np.int32(-1))
             self.names[i], self.parents[i], self.deleted[i] = name, parent, gone
             self.created[i], self.updated[i] = _times([create, update])
-            self.hay[i] = f"{fold(name)}{_SEP}{fold(sid)}"
-            self.label_cells[i] = labels_text(labels)
+            code = self._name_code.get(name)
+            if code is None:
+                code = self._name_code[name] = len(self._names_folded)
+                self._names_folded.append(fold(name))
+            self._name_codes[i] = code
             if extra:
                 self.extras[i] = extra
             else:
@@ -220,8 +256,8 @@ class SubprojectTable:
                     column.values.append(value)
                     column.folded.append(fold(value))
                 column.codes[i] = column.values.index(value)
-            self._display = None
             self._lengths = None
+            self._label_cells = None
             self._orders = {}
             self._searched = None
             self._generation += 1
@@ -282,22 +318,20 @@ class SubprojectTable:
             return mask
 
     def _contains(self, text: str) -> np.ndarray:
-        """Rows whose folded name or id contains `text`. Typing refines: when the text extends
-        the previous search, only that search's hits are looked at again."""
-        hits: np.ndarray
+        """Rows whose folded name or id contains `text`: names are searched once per distinct
+        name (then spread to rows by their codes), ids row by row. Typing refines: when the
+        text extends the previous search, only the ids that search found are looked at again."""
+        named = np.fromiter((text in name for name in self._names_folded), bool)
+        mask = named[self._name_codes] if len(named) else np.zeros(len(self), dtype=bool)
+        if self._ids_folded is None:
+            self._ids_folded = [fold(sid) for sid in self.ids.tolist()]
+        ids = self._ids_folded
         previous = self._searched
-        if _SEP in text:  # cannot be typed, but must not match across the name/id boundary
-            hits = np.fromiter(
-                (i for i, h in enumerate(self.hay) if any(text in p for p in h.split(_SEP))),
-                dtype=np.int64,
-            )
-        elif previous is not None and previous[0] in text:
-            hay = self.hay
-            hits = np.fromiter((i for i in previous[1] if text in hay[i]), dtype=np.int64)
+        if previous is not None and previous[0] in text:
+            hits = np.fromiter((i for i in previous[1].tolist() if text in ids[i]), np.int64)
         else:
-            hits = np.fromiter((i for i, h in enumerate(self.hay) if text in h), dtype=np.int64)
+            hits = np.fromiter((i for i, sid in enumerate(ids) if text in sid), np.int64)
         self._searched = (text, hits)
-        mask = np.zeros(len(self), dtype=bool)
         mask[hits] = True
         return mask
 
@@ -327,16 +361,21 @@ class SubprojectTable:
         key = f"{column} descending" if descending else column
         with self._lock:
             found = self._orders.get(key)
-            known = self._orders.get(column)  # the ascending order: its ranks serve both ways
-            generation = self._generation
         if found is not None:
             return found[0]
-        ascending, rank = known if known is not None else self._sort(column)
-        result = np.argsort(-rank, kind="stable") if descending else ascending
-        with self._lock:
-            if self._generation == generation:
-                self._orders[key] = (result, rank)
-        return result
+        with self._sorting:  # one sort at a time: asked for twice (Browse and the background)
+            with self._lock:  # it is worked out once, and the second asker takes it
+                found = self._orders.get(key)
+                known = self._orders.get(column)  # the ascending order: its ranks serve both
+                generation = self._generation
+            if found is not None:
+                return found[0]
+            ascending, rank = known if known is not None else self._sort(column)
+            result = np.argsort(-rank, kind="stable") if descending else ascending
+            with self._lock:
+                if self._generation == generation:
+                    self._orders[key] = (result, rank)
+            return result
 
     def prepare_orders(self) -> None:
         """Work out every column's order now (Browse does it in the background after a load,
@@ -350,7 +389,7 @@ class SubprojectTable:
         the column's key would order them: names ignoring case then by id, labels by their
         text, times oldest first (a missing time first), ids as text."""
         if column == "Name":
-            names = _dense_rank([name.casefold() for name in self.names])
+            names = _dense_rank(self.names, str.casefold)
             rank = np.empty(len(self), dtype=np.int64)
             order = np.lexsort((self._id_rank(), names))  # (name, id): unique
             rank[order] = np.arange(len(self))
@@ -372,58 +411,88 @@ class SubprojectTable:
             found = self._orders.get("ID")
         return found[1] if found is not None else _dense_rank(self.ids)
 
-    def lengths(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """The length of each cell of `rows` in the columns that wrap (see `cells`)."""
+    def lengths_of(self, column: str) -> np.ndarray:
+        """The length of every row's cell in `column` (worked out once per change of rows; a
+        view indexes it to find its longest texts without reading them)."""
         with self._lock:
-            if self._display is None:
-                self.cells(rows[:0])
-            assert self._lengths is not None
-            return {title: lengths[rows] for title, lengths in self._lengths.items()}
+            found = self._lengths.get(column) if self._lengths is not None else None
+            if found is not None:
+                return found
+            if column == "Name":
+                found = np.fromiter(map(len, self.names), np.int64, len(self))
+                found[self.deleted] += len(DELETED_MARK)
+            elif column == "Labels":  # "k=v" per label, ", " between: from the codes
+                found = np.zeros(len(self), np.int64)
+                present = np.zeros(len(self), np.int64)
+                for key, label in self.labels.items():
+                    sizes = np.fromiter(map(len, label.values), np.int64, len(label.values))
+                    has = label.codes >= 0
+                    found[has] += len(key) + 1 + sizes[label.codes[has]]
+                    present += has
+                found += 2 * np.maximum(present - 1, 0)
+            elif column == "ID":
+                found = np.fromiter(map(len, self.ids), np.int64, len(self))
+            elif column in ("Updated", "Created"):
+                times = self.updated if column == "Updated" else self.created
+                found = np.where(times == NO_TIME, 0, TIME_CELL_LENGTH).astype(np.int64)
+            else:
+                raise ValueError(f"no column {column!r}; the columns are {', '.join(SORT_COLUMNS)}")
+            if self._lengths is None:
+                self._lengths = {}
+            self._lengths[column] = found
+            return found
 
-    def cells(self, rows: np.ndarray) -> pd.DataFrame:
-        """What the grid shows for `rows` (in that order): Name, Labels, Updated, Created, ID.
-
-        The cells of every row are made once (one 2-D array); a view takes its rows from it in
-        one step, and the frame wraps that array without copying it again.
-        """
+    def cells_of(self, rows: np.ndarray) -> list[list[str]]:
+        """What the grid shows for `rows` (in that order), one list per row: Name, Labels,
+        Updated, Created, ID. Made for these rows only: a grid asks for the rows on screen."""
         with self._lock:
-            if self._display is None:
-                names = self.names.copy()
-                gone = self.deleted
-                names[gone] = [f"{name} (deleted)" for name in self.names[gone]]
-                columns = {
-                    "Name": names,
-                    "Labels": self.label_cells,
-                    "Updated": _time_cells(self.updated),
-                    "Created": _time_cells(self.created),
-                    "ID": self.ids,
-                }
-                display = np.empty((len(self), len(SORT_COLUMNS)), dtype=object)
-                for n, title in enumerate(SORT_COLUMNS):
-                    display[:, n] = columns[title]
-                self._display = display
-                self._lengths = {
-                    title: np.fromiter(map(len, columns[title]), np.int64, len(self))
-                    for title in ("Name", "Labels", "Updated", "Created")
-                }
-            return pd.DataFrame(
-                self._display[rows],
-                columns=list(SORT_COLUMNS),
-                index=pd.RangeIndex(len(rows)),
-                dtype=object,  # text as it is: no per-column type inference
-                copy=False,
-            )
+            rows = np.asarray(rows, dtype=np.int64)
+            names = self.names[rows].tolist()
+            for n in np.flatnonzero(self.deleted[rows]).tolist():
+                names[n] = f"{names[n]}{DELETED_MARK}"
+            return [
+                list(cells)
+                for cells in zip(
+                    names,
+                    self._labels_text(rows).tolist()
+                    if self._label_cells is None and len(rows) <= WINDOW_LIMIT
+                    else self.label_cells[rows].tolist(),
+                    _time_cells(self.updated[rows]).tolist(),
+                    _time_cells(self.created[rows]).tolist(),
+                    self.ids[rows].tolist(),
+                    strict=True,
+                )
+            ]
 
 
-def _dense_rank(values: Any) -> np.ndarray:
-    """Each value's rank among the distinct values in Python's order (equal values, equal rank):
-    the distinct values are few for names and labels (a few thousand at 100,000 rows), so this
-    sorts those, not every row."""
+def _dense_rank(values: Any, key: Callable[[str], Any] | None = None) -> np.ndarray:
+    """Each value's rank among the distinct values in Python's order of `key(value)` (equal
+    keys, equal rank): the distinct values are few for names and labels (a few thousand at
+    100,000 rows), so `key` runs on those and the sort sorts those, not every row."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
-    by_value = sorted(range(len(uniques)), key=list(uniques).__getitem__)
-    rank_of = np.empty(len(uniques), dtype=np.int64)
-    rank_of[by_value] = np.arange(len(uniques))
+    keys = list(uniques) if key is None else [key(u) for u in uniques]
+    if key is None:  # distinct values: their order is their rank
+        by_value = sorted(range(len(keys)), key=keys.__getitem__)
+        rank_of = np.empty(len(keys), dtype=np.int64)
+        rank_of[by_value] = np.arange(len(keys))
+    else:  # distinct values may share a key
+        position = {k: r for r, k in enumerate(sorted(set(keys)))}
+        rank_of = np.fromiter(map(position.__getitem__, keys), np.int64, len(keys))
     return rank_of[codes]
+
+
+def _texts(values: list[Any]) -> list[str]:
+    """`values` as text (the API sends text; anything else becomes its text, as `_fields`)."""
+    if all(type(v) is str for v in values):
+        return values
+    return [v if type(v) is str else str(v) for v in values]
+
+
+def _text_pairs(pairs: tuple[tuple[Any, Any], ...]) -> tuple[tuple[str, str], ...]:
+    """One combination's labels as text (checked once per combination, not per row)."""
+    if all(type(k) is str and type(v) is str for k, v in pairs):
+        return pairs
+    return tuple((str(k), str(v)) for k, v in pairs)
 
 
 def _fields(

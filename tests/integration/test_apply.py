@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 
 import pandas as pd
 import pytest
@@ -11,7 +12,9 @@ import pytest
 import sinch_notebook as sn
 import sinch_notebook.bulk.apply as apply_module
 from sinch_notebook.bulk import AdaptiveLimit, Plan
+from sinch_notebook.bulk.freshness import MAX_AGE, Freshness
 from sinch_notebook.sandbox import Sandbox
+from tests.conftest import FAST_RETRY
 from tests.helpers import journal_in_tmp, journal_records  # noqa: F401 - fixture
 
 SANDBOX = {"subprojects": 40, "seed": 11}  # the `sb` fixture's account (tests/conftest.py)
@@ -387,3 +390,28 @@ def test_progress_callbacks_are_throttled(cl, monkeypatch) -> None:
     plan = mixed_plan(cl)
     assert plan.apply(progress=lambda d, t, c: calls.append(d), journal=False).ok
     assert calls == [0, len(plan)], "only the first and the last within the interval"
+
+
+def test_the_shared_listing_is_renewed_before_it_expires_and_never_served_stale() -> None:
+    """Listing mode of the last-moment check: a little before the listing in hand is MAX_AGE
+    old, the next is taken in the background while checks go on against the one in hand (the
+    workers do not all wait for it); and no check is ever answered from a listing started
+    more than MAX_AGE earlier."""
+    with Sandbox(subprojects=30, seed=4, latency=0.05) as sb:
+        client = sb.connect(retry=FAST_RETRY, activate=False)
+        sid = next(r["subprojectId"] for r in sb.subprojects() if not r["deleted"])
+        fresh = Freshness(client, guarded=100, project_size=30)
+        assert fresh.listing
+        sb.reset_stats()
+        first = fresh.current(sid)
+        assert sb.stats["operations"] == {"list": 1}
+        # into the last stretch of the listing in hand (its age counts from its start)
+        time.sleep(max(0.0, fresh._taken + MAX_AGE - fresh._took / 2 - time.monotonic()))
+        assert fresh.current(sid) == first  # answered from the one in hand
+        deadline = time.monotonic() + 10
+        while sb.stats["operations"].get("list", 0) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sb.stats["operations"]["list"] == 2  # the next one, taken in the background
+        time.sleep(MAX_AGE + 0.1)  # nothing asked meanwhile: the listing in hand is too old
+        client.update(sid, display_name="Renamed again")
+        assert fresh.current(sid)["displayName"] == "Renamed again"

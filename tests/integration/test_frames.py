@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pandas as pd
 import pytest
 
 import sinch_notebook as sn
 from sinch_notebook import frames
+from sinch_notebook.read_ahead import read_ahead
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import FAST_RETRY
 
@@ -205,3 +207,56 @@ def test_lazy_exports_do_not_import_pandas_at_package_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_a_frame_built_page_by_page_is_the_frame_of_all_records(seeded: Sandbox) -> None:
+    """Pages whose label keys differ (a key only on a later page, a page with no labels): the
+    joined columns are those of one frame of every record, NA where a page lacks a key."""
+    records = seeded.subprojects()
+    records[3] = {**records[3], "labels": {"only-on-page-1": "x"}}
+    records[200] = {**records[200], "labels": {"zz-late": "y"}, "updateTime": "not a time"}
+    pages = [records[:7], [{**r, "labels": {}} for r in records[7:40]], records[40:]]
+    records = [r for page in pages for r in page]
+    for mode in ("columns", "dict"):
+        builder = frames.FrameBuilder(mode)
+        for page in pages:
+            builder.add(page)
+        pd.testing.assert_frame_equal(builder.frame(), frames.records_frame(records, mode))
+    whole = frames.records_frame(records)
+    assert whole["label.contract"][7:40].isna().all()
+    assert whole["label.only-on-page-1"].notna().sum() == 1
+    assert whole.loc[200, "label.zz-late"] == "y" and whole.loc[200, "updateTime"] is pd.NaT
+
+
+def test_a_listing_error_reaches_the_frame_where_its_page_would_be(seeded: Sandbox) -> None:
+    client = seeded.connect(retry=FAST_RETRY, activate=False)
+    pages = client.iter_pages(show_deleted=True, page_size=50)
+
+    def failing():
+        yield next(pages)
+        raise sn.UnexpectedResponse("page 2 is not a page", http_status=200)
+
+    ahead = read_ahead(failing())
+    assert len(next(ahead)) == 50
+    with pytest.raises(sn.UnexpectedResponse, match="page 2 is not a page"):
+        next(ahead)
+
+
+def test_read_ahead_keeps_the_order_and_stops_with_its_caller() -> None:
+    closed = threading.Event()
+    produced: list[int] = []
+
+    def numbers():
+        try:
+            for n in range(1000):
+                produced.append(n)
+                yield n
+        finally:
+            closed.set()
+
+    ahead = read_ahead(numbers(), depth=2)
+    assert [next(ahead) for _ in range(5)] == [0, 1, 2, 3, 4]
+    ahead.close()  # the caller stops early: the producer stops too, a few items ahead at most
+    assert closed.wait(5)
+    assert len(produced) <= 5 + 2 + 1
+    assert list(read_ahead(iter(range(30)))) == list(range(30))

@@ -99,7 +99,7 @@ def test_records_come_back_as_loaded_and_upsert_replaces_or_appends() -> None:
     assert len(table) == len(records) + 1 and table.record(len(records)) == added
     mask = table.select(SubprojectFilter(text="renamed", show_deleted=True))
     assert [table.ids[i] for i in range(len(table)) if mask[i]] == [records[7]["subprojectId"]]
-    assert table.cells(table.order("Name", False))["Name"].tolist().count("New") == 1
+    assert [cells[0] for cells in table.cells_of(table.order("Name", False))].count("New") == 1
 
 
 def test_a_burst_of_requests_runs_once_and_a_request_while_running_once_more() -> None:

@@ -1,0 +1,184 @@
+"""What the page has been sent: a stand-in for the browser's widget manager, for measuring.
+
+A benchmark or a test that reads the panel's own attributes sees what the panel *meant* to show;
+a person sees what reached the page. `Page.watch(widget)` takes the widget's comm over the way
+the front-end does: it starts from the state sent when the model opens and then applies every
+"update" message the kernel sends, in order, so `page.state(widget)` is what that widget's model
+holds in the browser now. `page.grid_rows(grid, start, stop)` asks a streaming grid for rows as
+its front-end asks (a "data-request" custom message on the comm) and decodes the "data-reply",
+so it returns the cells the page would draw for that model. Nothing here reads the panel's
+bookkeeping (its view, its flags): only messages.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .grid import COLUMNS, StreamingGrid, display_frame
+
+_KEY_COLUMNS = ("key", "ipydguuid")  # the columns ipydatagrid adds (never drawn)
+FIRST_ROWS = 5  # rows compared from the top of a grid
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a person sees of Browse: the count line, the grid's row count, its first rows."""
+
+    count_text: str
+    rows: int
+    first: list[list[str]]
+    model: str = ""  # which of the grid's models the page holds (each view is a new one)
+
+    def shows(self, count: int, first: list[list[str]]) -> bool:
+        """Whether this is the view of `count` rows starting with `first` (nothing older, and
+        not "updating")."""
+        words = f"Showing {count:,} of" if count else "No subproject matches"
+        return (
+            self.count_text.startswith(words)
+            and self.rows == count
+            and self.first == first[: len(self.first)]
+            and len(self.first) == min(count, FIRST_ROWS)
+        )
+
+
+def plain(markup: Any) -> str:
+    """An HTML widget's value as the text a person reads (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", str(markup or "")))
+
+
+class Page:
+    """The models of the watched widgets as the front-end holds them (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[str, dict[str, Any]] = {}
+        self._custom: dict[str, list[dict[str, Any]]] = {}
+
+    def watch(self, *watched: Any) -> None:
+        """Receive what the kernel sends to these widgets from now on (the state they have now
+        is what the page got when their models opened)."""
+        for widget in watched:
+            comm = widget.comm
+            if comm is None:
+                raise ValueError(f"{type(widget).__name__} is closed: the page has no model of it")
+            with self._lock:
+                self._models[widget.model_id] = dict(widget.get_state())
+                self._custom[widget.model_id] = []
+            comm.publish_msg = self._receiver(widget.model_id)
+            if hasattr(comm, "kernel") and comm.kernel is None:
+                comm.kernel = True  # ipywidgets sends only to a comm with a kernel
+
+    def _receiver(self, model_id: str) -> Any:
+        def publish_msg(
+            msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **_keys: Any
+        ) -> None:
+            if msg_type != "comm_msg" or not isinstance(data, dict):
+                return
+            with self._lock:
+                if data.get("method") == "update":
+                    self._models[model_id].update(data.get("state") or {})
+                elif data.get("method") == "custom":
+                    self._custom[model_id].append(
+                        {"content": data.get("content"), "buffers": list(buffers or [])}
+                    )
+
+        return publish_msg
+
+    def state(self, widget: Any) -> dict[str, Any]:
+        """The widget's model as the page holds it now."""
+        with self._lock:
+            return dict(self._models[widget.model_id])
+
+    def value(self, widget: Any, name: str = "value") -> Any:
+        with self._lock:
+            return self._models[widget.model_id].get(name)
+
+    def grid_rows(self, grid: Any, start: int, stop: int) -> list[list[str]]:
+        """Rows `start`..`stop` of a streaming grid, asked for and decoded as its front-end does
+        (the columns of its current model's schema, in order; [] when it has no such rows)."""
+        with self._lock:
+            model = self._models[grid.model_id]
+            count = int(model.get("_row_count", 0))
+            schema = (model.get("_data") or {}).get("schema") or {}
+            fields = [f["name"] for f in schema.get("fields", []) if f["name"] not in _KEY_COLUMNS]
+            replies = self._custom[grid.model_id]
+            seen = len(replies)
+        stop = min(stop, count)
+        if stop <= start or not fields:
+            return []
+        request = {
+            "type": "data-request",
+            "r1": start,
+            "r2": stop - 1,
+            "c1": 0,
+            "c2": len(fields) - 1,
+        }
+        grid.comm.handle_msg(
+            {"content": {"data": {"method": "custom", "content": request}}, "buffers": []}
+        )
+        with self._lock:
+            answers = [
+                r
+                for r in self._custom[grid.model_id][seen:]
+                if isinstance(r["content"], dict) and r["content"].get("event_type") == "data-reply"
+            ]
+        if not answers:
+            return []
+        return _decode(answers[-1]["content"]["value"], answers[-1]["buffers"], fields)
+
+
+def _decode(value: dict[str, Any], buffers: list[Any], fields: list[str]) -> list[list[str]]:
+    """The rows of a data-reply (ipydatagrid's column serialisation), as lists of cell texts."""
+    columns: dict[str, list[Any]] = {}
+    for name, column in (value.get("data") or {}).items():
+        if isinstance(column, list):  # text: sent as a JSON list
+            columns[name] = column
+        elif column.get("type") == "raw":
+            columns[name] = list(column["value"])
+        elif isinstance(column.get("value"), int):
+            data = np.frombuffer(bytes(buffers[column["value"]]), dtype=column["dtype"])
+            columns[name] = data.reshape(column["shape"]).tolist()
+        else:
+            columns[name] = list(column.get("value") or [])
+    size = max((len(c) for c in columns.values()), default=0)
+    return [
+        ["" if columns.get(f) is None else str(columns[f][i]) for f in fields if f in columns]
+        for i in range(size)
+    ]
+
+
+def browse_seen(page: Page, browse: Any, first: int = FIRST_ROWS) -> Seen:
+    """What the page shows of a Browse tab (`page` watching its count and its canvas grid)."""
+    grid = browse.grid.grid
+    data = (page.value(grid, "_data") or {}).get("data") or {}
+    marks = [name for name in data if str(name).startswith(StreamingGrid.VIEW_MARK)]
+    return Seen(
+        plain(page.value(browse.count)),
+        int(page.value(grid, "_row_count") or 0),
+        page.grid_rows(grid, 0, first),
+        marks[-1] if marks else "",
+    )
+
+
+def watch_browse(browse: Any) -> Page:
+    """A page that receives what Browse's count line and canvas grid are sent from now on."""
+    page = Page()
+    page.watch(browse.count, browse.grid.grid)
+    return page
+
+
+def reference_view(
+    records: list[Any], wanted: Any, column: str = "Updated", descending: bool = True
+) -> tuple[int, list[list[str]]]:
+    """The count and first rows of a view by the core's rules, worked out without Browse:
+    `wanted.matches` (a `SubprojectFilter`) over `Subproject` records, `sorted()` with the
+    grid's key for `column` (stable: ties keep the records' order), `display_frame`'s cells."""
+    by = next(c for c in COLUMNS if c.title == column).key
+    kept = [sp for sp in sorted(records, key=by, reverse=descending) if wanted.matches(sp)]
+    return len(kept), display_frame(kept[:FIRST_ROWS]).values.tolist()
