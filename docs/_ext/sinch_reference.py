@@ -102,9 +102,7 @@ def settings_page() -> str:
     for name, trait in sorted(Sinch.class_traits(config=True).items()):
         help_text = " ".join(str(trait.help).split()).replace("|", "\\|")
         variable = f"SINCH_{name.upper()}"
-        rows.append(
-            f"| `Sinch.{name}` | {type(trait).__name__} | `{variable}` | {help_text} |"
-        )
+        rows.append(f"| `Sinch.{name}` | {type(trait).__name__} | `{variable}` | {help_text} |")
     return "\n".join(rows) + "\n"
 
 

@@ -446,4 +446,3 @@ def test_the_working_copy_has_only_the_notebooks_and_keeps_changes(
     assert (tmp_path / FIRST_NOTEBOOK).read_text() == "mine"
     assert FIRST_NOTEBOOK in working_copy(tmp_path, fresh=True)
     assert (tmp_path / FIRST_NOTEBOOK).read_text() != "mine"
-
