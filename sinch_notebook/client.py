@@ -157,7 +157,7 @@ class SubprojectsClient:
 
     @property
     def base_url(self) -> str:
-        """The API's base URL with its version, e.g. `https://subproject.api.sinch.com/v1`."""
+        """The API's base URL with its version (for Sinch: https://subproject.api.sinch.com/v1)."""
         return self.transport.base_url
 
     @property

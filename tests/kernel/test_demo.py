@@ -497,28 +497,3 @@ def test_the_working_copy_has_only_the_notebooks_and_keeps_changes(
     assert (tmp_path / FIRST_NOTEBOOK).read_text() == "mine"
     assert FIRST_NOTEBOOK in working_copy(tmp_path, fresh=True)
     assert (tmp_path / FIRST_NOTEBOOK).read_text() != "mine"
-
-
-@pytest.mark.slow
-def test_a_wheel_ships_the_example_notebooks(tmp_path: Path) -> None:
-    """`pip install sinch-notebook` then `sinch-notebook demo` has notebooks to serve."""
-    import zipfile
-
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    (wheel,) = tmp_path.glob("sinch_notebook-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for path in NOTEBOOKS.glob("*.ipynb"):
-        assert f"sinch_notebook/examples/{path.name}" in names
-    pictures = sorted(NOTEBOOKS.glob("images/*.png"))
-    assert pictures  # the tour's pictures of the panel
-    for path in pictures:
-        assert f"sinch_notebook/examples/images/{path.name}" in names
-    assert not [
-        n for n in names if n.startswith("sinch_notebook/examples/") and n.endswith((".py", ".cfg"))
-    ]
