@@ -200,10 +200,13 @@ def guard(
         if not isinstance(value, bool):
             raise ValidationError(name, f"must be True or False, got {value!r}")
     items = list(changes)
+    guarded = [c for c in items if is_protected(c.before_labels, key)]
+    if not guarded and policy is None:
+        return items, []  # the common case, in one pass (a 10,000-row plan is re-made per edit)
     unprotecting = {
-        c.subproject_id or "" for c in items if c.op == "update" and _removes_protection(c, key)
+        c.subproject_id or "" for c in guarded if c.op == "update" and _removes_protection(c, key)
     }
-    touched = {c.subproject_id or "" for c in items if c.op == "delete" or _renames(c)}
+    touched = {c.subproject_id or "" for c in guarded if c.op == "delete" or _renames(c)}
     unprotecting &= touched
     allowed = {PROTECTED: allow_protected, POLICY: allow_policy_violations}
     kept: list[Change] = []
