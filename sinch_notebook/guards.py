@@ -80,11 +80,15 @@ def _verb(op: str) -> str:
     return "deleting" if op == "delete" else "renaming"
 
 
-def protected_message(subproject_id: str, name: str | None, key: str, op: str) -> str:
-    """The one sentence every face shows: which subproject, which label, how to override."""
+def protected_message(
+    subproject_id: str, name: str | None, key: str, op: str, how: str | None = None
+) -> str:
+    """The one sentence every face shows: which subproject, which label, how to override
+    (`how`, in the face's words; by default every face's)."""
+    how = how or f"allow it with {HOW_TO_ALLOW[PROTECTED]}"
     return (
         f"{name!r} ({subproject_id}) is protected by the label {key}=true: {_verb(op)} it is "
-        f"refused; to do it anyway, allow it with {HOW_TO_ALLOW[PROTECTED]}"
+        f"refused; to do it anyway, {how}"
     )
 
 
