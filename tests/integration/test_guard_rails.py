@@ -310,3 +310,22 @@ def test_the_label_key_and_the_policy_come_from_settings_and_profiles(
         client.delete(sp.id)
     assert client.delete(client.create("Loose", {"keep": "true"}).id)  # the profile's key wins
     assert len(sn.compliance()) == 0
+
+
+def test_a_resume_is_held_to_the_policy_active_now(
+    cl: sn.SubprojectsClient, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sp = cl.create("Acme", {"tier": "gold"})
+    df = cl.frame().assign(**{"label.tier": "lead"})
+    stopped = cl.plan(df).apply(progress=lambda *_: False)  # planned with no policy
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    settings().policy = str(tmp_path / "policy.yaml")
+    held = sn.resume(stopped.journal_path, progress=False)
+    assert record(sandbox, sp.id)["labels"] == {"tier": "gold"}
+    assert "policy: allowed (tier)" in str(held)
+    sn.resume(stopped.journal_path, progress=False, allow_policy_violations=True)
+    assert record(sandbox, sp.id)["labels"] == {"tier": "lead"}
+    lines = journal_records(stopped.journal_path)
+    assert lines[0]["changes"][0]["overrides"] == []  # planned with none
+    (resumed,) = [line for line in lines if line["type"] == "resume"]  # the first sent nothing
+    assert list(resumed["overrides"].values()) == [["policy"]]
