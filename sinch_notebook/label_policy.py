@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from .config import settings
-from .errors import ValidationError
+from .errors import FileRefused
 
 __all__ = [
     "Policy",
@@ -42,15 +42,12 @@ __all__ = [
 SECTIONS = ("required", "allowed", "keys")
 
 
-class PolicyError(ValidationError):
+class PolicyError(FileRefused):
     """A policy that cannot be used: where (file and line) and why."""
 
     def __init__(self, source: str, line: int | None, reason: str) -> None:
-        where = f"{source}, line {line}" if line else source
-        super().__init__("policy", f"{where}: {reason}")
+        super().__init__("policy", source, line, reason)
         self.source = source
-        self.line = line
-        self.reason = reason
 
 
 @dataclass(frozen=True)

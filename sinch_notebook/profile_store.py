@@ -42,7 +42,7 @@ from .config import (
     check_url,
     env,
 )
-from .errors import ValidationError
+from .errors import FileRefused, ValidationError
 from .models import validate_label_key
 from .redact import redact
 
@@ -62,15 +62,12 @@ HEADER = """\
 """
 
 
-class ProfilesFileError(ValidationError):
+class ProfilesFileError(FileRefused):
     """The profiles file is not valid: which file, which line, and why (never a value)."""
 
     def __init__(self, path: Path, line: int | None, reason: str) -> None:
-        where = f"{path}, line {line}" if line else str(path)
-        super().__init__("profiles file", f"{where}: {reason}")
+        super().__init__("profiles file", str(path), line, reason)
         self.path = path
-        self.line = line
-        self.reason = reason
 
 
 @dataclass(frozen=True)
