@@ -88,6 +88,16 @@ class ValidationError(SinchError, ValueError):
         return self.message
 
 
+class UserFileError(ValidationError):
+    """A file the user wrote (profiles, a label policy) refused: which, where and why."""
+
+    def __init__(self, field: str, source: str, line: int | None, reason: str) -> None:
+        where = f"{source}, line {line}" if line else source
+        super().__init__(field, f"{where}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
 class InsecureTransportError(ValidationError):
     """Credentials would travel in clear text to a host that is not this machine."""
 

@@ -115,7 +115,12 @@ def _continue_journal(plan: Plan, changes: list[Change]) -> _Journal:
     try:
         state = read_journal(path)
         todo = [c for c in changes if c.key not in state.done]
-        writer.note("resume", origin=plan.origin, pending=len(todo), done_before=len(state.done))
+        # the overrides this apply sends with (guards.py), recorded as the first line's are
+        overrides = {c.key: list(c.overrides) for c in todo if c.overrides}
+        extra = {"overrides": overrides} if overrides else {}
+        writer.note(
+            "resume", origin=plan.origin, pending=len(todo), done_before=len(state.done), **extra
+        )
     except SinchError:
         with contextlib.suppress(JournalError):
             writer.close()

@@ -69,7 +69,10 @@ class Change:
         for name in ("send_labels", "before_labels"):
             if data[name] is not None:
                 data[name] = dict(data[name])
-        data["overrides"] = list(self.overrides)
+        if self.overrides:  # only on a change a guard rail was overridden for (guards.py)
+            data["overrides"] = list(self.overrides)
+        else:
+            del data["overrides"]
         return data
 
     @classmethod

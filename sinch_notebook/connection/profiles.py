@@ -43,7 +43,7 @@ from ..config import (
     check_url,
     env,
 )
-from ..errors import ValidationError
+from ..errors import UserFileError, ValidationError
 from ..local_files import PROFILES_LIMIT, FileRefused, read_bytes
 from ..models import validate_label_key
 from ..redact import redact
@@ -65,15 +65,12 @@ HEADER = """\
 """
 
 
-class ProfilesFileError(ValidationError):
+class ProfilesFileError(UserFileError):
     """The profiles file is not valid: which file, which line, and why (never a value)."""
 
     def __init__(self, path: Path, line: int | None, reason: str) -> None:
-        where = f"{path}, line {line}" if line else str(path)
-        super().__init__("profiles file", f"{where}: {reason}")
+        super().__init__("profiles file", str(path), line, reason)
         self.path = path
-        self.line = line
-        self.reason = reason
 
 
 @dataclass(frozen=True)

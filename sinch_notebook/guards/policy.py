@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from ..config import settings
-from ..errors import ValidationError
+from ..errors import UserFileError
 
 __all__ = [
     "Policy",
@@ -42,15 +42,12 @@ __all__ = [
 SECTIONS = ("required", "allowed", "keys")
 
 
-class PolicyError(ValidationError):
+class PolicyError(UserFileError):
     """A policy that cannot be used: where (file and line) and why."""
 
     def __init__(self, source: str, line: int | None, reason: str) -> None:
-        where = f"{source}, line {line}" if line else source
-        super().__init__("policy", f"{where}: {reason}")
+        super().__init__("policy", source, line, reason)
         self.source = source
-        self.line = line
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -163,12 +160,20 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     return _Reader(source).policy(node)
 
 
-def policy_from_mapping(data: Mapping[str, Any] | None, source: str = "<policy>") -> Policy:
+def policy_from_mapping(
+    data: Mapping[str, Any] | None, source: str = "<policy>", line: int | None = None
+) -> Policy:
     """A policy from a mapping already read (the `policy:` section of a desired-state file):
-    the same rules as a file; errors name the section's key instead of a line."""
+    the same rules as a file. An error names `source` and `line` (where the section starts in
+    its file, when the caller knows it) and the rule's own path (`allowed.tier: ...`)."""
     if data is None:
         return Policy(source=source)
-    return parse_policy(yaml.safe_dump(_plain(data), sort_keys=False), source)
+    if not isinstance(data, Mapping):
+        raise PolicyError(source, line, "the policy must be a mapping")
+    try:
+        return parse_policy(yaml.safe_dump(_plain(data), sort_keys=False), source)
+    except PolicyError as err:  # its line is of the text made here: the caller's is the one
+        raise PolicyError(source, line, err.reason) from None
 
 
 def _plain(value: Any) -> Any:

@@ -27,6 +27,9 @@ from .common import Context, esc, message
 from .create import NAME_FIELD, name_problem
 from .labels import LabelsEditor
 
+ALLOW_BOX = "Delete it although it is protected"
+ALLOW_HOW = f"tick “{ALLOW_BOX}” below"  # the override, in the panel's words
+
 
 class SubprojectForm(widgets.VBox):
     """Open a subproject by id (or from Browse), change it, Save or Delete it."""
@@ -57,9 +60,7 @@ class SubprojectForm(widgets.VBox):
         self.confirm_text = ui.html("sn-edit-confirm-text")
         self.confirm_button = ui.button("Yes, delete it", "sn-edit-confirm", style="danger")
         self.cancel_button = ui.button("Cancel", "sn-edit-cancel")
-        self.allow_protected = ui.checkbox(
-            "Delete it although it is protected", "sn-edit-allow-protected"
-        )
+        self.allow_protected = ui.checkbox(ALLOW_BOX, "sn-edit-allow-protected")
         self.confirm_box = ui.column(
             self.confirm_text,
             self.allow_protected,
@@ -247,7 +248,7 @@ class SubprojectForm(widgets.VBox):
         lead = f"{note}. " if note else ""
         if is_protected(subproject.labels, key):
             text = protected_message(
-                subproject.subproject_id, subproject.display_name, key, "delete"
+                subproject.subproject_id, subproject.display_name, key, "delete", ALLOW_HOW
             )
             ask = f" {question.text}" if question is not None else ""
             self._confirming(f"{lead}{text}.{ask}", protected=True)

@@ -41,6 +41,11 @@ def record(sandbox: Sandbox, sid: str) -> dict:
     return next(r for r in sandbox.subprojects() if r["subprojectId"] == sid)
 
 
+def deleting_all(cl: sn.SubprojectsClient) -> pd.DataFrame:
+    """The account as a frame whose every row is marked for deletion."""
+    return cl.frame().assign(delete=True)
+
+
 def protected(cl: sn.SubprojectsClient, name: str = "Crown Jewels") -> sn.Subproject:
     return cl.create(name, {"protected": "true", "tier": "gold"})
 
@@ -81,8 +86,7 @@ def test_a_protected_subproject_survives_a_frame_plan_that_drops_it(
 ) -> None:
     sp = protected(cl)
     plain = cl.create("Plain")
-    df = cl.frame()
-    df["delete"] = True
+    df = deleting_all(cl)
     plan = cl.plan(df)
     assert plan.summary()["delete"] == 1 and plan.summary()["refused"] == 1
     assert plan.conflicts == []  # refused, not a conflict
@@ -98,16 +102,14 @@ def test_allow_protected_deletes_it_and_the_journal_records_it(
     cl: sn.SubprojectsClient, sandbox: Sandbox
 ) -> None:
     sp = protected(cl)
-    df = cl.frame()
-    df["delete"] = True
+    df = deleting_all(cl)
     result = cl.plan(df).apply(progress=False, allow_protected=True)
     assert record(sandbox, sp.id)["deleted"]
     first = journal_records(result.journal_path)[0]
     assert [c["overrides"] for c in first["changes"]] == [["protected"]]
     # allowed when planning: the review shows it
     again = cl.create("Second", {"protected": "TRUE"})
-    df = cl.frame()
-    df["delete"] = True
+    df = deleting_all(cl)
     plan = cl.plan(df, allow_protected=True)
     assert "allowed although protected (allow_protected)" in str(plan)
     plan.apply(progress=False)
@@ -151,8 +153,7 @@ def test_a_saved_plan_keeps_its_refused_rows_and_its_overrides(
     cl: sn.SubprojectsClient, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     sp = protected(cl)
-    df = cl.frame()
-    df["delete"] = True
+    df = deleting_all(cl)
     cl.plan(df).save(tmp_path / "refused.json")
     loaded = sn.load_plan(tmp_path / "refused.json")
     assert len(loaded) == 0 and [r.rule for r in loaded.refused] == ["protected"]
@@ -174,8 +175,7 @@ def test_a_saved_plan_applied_with_the_override(
     cl: sn.SubprojectsClient, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     sp = protected(cl)
-    df = cl.frame()
-    df["delete"] = True
+    df = deleting_all(cl)
     cl.plan(df).save(tmp_path / "change.json")
     result = sn.load_plan(tmp_path / "change.json").apply(progress=False, allow_protected=True)
     assert record(sandbox, sp.id)["deleted"]
@@ -186,8 +186,7 @@ def test_a_resume_holds_the_rule_and_the_recorded_override(
     cl: sn.SubprojectsClient, sandbox: Sandbox
 ) -> None:
     plain = cl.create("Plain")
-    df = cl.frame()
-    df["delete"] = True
+    df = deleting_all(cl)
     stopped = cl.plan(df).apply(progress=lambda *_: False)  # stopped before anything is sent
     assert stopped.interrupted and not record(sandbox, plain.id)["deleted"]
     sn.protect(plain.id).apply(progress=False)  # protected meanwhile
@@ -311,3 +310,22 @@ def test_the_label_key_and_the_policy_come_from_settings_and_profiles(
         client.delete(sp.id)
     assert client.delete(client.create("Loose", {"keep": "true"}).id)  # the profile's key wins
     assert len(sn.compliance()) == 0
+
+
+def test_a_resume_is_held_to_the_policy_active_now(
+    cl: sn.SubprojectsClient, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sp = cl.create("Acme", {"tier": "gold"})
+    df = cl.frame().assign(**{"label.tier": "lead"})
+    stopped = cl.plan(df).apply(progress=lambda *_: False)  # planned with no policy
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    settings().policy = str(tmp_path / "policy.yaml")
+    held = sn.resume(stopped.journal_path, progress=False)
+    assert record(sandbox, sp.id)["labels"] == {"tier": "gold"}
+    assert "policy: allowed (tier)" in str(held)
+    sn.resume(stopped.journal_path, progress=False, allow_policy_violations=True)
+    assert record(sandbox, sp.id)["labels"] == {"tier": "lead"}
+    lines = journal_records(stopped.journal_path)
+    assert "overrides" not in lines[0]["changes"][0]  # planned with none
+    (resumed,) = [line for line in lines if line["type"] == "resume"]  # the first sent nothing
+    assert list(resumed["overrides"].values()) == [["policy"]]

@@ -122,8 +122,9 @@ def test_a_policy_from_a_mapping_follows_the_same_rules() -> None:
         {"required": ["tier"], "allowed": {"tier": ["gold"]}}, source="desired.yaml: policy"
     )
     assert rules(policy, {"tier": "lead"}) == [("allowed", "tier")]
-    with pytest.raises(sn.PolicyError, match="unknown key 'require'"):
-        policy_from_mapping({"require": ["tier"]})
+    with pytest.raises(sn.PolicyError) as info:
+        policy_from_mapping({"require": ["tier"]}, source="desired.yaml", line=12)
+    assert str(info.value).startswith("policy: desired.yaml, line 12: unknown key 'require'")
     with pytest.raises(sn.PolicyError, match="bad regular expression"):
         policy_from_mapping({"keys": {"pattern": "("}})
 
