@@ -154,7 +154,7 @@ def postgres_url(new_postgres_database: Callable[[], str]) -> str:
     return new_postgres_database()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def history_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Where a history test keeps its store, once per engine: the same tests run on both."""
     if request.param == "sqlite":

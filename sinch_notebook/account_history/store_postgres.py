@@ -196,12 +196,11 @@ class PostgresStore(HistoryStore):
         """A connection (not in autocommit: the caller commits), every failure one line."""
         import psycopg
         from psycopg import errors
+        from psycopg.conninfo import conninfo_to_dict
 
         from ..config import env
 
         kwargs: dict[str, Any] = {"autocommit": False}
-        from psycopg.conninfo import conninfo_to_dict
-
         if "connect_timeout" not in conninfo_to_dict(self.url) and not env("PGCONNECT_TIMEOUT"):
             kwargs["connect_timeout"] = CONNECT_SECONDS
         try:
@@ -342,8 +341,10 @@ class PostgresStore(HistoryStore):
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Any]:
+        from psycopg import IsolationLevel
+
         with self._connection() as conn:
-            conn.isolation_level = 3  # psycopg.IsolationLevel.REPEATABLE_READ: one view
+            conn.isolation_level = IsolationLevel.REPEATABLE_READ  # one view of every query
             conn.read_only = True
             if not self._checked(conn):
                 conn.rollback()

@@ -26,6 +26,7 @@ from tests.pg_cluster import Cluster, bindir, free_port
 
 from .test_history_store import ROOT
 
+pytestmark = pytest.mark.postgres
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 CHILD_ENV = {
     **{k: v for k, v in os.environ.items() if not k.startswith("SINCH_")},

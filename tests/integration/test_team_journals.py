@@ -21,6 +21,8 @@ from tests.conftest import FAST_RETRY
 
 from .test_history_postgres import CHILD_ENV
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def team(postgres_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
