@@ -21,6 +21,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
         ("completion.py", "ratio completion/baseline"),
         ("plan_file.py", "stale check"),
         ("panel_scale.py", "ratio Bulk re-plan after one edit/listing"),
+        ("account_as_code.py", "ratio diff/listing"),
     ],
 )
 def test_benchmark_script_runs(script: str, expect: str) -> None:
