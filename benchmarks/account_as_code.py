@@ -8,7 +8,7 @@ into a list) measured in the same run, alternated, medians compared:
   listed, the plan made) <= 2x a listing.
 The clock stops when the call returns: the file is on disk, the diff is ready to show.
 
-    python benchmarks/account_as_code.py            # 100,000 subprojects, 3 rounds
+    python benchmarks/account_as_code.py            # 100,000 subprojects, 5 rounds
     python benchmarks/account_as_code.py --quick    # small smoke run, goal not enforced
 """
 
@@ -32,7 +32,7 @@ GOALS = {"dump": 2.0, "load": 1.0, "diff": 2.0}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subprojects", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="tiny sizes; do not enforce the goal")
     args = parser.parse_args(argv)
     if args.quick:

@@ -13,9 +13,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..config import MAX_WORKERS
-from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
 from ..errors import SinchError
+from .plans import add_apply_options, cli_hints
 
 if TYPE_CHECKING:
     from ..bulk.render import Hints
@@ -38,7 +37,6 @@ def _connect(args: argparse.Namespace, command: str) -> Any:
 
 def _hints(path: str) -> Hints:
     from ..desired_state.hints import command_hints
-    from .plans import cli_hints
 
     return command_hints(cli_hints(path), f"sinch-notebook sync {path}")
 
@@ -106,12 +104,6 @@ def run_sync(args: argparse.Namespace) -> int:
     return EXIT_OK if done.ok else EXIT_ERROR
 
 
-def _workers(text: str) -> int:
-    from .plans import _workers as parse
-
-    return parse(text)
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
@@ -171,22 +163,5 @@ def add_desired_commands(commands: Any) -> None:
     )
     _planning(sync)
     sync.add_argument("--doit", action="store_true", help="apply it (default: only show)")
-    sync.add_argument(
-        "--allow-mass-delete",
-        action="store_true",
-        help=f"needed when it deletes more than {MASS_DELETE_THRESHOLD} subprojects",
-    )
-    sync.add_argument(
-        "--allow-mass-update",
-        action="store_true",
-        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
-    )
-    sync.add_argument(
-        "--workers",
-        type=_workers,
-        default=8,
-        metavar="N",
-        help=f"parallel requests, 1 to {MAX_WORKERS} (default 8)",
-    )
-    sync.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_apply_options(sync)
     sync.set_defaults(run=run_sync)

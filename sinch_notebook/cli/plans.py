@@ -86,35 +86,41 @@ def add_plan_commands(commands: Any) -> None:
     apply.add_argument(
         "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
     )
-    apply.add_argument(
+    add_apply_options(apply)
+    apply.set_defaults(run=run_apply)
+
+
+def add_apply_options(parser: argparse.ArgumentParser) -> None:
+    """What applying takes in a terminal (`apply FILE`, `sync FILE --doit`): the permissions
+    of the mass-delete and mass-update rules, workers, progress."""
+    parser.add_argument(
         "--allow-mass-delete",
         action="store_true",
         help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
     )
-    apply.add_argument(
+    parser.add_argument(
         "--allow-mass-update",
         action="store_true",
         help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
     )
-    apply.add_argument(
+    parser.add_argument(
         "--allow-protected",
         action="store_true",
         help="also delete or rename protected subprojects the plan lists as refused",
     )
-    apply.add_argument(
+    parser.add_argument(
         "--allow-policy-violations",
         action="store_true",
         help="also send the changes that break the label policy",
     )
-    apply.add_argument(
+    parser.add_argument(
         "--workers",
         type=_workers,
         default=8,
         metavar="N",
         help=f"parallel requests, 1 to {MAX_WORKERS} (default 8)",
     )
-    apply.add_argument("--no-progress", action="store_true", help="no progress bar")
-    apply.set_defaults(run=run_apply)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _workers(text: str) -> int:

@@ -144,7 +144,6 @@ def _read(path: Path, text: str, max_items: int) -> DesiredState:
             raise _GiveUp
         return state
     entries = state.entries
-    seen: set[str] = set()
     if body.count("\n") > 3 * max_items:  # too many entries: the full reader says where
         raise _GiveUp
     append = entries.append
@@ -165,14 +164,13 @@ def _read(path: Path, text: str, max_items: int) -> DesiredState:
             name = texts[name]
         elif len(name) > _LIMIT:
             raise _GiveUp
-        if not sid or sid in seen:
+        if not sid:
             raise _GiveUp
-        seen.add(sid)
         labels = bodies.get(labels_text)
         if labels is None:
             labels = bodies[labels_text] = _labels(labels_text, texts)
         # entries with the same label set share its dict: entries are read, never changed
         append(Entry(first_line + 3 * len(entries), sid, name, labels))
-    if position != len(body):
-        raise _GiveUp
+    if position != len(body) or len({entry.id for entry in entries}) != len(entries):
+        raise _GiveUp  # not the layout to the end, or an id listed twice
     return state

@@ -99,10 +99,11 @@ def compare(
 def _compare(
     state: DesiredState, client: Any, records: Iterable[Record], takeover: bool
 ) -> Comparison:
-    every = {str(r.get("subprojectId")): r for r in records}
+    every = {str(r["subprojectId"]): r for r in records}
     live = {sid: r for sid, r in every.items() if not r.get("deleted")}
     owner = state.managed_by
-    listed_ids = {e.id: e.line for e in state.entries if e.id is not None}
+    new = [e for e in state.entries if e.id is None]  # key entries need the listed ids
+    listed_ids = {e.id: e.line for e in state.entries if e.id is not None} if new else {}
     keys = _KeyIndex(live)
     changes: list[Change] = []
     invalid: list[Invalid] = []
@@ -110,7 +111,10 @@ def _compare(
     taken: set[str] = set()
     unchanged = 0
     for entry in state.entries:
-        record, problem = _find(entry, every, live, keys, listed_ids)
+        record = live.get(entry.id) if entry.id is not None else None  # the common case
+        problem = None
+        if record is None:
+            record, problem = _find(entry, every, live, keys, listed_ids)
         if problem is not None:
             invalid.append(problem)
             if entry.id is not None:
@@ -123,7 +127,7 @@ def _compare(
         if record is None:
             changes.append(_create(entry, labels or {}))
             continue
-        sid = str(record["subprojectId"])
+        sid = record["subprojectId"]
         taken.add(sid)
         result.managed += 1
         current = record.get("labels") or {}

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .context import Context
 
 YAML_SUFFIXES = (".yaml", ".yml")
+YAML = "FILE.yaml"  # the metavar tab completion offers desired-state files for
 
 
 def is_desired_file(text: str) -> bool:
@@ -32,9 +33,9 @@ def is_desired_file(text: str) -> bool:
 
 def _dump_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", metavar="FILE", help="write it to FILE (a YAML file)")
+    where.add_argument("-o", "--output", metavar=YAML, help="write it to a file (YAML)")
     where.add_argument(
-        "--update", metavar="FILE", help="rewrite FILE in place, keeping its comments and order"
+        "--update", metavar=YAML, help="rewrite the file in place, keeping its comments and order"
     )
 
 
@@ -92,7 +93,7 @@ def run_diff(ctx: Context, args: argparse.Namespace) -> Any:
 
 
 def _sync_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="a desired-state file (subprojects.yaml)")
+    parser.add_argument("file", metavar=YAML, help="a desired-state file (subprojects.yaml)")
     parser.add_argument("--doit", action="store_true", help="apply it (default: only show)")
     _desired_options(parser)
     _mass_delete_option(parser)

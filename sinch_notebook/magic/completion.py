@@ -11,6 +11,7 @@ of options with choices, and positional arguments and option values by their met
     CONNECTION  the open connections' names
     PROFILE     the saved profiles' names
     JOURNAL     apply journals (.sinch/journal-*.jsonl, or any *.jsonl path)
+    FILE.yaml   desired-state files (*.yaml, *.yml)
     PATH        files
 
 Completion reads memory and the local disk only: never a network call, never the keychain,
@@ -246,6 +247,7 @@ VALUES: dict[str, Callable[[str, dict[str, Any]], Found]] = {
     "CONNECTION": _connections,
     "PROFILE": _profiles,
     "JOURNAL": _journals,
+    "FILE.yaml": lambda fragment, _ns: _paths(fragment, (".yaml", ".yml"), "desired-state file"),
     "PATH": lambda fragment, _ns: _paths(fragment, (), "file"),
 }
 

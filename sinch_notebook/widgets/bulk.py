@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,7 +19,7 @@ from ..errors import ValidationError
 from ..files import read_upload
 from . import controls as ui
 from .common import Context, amount, message
-from .desired_upload import DesiredOpener
+from .desired_upload import DesiredOpener, keep_upload
 from .editor import FrameEditor
 
 UPLOAD_NAME = "uploaded_df"
@@ -188,24 +187,9 @@ class BulkForm(widgets.VBox):
     def _on_upload(self, change: dict[str, Any]) -> None:
         """An uploaded plan is kept in the working folder under its name, then opened; a plan
         file applies once, and its journal goes next to it there."""
-        files = list(change["new"] or ())
-        if not files:
-            return
-        item = files[0]
-        name = Path(str(item["name"])).name
-        content = bytes(item["content"])
-        self.upload.value = ()  # so uploading the same file again is seen again
-        target = Path(name)
-        if target.exists() and target.read_bytes() != content:
-            self._say(
-                "error",
-                f"Not opened: a different {name} is already in the working folder; rename the "
-                "upload or open that file by its path.",
-            )
-            return
-        if not target.exists():
-            target.write_bytes(content)
-        self.open_plan(str(target))
+        target = keep_upload(change, self.upload, self._say)
+        if target is not None:
+            self.open_plan(str(target))
 
     def _say(self, kind: str, text: str) -> None:
         self.picker_status.value = message(kind, text)

@@ -60,23 +60,32 @@ class DesiredOpener:
         self.diff = None
 
     def _on_upload(self, change: dict[str, Any]) -> None:
-        """The upload is kept in the working folder under its name (a different file there by
-        that name is never overwritten), then opened."""
-        files = list(change["new"] or ())
-        if not files:
-            return
-        item = files[0]
-        name = Path(str(item["name"])).name
-        content = bytes(item["content"])
-        self.upload.value = ()  # so uploading the same file again is seen again
-        target = Path(name)
-        if target.exists() and target.read_bytes() != content:
-            self.say(
-                "error",
-                f"Not opened: a different {name} is already in the working folder; rename the "
-                "upload.",
-            )
-            return
-        if not target.exists():
-            target.write_bytes(content)
-        self.open(str(target))
+        target = keep_upload(change, self.upload, self.say)
+        if target is not None:
+            self.open(str(target))
+
+
+def keep_upload(
+    change: dict[str, Any], upload: Any, say: Callable[[str, str], None]
+) -> Path | None:
+    """An uploaded file kept in the working folder under its name, where what opens it finds
+    it (and a plan file its journal): None when nothing came, or when a different file of that
+    name is already there (never overwritten; `say` tells why)."""
+    files = list(change["new"] or ())
+    if not files:
+        return None
+    item = files[0]
+    name = Path(str(item["name"])).name
+    content = bytes(item["content"])
+    upload.value = ()  # so uploading the same file again is seen again
+    target = Path(name)
+    if target.exists() and target.read_bytes() != content:
+        say(
+            "error",
+            f"Not opened: a different {name} is already in the working folder; rename the "
+            "upload or open that file by its path.",
+        )
+        return None
+    if not target.exists():
+        target.write_bytes(content)
+    return target

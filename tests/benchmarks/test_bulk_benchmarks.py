@@ -22,6 +22,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
         ("plan_file.py", "stale check"),
         ("panel_scale.py", "ratio Bulk re-plan after one edit/listing"),
         ("compliance.py", "ratio check/listing"),
+        ("account_as_code.py", "ratio diff/listing"),
     ],
 )
 def test_benchmark_script_runs(script: str, expect: str) -> None:

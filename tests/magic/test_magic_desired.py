@@ -87,3 +87,14 @@ def test_a_broken_file_is_one_line(ip: MagicShell, logged_in: Sandbox, tmp_path:
     assert "s.yaml: line 4: subproject: unknown key 'nmae'; did you mean name?" in run.text
     run = ip.fails("%sinch sync s.yaml --doit")
     assert "line 4" in run.text
+
+
+def test_tab_completes_desired_state_files(ip: MagicShell, tmp_path: Path) -> None:
+    from sinch_notebook.magic.completion import complete
+
+    (tmp_path / "subprojects.yaml").write_text("project: p\n")
+    (tmp_path / "subprojects.json").write_text("{}")
+    _, found = complete("%sinch sync sub", {})
+    assert found == [("subprojects.yaml", "desired-state file")]
+    _, found = complete("%sinch dump --update sub", {})
+    assert found == [("subprojects.yaml", "desired-state file")]
