@@ -125,11 +125,7 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _run_options(parser)
     _mass_delete_option(parser)
-    parser.add_argument(
-        "--allow-mass-update",
-        action="store_true",
-        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
-    )
+    _mass_update_option(parser)
     parser.add_argument(
         "--no-journal",
         action="store_true",
@@ -246,10 +242,19 @@ def _mass_delete_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _mass_update_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-mass-update",
+        action="store_true",
+        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
+    )
+
+
 def _resume_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", metavar="JOURNAL", help="the journal of an apply (a path)")
     _run_options(parser)
     _mass_delete_option(parser)
+    _mass_update_option(parser)
     _progress_and_output(parser)
 
 
@@ -275,6 +280,7 @@ def resume(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
         progress=not args.no_progress,
         client=client,
         allow_mass_delete=args.allow_mass_delete,
+        allow_mass_update=args.allow_mass_update,
     )
     return _shown(ctx, result, args.output)
 
