@@ -54,14 +54,16 @@ class BrokenKeyring(KeyringBackend):
 
 
 class HangingKeyring(KeyringBackend):
-    """A keychain that never answers; `calls` counts the calls made to it in this process."""
+    """A keychain that never answers (until `release` is set, by a test's teardown); `calls`
+    lists the calls made to it in this process."""
 
     priority = 1  # type: ignore[assignment]
     calls: ClassVar[list[str]] = []
+    release: ClassVar[threading.Event] = threading.Event()
 
     def _hang(self, what: str) -> None:
         self.calls.append(what)
-        threading.Event().wait(3600)
+        self.release.wait(3600)
 
     def get_password(self, service: str, username: str) -> str | None:
         self._hang("get")

@@ -401,10 +401,14 @@ class Keychain:
 
     Each call runs in a daemon thread and is given `timeout` seconds: a keychain waiting for
     an unlock nobody sees becomes "the keychain did not answer", never a hang (the thread is
-    left waiting; it cannot keep the process alive).
+    left waiting; it cannot keep the process alive). While that call is still waiting, later
+    calls are not started: they get the same answer at once (a list of profiles waits once).
     """
 
     timeout: float = KEYCHAIN_TIMEOUT
+
+    def __init__(self) -> None:
+        self._waiting: threading.Thread | None = None  # a call that did not answer in time
 
     @staticmethod
     def _backend() -> Any:
@@ -415,6 +419,9 @@ class Keychain:
     def _call(self, method: str, *args: str) -> Any:
         """`keyring.<method>(*args)` within `timeout`; raises what it raised, or
         KeychainSilent."""
+        stuck = self._waiting
+        if stuck is not None and stuck.is_alive():
+            raise KeychainSilent(f"the keychain did not answer in {self.timeout:g} s")
         outcome: list[Any] = []
 
         def call() -> None:
@@ -427,6 +434,7 @@ class Keychain:
         worker.start()
         worker.join(self.timeout)
         if not outcome:
+            self._waiting = worker
             raise KeychainSilent(f"the keychain did not answer in {self.timeout:g} s")
         ok, value = outcome[0]
         if not ok:

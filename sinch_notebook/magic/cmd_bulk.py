@@ -147,11 +147,7 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _run_options(parser)
     _mass_delete_option(parser)
-    parser.add_argument(
-        "--allow-mass-update",
-        action="store_true",
-        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
-    )
+    _mass_update_option(parser)
     parser.add_argument(
         "--no-journal",
         action="store_true",
@@ -273,11 +269,20 @@ def _mass_delete_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _mass_update_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-mass-update",
+        action="store_true",
+        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
+    )
+
+
 def _resume_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", metavar="JOURNAL", help="the journal of an apply (a path)")
     _run_options(parser)
     _mass_delete_option(parser)
     _guard_options(parser, "apply")
+    _mass_update_option(parser)
     _progress_and_output(parser)
 
 
@@ -306,6 +311,7 @@ def resume(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
         allow_mass_delete=args.allow_mass_delete,
         allow_protected=args.allow_protected,
         allow_policy_violations=args.allow_policy_violations,
+        allow_mass_update=args.allow_mass_update,
     )
     return _shown(ctx, result, args.output)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import sinch_notebook as sn
@@ -119,10 +119,12 @@ def _state(sb: Sandbox, project: str) -> dict[str, tuple[str, dict, bool]]:
     }
 
 
-def _reviewed(before: dict, frame: pd.DataFrame) -> tuple[dict, list]:
-    """The server as the review says it will be: (existing ids -> state, the creates)."""
+def _reviewed(before: dict, frame: pd.DataFrame) -> tuple[dict, list, set]:
+    """The server as the review says it will be: (existing ids -> state, the creates, the
+    reviewed ids the server does not have)."""
     after = {sid: (name, dict(labels), deleted) for sid, (name, labels, deleted) in before.items()}
     creates: dict[Any, tuple[str | None, dict]] = {}
+    unknown: set[str] = set()
     for row in frame.itertuples(index=False):
         op, sid, field, value = row.operation, row.subprojectId, row.field, row.after
         value = None if value is None or value is pd.NA else value
@@ -133,6 +135,8 @@ def _reviewed(before: dict, frame: pd.DataFrame) -> tuple[dict, list]:
             else:
                 labels[field.removeprefix("label.")] = value
             creates[row.row] = (name, labels)
+        elif sid not in after:
+            unknown.add(sid)  # not on the server: the apply must find the plan stale
         elif op == "delete":
             name, labels, _deleted = after[sid]
             after[sid] = (name, labels, True)
@@ -146,7 +150,7 @@ def _reviewed(before: dict, frame: pd.DataFrame) -> tuple[dict, list]:
                 labels[field.removeprefix("label.")] = value
             after[sid] = (name, labels, deleted)
     made = sorted((name, sorted(labels.items())) for name, labels in creates.values())
-    return after, made
+    return after, made, unknown
 
 
 @settings(
@@ -181,15 +185,19 @@ def test_every_mutated_plan_file_that_loads_sends_what_it_shows(
         plan = sn.load_plan(path, client=client)
     except sn.PlanFileRefused as refused:
         assert "\n" not in str(refused) and path.name in str(refused)
+        event("refused")
         return
-    expected, creates = _reviewed(before, plan.frame)
+    expected, creates, unknown = _reviewed(before, plan.frame)
     for review in (str(plan), plan.to_markdown(), plan._repr_html_()):
         assert not any(char in review for char in "\x1b\u202e\u200b")
     try:
         result = plan.apply(progress=False, allow_mass_delete=True, allow_mass_update=True)
     except sn.StalePlan:
         assert _state(shared, project) == before  # nothing was sent
+        event("stale: nothing sent")
         return
+    assert not unknown, "a change to a subproject the server does not have was not stale"
+    event("applied")
     now = _state(shared, project)
     made = sorted(
         (name, sorted(labels.items()))
