@@ -42,19 +42,11 @@ def _hints(path: str) -> Hints:
 
 
 def run_dump(args: argparse.Namespace) -> int:
-    from ..desired_state import dump
+    from ..desired_state.api import dump_to
 
     try:
         client = _connect(args, "dump")
-        if args.update:
-            dump(args.update, client, update=True)
-            print(f"Updated {args.update} to the account (comments and order kept).")
-        elif args.output:
-            text = dump(args.output, client)
-            count = text.count("\n  - id: ")
-            print(f"Wrote {count:,} subprojects of project {client.project_id} to {args.output}.")
-        else:
-            print(dump(None, client), end="")
+        print(dump_to(client, args.output, args.update, "sinch-notebook diff"), end="")
     except SinchError as err:
         return _fail("dump", str(err))
     return EXIT_OK

@@ -71,6 +71,23 @@ def dump(
     return text
 
 
+def dump_to(
+    client: SubprojectsClient, output: str | None, update: str | None, diff_command: str
+) -> str:
+    """What the faces' `dump [-o FILE | --update FILE]` does, and the line they print: the
+    file's text (no file given), or one line saying what was written and what to run next."""
+    if update:
+        dump(update, client, update=True)
+        return f"Updated {update} to the account (comments and order kept).\n"
+    if not output:
+        return dump(None, client)
+    count = dump(output, client).count("\n  - id: ")
+    return (
+        f"Wrote {count:,} subprojects of project {client.project_id} to {output}: "
+        f"{diff_command} {output} shows how the account differs from it.\n"
+    )
+
+
 def _same_project(state: DesiredState, client: SubprojectsClient) -> None:
     if state.project != client.project_id:
         raise DesiredFileError(

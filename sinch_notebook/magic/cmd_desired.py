@@ -12,7 +12,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from ..bulk.render import magic_hints
-from ..desired_state import Desired, DesiredDiff, SyncResult, desired, dump
+from ..desired_state import Desired, DesiredDiff, SyncResult, desired
+from ..desired_state.api import dump_to
 from ..desired_state.hints import command_hints
 from . import cmd_history
 from .cmd_bulk import _confirm_deletes, _mass_delete_option
@@ -40,19 +41,7 @@ def _dump_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_dump(ctx: Context, args: argparse.Namespace) -> None:
-    client = ctx.client()
-    if args.update:
-        dump(args.update, client, update=True)
-        print(f"Updated {args.update} to the account (comments and order kept).")
-    elif args.output:
-        text = dump(args.output, client)
-        count = text.count("\n  - id: ")
-        print(
-            f"Wrote {count:,} subprojects of project {client.project_id} to {args.output}: "
-            f"%sinch diff {args.output} shows how the account differs from it."
-        )
-    else:
-        print(dump(None, client), end="")
+    print(dump_to(ctx.client(), args.output, args.update, "%sinch diff"), end="")
 
 
 def _desired_options(parser: argparse.ArgumentParser) -> None:
