@@ -224,9 +224,9 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
 def print_cron(args: argparse.Namespace) -> int:
     """Print the crontab line of this snapshot command (see `cron.py`); take no snapshot."""
-    from .account_history.store import default_path
+    from ..account_history.store import default_path
+    from ..connection.options import resolve_connection
     from .cron import ENV_FILE, cron_text
-    from .options import resolve_connection
 
     try:
         credentials, _problem = resolve_connection(profile=args.profile).stored_credentials()

@@ -109,7 +109,7 @@ def test_a_keychain_error_quoting_the_password_being_saved_is_masked(
     saved = profile_store.save(
         "prod", key_id="some-key", project_id="some-project", key_secret=fresh
     )
-    assert saved.secret == "failed" and "NoKeyringError" in saved.line()
+    assert saved.secret == "failed" and "without its Key Secret" in saved.line()
     assert fresh not in saved.line() and fresh not in repr(saved)
 
 
