@@ -14,7 +14,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 @pytest.mark.parametrize(
     ("script", "expect"),
     [
-        ("frame_listing.py", "ratio frame/baseline"),
+        ("frame_listing.py", "ratio frame/limit"),
         ("apply_concurrency.py", "speed-up"),
         ("reconcile_cost.py", "ratio look-ups/listing"),
         ("history.py", "ratio postgresql: unchanged snapshot/listing"),
