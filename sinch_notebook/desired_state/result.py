@@ -82,7 +82,7 @@ class DesiredDiff:
     def in_sync(self) -> bool:
         """Nothing to apply, nothing refused, nothing missing."""
         plan = self.plan
-        return not len(plan) and not plan.invalid and not plan.conflicts
+        return not len(plan) and not plan.invalid and not plan.conflicts and not plan.refused
 
     @property
     def exit_code(self) -> int:

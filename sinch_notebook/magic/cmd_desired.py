@@ -15,8 +15,9 @@ from ..bulk.render import magic_hints
 from ..desired_state import Desired, DesiredDiff, SyncResult, desired, dump
 from ..desired_state.hints import command_hints
 from . import cmd_history
-from .cmd_bulk import _confirm_deletes, _mass_delete_option
+from .cmd_bulk import _confirm_deletes, _guard_options, _mass_delete_option
 from .command import Command
+from .errors import MagicError
 from .parsing import add_output
 
 if TYPE_CHECKING:
@@ -61,6 +62,16 @@ def _desired_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="change subprojects labelled managed-by another owner (and set it to the file's)",
     )
+    _guard_options(parser, "plan")
+
+
+def _allowances(args: argparse.Namespace) -> dict[str, bool]:
+    """What the options allow a desired-state plan (`Desired.diff`'s keywords)."""
+    return {
+        "takeover": args.takeover,
+        "allow_protected": args.allow_protected,
+        "allow_policy_violations": args.allow_policy_violations,
+    }
 
 
 def _diff_arguments(parser: argparse.ArgumentParser) -> None:
@@ -80,10 +91,19 @@ def _hints(path: str, output: str | None) -> Any:
 
 def run_diff(ctx: Context, args: argparse.Namespace) -> Any:
     if not is_desired_file(args.a):
+        given = [name for name, on in _allowances(args).items() if on] + (
+            ["save"] if args.save else []
+        )
+        if given:
+            option = "--" + given[0].replace("_", "-")
+            raise MagicError(
+                f"{option} is for a desired-state file (%sinch diff FILE.yaml {option}), "
+                f"not for comparing snapshots; {args.a!r} is not a .yaml file"
+            )
         return cmd_history.diff(ctx, args)
     wanted = desired(args.a)
     result = wanted.diff(
-        ctx.client(), takeover=args.takeover, store=args.store, hints=_hints(args.a, None)
+        ctx.client(), **_allowances(args), store=args.store, hints=_hints(args.a, None)
     )
     ctx.store(args.output, result)
     if args.save:
@@ -107,7 +127,7 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
 def run_sync(ctx: Context, args: argparse.Namespace) -> SyncResult | DesiredDiff | None:
     wanted: Desired = desired(args.file)
     planned = wanted.diff(
-        ctx.client(), takeover=args.takeover, store=args.store, hints=_hints(args.file, None)
+        ctx.client(), **_allowances(args), store=args.store, hints=_hints(args.file, None)
     )
     if not args.doit:
         ctx.store(args.output, planned)
@@ -119,6 +139,8 @@ def run_sync(ctx: Context, args: argparse.Namespace) -> SyncResult | DesiredDiff
         planned,
         allow_mass_delete=args.allow_mass_delete,
         allow_mass_update=args.allow_mass_update,
+        allow_protected=args.allow_protected,
+        allow_policy_violations=args.allow_policy_violations,
         workers=ctx.settings.workers,
         progress=not args.no_progress,
         store=args.store,
