@@ -151,7 +151,8 @@ def run_sync(ctx: Context, args: argparse.Namespace) -> SyncResult | DesiredDiff
 
 SYNC_EPILOG = """\
 Without --doit it shows what it would do and changes nothing. With --doit it applies the plan
-(mass-delete and mass-update rules, last-moment checks, journal, exactly-once creates) and
+(mass-delete and mass-update rules, protected subprojects, the label policy: the file's policy:
+section, else %config Sinch.policy; last-moment checks, journal, exactly-once creates) and
 records a snapshot tagged as this sync, so the next diff tells drift from plan."""
 
 COMMANDS = [
