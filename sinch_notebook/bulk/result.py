@@ -151,6 +151,7 @@ class ApplyResult:
             journal_path=self.journal_path,
             server_size=self.plan.server_size,
             live_size=self.plan.live_size,
+            policy=self.plan.policy,  # held to the rules it was planned under
         )
         plan.hints = self.hints
         return plan

@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SinchError
-from .plans import add_apply_options, cli_hints
+from .plans import add_apply_options, add_guard_options, cli_hints
 
 if TYPE_CHECKING:
     from ..bulk.render import Hints
@@ -59,7 +59,12 @@ def run_diff(args: argparse.Namespace) -> int:
         wanted = desired(args.file)
         client = _connect(args, "diff")
         result = wanted.diff(
-            client, takeover=args.takeover, store=args.store, hints=_hints(args.file)
+            client,
+            takeover=args.takeover,
+            allow_protected=args.allow_protected,
+            allow_policy_violations=args.allow_policy_violations,
+            store=args.store,
+            hints=_hints(args.file),
         )
         if args.save:
             saved = result.save(args.save)
@@ -85,6 +90,8 @@ def run_sync(args: argparse.Namespace) -> int:
             takeover=args.takeover,
             allow_mass_delete=args.allow_mass_delete,
             allow_mass_update=args.allow_mass_update,
+            allow_protected=args.allow_protected,
+            allow_policy_violations=args.allow_policy_violations,
             workers=args.workers,
             progress=not args.no_progress,
             store=args.store,
@@ -145,6 +152,7 @@ def add_desired_commands(commands: Any) -> None:
     )
     diff.add_argument("--save", metavar="PLAN", help="also save the plan (sinch-notebook apply)")
     diff.add_argument("--markdown", action="store_true", help="as Markdown (for a pull request)")
+    add_guard_options(diff, "plan")
     diff.set_defaults(run=run_diff)
 
     sync = commands.add_parser(

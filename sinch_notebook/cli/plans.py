@@ -90,6 +90,21 @@ def add_plan_commands(commands: Any) -> None:
     apply.set_defaults(run=run_apply)
 
 
+def add_guard_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The overrides of the guard rails (guards.rules), recorded on each change they let
+    through; `verb`: what the command does with those changes ("send", "plan")."""
+    parser.add_argument(
+        "--allow-protected",
+        action="store_true",
+        help=f"also {verb} the deletes and renames of protected subprojects (refused rows)",
+    )
+    parser.add_argument(
+        "--allow-policy-violations",
+        action="store_true",
+        help=f"also {verb} the changes that break the label policy",
+    )
+
+
 def add_apply_options(parser: argparse.ArgumentParser) -> None:
     """What applying takes in a terminal (`apply FILE`, `sync FILE --doit`): the permissions
     of the mass-delete and mass-update rules, workers, progress."""
@@ -103,16 +118,7 @@ def add_apply_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
     )
-    parser.add_argument(
-        "--allow-protected",
-        action="store_true",
-        help="also delete or rename protected subprojects the plan lists as refused",
-    )
-    parser.add_argument(
-        "--allow-policy-violations",
-        action="store_true",
-        help="also send the changes that break the label policy",
-    )
+    add_guard_options(parser, "send")
     parser.add_argument(
         "--workers",
         type=_workers,

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
+from ..guards import protect_label
 from ..public import public
 from .dumper import dump_text, update_text, write_atomically
 from .loader import load_desired
 from .model import DesiredFileError, DesiredState
-from .plan import compare
+from .plan import Allowances, compare
 from .reader import read_text
 from .result import DesiredDiff, SyncResult
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ..account_history import Snapshot
     from ..bulk.render import Hints
     from ..client import SubprojectsClient
+    from ..guards.policy import Policy
 
 
 def _client(client: Any) -> SubprojectsClient:
@@ -63,7 +65,7 @@ def dump(
     old = read_text(where) if update and where is not None else None
     if old is not None and where is not None:
         _same_project(load_desired(where), source)  # checked before anything is sent
-        text = update_text(old, where, _listing(source))
+        text = update_text(old, where, _listing(source), protect_label(source))
     else:
         text = dump_text(source.project_id, _listing(source))
     if where is not None:
@@ -114,8 +116,9 @@ class Desired:
         return self.state.path
 
     @property
-    def policy(self) -> dict[str, Any] | None:
-        """The file's top-level `policy:` mapping, as written (None: none)."""
+    def policy(self) -> Policy | None:
+        """The file's `policy:` section, checked (None: none; the sync is then held to the
+        active policy, `%config Sinch.policy`)."""
         return self.state.policy
 
     def __len__(self) -> int:
@@ -130,6 +133,8 @@ class Desired:
         client: SubprojectsClient | None = None,
         *,
         takeover: bool = False,
+        allow_protected: bool = False,
+        allow_policy_violations: bool = False,
         store: Any = None,
         hints: Hints | None = None,
     ) -> DesiredDiff:
@@ -137,25 +142,32 @@ class Desired:
 
         `takeover=True` plans changes to subprojects labelled as another owner's (setting
         managed-by to this file's); `store` is the history store whose last "sync" snapshot
-        tells what changed on the server since (default: the usual store)."""
+        tells what changed on the server since (default: the usual store).
+
+        The guard rails hold: deleting or renaming a protected subproject is a refused row,
+        and a change that would break the label policy (the file's `policy:`, else the active
+        one) an invalid row naming the rule, unless `allow_protected=True` /
+        `allow_policy_violations=True` (each change let through records its override)."""
         source = _client(client if client is not None else self.default_client)
-        _flag("takeover", takeover)
+        allowed = Allowances(takeover, allow_protected, allow_policy_violations)
+        for name, value in vars(allowed).items():
+            _flag(name, value)
         _same_project(self.state, source)
         records = _listing(source)
-        return self._diff(source, records, takeover, store, hints)
+        return self._diff(source, records, allowed, store, hints)
 
     def _diff(
         self,
         client: SubprojectsClient,
         records: list[dict[str, Any]],
-        takeover: bool,
+        allowed: Allowances,
         store: Any,
         hints: Hints | None,
     ) -> DesiredDiff:
         from .drift import changed_since_sync
         from .hints import PYTHON_SYNC_HINTS
 
-        comparison = compare(self.state, client, records, takeover=takeover)
+        comparison = compare(self.state, client, records, **vars(allowed))
         comparison.plan.hints = hints or PYTHON_SYNC_HINTS
         drift = changed_since_sync(store, client.project_id, client.endpoints.api_url, records)
         return DesiredDiff(self.state, comparison, drift)
@@ -169,6 +181,8 @@ class Desired:
         takeover: bool = False,
         allow_mass_delete: bool = False,
         allow_mass_update: bool = False,
+        allow_protected: bool = False,
+        allow_policy_violations: bool = False,
         workers: int = 8,
         progress: Any = True,
         journal: Any = None,
@@ -176,17 +190,27 @@ class Desired:
         hints: Hints | None = None,
     ) -> SyncResult:
         """Without `doit`: what a sync would do (the diff), nothing changed. With `doit=True`:
-        apply the plan through the engine (mass-delete and mass-update rules, last-moment
-        checks, journal, exactly-once creates), then store a snapshot tagged "sync" in the
-        history store `store`, so the next diff can tell drift from plan."""
+        apply the plan through the engine (mass-delete and mass-update rules, protected
+        subprojects and the label policy, last-moment checks, journal, exactly-once creates),
+        then store a snapshot tagged "sync" in the history store `store`, so the next diff can
+        tell drift from plan."""
         _flag("doit", doit)
-        planned = self.diff(client, takeover=takeover, store=store, hints=hints)
+        planned = self.diff(
+            client,
+            takeover=takeover,
+            allow_protected=allow_protected,
+            allow_policy_violations=allow_policy_violations,
+            store=store,
+            hints=hints,
+        )
         if not doit:
             return SyncResult(planned)
         return self.apply(
             planned,
             allow_mass_delete=allow_mass_delete,
             allow_mass_update=allow_mass_update,
+            allow_protected=allow_protected,
+            allow_policy_violations=allow_policy_violations,
             workers=workers,
             progress=progress,
             journal=journal,
@@ -200,19 +224,26 @@ class Desired:
         *,
         allow_mass_delete: bool = False,
         allow_mass_update: bool = False,
+        allow_protected: bool = False,
+        allow_policy_violations: bool = False,
         workers: int = 8,
         progress: Any = True,
         journal: Any = None,
         store: Any = None,
     ) -> SyncResult:
         """Apply a diff this file made (`.diff()`, reviewed) and record the sync: what
-        `sync(doit=True)` does after planning. A face that asks before deleting uses it."""
+        `sync(doit=True)` does after planning. A face that asks before deleting uses it.
+        `allow_protected` / `allow_policy_violations` also send what the guard rails refused
+        (each such change journaled with its override)."""
         from ..account_history.store import open_store
 
         if not isinstance(planned, DesiredDiff) or planned.state is not self.state:
             raise ValidationError("planned", "must be a diff made by this desired state's diff()")
         plan = planned.plan
         target = open_store(store)  # a wrong store path fails before anything is sent
+        _flag("allow_protected", allow_protected)
+        _flag("allow_policy_violations", allow_policy_violations)
+        plan.release(allow_protected, allow_policy_violations)  # counted by the rules below
         plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
         result = None
         if len(plan):
@@ -222,6 +253,8 @@ class Desired:
                 journal=journal,
                 allow_mass_delete=allow_mass_delete,
                 allow_mass_update=allow_mass_update,
+                allow_protected=allow_protected,
+                allow_policy_violations=allow_policy_violations,
             )
         return SyncResult(planned, result, record_sync(plan.client, target))
 

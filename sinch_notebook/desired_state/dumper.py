@@ -180,12 +180,16 @@ def _set_labels(entry: Any, labels: Mapping[str, str]) -> None:
             current[key] = _text(labels[key])
 
 
-def update_text(text: str, path: Path, records: Iterable[Mapping[str, Any]]) -> str:
+def update_text(
+    text: str, path: Path, records: Iterable[Mapping[str, Any]], protect_key: str
+) -> str:
     """`text` (a desired-state file) updated to the account, comments and order kept.
 
     Entries listed by id take the server's name and labels (a key entry found in the account
     gets its id); entries whose subproject is no longer live are dropped; live subprojects the
-    file does not list are appended, sorted by name then id."""
+    file does not list are appended, sorted by name then id. An entry's `protected: true` says
+    the label `<protect_key>=true` (`guards.protect_label`); it is dropped when the
+    subproject no longer carries it."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.error import YAMLError
 
@@ -221,8 +225,11 @@ def update_text(text: str, path: Path, records: Iterable[Mapping[str, Any]]) -> 
                 labels.pop(str(name), None)
         if owner is not None and labels.get(MANAGED_BY_LABEL) == str(owner):
             labels.pop(MANAGED_BY_LABEL)  # the file's managed_by says it
-        if entry.get("protected") in (True, "true") and labels.get("protected") == "true":
-            labels.pop("protected")
+        if entry.get("protected") in (True, "true"):
+            if labels.get(protect_key) == "true":
+                labels.pop(protect_key)  # the entry's `protected: true` says it
+            else:
+                del entry["protected"]  # no longer protected on the server
         _set_labels(entry, labels)
     for sid, record in live.items():
         if sid in kept:

@@ -11,6 +11,8 @@ PYTHON_SYNC_HINTS = replace(
     apply="Apply it with sn.desired(path).sync(doit=True).",
     mass_delete="sync(doit=True, allow_mass_delete=True) is required",
     mass_update="sync(doit=True, allow_mass_update=True) is required",
+    allow_protected="sync(doit=True, allow_protected=True) sends them anyway",
+    allow_policy="sync(doit=True, allow_policy_violations=True) sends them anyway",
     force="",
     force_all="",
 )
@@ -24,6 +26,8 @@ def command_hints(base: Hints, sync: str) -> Hints:
         apply=f"Apply it with {sync} --doit.",
         mass_delete=f"{sync} --doit --allow-mass-delete is required",
         mass_update=f"{sync} --doit --allow-mass-update is required",
+        allow_protected=f"{sync} --doit --allow-protected sends them anyway",
+        allow_policy=f"{sync} --doit --allow-policy-violations sends them anyway",
         force="",
         force_all="",
     )

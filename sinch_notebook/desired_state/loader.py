@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..guards import protect_label
+from ..guards.policy import PolicyError, policy_from_mapping
 from ..models import validate_display_name, validate_label_key, validate_labels
 from .fastpath import read_dump_layout
 from .model import (
     ENTRY_KEYS,
-    PROTECTED_LABEL,
     TOP_KEYS,
     UNMANAGED_CHOICES,
     DesiredFileError,
@@ -135,7 +136,14 @@ class _Reader:
             if not isinstance(policy, Mapping):
                 raise self.fail(policy.line, "policy: must be a mapping")
             self.mapping(policy, "policy", None)
-            state.policy = plain_value(policy)
+            assert isinstance(root, Mapping)
+            line = next(key.line for key, _ in root.items if key.text == "policy")
+            try:  # the same rules as a policy file, refused here: before anything is sent
+                state.policy = policy_from_mapping(
+                    plain_value(policy), source=str(self.path), line=line
+                )
+            except PolicyError as err:
+                raise self.fail(line, f"policy: {err.reason}") from None
         listed = top.get("subprojects")
         if listed is None or (isinstance(listed, Scalar) and listed.empty):
             return state
@@ -176,8 +184,8 @@ class _Reader:
         if key:
             labels = {**(labels or {}), **key}
         protected = self.flag(fields["protected"], "protected") if "protected" in fields else None
-        if protected:
-            labels = {**(labels or {}), PROTECTED_LABEL: "true"}
+        if protected and labels is not None:  # the plan adds the label: it must still fit
+            self.checked(line, validate_labels, {**labels, protect_label(): "true"}, "labels")
         if sid is None:
             if name is None:
                 raise self.fail(line, "a new subproject (no id) needs a name")

@@ -3,6 +3,7 @@
     project: 1b2c3d...            # the parent project the file describes
     managed_by: analytics-team    # optional: creates get the label managed-by=<value>
     unmanaged: report             # report | ignore | delete   (default report)
+    policy: {required: [tier]}    # optional: the label policy a sync is held to
     subprojects:
       - id: 01FC66621VHDBN119Z8PMXXXXX     # an existing subproject: its identity is its id
         name: Acme EU
@@ -10,6 +11,7 @@
       - name: Globex US                    # a new one: its identity is its key labels
         key: {customer-id: C-1002}
         labels: {tier: silver}
+        protected: true                    # never deleted or renamed without allow_protected
 
 Display names are not unique, so they never identify a subproject.
 """
@@ -18,12 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ValidationError
 
+if TYPE_CHECKING:
+    from ..guards.policy import Policy
+
 MANAGED_BY_LABEL = "managed-by"  # the ownership label a file's `managed_by` sets
-PROTECTED_LABEL = "protected"  # `protected: true` makes the entry's labels hold protected=true
 UNMANAGED_CHOICES = ("report", "ignore", "delete")
 TOP_KEYS = ("project", "managed_by", "unmanaged", "subprojects", "policy")
 ENTRY_KEYS = ("id", "name", "labels", "key", "protected")
@@ -57,6 +61,8 @@ class Entry:
     name: str | None = None
     labels: dict[str, str] | None = None
     key: dict[str, str] | None = None
+    # `protected: true`: the plan gives it the protection label, `<key>=true`, whose key is the
+    # connection's (guards.protect_label: `%config Sinch.protect_label`, a profile's)
     protected: bool | None = None
 
     @property
@@ -78,7 +84,7 @@ class DesiredState:
     entries: list[Entry] = field(default_factory=list)
     managed_by: str | None = None
     unmanaged: str = "report"
-    policy: dict[str, Any] | None = None  # kept for the label policy; checked only as a mapping
+    policy: Policy | None = None  # the file's `policy:` section, checked (guards.policy)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -12,7 +12,13 @@ engine's. Rules:
 - with `managed_by`, creates and listed subprojects get the label managed-by=<value>, and a
   subproject labelled as another owner's is listed invalid unless `takeover`;
 - live subprojects the file does not list are unmanaged: reported (or not, with `ignore`), and
-  deleted only with `unmanaged: delete` (with `managed_by`, only those carrying its label).
+  deleted only with `unmanaged: delete` (with `managed_by`, only those carrying its label);
+- an entry's `protected: true` adds the protection label (`guards.protect_label(client)`).
+
+The guard rails are the Plan's own (`guards.guard`): deleting or renaming a protected subproject
+is a refused row, and a change that would break the label policy (the file's `policy:` section
+when it has one, else the active policy) an invalid row naming the rule, unless
+`allow_protected` / `allow_policy_violations` let them through (recorded on each change).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any
 from ..account_history.rows import paused_gc
 from ..bulk.change import LABEL_PREFIX, Change, Invalid, change_toward
 from ..bulk.plan import Plan
+from ..guards import protect_label
 from .model import MANAGED_BY_LABEL, DesiredState, Entry
 
 Record = Mapping[str, Any]
@@ -87,27 +94,44 @@ class _KeyIndex:
         ]
 
 
+@dataclass(frozen=True)
+class Allowances:
+    """What the caller allows a sync to do that it refuses by default."""
+
+    takeover: bool = False
+    allow_protected: bool = False
+    allow_policy_violations: bool = False
+
+
 def compare(
-    state: DesiredState, client: Any, records: Iterable[Record], *, takeover: bool = False
+    state: DesiredState,
+    client: Any,
+    records: Iterable[Record],
+    *,
+    takeover: bool = False,
+    allow_protected: bool = False,
+    allow_policy_violations: bool = False,
 ) -> Comparison:
     """The plan that takes the account (`records`, a listing with or without deleted ones) to
     `state`; nothing is sent."""
+    allowed = Allowances(takeover, allow_protected, allow_policy_violations)
     with paused_gc():  # a plan of 100,000 entries: the collector need not walk them meanwhile
-        return _compare(state, client, records, takeover)
+        return _compare(state, client, records, allowed)
 
 
 def _compare(
-    state: DesiredState, client: Any, records: Iterable[Record], takeover: bool
+    state: DesiredState, client: Any, records: Iterable[Record], allowed: Allowances
 ) -> Comparison:
     every = {str(r["subprojectId"]): r for r in records}
     live = {sid: r for sid, r in every.items() if not r.get("deleted")}
     owner = state.managed_by
+    guarded = protect_label(client)
     new = [e for e in state.entries if e.id is None]  # key entries need the listed ids
     listed_ids = {e.id: e.line for e in state.entries if e.id is not None} if new else {}
     keys = _KeyIndex(live)
     changes: list[Change] = []
     invalid: list[Invalid] = []
-    result = Comparison(Plan(client), live=len(live))
+    result = Comparison(Plan(client, policy=state.policy), live=len(live))
     taken: set[str] = set()
     unchanged = 0
     for entry in state.entries:
@@ -121,9 +145,12 @@ def _compare(
                 result.missing.append(problem)
             continue
         labels = entry.labels
-        if owner is not None:
+        if owner is not None or entry.protected:
             base = labels if labels is not None else dict((record or {}).get("labels") or {})
-            labels = {**base, MANAGED_BY_LABEL: owner}
+            added = {guarded: "true"} if entry.protected else {}
+            if owner is not None:
+                added[MANAGED_BY_LABEL] = owner
+            labels = {**base, **added}
         if record is None:
             changes.append(_create(entry, labels or {}))
             continue
@@ -142,7 +169,7 @@ def _compare(
             unchanged += 1
             continue
         result.differ += 1
-        if owner is not None and holder is not None and holder != owner and not takeover:
+        if owner is not None and holder is not None and holder != owner and not allowed.takeover:
             invalid.append(
                 Invalid(
                     f"managed by {holder!r}, not {owner!r} (line {entry.line}): not changed "
@@ -173,6 +200,9 @@ def _compare(
         origin="desired",
         server_size=len(every),
         live_size=len(live),
+        policy=state.policy,  # None: the active one
+        allow_protected=allowed.allow_protected,
+        allow_policy_violations=allowed.allow_policy_violations,
     )
     return result
 

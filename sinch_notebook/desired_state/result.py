@@ -82,7 +82,7 @@ class DesiredDiff:
     def in_sync(self) -> bool:
         """Nothing to apply, nothing refused, nothing missing."""
         plan = self.plan
-        return not len(plan) and not plan.invalid and not plan.conflicts
+        return not len(plan) and not plan.invalid and not plan.conflicts and not plan.refused
 
     @property
     def exit_code(self) -> int:
@@ -99,7 +99,7 @@ class DesiredDiff:
         how = {
             "report": "listed, never touched (unmanaged: delete in the file deletes them)",
             "ignore": "not listed (unmanaged: ignore)",
-            "delete": "a sync deletes them (unmanaged: delete)",
+            "delete": "a sync deletes them (unmanaged: delete), the protected ones only if allowed",
         }[self.state.unmanaged]
         if self.state.unmanaged == "delete" and self.state.managed_by:
             how = f"a sync deletes those labelled managed-by={self.state.managed_by}"

@@ -16,8 +16,9 @@ from ..desired_state import Desired, DesiredDiff, SyncResult, desired
 from ..desired_state.api import dump_to
 from ..desired_state.hints import command_hints
 from . import cmd_history
-from .cmd_bulk import _confirm_deletes, _mass_delete_option
+from .cmd_bulk import _confirm_deletes, _guard_options, _mass_delete_option
 from .command import Command
+from .errors import MagicError
 from .parsing import add_output
 
 if TYPE_CHECKING:
@@ -50,6 +51,16 @@ def _desired_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="change subprojects labelled managed-by another owner (and set it to the file's)",
     )
+    _guard_options(parser, "plan")
+
+
+def _allowances(args: argparse.Namespace) -> dict[str, bool]:
+    """What the options allow a desired-state plan (`Desired.diff`'s keywords)."""
+    return {
+        "takeover": args.takeover,
+        "allow_protected": args.allow_protected,
+        "allow_policy_violations": args.allow_policy_violations,
+    }
 
 
 def _diff_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,10 +80,19 @@ def _hints(path: str, output: str | None) -> Any:
 
 def run_diff(ctx: Context, args: argparse.Namespace) -> Any:
     if not is_desired_file(args.a):
+        given = [name for name, on in _allowances(args).items() if on] + (
+            ["save"] if args.save else []
+        )
+        if given:
+            option = "--" + given[0].replace("_", "-")
+            raise MagicError(
+                f"{option} is for a desired-state file (%sinch diff FILE.yaml {option}), "
+                f"not for comparing snapshots; {args.a!r} is not a .yaml file"
+            )
         return cmd_history.diff(ctx, args)
     wanted = desired(args.a)
     result = wanted.diff(
-        ctx.client(), takeover=args.takeover, store=args.store, hints=_hints(args.a, None)
+        ctx.client(), **_allowances(args), store=args.store, hints=_hints(args.a, None)
     )
     ctx.store(args.output, result)
     if args.save:
@@ -96,7 +116,7 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
 def run_sync(ctx: Context, args: argparse.Namespace) -> SyncResult | DesiredDiff | None:
     wanted: Desired = desired(args.file)
     planned = wanted.diff(
-        ctx.client(), takeover=args.takeover, store=args.store, hints=_hints(args.file, None)
+        ctx.client(), **_allowances(args), store=args.store, hints=_hints(args.file, None)
     )
     if not args.doit:
         ctx.store(args.output, planned)
@@ -108,6 +128,8 @@ def run_sync(ctx: Context, args: argparse.Namespace) -> SyncResult | DesiredDiff
         planned,
         allow_mass_delete=args.allow_mass_delete,
         allow_mass_update=args.allow_mass_update,
+        allow_protected=args.allow_protected,
+        allow_policy_violations=args.allow_policy_violations,
         workers=ctx.settings.workers,
         progress=not args.no_progress,
         store=args.store,
@@ -118,7 +140,8 @@ def run_sync(ctx: Context, args: argparse.Namespace) -> SyncResult | DesiredDiff
 
 SYNC_EPILOG = """\
 Without --doit it shows what it would do and changes nothing. With --doit it applies the plan
-(mass-delete and mass-update rules, last-moment checks, journal, exactly-once creates) and
+(mass-delete and mass-update rules, protected subprojects, the label policy: the file's policy:
+section, else %config Sinch.policy; last-moment checks, journal, exactly-once creates) and
 records a snapshot tagged as this sync, so the next diff tells drift from plan."""
 
 COMMANDS = [

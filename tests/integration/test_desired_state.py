@@ -261,20 +261,6 @@ def test_a_saved_diff_is_a_plan_file_apply_checks(
     assert live(sb)[sid]["displayName"] == "Moved meanwhile"
 
 
-def test_policy_and_protected_are_kept_for_the_policy_to_come(
-    cl: sn.SubprojectsClient, tmp_path: Path
-) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text(
-        f"project: {cl.project_id}\npolicy: {{required: [tier]}}\nunmanaged: ignore\n"
-        "subprojects:\n  - {name: Vault, key: {customer-id: V}, protected: true}\n"
-    )
-    wanted = sn.desired(path)
-    assert wanted.policy == {"required": ["tier"]}
-    (create,) = wanted.diff(cl).plan.changes
-    assert create.send_labels == {"customer-id": "V", "protected": "true"}
-
-
 def test_a_schema_2_store_is_upgraded_and_its_snapshots_have_no_tag(tmp_path: Path) -> None:
     store = sn.open_store(tmp_path / "h.sqlite")
     store.add_snapshot("p", [{"subprojectId": "A", "displayName": "a"}], datetime.now(timezone.utc))

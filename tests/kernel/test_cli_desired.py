@@ -100,6 +100,7 @@ def test_a_saved_diff_is_applied_by_apply(sb: Sandbox, tmp_path: Path) -> None:
         ("project: demo-project\nsubprojects:\n  - id: A\n    lables: {}\n", "did you mean"),
         ("project: other-project\nsubprojects: []\n", "describes project other-project"),
         ("project: demo-project\nsubprojects: [\n", "is not valid YAML"),
+        ("project: demo-project\npolicy:\n  keys: {pattern: '['}\n", "policy: keys: bad regular"),
     ],
 )
 def test_a_bad_file_is_one_line_and_exit_1(
@@ -113,6 +114,41 @@ def test_a_bad_file_is_one_line_and_exit_1(
         (line,) = done.stderr.splitlines()
         assert line.startswith(f"sinch-notebook {command[0]}: s.yaml: line ") and words in line
     assert sb.stats["requests"] == 0
+
+
+def test_sync_holds_the_guard_rails_and_the_flags_override_them(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    client = sb.connect(activate=False)
+    jewels = client.create("Crown Jewels", {"protected": "true"})
+    keep = sorted(sid for sid in live(sb) if sid != jewels.id)
+    (tmp_path / "s.yaml").write_text(
+        "project: demo-project\nunmanaged: delete\npolicy: {required: [tier]}\nsubprojects:\n"
+        + "".join(f"  - id: {sid}\n" for sid in keep)
+        + "  - {name: Globex, key: {customer-id: C-1}}\n"
+    )
+    done = cli(sb, "diff", "s.yaml", "--exit-code", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "protected by the label protected=true: deleting it is refused" in done.stdout
+    assert "policy: required (tier): label 'tier' is required" in done.stdout
+    assert "sinch-notebook sync s.yaml --doit --allow-protected sends them anyway" in done.stdout
+
+    sb.reset_stats()
+    done = cli(sb, "sync", "s.yaml", "--doit", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0 and "1 invalid, 1 refused" in done.stdout, done.stderr
+    assert jewels.id in live(sb) and "Globex" not in {r["displayName"] for r in sb.subprojects()}
+    assert not {"delete", "create"} & set(sb.stats["operations"])
+
+    done = cli(sb, "diff", "s.yaml", "--allow-protected", "--allow-policy-violations",
+               cwd=tmp_path)  # fmt: skip
+    assert "allowed although protected (allow_protected)" in done.stdout, done.stderr
+    done = cli(
+        sb, "sync", "s.yaml", "--doit", "--no-progress", "--allow-protected",
+        "--allow-policy-violations", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert jewels.id not in live(sb)
+    assert "Globex" in {r["displayName"] for r in live(sb).values()}
 
 
 def test_a_fifo_is_refused(sb: Sandbox, tmp_path: Path) -> None:

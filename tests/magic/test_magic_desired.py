@@ -8,6 +8,7 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook.sandbox import Sandbox
+from tests.helpers import journal_records
 from tests.magic_shell import MagicShell, answer
 
 
@@ -78,6 +79,40 @@ def test_sync_asks_before_deleting(
     answer(monkeypatch, "y")
     ip.ok("%sinch sync s.yaml --doit --no-progress")
     assert sorted(live(logged_in)) == keep
+
+
+def test_sync_holds_the_guard_rails_and_the_flags_override_them(
+    ip: MagicShell, logged_in: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jewels = logged_in.connect(activate=False).create("Crown Jewels", {"protected": "true"})
+    keep = sorted(sid for sid in live(logged_in) if sid != jewels.id)
+    (tmp_path / "s.yaml").write_text(
+        "project: demo-project\nunmanaged: delete\npolicy: {required: [tier]}\nsubprojects:\n"
+        + "".join(f"  - id: {sid}\n" for sid in keep)
+        + "  - {name: Globex, key: {customer-id: C-1}}\n"
+    )
+    text = ip.ok("%sinch diff s.yaml").formatted["text/plain"]
+    assert "protected by the label protected=true: deleting it is refused" in text
+    assert "policy: required (tier): label 'tier' is required" in text
+    assert "%sinch sync s.yaml --doit --allow-protected sends them anyway" in text
+    ip.ok("%sinch sync s.yaml --doit --no-progress")
+    assert jewels.id in live(logged_in)
+    assert "Globex" not in {r["displayName"] for r in logged_in.subprojects()}
+
+    run = ip.ok("%sinch diff s.yaml --allow-protected --allow-policy-violations -o d")
+    assert "allowed although protected (allow_protected)" in run.formatted["text/plain"]
+    answer(monkeypatch, "y")  # the protected one's delete is asked about, as every delete
+    run = ip.ok(
+        "%sinch sync s.yaml --doit --no-progress --allow-protected --allow-policy-violations "
+        "-o synced"
+    )
+    assert "Apply 2 changes, including 1 delete (there is no undelete)?" in run.text
+    changes = journal_records(ip.user_ns["synced"].result.journal_path)[0]["changes"]
+    assert sorted(c["overrides"] for c in changes) == [["policy"], ["protected"]]
+    assert jewels.id not in live(logged_in)
+    assert "Globex" in {r["displayName"] for r in live(logged_in).values()}
+    run = ip.fails("%sinch diff 1 --allow-protected")
+    assert "--allow-protected is for a desired-state file" in run.text
 
 
 def test_a_broken_file_is_one_line(ip: MagicShell, logged_in: Sandbox, tmp_path: Path) -> None:

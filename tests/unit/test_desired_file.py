@@ -54,7 +54,8 @@ def refused(tmp_path: Path, text: str) -> DesiredFileError:
 def test_a_good_file_reads_as_written(tmp_path: Path) -> None:
     state = load_desired(write(tmp_path, GOOD))
     assert (state.project, state.managed_by, state.unmanaged) == ("p1", "analytics-team", "delete")
-    assert state.policy == {"required": ["tier"]}
+    assert state.policy is not None and state.policy.required == ("tier",)
+    assert state.policy.source == str(tmp_path / "subprojects.yaml")
     acme, globex, initech, bare = state.entries
     assert (acme.id, acme.name, acme.labels, acme.line) == (
         "01FC66621VHDBN119Z8PMXXXXX", "Acme EU", {"region": "eu-west", "tier": "gold"}, 6,
@@ -63,8 +64,10 @@ def test_a_good_file_reads_as_written(tmp_path: Path) -> None:
     assert globex.key == {"customer-id": "C-1002"}
     assert globex.labels == {"tier": "silver", "customer-id": "C-1002"}
     assert initech.key == {"customer-id": "C-7"}
-    # plain text is the text written (0123 stays 0123); protected: true is the label
-    assert initech.labels == {"customer-id": "C-7", "tier": "0123", "protected": "true"}
+    # plain text is the text written (0123 stays 0123); protected: true is said apart (the
+    # plan gives it the connection's protection label)
+    assert initech.labels == {"customer-id": "C-7", "tier": "0123"}
+    assert (initech.protected, acme.protected) == (True, None)
     assert (bare.name, bare.labels) == (None, None)  # left out: kept as the server has them
 
 
@@ -97,6 +100,13 @@ def test_a_good_file_reads_as_written(tmp_path: Path) -> None:
         ("project: p\nsubprojects:\n  - id: A\n    labels: {a: null}\n", 4, "is empty"),
         ("project: p\nunmanaged: remove\n", 2, "must be report, ignore or delete"),
         ("project: p\npolicy: [a]\n", 2, "policy: must be a mapping"),
+        ("project: p\npolicy:\n  require: [tier]\n", 2, "policy: unknown key 'require'"),
+        (
+            "project: p\nunmanaged: ignore\npolicy:\n  keys: {pattern: '(['}\n",
+            3,
+            "policy: keys: bad regular expression '(['",
+        ),
+        ("project: p\npolicy: {allowed: {tier: {regex: x}}}\n", 2, "unknown key 'regex'"),
         ("project: p\nsubprojects: {a: b}\n", 2, "must be a list"),
         ("subprojects: []\n", 1, "project: is required"),
         ("project: p\nsubprojects:\n  - id: A\n    name: [x\n", 5, "is not valid YAML"),
