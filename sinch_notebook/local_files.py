@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 from .errors import SinchError
 
@@ -69,55 +68,45 @@ def check_regular(fd: int, path: str | os.PathLike[str], limit: int | None) -> i
     return info.st_size
 
 
-def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The bytes of `path`, checked first (`check_regular`); never blocks on a FIFO and never
-    reads more than `limit` bytes (a file that grew past it is refused)."""
-    where = Path(path)
+def open_regular(path: str | os.PathLike[str], limit: int | None) -> int:
+    """A read-only descriptor of `path`, opened without blocking on a FIFO and checked
+    (`check_regular`) before anything is read; the caller closes it."""
     try:
-        fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise FileRefused(where, "does not exist") from None
+        raise FileRefused(path, "does not exist") from None
     except ValueError:  # a NUL character: no file can have that name
-        raise FileRefused(
-            repr(str(where)), "is not a file name (it holds a NUL character)"
-        ) from None
+        raise FileRefused(repr(str(path)), "is not a file name (it holds a NUL)") from None
     except IsADirectoryError:
-        raise FileRefused(where, "is a directory, not a regular file") from None
+        raise FileRefused(path, "is a directory, not a regular file") from None
     except OSError as err:
-        raise FileRefused(where, f"cannot be opened ({err.strerror or err})") from None
+        raise FileRefused(path, f"cannot be opened ({err.strerror or err})") from None
     try:
-        check_regular(fd, where, limit)
-        chunks = []
-        left = limit + 1
+        check_regular(fd, path, limit)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of `path`, checked first (`open_regular`); never blocks on a FIFO and never
+    reads more than `limit` bytes (a file that grew past it is refused)."""
+    fd = open_regular(path, limit)
+    chunks = []
+    left = limit + 1
+    try:
         while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
+            chunk = os.read(fd, min(left, MiB))
             if not chunk:
                 break
             chunks.append(chunk)
             left -= len(chunk)
     except OSError as err:
-        raise FileRefused(where, f"cannot be read ({err.strerror or err})") from None
+        raise FileRefused(path, f"cannot be read ({err.strerror or err})") from None
     finally:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limit:
-        raise FileRefused(where, f"is more than the {size_text(limit)} allowed")
+        raise FileRefused(path, f"is more than the {size_text(limit)} allowed")
     return data
-
-
-def check_path(path: str | os.PathLike[str], limit: int | None = None) -> None:
-    """Refuse (`FileRefused`) a path that exists but is not a regular file (or is larger than
-    `limit`), without blocking on a FIFO; a path that does not exist passes."""
-    where = Path(path)
-    try:
-        fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return
-    except IsADirectoryError:
-        raise FileRefused(where, "is a directory, not a regular file") from None
-    except OSError as err:
-        raise FileRefused(where, f"cannot be opened ({err.strerror or err})") from None
-    try:
-        check_regular(fd, where, limit)
-    finally:
-        os.close(fd)

@@ -41,7 +41,7 @@ from urllib.request import pathname2url
 
 from .._version import __version__
 from ..errors import ValidationError
-from ..local_files import FileRefused, check_regular
+from ..local_files import FileRefused, open_regular
 from .store_base import (
     FORMAT,
     HistoryStore,
@@ -156,19 +156,13 @@ class SQLiteStore(HistoryStore):
         if not self.path.exists():
             return
         try:
-            # O_NONBLOCK: a FIFO put there must not hang the open; it is refused below
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        except IsADirectoryError:
-            raise self._refuse("is a directory, not a history store") from None
-        except OSError as err:
-            raise ValidationError(
-                "store", f"{self.path} cannot be read ({err.strerror or err})"
-            ) from None
-        try:
-            check_regular(fd, self.path, None)
-            head = os.read(fd, 100)
+            fd = open_regular(self.path, None)  # a FIFO put there never blocks: it is refused
         except FileRefused as refused:
-            raise self._refuse(f"{refused.reason} (give a history store: store=...)") from None
+            if refused.reason.startswith(("is ", "does not")):
+                raise self._refuse(f"{refused.reason} (give a history store: store=...)") from None
+            raise ValidationError("store", f"{self.path} {refused.reason}") from None
+        try:
+            head = os.read(fd, 100)
         except OSError as err:
             raise ValidationError(
                 "store", f"{self.path} cannot be read ({err.strerror or err})"

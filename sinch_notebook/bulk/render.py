@@ -165,7 +165,7 @@ def hidden_note(change: Change) -> str | None:
                 continue
             key = field.removeprefix(LABEL_PREFIX)
             if has_hidden(key):
-                where.append(f"the label key {visible(key)!r}")
+                where.append(f"the label key '{visible(key)}'")
             elif has_hidden(after):
                 where.append(visible(field))
     return f"{HIDDEN_NOTE} {', '.join(where)}" if where else None

@@ -205,3 +205,20 @@ def test_a_change_to_a_label_key_nobody_can_see_is_said_next_to_the_row(cl) -> N
         assert "\u200b" not in review and "\u202e" not in review
         assert "\\u200b" in review and "\\u202e" in review
         assert "invisible or control characters" in review
+
+
+def test_stale_plan_lines_and_errors_show_hidden_characters_as_escapes(sb: Sandbox, cl) -> None:
+    key = "tier\x1b[2K\u202e"
+    target = cl.create("Hidden", {key: "gold"})
+    df = cl.frame()
+    out = df[df["subprojectId"] == target.id].reset_index(drop=True)
+    out.loc[0, f"label.{key}"] = "platinum"
+    path = cl.plan(out).save("change.json")
+    cl.update(target.id, labels={key: "silver"})  # a colleague, meanwhile
+    with pytest.raises(sn.StalePlan) as stale:
+        sn.load_plan(path, client=cl).apply(progress=False)
+    text = str(stale.value)
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "label.tier\\x1b[2K\\u202e 'gold' -> 'silver'" in text
+    error = sn.SinchError("server said: \x1b[31mred\u200b\nsecond line")
+    assert str(error) == "server said: \\x1b[31mred\\u200b\nsecond line"

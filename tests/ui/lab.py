@@ -25,7 +25,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -510,3 +510,44 @@ def wait_until(condition: Any, *, timeout: float = 60, what: str = "") -> None:
         if time.monotonic() > deadline:
             raise LabError(f"not true within {timeout:.0f} s: {what or condition}")
         time.sleep(0.25)
+
+
+@contextlib.contextmanager
+def app_process(
+    base: Path, extra: Mapping[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], Path, str]]:
+    """`sinch-notebook app` as a person starts it (`--no-browser` on a free port, its folder
+    under `base`), its output in `base / "app.log"`: (the process, the log, the URL it prints
+    to open, with its token). Stopped (and its process group killed if it lingers) after."""
+    import re
+
+    log = base / "app.log"
+    command = [sys.executable, "-m", "sinch_notebook.cli", "app", "--no-browser"]
+    command += ["--port", str(free_port()), "--dir", str(base / "app")]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            env=lab_environment(base / "jupyter", extra),
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        url = None
+        while url is None and time.monotonic() < deadline and process.poll() is None:
+            found = re.search(r"Open (http://127\.0\.0\.1:\d+/\?token=\w+)", log.read_text())
+            url = found.group(1) if found else None
+            time.sleep(0.25)
+        if url is None:
+            raise LabError(f"the app did not start:\n{log.read_text()}")
+        yield process, log, url
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

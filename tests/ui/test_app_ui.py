@@ -11,11 +11,7 @@ hold the Key Secret or a token the sandbox issued.
 
 from __future__ import annotations
 
-import os
-import re
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +24,7 @@ from sinch_notebook.frames import records_frame
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets.export import csv_bytes
 
-from .lab import REPO_ROOT, free_port, lab_environment, screenshot
+from .lab import app_process, screenshot
 from .test_panel_ui import KEY_ID, PROJECT_ID, SLOW, settled, tab
 
 pytest.importorskip("voila")
@@ -48,50 +44,12 @@ def app_sandbox() -> Iterator[Sandbox]:
 def app_server(tmp_path: Path, app_sandbox: Sandbox) -> Iterator[dict[str, Any]]:
     """`sinch-notebook app` on a free port, told the sandbox's URLs (SINCH_API_URL,
     SINCH_AUTH_URL: no credential); its URL (with token) and its log file."""
-    port = free_port()
-    log = tmp_path / "app.log"
     urls = {"SINCH_API_URL": app_sandbox.url, "SINCH_AUTH_URL": app_sandbox.token_url}
-    env = lab_environment(tmp_path / "jupyter", urls)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sinch_notebook.cli",
-                "app",
-                "--no-browser",
-                "--port",
-                str(port),
-                "--dir",
-                str(tmp_path / "app"),
-            ],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        url = None
-        while url is None and time.monotonic() < deadline and process.poll() is None:
-            found = re.search(r"Open (http://127\.0\.0\.1:\d+/\?token=\w+)", log.read_text())
-            url = found.group(1) if found else None
-            time.sleep(0.25)
-        if url is None:
-            pytest.fail(f"the app did not start:\n{log.read_text()}")
+    with app_process(tmp_path, urls) as (process, log, url):
         with open(f"/proc/{process.pid}/cmdline", "rb") as cmdline:
             token = url.rsplit("=", 1)[1]
             assert token.encode() not in cmdline.read()  # never on a command line
         yield {"url": url, "log": log, "process": process, "token": token}
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
-                process.wait()
 
 
 def test_the_app_serves_the_panel_that_edits_and_applies_an_uploaded_csv(
