@@ -99,6 +99,33 @@ def connect(
     if credentials is None:
         credentials = options.credentials(secret)
     del secret
+    return _open(
+        options,
+        credentials,
+        verify=verify,
+        activate=activate,
+        retry=retry,
+        token_retry=token_retry,
+        timeout=timeout,
+        pool_size=pool_size,
+        name=name,
+    )
+
+
+def _open(
+    options: ConnectionOptions,
+    credentials: Credentials,
+    *,
+    verify: bool = True,
+    activate: bool = True,
+    retry: RetryPolicy | None = None,
+    token_retry: RetryPolicy | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    pool_size: int = 32,
+    name: str | None = None,
+) -> SubprojectsClient:
+    """The client of options resolved once (`GivenOptions.resolve()`), made active or named
+    as asked: what `connect` and `connect_with` share."""
     project = required(options.project_id, "project_id", ENV_PROJECT_ID)
     policy = retry or RetryPolicy()
     timeout = check_timeout(timeout)
@@ -135,17 +162,11 @@ def connect_with(
     options: ConnectionOptions, credentials: Credentials, **keywords: Any
 ) -> SubprojectsClient:
     """`connect` with options a face has already resolved (to show them, or ask for what is
-    missing): one value instead of six keywords forwarded by hand. `keywords`: `connect`'s
+    missing), used as they are: not taken apart and resolved again. `keywords`: `connect`'s
     others (`verify`, `activate`, `name`)."""
-    return connect(
-        credentials=credentials,
-        project_id=options.project_id,
-        auth=options.auth,
-        auth_url=options.endpoints.auth_url,
-        api_url=options.endpoints.api_url,
-        api_version=options.endpoints.api_version,
-        **keywords,
-    )
+    if keywords.get("name") is not None:
+        named.check_name(keywords["name"])
+    return _open(options, credentials, **keywords)
 
 
 def check_timeout(timeout: object) -> tuple[float, float]:
