@@ -324,6 +324,17 @@ class Plan:
         """Whether `apply()` was called (a plan applies once)."""
         return self._applied
 
+    @property
+    def readiness(self) -> str:
+        """What the plan is ready for, decided here for every face to word: "applied" (it was,
+        and applies once), "held" (nothing to apply, but conflicts or invalid rows held back),
+        "empty" (nothing to apply, nothing held) or "ready"."""
+        if self._applied:
+            return "applied"
+        if self.changes:
+            return "ready"
+        return "held" if self.conflicts or self.invalid else "empty"
+
     def _repr_html_(self) -> str:
         from .render import PYTHON_HINTS, plan_html
 

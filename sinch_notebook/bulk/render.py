@@ -44,58 +44,6 @@ PYTHON_HINTS = Hints(
     resume="sn.resume({path!r}) applies what is not done.",
     remaining="Its .remaining.apply() applies what is not done.",
 )
-# The panel has buttons and options, not code: its words for the same steps.
-PANEL_HINTS = Hints(
-    mass_delete="tick “allow mass delete” to apply it",
-    apply="Review it, then Apply.",
-    retry_failed="“Retry failed” tries the {n} failed again.",
-    resume="“Retry failed” applies what is not done.",
-    remaining="“Retry failed” applies what is not done.",
-    plan_frame="the export",
-    result_frame="the export",
-    mass_update="tick “allow mass update” to apply it",
-)
-
-
-def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
-    """`%sinch` commands naming the user's own variables: the edited `frame` a plan was made
-    from, and `plan`, the variable (`-o`) that holds the plan or the result. Unknown ones are
-    said as what to type (`-o VAR`), never as a variable that may not exist."""
-    frame_text = frame or "FRAME"
-    if plan:
-        apply = f"Apply with %sinch apply {plan}."
-        failed = f"%sinch apply {plan}.failed re-applies the {{n}} failed."
-        remaining = f"%sinch apply {plan}.remaining applies what is not done."
-        mass = f"%sinch apply {plan} --allow-mass-delete is required"
-        mass_update = f"%sinch apply {plan} --allow-mass-update is required"
-        shown = f"{plan}.frame"
-    else:
-        apply = f"To apply it: %sinch plan {frame_text} -o VAR, then %sinch apply VAR."
-        failed = (
-            "To re-apply the {n} failed: -o VAR keeps the result, then %sinch apply VAR.failed."
-        )
-        remaining = (
-            "To apply what is not done: -o VAR keeps the result, then %sinch apply VAR.remaining."
-        )
-        mass = "%sinch apply … --allow-mass-delete is required"
-        mass_update = "%sinch apply … --allow-mass-update is required"
-        shown = "its .frame (-o VAR keeps it)"
-    return Hints(
-        force=f"%sinch plan {frame_text} --force applies it",
-        force_all=f"%sinch plan {frame_text} --force applies them anyway",
-        mass_delete=mass,
-        apply=apply,
-        retry_failed=failed,
-        resume="%sinch resume {path} applies what is not done.",
-        remaining=remaining,
-        plan_frame=shown,
-        result_frame=shown,
-        mass_update=mass_update,
-    )
-
-
-MAGIC_HINTS = magic_hints()  # when the magic knows no variable names
-
 MAX_ROWS = 200
 MAX_TEXT_ENTRIES = 60
 MAX_VALUE = 120
@@ -204,9 +152,10 @@ def _footer(plan: Plan, hints: Hints) -> list[str]:
             f"Updates {plan.updates} of the project's {plan.live_size} live subprojects "
             f"(more than {MASS_UPDATE_SHARE:.0%}): {hints.mass_update}."
         )
-    if plan.applied:
+    readiness = plan.readiness
+    if readiness == "applied":
         notes.append("Already applied.")
-    elif len(plan):
+    elif readiness == "ready":
         notes.append(hints.apply)
     else:
         notes.append("Nothing to apply.")
