@@ -1,4 +1,4 @@
-"""Applying a plan: the one entry point for every bulk write (plans, `%%sinch create`, resume).
+"""Applying a plan: the one entry point for every bulk write (plans, the faces' creates, resume).
 
 What it promises (the README's "Exactly once" says the same):
 - **Creates exactly once**, **no silent overwrite**: what each change means when it is sent
