@@ -88,6 +88,16 @@ FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "off"})
 BOOL_RULE = "must be true or false (one of True/False, 1/0, true/false, yes/no, on/off, x)"
 
 
+def check_int(value: Any, field_name: str, low: int, high: int | None = None) -> int:
+    """The one integer-range rule of arguments: an int (not a bool) from `low` to `high`
+    (no upper bound when None); else a `ValidationError` naming the field and the range."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if is_int and low <= value and (high is None or value <= high):
+        return value
+    wanted = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    raise ValidationError(field_name, f"must be an integer {wanted}, got {value!r}")
+
+
 def parse_bool(value: Any, field_name: str) -> bool:
     """The one boolean rule: True/False, 1/0, or the documented words (any case), else an error.
 

@@ -42,7 +42,6 @@ from .errors import (
     ResponseTooLarge,
     TransportError,
     UnexpectedResponse,
-    ValidationError,
     describe_body,
     describe_transport_failure,
     error_from_response,
@@ -50,7 +49,7 @@ from .errors import (
     redirect_target,
     response_json,
 )
-from .models import api_item_problem, parse_time
+from .models import api_item_problem, check_int, parse_time
 from .retry import RETRYABLE_STATUSES, Retryable, RetryNotifier, RetryPolicy, run_with_retries
 
 log = logging.getLogger("sinch_notebook.client")
@@ -92,13 +91,7 @@ def origin(url: str) -> tuple[str, str, int | None] | None:
 
 
 def check_max_response_bytes(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError("max_response_bytes", "must be an integer number of bytes")
-    if value < MIN_MAX_RESPONSE_BYTES:
-        raise ValidationError(
-            "max_response_bytes", f"must be at least {MIN_MAX_RESPONSE_BYTES}, got {value}"
-        )
-    return value
+    return check_int(value, "max_response_bytes", MIN_MAX_RESPONSE_BYTES)
 
 
 def _nothing_was_sent(exc: requests.RequestException) -> bool:

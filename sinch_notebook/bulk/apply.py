@@ -23,6 +23,7 @@ from typing import Any
 
 from ..config import MAX_WORKERS
 from ..errors import SinchError, ValidationError
+from ..models import check_int
 from .dispatch import (
     DISPATCH_TICK,
     AdaptiveLimit,
@@ -58,10 +59,7 @@ _Reporter = Reporter  # the old name (tests patch its methods)
 
 
 def _check_args(workers: Any, progress: Any, allow_mass_delete: Any) -> None:
-    if isinstance(workers, bool) or not isinstance(workers, int):
-        raise ValidationError("workers", f"must be an integer from 1 to {MAX_WORKERS}")
-    if not 1 <= workers <= MAX_WORKERS:
-        raise ValidationError("workers", f"must be from 1 to {MAX_WORKERS}, got {workers}")
+    check_int(workers, "workers", 1, MAX_WORKERS)
     if not (isinstance(progress, bool) or callable(progress)):
         raise ValidationError("progress", "must be True, False or a callable(done, total, counts)")
     if not isinstance(allow_mass_delete, bool):
