@@ -11,7 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
-from ..display import html_table, plural, td, tr
+from ..display import cut, html_table, plural, td, tr
 
 if TYPE_CHECKING:
     from .plan import Change, Invalid, Plan
@@ -62,9 +62,7 @@ SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "invali
 
 
 def _short(value: str | None, limit: int = MAX_VALUE) -> str | None:
-    if value is None or len(value) <= limit:
-        return value
-    return value[: limit - 1] + "…"
+    return value if value is None else cut(value, limit)
 
 
 def _row_label(row: Any) -> str | None:

@@ -19,6 +19,7 @@ from ..confirm import plural
 from ..display import (
     TABLE,
     ConnectionStatus,
+    cut,
     html_rows,
     html_table,
     label_items,
@@ -134,10 +135,6 @@ TITLES = ("Name", "Labels", "Updated", "Created", "ID")
 DROPPED_FIRST = ("Created", "Updated", "ID")  # what a narrow terminal goes without, in order
 _CELL = 'style="text-align:left;padding:1px 10px 1px 0;white-space:nowrap"'
 _WRAP = 'style="text-align:left;padding:1px 10px 1px 0"'
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _labels_of(frame: pd.DataFrame, position: int) -> dict[str, str]:
@@ -257,7 +254,7 @@ class Listing:
         out = [self.heading(), line({t: t for t in titles})]
         for row in rows:
             cells = {t: row.cell(t) for t in titles}
-            cells["Name"] = _cut(row.name, natural["Name"])
+            cells["Name"] = cut(row.name, natural["Name"])
             labels = wrap_items(label_items(row.labels), natural["Labels"])
             cells["Labels"] = labels[0]
             out.append(line(cells))
