@@ -258,7 +258,9 @@ def same_version(seen: Any, current: Any) -> bool:
     return a is not None and b is not None and a == b
 
 
-def rfc3339(value: datetime | None) -> str | None:
+def rfc3339(value: datetime | None, timespec: str = "auto") -> str | None:
+    """The one machine time format: UTC, `Z`. `timespec` as `datetime.isoformat`'s:
+    "microseconds" gives strings of one width, which sort in time order (snapshots, files)."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")

@@ -41,6 +41,7 @@ from urllib.request import pathname2url
 
 from .._version import __version__
 from ..errors import SinchError, ValidationError
+from ..models import rfc3339
 from .rows import Row, UnreadableRow, paused_gc, prepare_rows, to_record
 
 APPLICATION_ID = int.from_bytes(b"SNhs", "big")  # PRAGMA application_id of every store
@@ -121,7 +122,7 @@ class VersionInfo:
 
 def format_time(moment: datetime) -> str:
     """Snapshot times: UTC, microseconds, `Z`; these strings sort in time order."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return rfc3339(moment, "microseconds") or ""
 
 
 def parse_stored_time(text: str) -> datetime:

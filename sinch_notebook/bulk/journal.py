@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
-from ..models import parse_time
+from ..models import parse_time, rfc3339
 from .errors import JournalError, JournalInvalid, JournalLocked
 from .journal_check import FORMAT, check_header, check_record, parse_lines
 from .plan import Change
@@ -52,7 +52,7 @@ JOURNAL_DIR = ".sinch"
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return rfc3339(datetime.now(timezone.utc)) or ""
 
 
 def default_journal_path() -> Path:

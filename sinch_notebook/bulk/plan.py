@@ -38,6 +38,7 @@ from ..display import changed_on_server
 from ..errors import ValidationError
 from ..models import (
     NAME_LIMIT,
+    rfc3339,
     same_version,
     validate_display_name,
     validate_label_key,
@@ -65,7 +66,7 @@ PLAN_COLUMNS = [
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return rfc3339(datetime.now(timezone.utc), "milliseconds") or ""
 
 
 def _python_hints() -> Hints:
