@@ -135,11 +135,11 @@ def apply_plan(
         raise SinchError("this plan has no connection to apply it with")
     plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
     if plan.applied:
-        plan._mark_applied()  # raises PlanAlreadyApplied
+        plan.mark_applied()  # raises PlanAlreadyApplied
     opened = _open_journal(plan, journal, allow_mass_delete)
     writer = opened.writer
     try:
-        plan._mark_applied()
+        plan.mark_applied()
     except PlanAlreadyApplied:
         if writer is not None:
             if opened.new_file:

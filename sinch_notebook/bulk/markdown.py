@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .render import MAX_ROWS, SYMBOLS, Hints, _footer, _headline, _short, plan_rows
+from .render import MAX_ROWS, SYMBOLS, Hints, clip, footer, headline, plan_rows
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -21,7 +21,7 @@ def _md(value: object) -> str:
     """A table cell: escaped so user data stays text."""
     if value is None:
         return ""
-    text = _short(str(value)) or ""
+    text = clip(str(value)) or ""
     for char in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
         text = text.replace(char, "\\" + char)
     return " ".join(text.split("\n")).replace("\r", " ")
@@ -32,7 +32,7 @@ def _code(value: object) -> str:
 
 
 def plan_markdown(plan: Plan, hints: Hints) -> str:
-    lines = [f"**{_headline(plan)}**", ""]
+    lines = [f"**{headline(plan)}**", ""]
     if plan.file is not None:
         made = f" by {_md(plan.made_by)}" if plan.made_by else ""
         lines += [
@@ -60,5 +60,5 @@ def plan_markdown(plan: Plan, hints: Hints) -> str:
             lines.append("")
             lines.append(f"… and {len(rows) - MAX_ROWS} more rows: see `{hints.plan_frame}`.")
         lines.append("")
-    lines.extend(_md(note) for note in _footer(plan, hints))
+    lines.extend(_md(note) for note in footer(plan, hints))
     return "\n".join(lines) + "\n"

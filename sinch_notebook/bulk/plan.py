@@ -309,7 +309,9 @@ class Plan:
 
         return replan(self, client)
 
-    def _mark_applied(self) -> None:
+    def mark_applied(self) -> None:
+        """Record that the plan is being applied; `PlanAlreadyApplied` when it already was (a
+        plan applies once, whichever path applies it)."""
         from .errors import PlanAlreadyApplied
 
         with self._lock:

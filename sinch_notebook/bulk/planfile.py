@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .change import Change, Invalid, _jsonable_row
+from .change import Change, Invalid, jsonable_row
 from .errors import PlanFileRefused
 from .plan import Plan
 
@@ -49,7 +49,7 @@ def _user() -> str | None:
 def _invalid_json(bad: Invalid) -> dict[str, Any]:
     return {
         "reason": bad.reason,
-        "row": _jsonable_row(bad.row),
+        "row": jsonable_row(bad.row),
         "subproject_id": bad.subproject_id,
         "display_name": bad.display_name,
         "op": bad.op,

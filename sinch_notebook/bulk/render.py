@@ -61,7 +61,7 @@ COLOURS = {
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "invalid": "x"}
 
 
-def _short(value: str | None, limit: int = MAX_VALUE) -> str | None:
+def clip(value: str | None, limit: int = MAX_VALUE) -> str | None:
     return value if value is None else cut(value, limit)
 
 
@@ -139,7 +139,7 @@ def summary_text(summary: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-def _footer(plan: Plan, hints: Hints) -> list[str]:
+def footer(plan: Plan, hints: Hints) -> list[str]:
     notes = []
     if plan.ignored_columns:
         notes.append(f"Ignored columns: {', '.join(plan.ignored_columns)}.")
@@ -160,7 +160,7 @@ def _footer(plan: Plan, hints: Hints) -> list[str]:
     return notes
 
 
-def _headline(plan: Plan) -> str:
+def headline(plan: Plan) -> str:
     head = f"Plan: {summary_text(plan.summary())}"
     if plan.unchanged:
         head += f"; {plural(plan.unchanged, 'row')} unchanged"
@@ -168,18 +168,18 @@ def _headline(plan: Plan) -> str:
 
 
 def plan_text(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
-    lines = [_headline(plan)]
+    lines = [headline(plan)]
     entries = _entries(plan)
     for operation, change, bad in entries[:MAX_TEXT_ENTRIES]:
         symbol = SYMBOLS[operation]
         if bad is not None:
             where = bad.subproject_id or f"row {_row_label(bad.row)}"
-            name = f" {_short(bad.display_name)!r}" if bad.display_name else ""
+            name = f" {clip(bad.display_name)!r}" if bad.display_name else ""
             lines.append(f"  {symbol} invalid  {where}{name}: {bad.reason}")
             continue
         assert change is not None
         sid = change.subproject_id or "(new)"
-        lines.append(f"  {symbol} {operation:<8} {sid} {_short(change.display_name)!r}")
+        lines.append(f"  {symbol} {operation:<8} {sid} {clip(change.display_name)!r}")
         reason = _reason(operation, change, hints)
         if reason:
             lines.append(f"      ({reason})")
@@ -187,14 +187,14 @@ def plan_text(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
             continue
         for name, (before, after) in change.fields.items():
             if before is None:
-                lines.append(f"      {name}: + {_short(after)!r}")
+                lines.append(f"      {name}: + {clip(after)!r}")
             elif after is None:
-                lines.append(f"      {name}: - {_short(before)!r} (removed)")
+                lines.append(f"      {name}: - {clip(before)!r} (removed)")
             else:
-                lines.append(f"      {name}: {_short(before)!r} -> {_short(after)!r}")
+                lines.append(f"      {name}: {clip(before)!r} -> {clip(after)!r}")
     if len(entries) > MAX_TEXT_ENTRIES:
         lines.append(f"  ... and {len(entries) - MAX_TEXT_ENTRIES} more (see {hints.plan_frame})")
-    lines.extend(_footer(plan, hints))
+    lines.extend(footer(plan, hints))
     return "\n".join(lines)
 
 
@@ -207,10 +207,10 @@ def _badges(counts: dict[str, int], labels: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def _value_html(value: str | None) -> str:
+def value_html(value: str | None) -> str:
     if value is None:
         return '<span style="opacity:0.5">—</span>'
-    return f"<code>{escape(_short(value) or '')}</code>"
+    return f"<code>{escape(clip(value) or '')}</code>"
 
 
 def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
@@ -239,16 +239,16 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
                     f"{SYMBOLS[operation]} {operation}</span>"
                 ),
                 td(f"<code>{where}</code>"),
-                td(escape(_short(name) or "")),
+                td(escape(clip(name) or "")),
             ]
             if reason and operation in ("invalid", "conflict") and field is None:
                 cells.append(td(escape(reason), colspan=4))
             else:
                 cells += [
                     td(escape(field or "")),
-                    td(_value_html(before)),
+                    td(value_html(before)),
                     td("→"),
-                    td(_value_html(after)),
+                    td(value_html(after)),
                 ]
             body.append(tr(cells, colour, reason))
         head = ("operation", "subprojectId", "displayName", "field", "before", "", "after")
@@ -258,7 +258,7 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
                 f"<div>… and {len(rows) - MAX_ROWS} more rows: see "
                 f"<code>{escape(hints.plan_frame)}</code></div>"
             )
-    notes = _footer(plan, hints)
+    notes = footer(plan, hints)
     if plan.conflicts:
         notes.insert(
             0,
@@ -356,7 +356,7 @@ def result_text(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
         c = o.change
         sid = o.subproject_id or c.subproject_id or f"row {_row_label(c.row)}"
         code = f" [{o.http_status}]" if o.http_status else ""
-        lines.append(f"  {o.status:<8} {c.op:<6} {sid} {_short(c.display_name)!r}{code}: {o.error}")
+        lines.append(f"  {o.status:<8} {c.op:<6} {sid} {clip(c.display_name)!r}{code}: {o.error}")
     for bad in result.invalid[: max(0, MAX_TEXT_ENTRIES - len(problems))]:
         where = bad.subproject_id or f"row {_row_label(bad.row)}"
         lines.append(f"  skipped  invalid {where}: {bad.reason}")
@@ -386,7 +386,7 @@ def result_html(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
                 td(f'<span style="color:{tone};font-weight:600">{status}</span>'),
                 td(escape(op)),
                 td(f"<code>{where}</code>"),
-                td(escape(_short(name) or "")),
+                td(escape(clip(name) or "")),
                 td(str(http or "")),
                 td(escape(error or "")),
             ]

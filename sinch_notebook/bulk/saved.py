@@ -197,7 +197,7 @@ def apply_saved(
     """See the module docstring: every check here happens before any request is sent."""
     assert plan.file is not None
     if plan.applied:
-        plan._mark_applied()  # raises PlanAlreadyApplied
+        plan.mark_applied()  # raises PlanAlreadyApplied
     if journal is False:
         raise ValidationError(
             "journal",

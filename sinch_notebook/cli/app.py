@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..sandbox import DEMO_SUBPROJECTS, Sandbox
-from .demo import _shut_down, _stop_requested, run_until_stopped
+from .demo import run_until_stopped, shut_down, stop_requested
 
 APP_NOTEBOOK = "sinch-subprojects.ipynb"
 DEFAULT_APP_DIR = "sinch-notebook-app"  # under the home directory
@@ -124,7 +124,7 @@ def run(options: AppOptions) -> int:
     token = secrets.token_hex(24)
     env = {**os.environ, "JUPYTER_TOKEN": token}
     sandbox = Sandbox(subprojects=options.subprojects) if options.sandbox else None
-    with _stop_requested() as stop:
+    with stop_requested() as stop:
         if sandbox is not None:
             print("Starting the Sinch sandbox (demo account)...", flush=True)
             sandbox.start()
@@ -140,7 +140,7 @@ def run(options: AppOptions) -> int:
             try:
                 return _serve(server, options.host, port, token, folder, stop)
             finally:
-                _shut_down(server)
+                shut_down(server)
         finally:
             if sandbox is not None:
                 sandbox.stop()
