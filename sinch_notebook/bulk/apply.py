@@ -148,7 +148,7 @@ def apply_plan(
                 with contextlib.suppress(JournalError):
                     writer.close()
         raise
-    conflicts = [Outcome(c, "conflict", error=c.conflict) for c in plan.conflicts]
+    conflicts = [Outcome.conflict(c, c.conflict) for c in plan.conflicts]
     changes = opened.changes
     started = time.monotonic()
     guarded = sum(1 for c in changes if c.op != "create" and not c.forced)
