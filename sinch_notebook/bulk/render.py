@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
 from ..display import cut, html_table, plural, td, tr
@@ -89,13 +89,26 @@ def _reason(operation: str, change: Change, hints: Hints = PYTHON_HINTS) -> str 
     return f"forced: {change.conflict}"
 
 
-def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
+class PlanRow(NamedTuple):
+    """One row of `plan.frame` (its columns, `PLAN_COLUMNS`, in this order)."""
+
+    operation: str
+    subproject_id: str | None
+    display_name: str | None
+    field: str | None
+    before: Any
+    after: Any
+    reason: str | None
+    row: Any
+
+
+def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[PlanRow]:
     """Rows of `plan.frame`: one per changed field; one per invalid row."""
-    rows: list[list[Any]] = []
+    rows: list[PlanRow] = []
     for operation, change, bad in _entries(plan):
         if bad is not None:
             rows.append(
-                [
+                PlanRow(
                     "invalid",
                     bad.subproject_id,
                     bad.display_name,
@@ -104,7 +117,7 @@ def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
                     None,
                     bad.reason,
                     _row_label(bad.row),
-                ]
+                )
             )
             continue
         assert change is not None
@@ -112,7 +125,7 @@ def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
         fields = change.fields.items() or [(None, (None, None))]
         for name, (before, after) in fields:
             rows.append(
-                [
+                PlanRow(
                     operation,
                     change.subproject_id,
                     change.display_name,
@@ -121,7 +134,7 @@ def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
                     after,
                     reason,
                     _row_label(change.row),
-                ]
+                )
             )
     return rows
 

@@ -73,8 +73,8 @@ def plan_html(plan: Plan) -> str:
     out = [f'<div class="sn-plan">{head}.']
     # The plan's rows in the panel's words (its hints name buttons, never code).
     values = [
-        [op, name, field, before, after, reason]
-        for op, _sid, name, field, before, after, reason, _row in plan_rows(plan, PANEL_HINTS)
+        [r.operation, r.display_name, r.field, r.before, r.after, r.reason]
+        for r in plan_rows(plan, PANEL_HINTS)
     ]
     if values:
         out.append(
