@@ -122,13 +122,14 @@ def _continue_journal(plan: Plan, changes: list[Change]) -> _Journal:
 def apply_plan(
     plan: Plan,
     *,
-    workers: int = 8,
-    progress: ProgressArg = True,
-    journal: Any = None,
-    allow_mass_delete: bool = False,
-    allow_mass_update: bool = False,
+    workers: int,
+    progress: ProgressArg,
+    journal: Any,
+    allow_mass_delete: bool,
+    allow_mass_update: bool,
 ) -> ApplyResult:
-    """See `Plan.apply`. Every check, and the journal's first line, happen before any request."""
+    """See `Plan.apply`, the one public entry (its defaults are the only ones): every check,
+    and the journal's first line, happen before any request."""
     _check_args(workers, progress, allow_mass_delete)
     client = plan.client
     if client is None:

@@ -216,7 +216,14 @@ def apply_saved(
         raise _already_applied(plan.file, path)
     check_fresh(plan)
     if not plan.changes:  # nothing to send, nothing to journal
-        return apply_plan(plan, workers=workers, progress=progress, journal=False)
+        return apply_plan(
+            plan,
+            workers=workers,
+            progress=progress,
+            journal=False,
+            allow_mass_delete=allow_mass_delete,
+            allow_mass_update=allow_mass_update,
+        )
     _claim(path, plan.file)
     try:
         return apply_plan(
