@@ -40,6 +40,7 @@ from .guards import refuse_if_protected
 from .models import (
     Subproject,
     api_item_problem,
+    check_int,
     parse_bool,
     validate_display_name,
     validate_labels,
@@ -73,11 +74,7 @@ WriteListener = Callable[[str, "Subproject | None"], None]
 
 
 def check_page_size(page_size: Any) -> int:
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
-        raise ValidationError("page_size", "must be an integer from 1 to 1000")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationError("page_size", f"must be from 1 to 1000, got {page_size}")
-    return page_size
+    return check_int(page_size, "page_size", 1, MAX_PAGE_SIZE)
 
 
 def _check_id(subproject_id: Any) -> str:

@@ -245,6 +245,11 @@ def terminal_width() -> int | None:
     return None
 
 
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` characters: cut, the last one "…", when it is longer."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 def wrap_items(items: list[str], width: int, separator: str = ", ") -> list[str]:
     """`items` joined by `separator` in lines of at most `width` characters, breaking only
     between items (an item wider than a line is cut with "…")."""
@@ -254,8 +259,7 @@ def wrap_items(items: list[str], width: int, separator: str = ", ") -> list[str]
     for position, item in enumerate(items):
         last = position == len(items) - 1
         room = width if last else width - len(ending)
-        if len(item) > room:
-            item = item[: max(room - 1, 0)] + "…"
+        item = cut(item, room)
         joined = f"{current}{separator}{item}" if current else item
         if current and len(joined) > room:
             lines.append(current + ending)

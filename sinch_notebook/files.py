@@ -34,6 +34,7 @@ import pandas as pd
 
 from .errors import ValidationError
 from .local_files import MiB, size_text
+from .models import rfc3339
 
 UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what makes a cell a formula
 ESCAPE = "'"
@@ -58,7 +59,9 @@ def _is_time(column: pd.Series) -> bool:
 
 def _rfc3339(column: pd.Series) -> list[str | None]:
     utc = pd.to_datetime(column, utc=True)
-    return [None if pd.isna(t) else t.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in utc]
+    return [
+        None if pd.isna(t) else rfc3339(t.to_pydatetime(warn=False), "microseconds") for t in utc
+    ]
 
 
 def neutralize(text: str) -> str:

@@ -88,6 +88,16 @@ FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "off"})
 BOOL_RULE = "must be true or false (one of True/False, 1/0, true/false, yes/no, on/off, x)"
 
 
+def check_int(value: Any, field_name: str, low: int, high: int | None = None) -> int:
+    """The one integer-range rule of arguments: an int (not a bool) from `low` to `high`
+    (no upper bound when None); else a `ValidationError` naming the field and the range."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if is_int and low <= value and (high is None or value <= high):
+        return value
+    wanted = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    raise ValidationError(field_name, f"must be an integer {wanted}, got {value!r}")
+
+
 def parse_bool(value: Any, field_name: str) -> bool:
     """The one boolean rule: True/False, 1/0, or the documented words (any case), else an error.
 
@@ -248,7 +258,9 @@ def same_version(seen: Any, current: Any) -> bool:
     return a is not None and b is not None and a == b
 
 
-def rfc3339(value: datetime | None) -> str | None:
+def rfc3339(value: datetime | None, timespec: str = "auto") -> str | None:
+    """The one machine time format: UTC, `Z`. `timespec` as `datetime.isoformat`'s:
+    "microseconds" gives strings of one width, which sort in time order (snapshots, files)."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")

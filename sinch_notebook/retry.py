@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from .errors import SinchError, ValidationError, parse_retry_after
+from .models import check_int
 
 log = logging.getLogger("sinch_notebook.retry")
 
@@ -50,10 +51,7 @@ class RetryPolicy:
                 raise ValidationError(
                     f"RetryPolicy.{name}", f"must be finite and >= 0, got {value}"
                 )
-        if isinstance(self.retries, bool) or not isinstance(self.retries, int):
-            raise ValidationError("RetryPolicy.retries", "must be an integer")
-        if not 0 <= self.retries <= 100:
-            raise ValidationError("RetryPolicy.retries", f"must be 0..100, got {self.retries}")
+        check_int(self.retries, "RetryPolicy.retries", 0, 100)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number `attempt` (1-based)."""

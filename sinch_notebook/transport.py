@@ -47,7 +47,6 @@ from .errors import (
     ResponseTooLarge,
     TransportError,
     UnexpectedResponse,
-    ValidationError,
     describe_body,
     describe_transport_failure,
     error_from_response,
@@ -55,7 +54,7 @@ from .errors import (
     redirect_target,
     response_json,
 )
-from .models import api_item_problem, parse_time
+from .models import api_item_problem, check_int, parse_time
 from .retry import RETRYABLE_STATUSES, Retryable, RetryNotifier, RetryPolicy, run_with_retries
 
 log = logging.getLogger("sinch_notebook.client")
@@ -114,13 +113,7 @@ def unsafe_location(location: str, target: str) -> str | None:
 
 
 def check_max_response_bytes(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError("max_response_bytes", "must be an integer number of bytes")
-    if value < MIN_MAX_RESPONSE_BYTES:
-        raise ValidationError(
-            "max_response_bytes", f"must be at least {MIN_MAX_RESPONSE_BYTES}, got {value}"
-        )
-    return value
+    return check_int(value, "max_response_bytes", MIN_MAX_RESPONSE_BYTES)
 
 
 def _nothing_was_sent(exc: requests.RequestException) -> bool:

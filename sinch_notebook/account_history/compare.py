@@ -233,7 +233,7 @@ def _by_id(store: HistoryStore, snapshot_id: int, name: str) -> Snapshot:
         infos = store.snapshot_infos()
         held = f"it has {infos[0].id}..{infos[-1].id}" if infos else "it has none yet"
         raise ValidationError(name, f"no snapshot {snapshot_id} in {store.where} ({held})")
-    return Snapshot._stored(info, store)
+    return Snapshot.from_store(info, store)
 
 
 def _project_of(store: HistoryStore, name: str) -> str:
@@ -257,7 +257,7 @@ def _by_time(store: HistoryStore, moment: datetime, project: str, name: str) -> 
         raise ValidationError(
             name, f"no snapshot of project {project!r} at or before {moment.isoformat()}{first}"
         )
-    return Snapshot._stored(max(earlier, key=lambda info: (info.time, info.id)), store)
+    return Snapshot.from_store(max(earlier, key=lambda info: (info.time, info.id)), store)
 
 
 def needs_listing(a: Ref, b: Ref) -> bool:
@@ -303,7 +303,7 @@ def _looked_up(ref: Any, store: HistoryStore, project: str, name: str) -> Snapsh
         infos = store.snapshot_infos(project)
         if not infos:
             raise ValidationError(name, f"there is no snapshot of project {project!r} yet")
-        return Snapshot._stored(infos[-1], store)
+        return Snapshot.from_store(infos[-1], store)
     return _by_time(store, _moment(ref, name), project, name)
 
 

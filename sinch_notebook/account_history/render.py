@@ -9,10 +9,10 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..bulk.render import COLOURS, MAX_ROWS, MAX_TEXT_ENTRIES, _short, _value_html
-from ..display import html_table, plural, td, tr
+from ..bulk.render import COLOURS, MAX_ROWS, MAX_TEXT_ENTRIES, clip, value_html
+from ..display import exact_time, html_table, plural, td, tr
 from .changes import KINDS, ChangeRow, labels_of
-from .timeline import Snapshot, _when
+from .timeline import Snapshot
 
 if TYPE_CHECKING:
     from .compare import Diff
@@ -36,7 +36,7 @@ SYMBOL = {
 
 
 def _side(snap: Snapshot) -> str:
-    return f"{snap.name} ({_when(snap.time)})"
+    return f"{snap.name} ({exact_time(snap.time)})"
 
 
 def summary_text(summary: dict[str, int]) -> str:
@@ -73,7 +73,7 @@ def _footer(d: Diff, way_back: str = PYTHON_WAY_BACK) -> str:
 def diff_text(d: Diff, way_back: str = PYTHON_WAY_BACK) -> str:
     lines = [headline(d)]
     for row in d.rows[:MAX_TEXT_ENTRIES]:
-        name = _short(row.display_name)
+        name = clip(row.display_name)
         head = f"  {SYMBOL[row.change]} {row.change:<13} {row.subproject_id} {name!r}"
         if row.change == "created":
             labels = _labels_text(d, row)
@@ -81,11 +81,11 @@ def diff_text(d: Diff, way_back: str = PYTHON_WAY_BACK) -> str:
         elif row.change == "deleted":
             lines.append(head)
         elif row.before is None:
-            lines.append(f"{head}: {row.field} + {_short(row.after)!r}")
+            lines.append(f"{head}: {row.field} + {clip(row.after)!r}")
         elif row.after is None:
-            lines.append(f"{head}: {row.field} - {_short(row.before)!r}")
+            lines.append(f"{head}: {row.field} - {clip(row.before)!r}")
         else:
-            lines.append(f"{head}: {row.field} {_short(row.before)!r} -> {_short(row.after)!r}")
+            lines.append(f"{head}: {row.field} {clip(row.before)!r} -> {clip(row.after)!r}")
     if len(d.rows) > MAX_TEXT_ENTRIES:
         lines.append(f"  ... and {len(d.rows) - MAX_TEXT_ENTRIES} more (see .frame)")
     lines.append(_footer(d, way_back))
@@ -118,20 +118,20 @@ def diff_html(d: Diff, way_back: str = PYTHON_WAY_BACK) -> str:
                     f"{SYMBOL[change.change]} {escape(change.change)}</span>"
                 ),
                 td(f"<code>{escape(change.subproject_id)}</code>"),
-                td(escape(_short(change.display_name) or "")),
+                td(escape(clip(change.display_name) or "")),
             ]
             if change.change == "created":
                 labels = _labels_text(d, change)
                 note = f"labels: {labels}" if labels else "no labels"
-                cells.append(td(escape(_short(note) or ""), colspan=4))
+                cells.append(td(escape(clip(note) or ""), colspan=4))
             elif change.change == "deleted":
                 cells.append(td("", colspan=4))
             else:
                 cells += [
                     td(escape(change.field or "")),
-                    td(_value_html(change.before)),
+                    td(value_html(change.before)),
                     td("→"),
-                    td(_value_html(change.after)),
+                    td(value_html(change.after)),
                 ]
             rows.append(tr(cells, colour))
         head = ("change", "subprojectId", "displayName", "field", "before", "", "after")

@@ -62,7 +62,8 @@ class Snapshot:
     api_url: str | None = None  # the API it was listed from (None: stored before schema 2)
 
     @classmethod
-    def _stored(cls, info: SnapshotInfo, store: HistoryStore) -> Snapshot:
+    def from_store(cls, info: SnapshotInfo, store: HistoryStore) -> Snapshot:
+        """The snapshot `info` describes in `store` (rows read from the store when asked)."""
         return cls(
             info.id,
             info.time,
@@ -214,7 +215,7 @@ def snapshot(client: SubprojectsClient, store: Any = None, tag: str | None = Non
                 continue
             finally:
                 del records
-        return Snapshot._stored(info, target)
+        return Snapshot.from_store(info, target)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -1,4 +1,4 @@
-"""Applying a plan: the one entry point for every bulk write (plans, `%%sinch create`, resume).
+"""Applying a plan: the one entry point for every bulk write (plans, the faces' creates, resume).
 
 What it promises (the README's "Exactly once" says the same):
 - **Creates exactly once**, **no silent overwrite**: what each change means when it is sent
@@ -23,6 +23,7 @@ from typing import Any
 
 from ..config import MAX_WORKERS
 from ..errors import SinchError, ValidationError
+from ..models import check_int
 from .dispatch import (
     DISPATCH_TICK,
     AdaptiveLimit,
@@ -58,10 +59,7 @@ _Reporter = Reporter  # the old name (tests patch its methods)
 
 
 def _check_args(workers: Any, progress: Any, allow_mass_delete: Any) -> None:
-    if isinstance(workers, bool) or not isinstance(workers, int):
-        raise ValidationError("workers", f"must be an integer from 1 to {MAX_WORKERS}")
-    if not 1 <= workers <= MAX_WORKERS:
-        raise ValidationError("workers", f"must be from 1 to {MAX_WORKERS}, got {workers}")
+    check_int(workers, "workers", 1, MAX_WORKERS)
     if not (isinstance(progress, bool) or callable(progress)):
         raise ValidationError("progress", "must be True, False or a callable(done, total, counts)")
     if not isinstance(allow_mass_delete, bool):
@@ -139,7 +137,8 @@ def apply_plan(
     allow_protected: bool = False,
     allow_policy_violations: bool = False,
 ) -> ApplyResult:
-    """See `Plan.apply`. Every check, and the journal's first line, happen before any request."""
+    """See `Plan.apply`, the one public entry (its defaults are the only ones): every check,
+    and the journal's first line, happen before any request."""
     _check_args(workers, progress, allow_mass_delete)
     plan.release(allow_protected, allow_policy_violations)
     client = plan.client
@@ -147,11 +146,11 @@ def apply_plan(
         raise SinchError("this plan has no connection to apply it with")
     plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
     if plan.applied:
-        plan._mark_applied()  # raises PlanAlreadyApplied
+        plan.mark_applied()  # raises PlanAlreadyApplied
     opened = _open_journal(plan, journal, allow_mass_delete, allow_mass_update)
     writer = opened.writer
     try:
-        plan._mark_applied()
+        plan.mark_applied()
     except PlanAlreadyApplied:
         if writer is not None:
             if opened.new_file:
@@ -160,7 +159,7 @@ def apply_plan(
                 with contextlib.suppress(JournalError):
                     writer.close()
         raise
-    conflicts = [Outcome(c, "conflict", error=c.conflict) for c in plan.conflicts]
+    conflicts = [Outcome.conflict(c, c.conflict) for c in plan.conflicts]
     changes = opened.changes
     started = time.monotonic()
     guarded = sum(1 for c in changes if c.op != "create" and not c.forced)

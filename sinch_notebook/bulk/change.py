@@ -65,7 +65,7 @@ class Change:
         # file (and a journal's first line) take seconds
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["fields"] = {k: list(v) for k, v in self.fields.items()}
-        data["row"] = _jsonable_row(self.row)
+        data["row"] = jsonable_row(self.row)
         for name in ("send_labels", "before_labels"):
             if data[name] is not None:
                 data[name] = dict(data[name])
@@ -99,7 +99,7 @@ class Invalid:
     op: str | None = None
 
 
-def _jsonable_row(row: Any) -> Any:
+def jsonable_row(row: Any) -> Any:
     """An index label as something JSON can hold (numpy scalars unwrapped, others as text)."""
     if hasattr(row, "item"):
         with contextlib.suppress(ValueError, AttributeError, TypeError):

@@ -4,7 +4,7 @@ A journal may have been edited by hand, copied from another machine or written b
 release. Each line is checked against what this release writes: the plan (line 1: format,
 project, API URL, every change with a known operation, names and labels that pass the API's
 rules) and every later record. The first problem is a `JournalInvalid` naming the line and the
-reason, so `sn.resume` and `%sinch resume` refuse the journal with nothing sent. The only line
+reason, so every face's resume refuses the journal with nothing sent. The only line
 allowed to be unreadable is one torn by a crash: the last line, or the line just before a
 `resume` record (a resume after that crash).
 """

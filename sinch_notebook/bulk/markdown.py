@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .render import MAX_ROWS, SYMBOLS, Hints, _footer, _headline, _seen, plan_rows
+from .render import MAX_ROWS, SYMBOLS, Hints, footer, headline, plan_rows, seen
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -22,7 +22,7 @@ def _md(value: object) -> str:
     """A table cell: escaped so user data stays text."""
     if value is None:
         return ""
-    text = _seen(str(value)) or ""
+    text = seen(str(value)) or ""
     for char in ("\\", "|", "`", "*", "_", "[", "]", "<", ">", "&"):
         text = text.replace(char, "\\" + char)
     return " ".join(text.split("\n")).replace("\r", " ")
@@ -30,7 +30,7 @@ def _md(value: object) -> str:
 
 def _in_code(value: object) -> str:
     """Text inside a code span (where backslashes are literal): visible, no backtick."""
-    return (_seen(str(value)) or "").replace("`", "'")
+    return (seen(str(value)) or "").replace("`", "'")
 
 
 def _code(value: object) -> str:
@@ -38,7 +38,7 @@ def _code(value: object) -> str:
 
 
 def plan_markdown(plan: Plan, hints: Hints) -> str:
-    lines = [f"**{_headline(plan)}**", ""]
+    lines = [f"**{headline(plan)}**", ""]
     if plan.file is not None:
         made = f" by {_md(plan.made_by)}" if plan.made_by else ""
         lines += [
@@ -66,5 +66,5 @@ def plan_markdown(plan: Plan, hints: Hints) -> str:
             lines.append("")
             lines.append(f"… and {len(rows) - MAX_ROWS} more rows: see `{hints.plan_frame}`.")
         lines.append("")
-    lines.extend(_md(note) for note in _footer(plan, hints))
+    lines.extend(_md(note) for note in footer(plan, hints))
     return "\n".join(lines) + "\n"

@@ -40,6 +40,7 @@ from ..display import changed_on_server
 from ..errors import ValidationError
 from ..models import (
     NAME_LIMIT,
+    rfc3339,
     same_version,
     validate_display_name,
     validate_label_key,
@@ -69,7 +70,7 @@ PLAN_COLUMNS = [
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return rfc3339(datetime.now(timezone.utc), "milliseconds") or ""
 
 
 def _python_hints() -> Hints:
@@ -387,7 +388,9 @@ class Plan:
 
         return replan(self, client)
 
-    def _mark_applied(self) -> None:
+    def mark_applied(self) -> None:
+        """Record that the plan is being applied; `PlanAlreadyApplied` when it already was (a
+        plan applies once, whichever path applies it)."""
         from .errors import PlanAlreadyApplied
 
         with self._lock:
@@ -402,6 +405,17 @@ class Plan:
     def applied(self) -> bool:
         """Whether `apply()` was called (a plan applies once)."""
         return self._applied
+
+    @property
+    def readiness(self) -> str:
+        """What the plan is ready for, decided here for every face to word: "applied" (it was,
+        and applies once), "held" (nothing to apply, but conflicts, invalid or refused rows
+        held back), "empty" (nothing to apply, nothing held) or "ready"."""
+        if self._applied:
+            return "applied"
+        if self.changes:
+            return "ready"
+        return "held" if self.conflicts or self.invalid or self.refused else "empty"
 
     def _repr_html_(self) -> str:
         from .render import PYTHON_HINTS, plan_html

@@ -59,7 +59,7 @@ from ..models import (
     validate_labels,
 )
 from ..shown import visible
-from .change import Change, Invalid, _jsonable_row, change_toward, create_change
+from .change import Change, Invalid, change_toward, create_change, jsonable_row
 from .errors import PlanFileRefused
 from .plan import OPERATIONS, Plan
 
@@ -121,7 +121,7 @@ def _user() -> str | None:
 
 def _change_json(change: Change) -> dict[str, Any]:
     """The one representation of a change (see the module docstring)."""
-    row = _jsonable_row(change.row)
+    row = jsonable_row(change.row)
     if change.op == "create":
         return _with_overrides(
             {
@@ -157,7 +157,7 @@ def _with_overrides(data: dict[str, Any], change: Change) -> dict[str, Any]:
 def _invalid_json(bad: Invalid) -> dict[str, Any]:
     return {
         "reason": bad.reason,
-        "row": _jsonable_row(bad.row),
+        "row": jsonable_row(bad.row),
         "subproject_id": bad.subproject_id,
         "display_name": bad.display_name,
         "op": bad.op,

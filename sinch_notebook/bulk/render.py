@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
-from ..display import has_hidden, html_table, plural, td, tr, visible
+from ..display import cut, has_hidden, html_table, plural, td, tr, visible
 from ..models import LABEL_PREFIX
 
 if TYPE_CHECKING:
@@ -49,66 +49,6 @@ PYTHON_HINTS = Hints(
     resume="sn.resume({path!r}) applies what is not done.",
     remaining="Its .remaining.apply() applies what is not done.",
 )
-# The panel has buttons and options, not code: its words for the same steps.
-PANEL_HINTS = Hints(
-    mass_delete="tick “allow mass delete” to apply it",
-    apply="Review it, then Apply.",
-    retry_failed="“Retry failed” tries the {n} failed again.",
-    resume="“Retry failed” applies what is not done.",
-    remaining="“Retry failed” applies what is not done.",
-    plan_frame="the export",
-    result_frame="the export",
-    mass_update="tick “allow mass update” to apply it",
-    allow_protected="the panel does not send them (plan.apply(allow_protected=True) in code)",
-    allow_policy="the panel does not send them (plan.apply(allow_policy_violations=True) in code)",
-)
-
-
-def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
-    """`%sinch` commands naming the user's own variables: the edited `frame` a plan was made
-    from, and `plan`, the variable (`-o`) that holds the plan or the result. Unknown ones are
-    said as what to type (`-o VAR`), never as a variable that may not exist."""
-    frame_text = frame or "FRAME"
-    if plan:
-        apply = f"Apply with %sinch apply {plan}."
-        failed = f"%sinch apply {plan}.failed re-applies the {{n}} failed."
-        remaining = f"%sinch apply {plan}.remaining applies what is not done."
-        mass = f"%sinch apply {plan} --allow-mass-delete is required"
-        mass_update = f"%sinch apply {plan} --allow-mass-update is required"
-        protected = f"%sinch apply {plan} --allow-protected sends them anyway"
-        policy = f"%sinch apply {plan} --allow-policy-violations sends them anyway"
-        shown = f"{plan}.frame"
-    else:
-        apply = f"To apply it: %sinch plan {frame_text} -o VAR, then %sinch apply VAR."
-        failed = (
-            "To re-apply the {n} failed: -o VAR keeps the result, then %sinch apply VAR.failed."
-        )
-        remaining = (
-            "To apply what is not done: -o VAR keeps the result, then %sinch apply VAR.remaining."
-        )
-        mass = "%sinch apply … --allow-mass-delete is required"
-        mass_update = "%sinch apply … --allow-mass-update is required"
-        protected = "%sinch apply … --allow-protected sends them anyway"
-        policy = "%sinch apply … --allow-policy-violations sends them anyway"
-        shown = "its .frame (-o VAR keeps it)"
-    return Hints(
-        force=f"%sinch plan {frame_text} --force applies it",
-        force_all=f"%sinch plan {frame_text} --force applies them anyway",
-        mass_delete=mass,
-        apply=apply,
-        retry_failed=failed,
-        resume="%sinch resume {path} applies what is not done.",
-        remaining=remaining,
-        plan_frame=shown,
-        result_frame=shown,
-        mass_update=mass_update,
-        allow_protected=protected,
-        allow_policy=policy,
-    )
-
-
-MAGIC_HINTS = magic_hints()  # when the magic knows no variable names
-
 MAX_ROWS = 200
 MAX_TEXT_ENTRIES = 60
 MAX_VALUE = 120
@@ -139,15 +79,13 @@ OVERRIDE_WORDS = {
 }
 
 
-def _short(value: str | None, limit: int = MAX_VALUE) -> str | None:
-    if value is None or len(value) <= limit:
-        return value
-    return value[: limit - 1] + "…"
+def clip(value: str | None, limit: int = MAX_VALUE) -> str | None:
+    return value if value is None else cut(value, limit)
 
 
-def _seen(value: str | None, limit: int = MAX_VALUE) -> str | None:
+def seen(value: str | None, limit: int = MAX_VALUE) -> str | None:
     """User, server or file text as a review shows it: cut, every character visible."""
-    return None if value is None else visible(_short(visible(value), limit) or "")
+    return None if value is None else visible(clip(visible(value), limit) or "")
 
 
 HIDDEN_NOTE = "invisible or control characters (shown as \\u… escapes) in"
@@ -204,13 +142,26 @@ def _reason(operation: str, change: Change, hints: Hints = PYTHON_HINTS) -> str 
     return "; ".join(notes) or None
 
 
-def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
+class PlanRow(NamedTuple):
+    """One row of `plan.frame` (its columns, `PLAN_COLUMNS`, in this order)."""
+
+    operation: str
+    subproject_id: str | None
+    display_name: str | None
+    field: str | None
+    before: Any
+    after: Any
+    reason: str | None
+    row: Any
+
+
+def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[PlanRow]:
     """Rows of `plan.frame`: one per changed field; one per invalid row."""
-    rows: list[list[Any]] = []
+    rows: list[PlanRow] = []
     for operation, change, bad in _entries(plan):
         if bad is not None:
             rows.append(
-                [
+                PlanRow(
                     operation,
                     bad.subproject_id,
                     bad.display_name,
@@ -219,7 +170,7 @@ def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
                     None,
                     bad.reason,
                     _row_label(bad.row),
-                ]
+                )
             )
             continue
         assert change is not None
@@ -227,7 +178,7 @@ def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
         fields = change.fields.items() or [(None, (None, None))]
         for name, (before, after) in fields:
             rows.append(
-                [
+                PlanRow(
                     operation,
                     change.subproject_id,
                     change.display_name,
@@ -236,7 +187,7 @@ def plan_rows(plan: Plan, hints: Hints = PYTHON_HINTS) -> list[list[Any]]:
                     after,
                     reason,
                     _row_label(change.row),
-                ]
+                )
             )
     return rows
 
@@ -256,7 +207,7 @@ def summary_text(summary: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-def _footer(plan: Plan, hints: Hints) -> list[str]:
+def footer(plan: Plan, hints: Hints) -> list[str]:
     notes = []
     if plan.ignored_columns:
         notes.append(f"Ignored columns: {', '.join(map(visible, plan.ignored_columns))}.")
@@ -274,16 +225,17 @@ def _footer(plan: Plan, hints: Hints) -> list[str]:
         )
     if "policy" in refused:
         notes.append(f"Invalid: changes that break the label policy; {hints.allow_policy}.")
-    if plan.applied:
+    readiness = plan.readiness
+    if readiness == "applied":
         notes.append("Already applied.")
-    elif len(plan):
+    elif readiness == "ready":
         notes.append(hints.apply)
     else:
         notes.append("Nothing to apply.")
     return notes
 
 
-def _headline(plan: Plan) -> str:
+def headline(plan: Plan) -> str:
     head = f"Plan: {summary_text(plan.summary())}"
     if plan.unchanged:
         head += f"; {plural(plan.unchanged, 'row')} unchanged"
@@ -291,18 +243,18 @@ def _headline(plan: Plan) -> str:
 
 
 def plan_text(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
-    lines = [_headline(plan)]
+    lines = [headline(plan)]
     entries = _entries(plan)
     for operation, change, bad in entries[:MAX_TEXT_ENTRIES]:
         symbol = SYMBOLS[operation]
         if bad is not None:
             where = visible(bad.subproject_id or f"row {_row_label(bad.row)}")
-            name = f" {_short(bad.display_name)!r}" if bad.display_name else ""
+            name = f" {clip(bad.display_name)!r}" if bad.display_name else ""
             lines.append(f"  {symbol} {operation:<8} {where}{name}: {visible(bad.reason)}")
             continue
         assert change is not None
         sid = visible(change.subproject_id or "(new)")
-        lines.append(f"  {symbol} {operation:<8} {sid} {_short(change.display_name)!r}")
+        lines.append(f"  {symbol} {operation:<8} {sid} {clip(change.display_name)!r}")
         reason = _reason(operation, change, hints)
         if reason:
             lines.append(f"      ({visible(reason)})")
@@ -311,14 +263,14 @@ def plan_text(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
         for field, (before, after) in change.fields.items():
             name = visible(field)  # a label key: its characters as they are (repr for values)
             if before is None:
-                lines.append(f"      {name}: + {_short(after)!r}")
+                lines.append(f"      {name}: + {clip(after)!r}")
             elif after is None:
-                lines.append(f"      {name}: - {_short(before)!r} (removed)")
+                lines.append(f"      {name}: - {clip(before)!r} (removed)")
             else:
-                lines.append(f"      {name}: {_short(before)!r} -> {_short(after)!r}")
+                lines.append(f"      {name}: {clip(before)!r} -> {clip(after)!r}")
     if len(entries) > MAX_TEXT_ENTRIES:
         lines.append(f"  ... and {len(entries) - MAX_TEXT_ENTRIES} more (see {hints.plan_frame})")
-    lines.extend(_footer(plan, hints))
+    lines.extend(footer(plan, hints))
     return "\n".join(lines)
 
 
@@ -331,10 +283,10 @@ def _badges(counts: dict[str, int], labels: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def _value_html(value: str | None) -> str:
+def value_html(value: str | None) -> str:
     if value is None:
         return '<span style="opacity:0.5">—</span>'
-    return f"<code>{escape(_seen(value) or '')}</code>"
+    return f"<code>{escape(seen(value) or '')}</code>"
 
 
 def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
@@ -365,7 +317,7 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
                     f"{SYMBOLS[operation]} {operation}</span>"
                 ),
                 td(f"<code>{where}</code>"),
-                td(escape(_seen(name) or "")),
+                td(escape(seen(name) or "")),
             ]
             if reason and operation in ("invalid", "conflict", "refused") and field is None:
                 cells.append(td(escape(visible(reason)), colspan=4))
@@ -375,9 +327,9 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
                     note = f'<div style="color:#cf222e">⚠ {escape(visible(reason))}</div>'
                 cells += [
                     td(escape(visible(field or "")) + note),
-                    td(_value_html(before)),
+                    td(value_html(before)),
                     td("→"),
-                    td(_value_html(after)),
+                    td(value_html(after)),
                 ]
             body.append(tr(cells, colour, visible(reason) if reason else reason))
         head = ("operation", "subprojectId", "displayName", "field", "before", "", "after")
@@ -387,7 +339,7 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
                 f"<div>… and {len(rows) - MAX_ROWS} more rows: see "
                 f"<code>{escape(hints.plan_frame)}</code></div>"
             )
-    notes = _footer(plan, hints)
+    notes = footer(plan, hints)
     if plan.conflicts:
         notes.insert(
             0,
@@ -488,7 +440,7 @@ def result_text(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
         c = o.change
         sid = o.subproject_id or c.subproject_id or f"row {_row_label(c.row)}"
         code = f" [{o.http_status}]" if o.http_status else ""
-        lines.append(f"  {o.status:<8} {c.op:<6} {sid} {_short(c.display_name)!r}{code}: {o.error}")
+        lines.append(f"  {o.status:<8} {c.op:<6} {sid} {clip(c.display_name)!r}{code}: {o.error}")
     for bad in result.invalid[: max(0, MAX_TEXT_ENTRIES - len(problems))]:
         where = bad.subproject_id or f"row {_row_label(bad.row)}"
         lines.append(f"  skipped  invalid {where}: {bad.reason}")
@@ -518,7 +470,7 @@ def result_html(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
                 td(f'<span style="color:{tone};font-weight:600">{status}</span>'),
                 td(escape(op)),
                 td(f"<code>{where}</code>"),
-                td(escape(_short(name) or "")),
+                td(escape(clip(name) or "")),
                 td(str(http or "")),
                 td(escape(error or "")),
             ]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..display import changed_on_server
-from ..models import Subproject, same_version
+from ..models import Subproject, rfc3339, same_version
 from .change import change_toward
 from .plan import Change, Invalid, Plan
 
@@ -60,6 +60,57 @@ class Outcome:
     def key(self) -> str:
         """The change's key (`update:<id>`, `create:<row>`), as in the journal."""
         return self.change.key
+
+    # The outcomes the engine decides, each built one way (a change's own id by default).
+
+    @classmethod
+    def done(
+        cls,
+        change: Change,
+        attempts: int,
+        *,
+        subproject: Subproject | None = None,
+        update_time: str | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        """ "ok": sent (or found done); a create or update names the subproject it made."""
+        if subproject is not None:
+            return cls(
+                change,
+                "ok",
+                attempts=attempts,
+                subproject_id=subproject.subproject_id,
+                update_time=rfc3339(subproject.update_time),
+                note=note,
+                subproject=subproject if change.op == "create" else None,
+            )
+        return cls(
+            change,
+            "ok",
+            attempts=attempts,
+            subproject_id=change.subproject_id,
+            update_time=update_time,
+            note=note,
+        )
+
+    @classmethod
+    def failed(
+        cls, change: Change, error: str, attempts: int, *, http_status: int | None = None
+    ) -> Outcome:
+        """ "failed": the server refused it, or it could not be sent."""
+        return cls(
+            change,
+            "failed",
+            http_status=http_status,
+            error=error,
+            attempts=attempts,
+            subproject_id=change.subproject_id,
+        )
+
+    @classmethod
+    def conflict(cls, change: Change, error: str | None) -> Outcome:
+        """ "conflict": not sent, someone else changed the subproject since the plan."""
+        return cls(change, "conflict", error=error, subproject_id=change.subproject_id)
 
 
 class ApplyResult:

@@ -46,6 +46,7 @@ def resume(
         pending_plan(state, client),
         workers=workers,
         progress=progress,
+        journal=None,  # appends to the journal it resumes (pending_plan names it)
         allow_mass_delete=allow_mass_delete or state.allows_mass_delete,
         allow_mass_update=allow_mass_update or state.allows_mass_update,
         allow_protected=allow_protected,

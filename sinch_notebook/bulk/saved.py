@@ -253,7 +253,7 @@ def apply_saved(
         raise PlanFileRefused(str(plan.file), f"{EDITED}; only the plan that was reviewed applies")
     plan.release(allow_protected, allow_policy_violations)  # then checked fresh with the rest
     if plan.applied:
-        plan._mark_applied()  # raises PlanAlreadyApplied
+        plan.mark_applied()  # raises PlanAlreadyApplied
     if journal is False:
         raise ValidationError(
             "journal",
@@ -273,7 +273,14 @@ def apply_saved(
     check_fresh(plan)
     plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)  # on the live count just listed
     if not plan.changes:  # nothing to send, nothing to journal
-        return apply_plan(plan, workers=workers, progress=progress, journal=False)
+        return apply_plan(
+            plan,
+            workers=workers,
+            progress=progress,
+            journal=False,
+            allow_mass_delete=allow_mass_delete,
+            allow_mass_update=allow_mass_update,
+        )
     _claim(path, plan)
     try:
         return apply_plan(

@@ -210,13 +210,8 @@ class ChangeSender:
         if isinstance(err, SinchError):
             if err.token_endpoint:
                 self._stop_for(err)
-            return Outcome(
-                change,
-                "failed",
-                http_status=err.http_status,
-                error=str(err),
-                attempts=self._attempts(err),
-                subproject_id=change.subproject_id,
+            return Outcome.failed(
+                change, str(err), self._attempts(err), http_status=err.http_status
             )
         log.exception("unexpected error applying %s", change.key)  # a bug: report, go on
         since = self.sent.get(change.key, (None, None))[1]
@@ -269,14 +264,7 @@ class ChangeSender:
         except SinchError as err:
             return self._failure(change, err)
         if isinstance(sent, Subproject):
-            return Outcome(
-                change,
-                "ok",
-                attempts=self._attempts() + attempt - 1,
-                subproject_id=sent.subproject_id,
-                update_time=rfc3339(sent.update_time),
-                subproject=sent,
-            )
+            return Outcome.done(change, self._attempts() + attempt - 1, subproject=sent)
         self._journal(lambda w: w.unknown(change, sent.reason))
         with self.cond:
             self.parked[change.key] = Parked(
@@ -309,37 +297,25 @@ class ChangeSender:
                 if sp is not None:
                     note = "found on the server: an earlier attempt had created it"
                     settled.append(
-                        Outcome(
-                            parked.change,
-                            "ok",
-                            attempts=parked.attempts,
-                            subproject_id=sp.subproject_id,
-                            update_time=rfc3339(sp.update_time),
-                            note=note,
-                            subproject=sp,
-                        )
+                        Outcome.done(parked.change, parked.attempts, subproject=sp, note=note)
                     )
                 elif parked.final_error is not None:
                     settled.append(
-                        Outcome(
+                        Outcome.failed(
                             parked.change,
-                            "failed",
-                            error=f"{parked.final_error}; looked for after the commit grace: "
-                            "it is not on the server, and sending it again cannot help",
-                            attempts=parked.attempts,
+                            f"{parked.final_error}; looked for after the commit grace: it is "
+                            "not on the server, and sending it again cannot help",
+                            parked.attempts,
                         )
                     )
                 elif parked.attempts >= self.max_attempts:
                     settled.append(
-                        Outcome(
+                        Outcome.failed(
                             parked.change,
-                            "failed",
-                            error=(
-                                f"create did not go through after {parked.attempts} attempts "
-                                f"({parked.reason}); looked for after the commit grace: it is "
-                                "not on the server"
-                            ),
-                            attempts=parked.attempts,
+                            f"create did not go through after {parked.attempts} attempts "
+                            f"({parked.reason}); looked for after the commit grace: it is "
+                            "not on the server",
+                            parked.attempts,
                         )
                     )
                 else:
@@ -400,35 +376,24 @@ class ChangeSender:
 
     def _checked(self, change: Change, record: dict | None) -> Outcome | None:
         """The outcome the last-moment check decides, or None: send it."""
-        sid = change.subproject_id or ""
         verdict = judge(change.op, record, change.base_update_time, change.body())
         if verdict.action == "send":
             return None
         if verdict.action == "gone":
-            return Outcome(
-                change,
-                "failed",
-                http_status=404,
-                error="no longer exists on the server",
-                attempts=self._attempts(),
-                subproject_id=sid,
+            return Outcome.failed(
+                change, "no longer exists on the server", self._attempts(), http_status=404
             )
         now = (record or {}).get("updateTime")
         if verdict.action == "done":
             update_time = now if change.op == "update" else None
-            return Outcome(
-                change,
-                "ok",
-                attempts=self._attempts(),
-                subproject_id=sid,
-                update_time=update_time,
-                note=verdict.note,
+            return Outcome.done(
+                change, self._attempts(), update_time=update_time, note=verdict.note
             )
         if verdict.deleted:
             error = "deleted on the server since the plan (there is no undelete)"
         else:
             error = changed_on_server(now, change.base_update_time, "the plan") + "; not applied"
-        return Outcome(change, "conflict", error=error, subproject_id=sid)
+        return Outcome.conflict(change, error)
 
     def _send(self, change: Change, judged: bool = False) -> Outcome:
         """Send it; unless the plan's guard rails judged this very version (`judged`), the
@@ -445,22 +410,16 @@ class ChangeSender:
                     expected_update_time=expected,
                     allow_protected=allow,
                 )
-                return Outcome(
-                    change,
-                    "ok",
-                    attempts=self._attempts(),
-                    subproject_id=sid,
-                    update_time=rfc3339(sp.update_time),
-                )
+                return Outcome.done(change, self._attempts(), subproject=sp)
             deleted_now = self.client.delete(
                 sid, expected_update_time=expected, allow_protected=allow
             )
         except ChangedOnServer as err:
-            return Outcome(change, "conflict", error=err.message, subproject_id=sid)
+            return Outcome.conflict(change, err.message)
         except SinchError as err:
             return self._failure(change, err)
         note = None if deleted_now else "was already deleted"
-        return Outcome(change, "ok", attempts=self._attempts(), subproject_id=sid, note=note)
+        return Outcome.done(change, self._attempts(), note=note)
 
     # -- after the batch ---------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from typing import IO
 
 from ..redact import redact, register_token
 from ..sandbox import DEMO_SUBPROJECTS, Sandbox
-from .demo import _shut_down, _stop_requested, run_until_stopped
+from .demo import run_until_stopped, shut_down, stop_requested
 from .quiet_server import server_config
 
 APP_NOTEBOOK = "sinch-subprojects.ipynb"
@@ -148,7 +148,7 @@ def run(options: AppOptions) -> int:
     register_token(token)
     env = {**os.environ, "JUPYTER_TOKEN": token}
     sandbox = Sandbox(subprojects=options.subprojects) if options.sandbox else None
-    with _stop_requested() as stop, tempfile.TemporaryDirectory(prefix="sinch-app-") as presets:
+    with stop_requested() as stop, tempfile.TemporaryDirectory(prefix="sinch-app-") as presets:
         env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
             filter(
                 None, [str(voila_settings(Path(presets))), os.environ.get("JUPYTER_CONFIG_PATH")]
@@ -175,7 +175,7 @@ def run(options: AppOptions) -> int:
             try:
                 return _serve(server, options.host, port, token, folder, stop)
             finally:
-                _shut_down(server)
+                shut_down(server)
         finally:
             if sandbox is not None:
                 sandbox.stop()

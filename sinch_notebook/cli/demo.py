@@ -171,7 +171,7 @@ def lab_command(
 
 
 @contextmanager
-def _stop_requested() -> Iterator[threading.Event]:
+def stop_requested() -> Iterator[threading.Event]:
     """An event set by Ctrl-C, SIGTERM or SIGHUP while inside the block."""
     event = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: event.set()) for sig in _STOP_SIGNALS}
@@ -227,7 +227,7 @@ def run_until_stopped(
     return None
 
 
-def _shut_down(lab: subprocess.Popen) -> None:
+def shut_down(lab: subprocess.Popen) -> None:
     """SIGTERM (JupyterLab then stops its kernels), then SIGKILL if it does not go in time."""
     if lab.poll() is not None:
         return
@@ -273,7 +273,7 @@ def run(options: DemoOptions) -> int:
             )
     token = secrets.token_hex(24)
     sandbox = Sandbox(subprojects=options.subprojects, seed=options.seed, latency=options.latency)
-    with _stop_requested() as stop, tempfile.TemporaryDirectory(prefix="sinch-demo-") as presets:
+    with stop_requested() as stop, tempfile.TemporaryDirectory(prefix="sinch-demo-") as presets:
         config_path = os.pathsep.join(
             filter(None, [str(lab_settings(Path(presets))), os.environ.get("JUPYTER_CONFIG_PATH")])
         )
@@ -294,7 +294,7 @@ def run(options: DemoOptions) -> int:
             try:
                 return _serve(lab, sandbox, notebook_dir, token, stop)
             finally:
-                _shut_down(lab)
+                shut_down(lab)
         finally:
             sandbox.stop()
 
@@ -327,6 +327,6 @@ def _serve(
     code = run_until_stopped(lab, stop, banner, "JupyterLab")
     if code is not None:
         return code
-    _shut_down(lab)
+    shut_down(lab)
     print("Stopped.", flush=True)
     return 0

@@ -206,7 +206,7 @@ def run_apply(args: argparse.Namespace) -> int:
         plan.release(args.allow_protected, args.allow_policy_violations)  # shown as overrides
         print(_heading(plan))
         print(plan)
-        if not len(plan):
+        if plan.readiness != "ready":
             print("Nothing to apply.")
             return EXIT_OK
         plan.raise_if_unsafe(args.allow_mass_delete, args.allow_mass_update)

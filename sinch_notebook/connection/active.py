@@ -25,6 +25,7 @@ from ..config import (
     has_env_credentials,
 )
 from ..errors import SinchError, ValidationError
+from ..models import check_int
 from ..public import public
 from ..retry import RetryPolicy
 from . import registry as named
@@ -99,11 +100,38 @@ def connect(
     if credentials is None:
         credentials = options.credentials(secret)
     del secret
+    return connect_with(
+        options,
+        credentials,
+        verify=verify,
+        activate=activate,
+        name=name,
+        retry=retry,
+        token_retry=token_retry,
+        timeout=timeout,
+        pool_size=pool_size,
+    )
+
+
+def connect_with(
+    options: ConnectionOptions,
+    credentials: Credentials,
+    *,
+    verify: bool = True,
+    activate: bool = True,
+    name: str | None = None,
+    **client_options: Any,
+) -> SubprojectsClient:
+    """`connect` with options resolved once (`GivenOptions.resolve()`: by `connect`, or by a
+    face that shows them or asks for what is missing), used as they are: never taken apart and
+    resolved again. `client_options`: `connect`'s `retry`, `token_retry`, `timeout`,
+    `pool_size`."""
+    if name is not None:
+        named.check_name(name)
     project = required(options.project_id, "project_id", ENV_PROJECT_ID)
-    policy = retry or RetryPolicy()
-    timeout = check_timeout(timeout)
-    if not isinstance(pool_size, int) or isinstance(pool_size, bool) or not 1 <= pool_size <= 256:
-        raise ValidationError("pool_size", f"must be an integer from 1 to 256, got {pool_size!r}")
+    token_retry = client_options.get("token_retry")
+    timeout = check_timeout(client_options.get("timeout", DEFAULT_TIMEOUT))
+    pool_size = check_int(client_options.get("pool_size", 32), "pool_size", 1, 256)
     if options.auth == "oauth":
         authenticator: TokenAuth | BasicAuth = TokenAuth(
             shared_token_source(
@@ -116,7 +144,7 @@ def connect(
         project,
         authenticator,
         endpoints=options.endpoints,
-        retry=policy,
+        retry=client_options.get("retry") or RetryPolicy(),
         timeout=timeout,
         pool_size=pool_size,
     )
@@ -132,23 +160,6 @@ def connect(
     elif name is not None:
         _notify()
     return client
-
-
-def connect_with(
-    options: ConnectionOptions, credentials: Credentials, **keywords: Any
-) -> SubprojectsClient:
-    """`connect` with options a face has already resolved (to show them, or ask for what is
-    missing): one value instead of six keywords forwarded by hand. `keywords`: `connect`'s
-    others (`verify`, `activate`, `name`)."""
-    return connect(
-        credentials=credentials,
-        project_id=options.project_id,
-        auth=options.auth,
-        auth_url=options.endpoints.auth_url,
-        api_url=options.endpoints.api_url,
-        api_version=options.endpoints.api_version,
-        **keywords,
-    )
 
 
 def check_timeout(timeout: object) -> tuple[float, float]:

@@ -66,6 +66,21 @@ def environment_sandbox() -> str | None:
     return None
 
 
+def connect_to(sandbox: Sandbox, **kwargs: Any) -> SubprojectsClient:
+    """`sandbox.connect()`: a client for a sandbox's main account (`sn.connect` arguments may
+    override), from the `SINCH_*` values that point at it."""
+    given = sandbox.env()
+    options: dict[str, Any] = {
+        "key_id": given["SINCH_KEY_ID"],
+        "key_secret": given["SINCH_KEY_SECRET"],
+        "project_id": given["SINCH_PROJECT_ID"],
+        "auth_url": given["SINCH_AUTH_URL"],
+        "api_url": given["SINCH_API_URL"],
+    }
+    options.update(kwargs)
+    return connect(**options)
+
+
 def connect_local_sandbox(**connect_options: Any) -> SubprojectsClient:
     """Connect to a local sandbox's demo account (the active connection unless activate=False).
 

@@ -214,7 +214,3 @@ def required(value: str | None, field: str, env_name: str) -> str:
 def resolve_connection(**given: str | None) -> ConnectionOptions:
     """`GivenOptions(**given).resolve()`: the options by the precedence above."""
     return GivenOptions(**given).resolve()
-
-
-def _pick(value: str | None, env_name: str, default: str) -> str:
-    return value if value is not None else env(env_name) or default

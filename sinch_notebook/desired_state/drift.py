@@ -53,4 +53,4 @@ def changed_since_sync(
     listing = Snapshot(
         None, datetime.now(timezone.utc), project, len(now), deleted, _rows=now, api_url=api_url
     )
-    return Diff(Snapshot._stored(info, target), listing, before, after)
+    return Diff(Snapshot.from_store(info, target), listing, before, after)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..account_history.render import diff_html, diff_text
 from ..bulk.markdown import _md
-from ..bulk.render import MAX_TEXT_ENTRIES, _short
+from ..bulk.render import MAX_TEXT_ENTRIES, seen
 from ..display import exact_time, html_table, plural, td, tr
 from .model import DesiredState
 from .plan import Comparison
@@ -122,7 +122,7 @@ class DesiredDiff:
         if self.unmanaged:
             lines.append(self._unmanaged_note())
         for record in shown[:MAX_TEXT_ENTRIES]:
-            lines.append(f"  ? {record.get('subprojectId')} {_short(record.get('displayName'))!r}")
+            lines.append(f"  ? {record.get('subprojectId')} {seen(record.get('displayName'))!r}")
         if len(shown) > MAX_TEXT_ENTRIES:
             lines.append(f"  ... and {len(shown) - MAX_TEXT_ENTRIES:,} more (.unmanaged)")
         if self.drift is not None and len(self.drift):

@@ -24,12 +24,13 @@ from ..bulk import (
 )
 from ..bulk import resume as resume_journal
 from ..bulk.planfile import heading, read_plan
-from ..bulk.render import Hints, magic_hints
+from ..bulk.render import Hints
 from ..bulk.resume import journal_for, pending_plan
 from ..config import MAX_WORKERS
 from ..confirm import MASS_UPDATE_SHARE, before_deleting
 from .command import Command
 from .errors import MagicError
+from .hints import magic_hints
 from .interaction import ask_before_deleting
 from .parsing import add_output, bounded_int
 
@@ -197,15 +198,17 @@ def _confirm_deletes(
 
 def apply(ctx: Context, args: argparse.Namespace) -> ApplyResult | None:
     plan = _plan_from(ctx, args.plan)
-    if plan.applied:
+    readiness = plan.readiness
+    if readiness == "applied":
         raise MagicError(
             "this plan was already applied (applying it again could duplicate creates); "
             "make a new one with %sinch plan, or apply the .failed or .remaining of its result"
         )
     plan.release(args.allow_protected, args.allow_policy_violations)  # asked about below
-    if not len(plan):
+    readiness = plan.readiness
+    if readiness != "ready":
         held = plan.summary()
-        if held["conflict"] or held["invalid"] or held.get("refused"):
+        if readiness == "held":
             refused = f", {held['refused']} refused" if held.get("refused") else ""
             raise MagicError(
                 f"nothing to apply: the plan has only {held['conflict']} conflicts and "

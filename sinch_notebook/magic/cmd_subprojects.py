@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..bulk import Plan
-from ..bulk.render import magic_hints
 from ..confirm import before_deleting, changed_since, wants_confirmation
 from ..connection import registry as named_connections
 from ..display import plural, subproject_line
@@ -21,6 +20,7 @@ from ..models import Subproject, validate_display_name, validate_labels
 from . import recent
 from .command import Command
 from .errors import MagicError
+from .hints import magic_hints
 from .interaction import ask_before_deleting
 from .parsing import add_output, label_filter, label_pair, labels_dict, positive_int
 

@@ -33,6 +33,7 @@ from functools import cache
 from itertools import islice
 from typing import Any
 
+from ..display import cut
 from . import recent
 from .registry import COMMANDS, HELP_WORDS
 
@@ -80,10 +81,7 @@ def arguments(command: str) -> tuple[Argument, ...]:
 def _short(text: str) -> str:
     """One line, at most MAX_TYPE_WIDTH characters, its spaces non-breaking: JupyterLab wraps
     a type with spaces onto lines that overlap the next completions."""
-    text = " ".join(text.split())
-    if len(text) > MAX_TYPE_WIDTH:
-        text = text[: MAX_TYPE_WIDTH - 1] + "…"
-    return text.replace(" ", "\u00a0")
+    return cut(" ".join(text.split()), MAX_TYPE_WIDTH).replace(" ", "\u00a0")
 
 
 def split(rest: str) -> tuple[list[str], str]:

@@ -19,6 +19,7 @@ from ..confirm import plural
 from ..display import (
     TABLE,
     ConnectionStatus,
+    cut,
     html_rows,
     html_table,
     label_items,
@@ -140,10 +141,6 @@ _CELL = 'style="text-align:left;padding:1px 10px 1px 0;white-space:nowrap"'
 _WRAP = 'style="text-align:left;padding:1px 10px 1px 0"'
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _labels_of(frame: pd.DataFrame, position: int) -> dict[str, str]:
     row = frame.iloc[position]
     if "labels" in frame.columns and isinstance(row["labels"], dict):
@@ -261,7 +258,7 @@ class Listing:
         out = [self.heading(), line({t: t for t in titles})]
         for row in rows:
             cells = {t: row.cell(t) for t in titles}
-            cells["Name"] = _cut(row.name, natural["Name"])
+            cells["Name"] = cut(row.name, natural["Name"])
             labels = wrap_items(label_items(row.labels), natural["Labels"])
             cells["Labels"] = labels[0]
             out.append(line(cells))

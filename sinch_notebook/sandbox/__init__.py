@@ -216,18 +216,13 @@ class Sandbox:
         }
 
     def connect(self, **kwargs: Any) -> SubprojectsClient:
-        """A client for the sandbox's main account (`sn.connect` arguments may override)."""
-        from ..connection.active import connect
+        """A client for the sandbox's main account (`sn.connect` arguments may override).
 
-        options: dict[str, Any] = {
-            "key_id": self.key_id,
-            "key_secret": self._key_secret,
-            "project_id": self.project_id,
-            "auth_url": self.token_url,
-            "api_url": self.url,
-        }
-        options.update(kwargs)
-        return connect(**options)
+        A convenience of the client side (`connection/local_sandbox.py`), loaded only here: the
+        server imports nothing else of it."""
+        from ..connection.local_sandbox import connect_to
+
+        return connect_to(self, **kwargs)
 
     # -- the server's clock and waits ------------------------------------------------------------
 

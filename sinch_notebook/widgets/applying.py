@@ -13,7 +13,6 @@ result goes into a notebook variable; "Retry failed" offers `result.failed` the 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,6 @@ from .plan_view import result_html, result_summary
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
 
-PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates (the last one always shows)
 PROGRESS_KEYS = ("ok", "failed", "retrying")
 
 
@@ -65,7 +63,6 @@ class PlanRunner(widgets.VBox):
         self._busy = False
         self._question: tuple[Any, Plan] | None = None
         self._progress_lock = threading.Lock()
-        self._last_progress = 0.0
         self.workers = ui.integer(
             "Workers",
             f"{prefix}-workers",
@@ -213,7 +210,6 @@ class PlanRunner(widgets.VBox):
         self.progress.bar_style = ""
         self.progress_label.value = f"0 / {total:,}"
         ui.show(self.progress_box, True)
-        self._last_progress = 0.0
         self._set_busy(True)
         self.status.value = message("busy", f"Applying {amount(total, 'change')}…")
         options = {
@@ -235,12 +231,9 @@ class PlanRunner(widgets.VBox):
         )
 
     def _on_progress(self, done: int, total: int, counts: dict[str, Any]) -> None:
-        """Called by the apply as changes complete (at most every PROGRESS_INTERVAL s here)."""
-        now = time.monotonic()
+        """Called by the apply as changes complete: at most every `bulk.apply.PROGRESS_INTERVAL`
+        seconds (the core's one throttle), the first and the last always."""
         with self._progress_lock:
-            if done < total and now - self._last_progress < PROGRESS_INTERVAL:
-                return
-            self._last_progress = now
             self.progress.max = max(1, total)
             self.progress.value = done
             detail = counts_text(counts, PROGRESS_KEYS)

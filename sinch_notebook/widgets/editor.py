@@ -399,14 +399,14 @@ class FrameEditor(widgets.VBox):
                     self._server = server
             plan = make_plan(client, frame.copy(), server=server)
         self._show_plan(plan)
-        if len(plan):
+        if plan.readiness == "ready":
             them = "it" if len(plan) == 1 else "them"
             self.status.value = message(
                 "info", f"{amount(len(plan), 'change')} planned: review {them}, then Apply."
             )
         else:
             # All conflicts or invalid rows is a warning, not a success.
-            kind = "warn" if plan.conflicts or plan.invalid or plan.refused else "ok"
+            kind = "warn" if plan.readiness == "held" else "ok"
             self.status.value = message(kind, f"Nothing to apply ({plan_summary(plan)}).")
 
     def show_plan(self, plan: Plan) -> None:

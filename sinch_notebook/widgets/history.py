@@ -274,7 +274,7 @@ class HistoryForm(widgets.VBox):
         summary = plan.summary()
         held = counts_text(summary, ("conflict", "invalid", "refused"))
         held = f" Not applied: {held} (see the plan)." if held else ""
-        if len(plan):
+        if plan.readiness == "ready":
             what = counts_text(summary, ("create", "update", "delete"))
             self.status.value = message(
                 "info",

@@ -12,12 +12,24 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..bulk import MASS_DELETE_THRESHOLD
-from ..bulk.render import COLOURS, PANEL_HINTS, plan_rows
+from ..bulk.render import COLOURS, Hints, plan_rows
 from ..bulk.result import STATUSES
 from ..confirm import MASS_UPDATE_SHARE
 from ..display import html_table, td, tr
 from ..redact import redact
 from .common import amount
+
+# The panel has buttons and options, not code: its words for the same steps.
+PANEL_HINTS = Hints(
+    mass_delete="tick “allow mass delete” to apply it",
+    apply="Review it, then Apply.",
+    retry_failed="“Retry failed” tries the {n} failed again.",
+    resume="“Retry failed” applies what is not done.",
+    remaining="“Retry failed” applies what is not done.",
+    plan_frame="the export",
+    result_frame="the export",
+    mass_update="tick “allow mass update” to apply it",
+)
 
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
@@ -63,8 +75,8 @@ def plan_html(plan: Plan) -> str:
     out = [f'<div class="sn-plan">{head}.']
     # The plan's rows in the panel's words (its hints name buttons, never code).
     values = [
-        [op, name, field, before, after, reason]
-        for op, _sid, name, field, before, after, reason, _row in plan_rows(plan, PANEL_HINTS)
+        [r.operation, r.display_name, r.field, r.before, r.after, r.reason]
+        for r in plan_rows(plan, PANEL_HINTS)
     ]
     if values:
         out.append(

@@ -1,5 +1,15 @@
-"""The layering the design promises, checked on the source: one core, thin faces, and a sandbox
-that stays an independent oracle (it imports nothing from the client side)."""
+"""The layering the design promises, checked on the source, by folder (so a new module is
+covered the moment it exists): three wings, a core, the connection and the faces, plus the
+sandbox, an independent oracle that imports nothing from the client side.
+
+- core: the modules at the package root, `bulk/` and `account_history/`; handed a client,
+  it never imports the connection wing, a face or the sandbox;
+- connection: `connection/` (options, the active and named connections, profiles, the local
+  sandbox); it imports the core and the sandbox, never a face;
+- faces: the Python API (the package's `__init__`), `magic/`, `widgets/`, `cli/`; they import
+  the core and the connection wing (and the sandbox, which the CLI and the panel start);
+- sandbox: `sandbox/`, which imports nothing outside itself.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,27 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "sinch_notebook"
+
+# Each folder of the package and its wing; the root's modules are the core.
+FOLDERS = {
+    "bulk": "core",
+    "account_history": "core",
+    "desired_state": "core",
+    "guards": "core",
+    "connection": "connection",
+    "magic": "face",
+    "widgets": "face",
+    "cli": "face",
+    "sandbox": "sandbox",
+}
+# What each wing may import (besides itself).
+ALLOWED = {
+    "core": set(),
+    "connection": {"core", "sandbox"},
+    "face": {"core", "connection", "sandbox"},
+    "sandbox": set(),
+}
+MAX_ROOT_MODULES = 20  # as flat as requests: more, and the root needs a folder
 
 # Deliberate facades: a convenience method that reaches up a layer, lazily.
 FACADES = {
@@ -16,11 +47,21 @@ FACADES = {
     ("sinch_notebook.bulk.plan", "sinch_notebook.bulk.planfile"),  # Plan.save(), to_json()
     ("sinch_notebook.bulk.plan", "sinch_notebook.bulk.saved"),  # a saved Plan's apply, replan
 }
-CORE = {
-    "auth", "cells", "client", "config", "confirm", "connection.active", "connection.registry",
-    "creates", "deadline", "display", "errors", "filters", "frames", "models", "connection.options",
-    "connection.profiles", "public", "redact", "retry", "transport", "_version",
-}  # fmt: skip
+# A convenience that crosses wings, lazily: Sandbox.connect() (tests and demos connect in one
+# call) reaches the connection wing for its client side.
+CROSSINGS = {("sinch_notebook.sandbox", "sinch_notebook.connection.local_sandbox")}
+
+
+def wing(module: str) -> str:
+    """The wing of a package module, from where it lies."""
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "face"  # the package itself: the Python API (`import sinch_notebook as sn`)
+    folder = parts[1]
+    if (PACKAGE / folder).is_dir():
+        assert folder in FOLDERS, f"sinch_notebook/{folder}/ is in no wing: add it to FOLDERS"
+        return FOLDERS[folder]
+    return "core"
 
 
 def module_names() -> dict[str, Path]:
@@ -110,39 +151,38 @@ def test_the_graph_sees_real_imports() -> None:
 
 def test_no_import_cycle_remains_but_the_deliberate_facades() -> None:
     graph = import_graph()
-    for source, target in FACADES:
+    for source, target in FACADES | CROSSINGS:
         assert target in graph[source], f"facade {source} -> {target} is gone: update FACADES"
         graph[source] = graph[source] - {target}
     assert cycles(graph) == []
 
 
-def test_the_sandbox_server_imports_nothing_from_the_client_side() -> None:
+def test_each_wing_imports_only_what_it_may() -> None:
     graph = import_graph()
-    for module, edges in graph.items():
-        if not module.startswith("sinch_notebook.sandbox"):
-            continue
-        outside = {e for e in edges if not e.startswith("sinch_notebook.sandbox")}
-        if module == "sinch_notebook.sandbox":
-            outside -= {"sinch_notebook.connection.active"}  # Sandbox.connect(), a convenience
-        assert outside == set(), f"{module} imports {sorted(outside)}"
+    wrong = []
+    for module, edges in sorted(graph.items()):
+        for target in sorted(edges):
+            if (module, target) in CROSSINGS:
+                continue
+            source_wing, target_wing = wing(module), wing(target)
+            if target_wing != source_wing and target_wing not in ALLOWED[source_wing]:
+                wrong.append(f"{module} ({source_wing}) imports {target} ({target_wing})")
+    assert wrong == []
 
 
-def test_no_core_module_imports_the_sandbox_or_a_face() -> None:
-    graph = import_graph()
-    core = {f"sinch_notebook.{name}" for name in CORE} | {
-        m for m in graph if m.startswith(("sinch_notebook.bulk", "sinch_notebook.desired_state"))
-    }
-    faces = ("sandbox", "connection.local_sandbox", "widgets", "magic", "cli")
+def test_the_wings_are_read_from_the_folders() -> None:
+    """A module added anywhere is checked at once: its folder names its wing."""
+    assert wing("sinch_notebook.client") == "core"
+    assert wing("sinch_notebook.bulk.plan") == "core"
+    assert wing("sinch_notebook.connection.active") == "connection"
+    assert wing("sinch_notebook.magic.magics") == "face"
+    assert wing("sinch_notebook") == "face"
+    assert {wing(module) for module in import_graph()} == set(ALLOWED)
 
-    def is_face(module: str) -> bool:
-        return any(
-            module == f"sinch_notebook.{f}" or module.startswith(f"sinch_notebook.{f}.")
-            for f in faces
-        )
 
-    for module in sorted(core & graph.keys()):
-        bad = {e for e in graph[module] if is_face(e)}
-        assert bad == set(), f"core module {module} imports {sorted(bad)}"
+def test_the_root_holds_only_core_modules_few_enough_to_read() -> None:
+    root = sorted(p.stem for p in PACKAGE.glob("*.py") if p.name != "__init__.py")
+    assert len(root) + 1 <= MAX_ROOT_MODULES, f"{len(root) + 1} modules at the root: {root}"
 
 
 def test_the_public_api_says_what_each_function_is_for() -> None:
