@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from ..bulk.render import magic_hints
 from ..desired_state import Desired, DesiredDiff, SyncResult, desired
 from ..desired_state.api import dump_to
 from ..desired_state.hints import command_hints
@@ -19,6 +18,7 @@ from . import cmd_history
 from .cmd_bulk import _confirm_deletes, _guard_options, _mass_delete_option
 from .command import Command
 from .errors import MagicError
+from .hints import magic_hints
 from .parsing import add_output
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ import pandas as pd
 
 from ..bulk import Plan
 from ..bulk.protection import protection_plan
-from ..bulk.render import magic_hints
 from ..guards.compliance import compliance, summary_text
 from .command import Command
+from .hints import magic_hints
 from .parsing import add_output
 
 if TYPE_CHECKING:

@@ -17,6 +17,8 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
         remaining = f"%sinch apply {plan}.remaining applies what is not done."
         mass = f"%sinch apply {plan} --allow-mass-delete is required"
         mass_update = f"%sinch apply {plan} --allow-mass-update is required"
+        protected = f"%sinch apply {plan} --allow-protected sends them anyway"
+        policy = f"%sinch apply {plan} --allow-policy-violations sends them anyway"
         shown = f"{plan}.frame"
     else:
         apply = f"To apply it: %sinch plan {frame_text} -o VAR, then %sinch apply VAR."
@@ -28,6 +30,8 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
         )
         mass = "%sinch apply … --allow-mass-delete is required"
         mass_update = "%sinch apply … --allow-mass-update is required"
+        protected = "%sinch apply … --allow-protected sends them anyway"
+        policy = "%sinch apply … --allow-policy-violations sends them anyway"
         shown = "its .frame (-o VAR keeps it)"
     return Hints(
         force=f"%sinch plan {frame_text} --force applies it",
@@ -40,4 +44,6 @@ def magic_hints(frame: str | None = None, plan: str | None = None) -> Hints:
         plan_frame=shown,
         result_frame=shown,
         mass_update=mass_update,
+        allow_protected=protected,
+        allow_policy=policy,
     )

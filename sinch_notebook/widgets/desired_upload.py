@@ -33,8 +33,8 @@ class DesiredOpener:
 
     def open(self, path: str) -> None:
         """Diff the desired-state file at `path` against the account and show its plan."""
-        from ..bulk.render import PANEL_HINTS
         from ..desired_state import desired
+        from .plan_view import PANEL_HINTS
 
         self.wanted = desired(path)
         self.diff = self.wanted.diff(self.ctx.client(), hints=PANEL_HINTS)

@@ -29,6 +29,8 @@ PANEL_HINTS = Hints(
     plan_frame="the export",
     result_frame="the export",
     mass_update="tick “allow mass update” to apply it",
+    allow_protected="the panel does not send them (plan.apply(allow_protected=True) in code)",
+    allow_policy="the panel does not send them (plan.apply(allow_policy_violations=True) in code)",
 )
 
 if TYPE_CHECKING:
