@@ -135,11 +135,12 @@ def test_getting_started_points_to_every_other_notebook() -> None:
 
 
 def test_notebooks_use_the_public_names_the_readme_uses() -> None:
-    """The README says `sn.label_coverage`; a notebook saying `frames.label_coverage` made a
+    """The manual says `sn.label_coverage`; a notebook saying `frames.label_coverage` made a
     reader wonder which is right. Notebooks call the package's helpers through `sn`."""
     import sinch_notebook as sn
 
-    readme = (ROOT / "README.md").read_text()
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    readme = "\n".join(page.read_text() for page in pages if "_build" not in page.parts)
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         text = "\n".join(cell.source for cell in notebook.cells)
