@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -255,3 +256,19 @@ def reset_settings() -> None:
     global _settings
     with _settings_lock:
         _settings = None
+
+
+# A saved profile may name the history store (its `history` field). Profiles belong to the
+# connection wing, which the core never imports: that wing tells the core here how to read the
+# field (connection/profiles.py registers it when it is loaded).
+_profile_history: list[Callable[[str | None], str | None]] = []
+
+
+def set_profile_history(lookup: Callable[[str | None], str | None]) -> None:
+    """How to read a profile's `history` field (`None`: the profile in use, if any)."""
+    _profile_history[:] = [lookup]
+
+
+def profile_history(profile: str | None = None) -> str | None:
+    """The history store the profile names (`None`: the default profile's), or None."""
+    return _profile_history[0](profile) if _profile_history else None

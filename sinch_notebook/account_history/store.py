@@ -411,16 +411,12 @@ def default_location(profile: str | None = None) -> str | Path:
     """`store=None`: `%config Sinch.history` (default: `SINCH_HISTORY`), else the `history`
     field of the profile in use (`profile`, else `SINCH_PROFILE` or the default one), else
     .sinch/history.sqlite under the working directory."""
-    from ..config import settings
-    from ..connection.profiles import default_profile, get
+    from ..config import profile_history, settings
 
     configured = (settings().history or "").strip()
     if configured:
         return configured
-    found = get(profile) if profile else default_profile()
-    if found is not None and found.history:
-        return found.history
-    return DEFAULT_PATH
+    return profile_history(profile) or DEFAULT_PATH
 
 
 def default_path() -> Path:

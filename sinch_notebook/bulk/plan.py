@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..cells import (
+from ..display import changed_on_server
+from ..errors import ValidationError
+from ..frames.cells import (
     CellError,
     is_missing,
     resolve,
@@ -36,8 +38,6 @@ from ..cells import (
     to_timestamp,
     truthy,
 )
-from ..display import changed_on_server
-from ..errors import ValidationError
 from ..models import (
     NAME_LIMIT,
     rfc3339,

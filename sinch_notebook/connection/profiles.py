@@ -42,6 +42,7 @@ from ..config import (
     DEFAULT_AUTH_URL,
     check_url,
     env,
+    set_profile_history,
 )
 from ..errors import UserFileError, ValidationError
 from ..local_files import PROFILES_LIMIT, FileRefused, read_bytes
@@ -709,3 +710,13 @@ def profiles() -> pd.DataFrame:
 def delete_profile(name: str) -> None:
     """`sn.delete_profile(name)`: remove the profile and its keychain entry; prints one line."""
     print(delete(name))
+
+
+def _history_of(profile: str | None) -> str | None:
+    """The `history` field of `profile` (None: the default profile), for the core's default
+    store (config.profile_history)."""
+    found = get(profile) if profile else default_profile()
+    return found.history if found is not None and found.history else None
+
+
+set_profile_history(_history_of)

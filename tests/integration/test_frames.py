@@ -10,7 +10,7 @@ import pytest
 
 import sinch_notebook as sn
 from sinch_notebook import frames
-from sinch_notebook.read_ahead import read_ahead
+from sinch_notebook.frames.read_ahead import read_ahead
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import FAST_RETRY
 

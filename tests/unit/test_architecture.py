@@ -22,6 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "sinch_notebook"
 FOLDERS = {
     "bulk": "core",
     "account_history": "core",
+    "frames": "core",
     "desired_state": "core",
     "guards": "core",
     "connection": "connection",

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ValidationError
-from .models import parse_bool
+from ..errors import ValidationError
+from ..models import parse_bool
 
 # The strings pandas.read_csv reads as NaN by default (pandas.io.parsers' STR_NA_VALUES).
 CSV_NA_STRINGS = frozenset(

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import ValidationError
-from .models import LABEL_PREFIX, parse_bool
+from ..errors import ValidationError
+from ..models import LABEL_PREFIX, parse_bool
 from .read_ahead import read_ahead
 
 if TYPE_CHECKING:
-    from .client import SubprojectsClient
+    from ..client import SubprojectsClient
 
 TEXT_COLUMNS = ["subprojectId", "displayName", "parentProjectId"]
 TIME_COLUMNS = ["createTime", "updateTime"]
