@@ -18,7 +18,7 @@ import ipywidgets as widgets
 from ..errors import ValidationError
 from ..files import read_upload
 from . import controls as ui
-from .common import Context, amount, message
+from .common import Context, amount, describe_error, message
 from .desired_upload import DesiredOpener, keep_upload
 from .editor import FrameEditor
 
@@ -75,12 +75,14 @@ class BulkForm(widgets.VBox):
         )
         self.upload = ui.upload("Upload plan", "sn-bulk-upload", accept=".json")
         self.save_button.on_click(self.ctx.guard(lambda _b: self.save_plan()))
-        self.open_button.on_click(self.ctx.guard(lambda _b: self.open_plan()))
+        self.open_button.on_click(self.ctx.guard(lambda _b: self._open_clicked()))
         self.upload.observe(self.ctx.guard(self._on_upload), names="value")
         self.editor = FrameEditor(
             ctx, on_applied=self._applied, result_name=self._result_name, html=html
         )
         self.desired = DesiredOpener(ctx, self._show_desired, self._say)
+        self._saying = False
+        self.editor.status.observe(self._editor_said, names="value")
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))
@@ -186,14 +188,30 @@ class BulkForm(widgets.VBox):
 
     def _on_upload(self, change: dict[str, Any]) -> None:
         """An uploaded plan is kept in the working folder under its name, then opened; a plan
-        file applies once, and its journal goes next to it there."""
-        target = keep_upload(change, self.upload, self._say)
-        if target is not None:
-            self.open_plan(str(target))
+        file applies once, and its journal goes next to it there. A refused plan is not kept."""
+        keep_upload(change, self.upload, self._say, lambda target: self.open_plan(str(target)))
+
+    def _open_clicked(self) -> None:
+        try:
+            self.open_plan()
+        except Exception as exc:
+            self._say("error", f"Not opened: {describe_error(exc)}")
 
     def _say(self, kind: str, text: str) -> None:
+        """The tab's latest outcome, on its one status line (the editor's older one goes)."""
         self.picker_status.value = message(kind, text)
+        self._saying = True
+        try:
+            self.editor.status.value = ""
+        finally:
+            self._saying = False
         (self.ctx.log.error if kind == "error" else self.ctx.log.info)(text)
+
+    def _editor_said(self, change: dict[str, Any]) -> None:
+        """The editor's status (planning, applied) is now the latest outcome: the picker's
+        older line goes, so the tab never shows two outcomes at once."""
+        if change["new"] and not self._saying:
+            self.picker_status.value = ""
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -216,7 +234,7 @@ class BulkForm(widgets.VBox):
             return
         frame = self.ctx.namespace().get(name)
         if frame is None or not hasattr(frame, "columns"):
-            self.picker_status.value = message("error", f"{name} is no longer a DataFrame.")
+            self._say("error", f"{name} is no longer a DataFrame.")
             self.rescan()
             return
         self.picker_status.value = ""
@@ -228,7 +246,7 @@ class BulkForm(widgets.VBox):
         try:
             frame = read_upload(name, content)
         except ValidationError as err:
-            self.picker_status.value = message("error", str(err))
+            self._say("error", str(err))
             return
         self.ctx.namespace()[UPLOAD_NAME] = frame
         self.load(UPLOAD_NAME)
