@@ -133,6 +133,16 @@ class BulkForm(widgets.VBox):
         self.editor.set_connected(connected)
         self._update()
 
+    def forget_connection(self) -> None:
+        """Another connection: the plan (of a frame, a plan file or a desired-state file) and
+        the messages were the old account's; the DataFrame is picked again to plan anew."""
+        self.variable.value = None
+        self.editor.set_frame(None)
+        self.desired.diff = None
+        self.picker_status.value = ""
+        self.editor.status.value = ""
+        self._update()
+
     def rescan(self) -> None:
         """Refresh the list of DataFrame variables in the notebook's namespace."""
         current = self.variable.value

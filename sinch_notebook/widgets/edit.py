@@ -161,6 +161,11 @@ class SubprojectForm(widgets.VBox):
         if self.opened is not None:
             self.open_subproject(self.opened.subproject_id)
 
+    def forget_connection(self) -> None:
+        """Another connection: the form and its last message were about the old account."""
+        self.clear()
+        self.status.value = ""
+
     def clear(self) -> None:
         self.opened = None
         self.name.value = ""

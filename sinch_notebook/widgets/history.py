@@ -119,6 +119,12 @@ class HistoryForm(widgets.VBox):
         self.runner.set_connected(connected)
         self._update()
 
+    def forget_connection(self) -> None:
+        """Another connection: the old account's diff, revert plan, result and message go."""
+        self._forget_diff()
+        self.runner.forget_result()
+        self.status.value = ""
+
     def reload(self) -> None:
         """Read the list of snapshots again (in the background)."""
         self.ctx.submit(

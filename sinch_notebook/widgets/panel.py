@@ -246,9 +246,14 @@ class Panel(widgets.VBox):
         if client is not previous:
             self._follow_writes(client)
         connected = client is not None
+        # Another account (or none): what the tabs show of the old one goes. Connecting again
+        # to the same account (a new token, the same profile) keeps it.
+        switched = previous is not None and account_of(client) != account_of(previous)
         for _, page in self.pages:
             if hasattr(page, "set_connected"):
                 page.set_connected(connected)
+            if switched and hasattr(page, "forget_connection"):
+                page.forget_connection()
         self.refresh_status()
         if client is None:
             self._ticker.stop()
@@ -319,6 +324,13 @@ class Panel(widgets.VBox):
         self.busy.value = message("busy", f"{label}…") if label else ""
         if label is None and not getattr(self, "_closed", True):
             self.refresh_status()
+
+
+def account_of(client: SubprojectsClient | None) -> tuple[str, str, str] | None:
+    """Which account a connection reaches: the API, the project and the key."""
+    if client is None:
+        return None
+    return (client.base_url, client.project_id, client.key_id)
 
 
 def not_drawn_text(client: SubprojectsClient | None) -> str:

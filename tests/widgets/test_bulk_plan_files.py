@@ -198,9 +198,7 @@ def test_save_plan_confirmation_replaces_the_old_status(
     assert "planned" in plain(form.editor.status.value)
 
 
-def test_a_refused_open_is_said_in_the_tab(
-    bulk_panel: tuple[Panel, dict], tmp_path: Path
-) -> None:
+def test_a_refused_open_is_said_in_the_tab(bulk_panel: tuple[Panel, dict], tmp_path: Path) -> None:
     panel, _namespace = bulk_panel
     form = panel.bulk_form
     form.plan_path.value = "missing.json"
