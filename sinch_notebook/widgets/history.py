@@ -178,6 +178,8 @@ class HistoryForm(widgets.VBox):
         )
 
     def _on_pick(self, _change: Any) -> None:
+        if self.diff is not None:
+            self.status.value = ""  # it spoke of the diff (or its revert) of the old picks
         self._forget_diff()
 
     def _forget_diff(self) -> None:
@@ -225,10 +227,10 @@ class HistoryForm(widgets.VBox):
             f"Snapshot {taken.id}: {taken.subprojects:,} subprojects ({taken.deleted:,} "
             f"deleted), {since}."
         )
-        self.status.value = message("ok", text)
-        self.ctx.log.info(text)
         self._load()
         self.a.value = taken.id
+        self.status.value = message("ok", text)  # after the picks moved (see _on_pick)
+        self.ctx.log.info(text)
 
     # -- diff and revert -------------------------------------------------------------------------
 
