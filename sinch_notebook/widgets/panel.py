@@ -13,6 +13,7 @@ seconds (Colab, VS Code without its setting); `grid="html"` uses the HTML tables
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -163,6 +164,7 @@ class Panel(widgets.VBox):
         else:
             self.render_watch.stop()
         self._on_active_changed(active())
+        self._stop_following_cells = self._follow_cells() if namespace is None else None
         if autoconnect and active() is None and self.connect_form.autoconnect:
             # Complete SINCH_* credentials: connect as Connect would, without waiting for a click.
             self.connect_form.connect()
@@ -228,6 +230,9 @@ class Panel(widgets.VBox):
         self._closed = True
         self.render_watch.stop()
         self._unsubscribe()
+        stop_following_cells = getattr(self, "_stop_following_cells", None)
+        if stop_following_cells is not None:
+            stop_following_cells()
         self._follow_writes(None)
         self._ticker.stop()
         self.worker.wait(timeout=10)
@@ -311,6 +316,22 @@ class Panel(widgets.VBox):
             browser.refresh()  # a no-op while a load is already on its way
         if change["new"] == self.tab_index("Bulk"):
             self.bulk_form.rescan()
+
+    def _follow_cells(self) -> Callable[[], None] | None:
+        """After each cell the notebook's DataFrames are looked for again, so Bulk's picker
+        lists a `df` made after the panel was shown, even with the Bulk tab open already."""
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None:
+            return None
+
+        def after_cell(_result: Any = None) -> None:
+            if not getattr(self, "_closed", True):
+                self.ctx.guard(self.bulk_form.rescan)()
+
+        shell.events.register("post_run_cell", after_cell)
+        return lambda: shell.events.unregister("post_run_cell", after_cell)
 
     def _on_frame(self, name: str) -> None:
         self.bulk_form.rescan()
