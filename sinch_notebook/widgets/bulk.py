@@ -23,6 +23,7 @@ from .desired_upload import DesiredOpener, keep_upload
 from .editor import FrameEditor
 
 UPLOAD_NAME = "uploaded_df"
+MISSING_NAMED = 5  # subprojects named when an upload leaves some out
 
 
 def frame_variables(namespace: dict[str, Any]) -> list[str]:
@@ -87,14 +88,20 @@ class BulkForm(widgets.VBox):
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))
         self.upload_frame.observe(self.ctx.guard(self._on_upload_frame), names="value")
+        intro = (
+            "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), or "
+            "upload an edited CSV / Excel export; edit it in the grid or with pandas, "
+            "review the plan, then Apply."
+            if ctx.for_code
+            else "Upload an edited CSV or Excel file (Browse → CSV or Excel downloads one): "
+            "change names and labels, add rows to create, set delete to true to delete; then "
+            "review the plan here and Apply."
+        )
+        picker = (self.variable, self.rescan_button, self.plan_button) if ctx.for_code else ()
         super().__init__(
             [
-                widgets.HTML(
-                    "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), or "
-                    "upload an edited CSV / Excel export; edit it in the grid or with pandas, "
-                    "review the plan, then Apply."
-                ),
-                ui.row(self.variable, self.rescan_button, self.plan_button, self.upload_frame),
+                widgets.HTML(intro),
+                ui.row(*picker, self.upload_frame),
                 ui.row(
                     self.plan_path,
                     self.save_button,
@@ -260,10 +267,42 @@ class BulkForm(widgets.VBox):
             return
         self.ctx.namespace()[UPLOAD_NAME] = frame
         self.load(UPLOAD_NAME)
-        self.picker_status.value = message(
-            "info", f"{name}: {amount(len(frame), 'row')} loaded as {UPLOAD_NAME}."
+        where = f" as {UPLOAD_NAME}" if self.ctx.for_code else ""
+        loaded = f"{name}: {amount(len(frame), 'row')} loaded{where}."
+        self.picker_status.value = message("info", loaded)
+        self.ctx.log.info(f"Uploaded {name} ({amount(len(frame), 'row')}){where}.")
+        self.ctx.submit(
+            "Comparing the file with the account",
+            self._say_missing,
+            frame,
+            loaded,
+            failure="Could not compare the file with the account",
         )
-        self.ctx.log.info(f"Uploaded {name} ({amount(len(frame), 'row')}) as {UPLOAD_NAME}.")
+
+    def _say_missing(self, frame: Any, loaded: str) -> None:
+        """Live subprojects not in an uploaded file are left as they are (nothing is deleted
+        by omission, `bulk.plan`): say which, and how a file deletes one, so a row deleted
+        from the file is not silently ignored. Runs after the plan (one worker, in order)."""
+        listed = (
+            set(frame["subprojectId"].dropna().astype(str)) if "subprojectId" in frame else set()
+        )
+        records = self.ctx.client().records()
+        missing = sorted(
+            (str(r.get("displayName") or ""), sid)
+            for sid, r in records.items()
+            if sid not in listed and r.get("deleted") is not True
+        )
+        if not missing:
+            return
+        shown = ", ".join(f"{n!r}" for n, _sid in missing[:MISSING_NAMED])
+        more = f" and {len(missing) - MISSING_NAMED:,} more" if len(missing) > MISSING_NAMED else ""
+        text = (
+            f"{loaded} It leaves {amount(len(missing), 'subproject')} of the account as they are, "
+            f"because the file has no row for them: {shown}{more}. To delete one, keep its row "
+            "in the file and set its delete column to true (or delete it in the Edit tab)."
+        )
+        self.picker_status.value = message("warn", text)
+        self.ctx.log.info(text)
 
     def _on_upload_frame(self, change: Any) -> None:
         files = change["new"]

@@ -48,6 +48,14 @@ GRIDS = ("auto", "html", "canvas")
 _newest: weakref.ref[Panel] | None = None
 
 
+APP_HEADING = (
+    "<h2 style='margin:0.2em 0'>Sinch subprojects</h2>"
+    "<div style='margin-bottom:0.6em'>Look through the subprojects of a Sinch project, rename "
+    "them, change their labels, create and delete them, one at a time or many at once from an "
+    "edited spreadsheet. Connect first.</div>"
+)
+
+
 def _user_namespace() -> dict[str, Any]:
     from IPython import get_ipython
 
@@ -79,6 +87,7 @@ class Panel(widgets.VBox):
         autoconnect: bool = True,
         grid: str = "auto",
         render_grace: float = RENDER_GRACE,
+        for_code: bool = True,
     ) -> None:
         if grid not in GRIDS:
             raise ValidationError("grid", f"must be one of {', '.join(GRIDS)}, got {grid!r}")
@@ -91,6 +100,7 @@ class Panel(widgets.VBox):
             log=self.activity,
             worker=self.worker,
             namespace=(lambda: namespace) if namespace is not None else _user_namespace,
+            for_code=for_code,
         )
         given = GivenOptions(key_id, project_id, auth, auth_url, api_url, api_version, profile)
         self.connect_form = ConnectForm(self.ctx, given, sandbox=sandbox, save_as=save_as)
@@ -141,8 +151,13 @@ class Panel(widgets.VBox):
         self._ticker = Ticker(tick_seconds, self.refresh_status)
         self._client: SubprojectsClient | None = None
         self._unfollow: Any = None  # stops following the shared client's writes
+        if not for_code:  # the app: its words are for people who do not code
+            ui.show(self.browser.frame_name, False)
+            ui.show(self.browser.frame_button, False)
+        heading = [] if for_code else [widgets.HTML(APP_HEADING)]
         super().__init__(
             [
+                *heading,
                 ui.row(self.header, self.switcher, self.busy),
                 self.tabs,
                 ui.row(widgets.HTML("<b>Activity</b> (newest first)"), self.clear_log_button),
