@@ -35,6 +35,17 @@ def text(panel: Panel) -> str:
     )
 
 
+def upload_of(name: str, content: bytes) -> dict:
+    """What the browser sends for one uploaded file."""
+    return {
+        "name": name,
+        "type": "application/json",
+        "size": len(content),
+        "content": memoryview(content),
+        "last_modified": 1_700_000_000_000,
+    }
+
+
 def names(sandbox: Sandbox) -> dict[str, str]:
     return {r["subprojectId"]: r["displayName"] for r in sandbox.subprojects()}
 
@@ -80,13 +91,7 @@ def test_an_uploaded_plan_is_kept_beside_its_journal_and_applied(
     elsewhere.mkdir()
     content = client.plan(frame).save(elsewhere / "upload.json").read_bytes()
     form = panel.bulk_form
-    upload = {
-        "name": "upload.json",
-        "type": "application/json",
-        "size": len(content),
-        "content": memoryview(content),
-        "last_modified": 1_700_000_000_000,
-    }
+    upload = upload_of("upload.json", content)
     form.upload.set_state({"value": [upload]})  # what the browser sends after an upload
     assert (tmp_path / "upload.json").read_bytes() == content
     assert form.plan is not None and "Opened" in text(panel)
@@ -142,27 +147,11 @@ def test_an_upload_never_overwrites_a_different_file(
     panel, _namespace = bulk_panel
     (tmp_path / "change.json").write_text("mine")
     content = b'{"format": "sinch-notebook plan"}'
-    upload = {
-        "name": "change.json",
-        "type": "application/json",
-        "size": len(content),
-        "content": memoryview(content),
-        "last_modified": 1_700_000_000_000,
-    }
+    upload = upload_of("change.json", content)
     panel.bulk_form.upload.set_state({"value": [upload]})
     assert (tmp_path / "change.json").read_text() == "mine"
     assert "a different change.json is already in the working folder" in text(panel)
     assert panel.bulk_form.plan is None
-
-
-def upload_of(name: str, content: bytes) -> dict:
-    return {
-        "name": name,
-        "type": "application/json",
-        "size": len(content),
-        "content": memoryview(content),
-        "last_modified": 1_700_000_000_000,
-    }
 
 
 def test_a_refused_upload_is_said_in_the_tab_and_not_kept(
