@@ -48,6 +48,15 @@ GRIDS = ("auto", "html", "canvas")
 _newest: weakref.ref[Panel] | None = None
 
 
+# The tab strip spans the panel, as the box below it does (ipywidgets gives each tab a fixed
+# width, so six tabs stopped short of the right edge).
+PANEL_CSS = """<style>
+.sn-panel .sn-tabs.widget-tab > .lm-TabBar .lm-TabBar-tab {
+  flex: 1 1 0 !important;
+  max-width: none !important;
+}
+</style>"""
+
 APP_HEADING = (
     "<h2 style='margin:0.2em 0'>Sinch subprojects</h2>"
     "<div style='margin-bottom:0.6em'>Look through the subprojects of a Sinch project, rename "
@@ -163,6 +172,7 @@ class Panel(widgets.VBox):
                 ui.row(widgets.HTML("<b>Activity</b> (newest first)"), self.clear_log_button),
                 self.activity.widget,
                 self.theme,
+                widgets.HTML(PANEL_CSS, layout=widgets.Layout(display="none")),
             ]
         )
         self.add_class("sn-panel")
