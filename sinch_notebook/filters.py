@@ -69,3 +69,22 @@ class SubprojectFilter:
         if (key or value) and not _label_matches(labels, key, value):
             return False
         return all(_label_matches(labels, fold(k), fold(v)) for k, v in self.labels.items())
+
+    def describe(self) -> str:
+        """What the filter keeps, in words ('' when it keeps every live subproject): a listing
+        that matched nothing still says what it looked for."""
+        parts = []
+        if self.text.strip():
+            parts.append(f'name or id containing "{self.text.strip()}"')
+        if self.label_key.strip() or self.label_value.strip():
+            parts.append(_label_words(self.label_key.strip() or "any", self.label_value.strip()))
+        parts.extend(_label_words(k, str(v)) for k, v in self.labels.items())
+        if self.ids is not None:
+            parts.append(f"{len(self.ids):,} chosen ids")
+        if self.show_deleted:
+            parts.append("deleted included")
+        return ", ".join(parts)
+
+
+def _label_words(key: str, value: str) -> str:
+    return f'label {key} containing "{value}"' if value else f"label {key}"

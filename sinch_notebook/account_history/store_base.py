@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import SinchError, ValidationError
+from .changes import changes_between
 from .rows import Row, UnreadableRow, paused_gc, prepare_rows, to_record
 
 FORMAT = "sinch-notebook account history"
@@ -47,7 +48,7 @@ class SnapshotInfo:
     time: datetime
     subprojects: int
     deleted: int
-    changed: int  # records that differ from the previous snapshot of the project
+    changed: int  # subprojects the diff from the previous snapshot reports
     previous: int | None  # that snapshot's id (None: the project's first)
     api_url: str | None = None  # where it was listed from (None: before schema 2)
     tag: str | None = None  # "sync": taken by a desired-state sync (SQLite schema 3)
@@ -286,7 +287,6 @@ class HistoryStore:
         ).fetchall()[0][0]
         unchanged: set[str] = set()
         ended: list[int] = []
-        vanished = 0  # current versions no longer listed at all
         current = conn.execute(
             q(
                 f"SELECT subproject_id, {_CONTENT}, id FROM versions "
@@ -294,20 +294,23 @@ class HistoryStore:
             ),
             (pid,),
         ).fetchall()
+        seen: set[str] = set()
+        changed = 0  # subprojects the diff from the previous snapshot reports: one count
         for stored in current:
+            seen.add(stored[0])
             row = rows.get(stored[0])
             if row is not None and stored[:7] == row:
                 unchanged.add(row[0])
                 continue
             ended.append(stored[7])
-            vanished += row is None
+            changed += _reported(stored[:7], row, project)
         del current
         added = [(pid, snapshot_id, *row) for sid, row in rows.items() if sid not in unchanged]
+        changed += sum(1 for sid in rows if sid not in seen)  # each one "created"
         if ended:
             self._end_versions(conn, snapshot_id, ended)
         if added:
             self._add_versions(conn, added)
-        changed = len(added) + vanished
         conn.execute(q("UPDATE snapshots SET changed = ? WHERE id = ?"), (changed, snapshot_id))
         return snapshot_id, previous, changed
 
@@ -522,3 +525,15 @@ def _readable_json(text: Any, *, an_object: bool) -> bool:
     except (TypeError, ValueError, RecursionError):
         return False
     return isinstance(value, dict) or not an_object
+
+
+def _reported(before: tuple, after: Row | None, project: str) -> bool:
+    """Whether a diff reports this stored version's change (`changes_between`: names, labels,
+    deletions; a new `updateTime` alone is not a change), so a snapshot's "N changed" and
+    the diff of the same span count the same subprojects."""
+    try:
+        old = to_record(before, project)
+        new = to_record(after, project) if after is not None else None
+    except UnreadableRow:
+        return True  # a damaged version: the diff will say so; count it rather than hide it
+    return bool(changes_between(old, new))

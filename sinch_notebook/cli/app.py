@@ -58,7 +58,7 @@ def page() -> object:
     """What the app's page shows: the panel, on the page's own (hidden) notebook namespace."""
     from ..widgets import Panel
 
-    return Panel()
+    return Panel(for_code=False)
 
 
 def write_notebook(folder: Path) -> Path:

@@ -127,7 +127,7 @@ def lab_settings(directory: Path) -> Path:
     Kernel" dialog, and there is no news prompt. notebook_shim (classic Notebook settings for
     Notebook 7) is off: the demo's JupyterLab does not need it, and it reads the deprecated
     `ServerApp.token`, which prints a warning whenever Voilà (the `[app]` extra) has switched
-    traitlets' warnings on.
+    traitlets' warnings on. Tab completion lists the kernel's answers only.
     """
     server = server_config("ServerApp")
     server["ServerApp"]["jpserver_extensions"] = {"notebook_shim": False}
@@ -137,6 +137,14 @@ def lab_settings(directory: Path) -> Path:
             "checkForUpdates": False,
         },
         "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+        # Tab offers what the kernel knows (`%sinch` commands, ids, plans), not the words of
+        # the cell after it (`%`, `sinch`, `get`): the editor's word list is off.
+        "@jupyterlab/completer-extension:manager": {
+            "availableProviders": {
+                "CompletionProvider:kernel": 550,
+                "CompletionProvider:context": -1,
+            }
+        },
     }
     (directory / "labconfig").mkdir(parents=True, exist_ok=True)
     (directory / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))

@@ -23,6 +23,7 @@ from .errors import MagicError
 from .hints import magic_hints
 from .interaction import ask_before_deleting
 from .parsing import add_output, label_filter, label_pair, labels_dict, positive_int
+from .views import ListingAbout
 
 PROGRESS_FROM = 20  # lines of a %%sinch create cell from which a progress bar is shown
 
@@ -89,7 +90,8 @@ def list_(ctx: Context, args: argparse.Namespace) -> pd.DataFrame:
     )
     records: list[dict[str, Any]] = []
     more = False
-    for client in _listed_clients(ctx, args):
+    clients = _listed_clients(ctx, args)
+    for client in clients:
         found: list[dict[str, Any]] = []
         for page in client.iter_pages(show_deleted=args.deleted, page_size=ctx.settings.page_size):
             found.extend(r for r in page if wanted.matches(r))
@@ -102,7 +104,8 @@ def list_(ctx: Context, args: argparse.Namespace) -> pd.DataFrame:
     frame = records_frame(records)
     recent.remember(frame)
     ctx.store(args.output, frame)
-    return ctx.views.frames.mark(frame, more=more)
+    about = ListingAbout(tuple(c.project_id for c in clients), wanted.describe())
+    return ctx.views.frames.mark(frame, more=more, about=about)
 
 
 def _listed_clients(ctx: Context, args: argparse.Namespace) -> list[SubprojectsClient]:

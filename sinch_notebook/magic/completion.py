@@ -43,6 +43,7 @@ MAX_COMPLETIONS = 500
 MAX_TYPE_WIDTH = 32  # JupyterLab shows the type in a narrow column beside each completion
 LINE = re.compile(r"^\s*%%?sinch\s+(?P<rest>.*)$")
 Found = list[tuple[str, str]]  # (text, what it is: shown beside it)
+NOTHING = "nothing\u00a0to\u00a0complete"  # beside the one empty answer (see make_matcher)
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,11 @@ def make_matcher(shell: Any) -> Callable[..., Any]:
         if result is None:
             return {"completions": [], "suppress": False}
         fragment, found = result
+        if not found:
+            # Nothing to offer is still our answer: IPython lets other matchers speak when a
+            # matcher has no completion (every magic, every name), so the answer is the
+            # fragment itself, which changes nothing when inserted, and suppresses the rest.
+            found = [(fragment, NOTHING)]
         return {
             "completions": [SimpleCompletion(text, type=kind) for text, kind in found],
             "matched_fragment": fragment,

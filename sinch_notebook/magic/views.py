@@ -179,6 +179,15 @@ class Row:
 
 
 @dataclass(frozen=True)
+class ListingAbout:
+    """What the rows cannot tell (an empty listing has none): the projects listed and the
+    filter's words (`SubprojectFilter.describe`)."""
+
+    projects: tuple[str, ...]
+    filtered: str = ""
+
+
+@dataclass(frozen=True)
 class Listing:
     """What a listing shows: the first `limit` rows as name, labels, times and the id; the
     parent project once; "showing N of M". The DataFrame itself keeps every row and column.
@@ -187,6 +196,7 @@ class Listing:
     frame: pd.DataFrame
     limit: int
     more: bool = False
+    about: ListingAbout | None = None  # where it was listed and with what filter
 
     @property
     def shown(self) -> int:
@@ -218,6 +228,8 @@ class Listing:
             if "parentProjectId" in self.frame.columns
             else []
         )
+        if self.about is not None and (self.about.projects or not parents):
+            parents = sorted(set(self.about.projects))
         where = f"Project {parents[0]} · " if len(parents) == 1 else ""
         if self.more:
             first = f"the first {plural(total, 'matching subproject')}"
@@ -227,6 +239,8 @@ class Listing:
             count += f"; more match (--limit {total} stopped the listing there)"
         else:
             count = f"showing {self.shown} of {plural(total, 'subproject')}"
+        if self.about is not None and self.about.filtered:
+            count += f" · {self.about.filtered}"
         if self.shown < total:
             count += " (%config Sinch.display_limit = 0 shows all; the DataFrame has every row)"
         return where + count
@@ -299,24 +313,34 @@ class DisplayLimit:
         self._limit = limit
         self._frames: dict[int, weakref.ref[pd.DataFrame]] = {}
         self._more: dict[int, bool] = {}
+        self._about: dict[int, ListingAbout] = {}
         self._views: dict[int, FrameView] = {}
         self._previous: dict[str, Any] = {}
         self._formatters: dict[str, Any] = {}
 
     def mark(
-        self, frame: pd.DataFrame, *, more: bool = False, view: FrameView | None = None
+        self,
+        frame: pd.DataFrame,
+        *,
+        more: bool = False,
+        view: FrameView | None = None,
+        about: ListingAbout | None = None,
     ) -> pd.DataFrame:
-        """Show `frame` as a listing (`more`: it stopped at --limit and more rows match), or
-        as `view(frame, limit)` draws it: the view of the command that returned it."""
+        """Show `frame` as a listing (`more`: it stopped at --limit and more rows match;
+        `about`: its projects and filter), or as `view(frame, limit)` draws it: the view of
+        the command that returned it."""
         key = id(frame)
 
         def forget(_ref: Any, key: int = key) -> None:
             self._frames.pop(key, None)
             self._more.pop(key, None)
+            self._about.pop(key, None)
             self._views.pop(key, None)
 
         self._frames[key] = weakref.ref(frame, forget)
         self._more[key] = more
+        if about is not None:
+            self._about[key] = about
         if view is not None:
             self._views[key] = view
         return frame
@@ -330,7 +354,8 @@ class DisplayLimit:
         view = self._views.get(id(frame))
         if view is not None:
             return view(frame, self._limit())
-        return Listing(frame, self._limit(), self._more.get(id(frame), False))
+        key = id(frame)
+        return Listing(frame, self._limit(), self._more.get(key, False), self._about.get(key))
 
     def html(self, frame: pd.DataFrame) -> str | None:
         listing = self.listing(frame)
@@ -364,6 +389,7 @@ class DisplayLimit:
         self._previous = {}
         self._frames.clear()
         self._more.clear()
+        self._about.clear()
         self._views.clear()
 
 

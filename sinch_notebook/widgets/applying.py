@@ -96,7 +96,10 @@ class PlanRunner(widgets.VBox):
         self.retry_button.on_click(ctx.guard(self._on_retry))
         self.allow_mass_delete.observe(ctx.guard(lambda _c: self._update()), names="value")
         self.allow_mass_update.observe(ctx.guard(lambda _c: self._update()), names="value")
-        options = [self.workers, self.allow_mass_delete, self.allow_mass_update]
+        self.trailing_exports = bool(trailing)
+        # How many requests fly at once is a programmer's knob: the app keeps the setting's.
+        options = [self.workers] if ctx.for_code else []
+        options += [self.allow_mass_delete, self.allow_mass_update]
         if journal_choice:
             options.append(self.keep_journal)
         super().__init__(
@@ -255,7 +258,12 @@ class PlanRunner(widgets.VBox):
         self.result_view.value = result_html(result)
         kind = "ok" if result.ok else "warn"
         journal = f" Journal: {result.journal_path}." if result.journal_path else ""
-        self.status.value = message(kind, f"Done; the result is in the variable {name}.{journal}")
+        done = f"Done; the result is in the variable {name}.{journal}"
+        if not self.ctx.for_code:
+            done = f"Done: {result_summary(result)}." + (
+                " Download the result below." if self.trailing_exports else ""
+            )
+        self.status.value = message(kind, done)
         self.ctx.log.info(f"{result_summary(result)} (result in {name}).{journal}")
         if self.on_applied is not None:
             self.on_applied(result)

@@ -18,11 +18,12 @@ import ipywidgets as widgets
 from ..errors import ValidationError
 from ..files import read_upload
 from . import controls as ui
-from .common import Context, amount, message
+from .common import Context, amount, describe_error, message
 from .desired_upload import DesiredOpener, keep_upload
 from .editor import FrameEditor
 
 UPLOAD_NAME = "uploaded_df"
+MISSING_NAMED = 5  # subprojects named when an upload leaves some out
 
 
 def frame_variables(namespace: dict[str, Any]) -> list[str]:
@@ -75,24 +76,32 @@ class BulkForm(widgets.VBox):
         )
         self.upload = ui.upload("Upload plan", "sn-bulk-upload", accept=".json")
         self.save_button.on_click(self.ctx.guard(lambda _b: self.save_plan()))
-        self.open_button.on_click(self.ctx.guard(lambda _b: self.open_plan()))
+        self.open_button.on_click(self.ctx.guard(lambda _b: self._open_clicked()))
         self.upload.observe(self.ctx.guard(self._on_upload), names="value")
         self.editor = FrameEditor(
             ctx, on_applied=self._applied, result_name=self._result_name, html=html
         )
         self.desired = DesiredOpener(ctx, self._show_desired, self._say)
+        self._saying = False
+        self.editor.status.observe(self._editor_said, names="value")
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))
         self.upload_frame.observe(self.ctx.guard(self._on_upload_frame), names="value")
+        intro = (
+            "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), or "
+            "upload an edited CSV / Excel export; edit it in the grid or with pandas, "
+            "review the plan, then Apply."
+            if ctx.for_code
+            else "Upload an edited CSV or Excel file (Browse → CSV or Excel downloads one): "
+            "change names and labels, add rows to create, set delete to true to delete; then "
+            "review the plan here and Apply."
+        )
+        picker = (self.variable, self.rescan_button, self.plan_button) if ctx.for_code else ()
         super().__init__(
             [
-                widgets.HTML(
-                    "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), or "
-                    "upload an edited CSV / Excel export; edit it in the grid or with pandas, "
-                    "review the plan, then Apply."
-                ),
-                ui.row(self.variable, self.rescan_button, self.plan_button, self.upload_frame),
+                widgets.HTML(intro),
+                ui.row(*picker, self.upload_frame),
                 ui.row(
                     self.plan_path,
                     self.save_button,
@@ -129,6 +138,16 @@ class BulkForm(widgets.VBox):
 
     def set_connected(self, connected: bool) -> None:
         self.editor.set_connected(connected)
+        self._update()
+
+    def forget_connection(self) -> None:
+        """Another connection: the plan (of a frame, a plan file or a desired-state file) and
+        the messages were the old account's; the DataFrame is picked again to plan anew."""
+        self.variable.value = None
+        self.editor.set_frame(None)
+        self.desired.diff = None
+        self.picker_status.value = ""
+        self.editor.status.value = ""
         self._update()
 
     def rescan(self) -> None:
@@ -186,14 +205,30 @@ class BulkForm(widgets.VBox):
 
     def _on_upload(self, change: dict[str, Any]) -> None:
         """An uploaded plan is kept in the working folder under its name, then opened; a plan
-        file applies once, and its journal goes next to it there."""
-        target = keep_upload(change, self.upload, self._say)
-        if target is not None:
-            self.open_plan(str(target))
+        file applies once, and its journal goes next to it there. A refused plan is not kept."""
+        keep_upload(change, self.upload, self._say, lambda target: self.open_plan(str(target)))
+
+    def _open_clicked(self) -> None:
+        try:
+            self.open_plan()
+        except Exception as exc:
+            self._say("error", f"Not opened: {describe_error(exc)}")
 
     def _say(self, kind: str, text: str) -> None:
+        """The tab's latest outcome, on its one status line (the editor's older one goes)."""
         self.picker_status.value = message(kind, text)
+        self._saying = True
+        try:
+            self.editor.status.value = ""
+        finally:
+            self._saying = False
         (self.ctx.log.error if kind == "error" else self.ctx.log.info)(text)
+
+    def _editor_said(self, change: dict[str, Any]) -> None:
+        """The editor's status (planning, applied) is now the latest outcome: the picker's
+        older line goes, so the tab never shows two outcomes at once."""
+        if change["new"] and not self._saying:
+            self.picker_status.value = ""
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -216,7 +251,7 @@ class BulkForm(widgets.VBox):
             return
         frame = self.ctx.namespace().get(name)
         if frame is None or not hasattr(frame, "columns"):
-            self.picker_status.value = message("error", f"{name} is no longer a DataFrame.")
+            self._say("error", f"{name} is no longer a DataFrame.")
             self.rescan()
             return
         self.picker_status.value = ""
@@ -228,14 +263,46 @@ class BulkForm(widgets.VBox):
         try:
             frame = read_upload(name, content)
         except ValidationError as err:
-            self.picker_status.value = message("error", str(err))
+            self._say("error", str(err))
             return
         self.ctx.namespace()[UPLOAD_NAME] = frame
         self.load(UPLOAD_NAME)
-        self.picker_status.value = message(
-            "info", f"{name}: {amount(len(frame), 'row')} loaded as {UPLOAD_NAME}."
+        where = f" as {UPLOAD_NAME}" if self.ctx.for_code else ""
+        loaded = f"{name}: {amount(len(frame), 'row')} loaded{where}."
+        self.picker_status.value = message("info", loaded)
+        self.ctx.log.info(f"Uploaded {name} ({amount(len(frame), 'row')}){where}.")
+        self.ctx.submit(
+            "Comparing the file with the account",
+            self._say_missing,
+            frame,
+            loaded,
+            failure="Could not compare the file with the account",
         )
-        self.ctx.log.info(f"Uploaded {name} ({amount(len(frame), 'row')}) as {UPLOAD_NAME}.")
+
+    def _say_missing(self, frame: Any, loaded: str) -> None:
+        """Live subprojects not in an uploaded file are left as they are (nothing is deleted
+        by omission, `bulk.plan`): say which, and how a file deletes one, so a row deleted
+        from the file is not silently ignored. Runs after the plan (one worker, in order)."""
+        listed = (
+            set(frame["subprojectId"].dropna().astype(str)) if "subprojectId" in frame else set()
+        )
+        records = self.ctx.client().records()
+        missing = sorted(
+            (str(r.get("displayName") or ""), sid)
+            for sid, r in records.items()
+            if sid not in listed and r.get("deleted") is not True
+        )
+        if not missing:
+            return
+        shown = ", ".join(f"{n!r}" for n, _sid in missing[:MISSING_NAMED])
+        more = f" and {len(missing) - MISSING_NAMED:,} more" if len(missing) > MISSING_NAMED else ""
+        text = (
+            f"{loaded} It leaves {amount(len(missing), 'subproject')} of the account as they are, "
+            f"because the file has no row for them: {shown}{more}. To delete one, keep its row "
+            "in the file and set its delete column to true (or delete it in the Edit tab)."
+        )
+        self.picker_status.value = message("warn", text)
+        self.ctx.log.info(text)
 
     def _on_upload_frame(self, change: Any) -> None:
         files = change["new"]

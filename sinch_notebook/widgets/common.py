@@ -97,6 +97,9 @@ class Context:
     log: PanelLog
     worker: Worker
     namespace: Callable[[], dict[str, Any]]
+    # False in `sinch-notebook app`, for people who do not code: no notebook variables,
+    # DataFrames, journal paths or worker counts on the page.
+    for_code: bool = True
 
     def guard(self, handler: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap a click or change handler so an unexpected error lands in the activity log.

@@ -51,6 +51,25 @@ def _labelled(
     )
 
 
+class TypedText(widgets.Text):
+    """A text field whose value the kernel never echoes back to the page.
+
+    ipywidgets 8 answers each keystroke's update with an "echo_update" carrying that value;
+    a page that is slow to drop a stale echo (the kernel busy with a Browse reload) could set
+    the field back to it under the person's cursor, losing keys typed since ("region" read
+    "reon"). Without the echo, the only values the kernel sends to a typed field are the ones
+    its own code sets on purpose (opening a subproject, clearing a form).
+    """
+
+    value = Unicode(help="String value").tag(sync=True, echo_update=False)
+
+
+class TypedCombobox(widgets.Combobox):
+    """A Combobox with the same rule as `TypedText`: typed values are never echoed back."""
+
+    value = Unicode(help="String value").tag(sync=True, echo_update=False)
+
+
 def field(
     description: str,
     css_class: str,
@@ -63,7 +82,7 @@ def field(
 ) -> widgets.Text:
     """A one-line text field."""
     return _labelled(
-        widgets.Text,
+        TypedText,
         description,
         css_class,
         width,
@@ -79,7 +98,7 @@ def combobox(
 ) -> widgets.Combobox:
     """A text field that suggests values (label keys) but accepts anything."""
     return with_class(
-        widgets.Combobox(
+        TypedCombobox(
             placeholder=placeholder,
             options=list(options),
             ensure_option=False,

@@ -63,6 +63,11 @@ class CreateForm(widgets.VBox):
     def valid(self) -> bool:
         return not name_problem(self.name.value) and self.labels.valid
 
+    def forget_connection(self) -> None:
+        """Another connection: the last create's message was about the old account (what is
+        typed stays: it is the person's, not the account's)."""
+        self.status.value = ""
+
     def set_connected(self, connected: bool) -> None:
         self._connected = connected
         self._update()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import controls as ui
+from .common import describe_error
 
 if TYPE_CHECKING:
     from ..desired_state import Desired, DesiredDiff
@@ -60,17 +61,21 @@ class DesiredOpener:
         self.diff = None
 
     def _on_upload(self, change: dict[str, Any]) -> None:
-        target = keep_upload(change, self.upload, self.say)
-        if target is not None:
-            self.open(str(target))
+        keep_upload(change, self.upload, self.say, lambda target: self.open(str(target)))
 
 
 def keep_upload(
-    change: dict[str, Any], upload: Any, say: Callable[[str, str], None]
+    change: dict[str, Any],
+    upload: Any,
+    say: Callable[[str, str], None],
+    opener: Callable[[Path], None] | None = None,
 ) -> Path | None:
     """An uploaded file kept in the working folder under its name, where what opens it finds
     it (and a plan file its journal): None when nothing came, or when a different file of that
-    name is already there (never overwritten; `say` tells why)."""
+    name is already there (never overwritten; `say` tells why).
+
+    With `opener`, the kept file is opened at once; when it is refused, a file this upload
+    wrote is removed again (nothing refused is kept) and `say` tells why in the tab."""
     files = list(change["new"] or ())
     if not files:
         return None
@@ -86,6 +91,16 @@ def keep_upload(
             "upload or open that file by its path.",
         )
         return None
-    if not target.exists():
+    written = not target.exists()
+    if written:
         target.write_bytes(content)
+    if opener is None:
+        return target
+    try:
+        opener(target)
+    except Exception as exc:
+        if written:
+            target.unlink(missing_ok=True)
+        say("error", f"{name} not opened: {describe_error(exc)}")
+        return None
     return target

@@ -42,6 +42,7 @@ class SubprojectForm(widgets.VBox):
         self.opened: Subproject | None = None
         self._connected = False
         self._busy = False
+        self._loading = False  # the form is being filled from the server, not edited
 
         self.subproject_id = ui.field(
             "Subproject ID",
@@ -67,12 +68,13 @@ class SubprojectForm(widgets.VBox):
             ui.row(self.confirm_button, self.cancel_button),
         )
         self.status = ui.html("sn-edit-status")
+        self.unsaved = ui.html("sn-edit-unsaved")
 
         self.open_button.on_click(
             self.ctx.guard(lambda _b: self.open_subproject(self.subproject_id.value))
         )
-        self.name.observe(self.ctx.guard(lambda _c: self._update()), names="value")
-        self.labels.on_change(self._update)
+        self.name.observe(self.ctx.guard(lambda _c: self._edited()), names="value")
+        self.labels.on_change(self._edited)
         self.save_button.on_click(self.ctx.guard(self._on_save))
         self.reload_button.on_click(self.ctx.guard(lambda _b: self.reload()))
         self.delete_button.on_click(self.ctx.guard(self._on_delete))
@@ -85,7 +87,7 @@ class SubprojectForm(widgets.VBox):
             self.name_error,
             widgets.HTML("<b>Labels</b>"),
             self.labels,
-            ui.row(self.save_button, self.delete_button, self.reload_button),
+            ui.row(self.save_button, self.delete_button, self.reload_button, self.unsaved),
             self.confirm_box,
         )
         super().__init__([ui.row(self.subproject_id, self.open_button), self.fields, self.status])
@@ -161,10 +163,19 @@ class SubprojectForm(widgets.VBox):
         if self.opened is not None:
             self.open_subproject(self.opened.subproject_id)
 
+    def forget_connection(self) -> None:
+        """Another connection: the form and its last message were about the old account."""
+        self.clear()
+        self.status.value = ""
+
     def clear(self) -> None:
         self.opened = None
-        self.name.value = ""
-        self.labels.clear()
+        self._loading = True
+        try:
+            self.name.value = ""
+            self.labels.clear()
+        finally:
+            self._loading = False
         self.info.value = ""
         self._confirming(None)
         ui.show(self.fields, False)
@@ -198,8 +209,12 @@ class SubprojectForm(widgets.VBox):
     def _load(self, sp: Subproject) -> None:
         self.opened = sp
         self.subproject_id.value = sp.subproject_id
-        self.name.value = sp.display_name
-        self.labels.set_labels(sp.labels)
+        self._loading = True
+        try:
+            self.name.value = sp.display_name
+            self.labels.set_labels(sp.labels)
+        finally:
+            self._loading = False
         deleted = ' · <b style="color:#c62828">deleted</b>' if sp.deleted else ""
         self.info.value = (
             f"<code>{esc(sp.subproject_id)}</code> · created {esc(short_time(sp.create_time))}"
@@ -212,6 +227,13 @@ class SubprojectForm(widgets.VBox):
 
     # -- state ---------------------------------------------------------------------------------
 
+    def _edited(self) -> None:
+        """A person changed the name or a label: the last outcome ("Opened", "Saved") is no
+        longer about what the form shows. A conflict's advice (Reload) stays until acted on."""
+        if not self._loading and not self._busy and self.reload_button.layout.display == "none":
+            self.status.value = ""
+        self._update()
+
     def _update(self) -> None:
         problem = name_problem(self.name.value) if self.opened is not None else ""
         self.name_error.value = message("error", problem) if problem else ""
@@ -219,7 +241,15 @@ class SubprojectForm(widgets.VBox):
         idle = editable and not self._busy
         self.name.disabled = not editable
         self.labels.disabled = not editable
-        self.save_button.disabled = not (idle and not problem and self.labels.valid)
+        dirty = self.opened is not None and not self._loading and bool(self.changes)
+        self.unsaved.value = message("warn", "Unsaved changes") if dirty else ""
+        (self.add_class if dirty else self.remove_class)("sn-edit-dirty")
+        self.save_button.disabled = not (idle and dirty and not problem and self.labels.valid)
+        self.save_button.tooltip = (
+            "Save the changes to the server"
+            if dirty
+            else "Nothing to save: change the name or a label first"
+        )
         self.delete_button.disabled = not idle
         self.open_button.disabled = not self._connected or self._busy
 

@@ -119,6 +119,12 @@ class HistoryForm(widgets.VBox):
         self.runner.set_connected(connected)
         self._update()
 
+    def forget_connection(self) -> None:
+        """Another connection: the old account's diff, revert plan, result and message go."""
+        self._forget_diff()
+        self.runner.forget_result()
+        self.status.value = ""
+
     def reload(self) -> None:
         """Read the list of snapshots again (in the background)."""
         self.ctx.submit(
@@ -172,6 +178,8 @@ class HistoryForm(widgets.VBox):
         )
 
     def _on_pick(self, _change: Any) -> None:
+        if self.diff is not None:
+            self.status.value = ""  # it spoke of the diff (or its revert) of the old picks
         self._forget_diff()
 
     def _forget_diff(self) -> None:
@@ -219,10 +227,10 @@ class HistoryForm(widgets.VBox):
             f"Snapshot {taken.id}: {taken.subprojects:,} subprojects ({taken.deleted:,} "
             f"deleted), {since}."
         )
-        self.status.value = message("ok", text)
-        self.ctx.log.info(text)
         self._load()
         self.a.value = taken.id
+        self.status.value = message("ok", text)  # after the picks moved (see _on_pick)
+        self.ctx.log.info(text)
 
     # -- diff and revert -------------------------------------------------------------------------
 

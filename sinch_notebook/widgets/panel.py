@@ -13,6 +13,7 @@ seconds (Colab, VS Code without its setting); `grid="html"` uses the HTML tables
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -47,6 +48,23 @@ GRIDS = ("auto", "html", "canvas")
 _newest: weakref.ref[Panel] | None = None
 
 
+# The tab strip spans the panel, as the box below it does (ipywidgets gives each tab a fixed
+# width, so six tabs stopped short of the right edge).
+PANEL_CSS = """<style>
+.sn-panel .sn-tabs.widget-tab > .lm-TabBar .lm-TabBar-tab {
+  flex: 1 1 0 !important;
+  max-width: none !important;
+}
+</style>"""
+
+APP_HEADING = (
+    "<h2 style='margin:0.2em 0'>Sinch subprojects</h2>"
+    "<div style='margin-bottom:0.6em'>Look through the subprojects of a Sinch project, rename "
+    "them, change their labels, create and delete them, one at a time or many at once from an "
+    "edited spreadsheet. Connect first.</div>"
+)
+
+
 def _user_namespace() -> dict[str, Any]:
     from IPython import get_ipython
 
@@ -78,6 +96,7 @@ class Panel(widgets.VBox):
         autoconnect: bool = True,
         grid: str = "auto",
         render_grace: float = RENDER_GRACE,
+        for_code: bool = True,
     ) -> None:
         if grid not in GRIDS:
             raise ValidationError("grid", f"must be one of {', '.join(GRIDS)}, got {grid!r}")
@@ -90,6 +109,7 @@ class Panel(widgets.VBox):
             log=self.activity,
             worker=self.worker,
             namespace=(lambda: namespace) if namespace is not None else _user_namespace,
+            for_code=for_code,
         )
         given = GivenOptions(key_id, project_id, auth, auth_url, api_url, api_version, profile)
         self.connect_form = ConnectForm(self.ctx, given, sandbox=sandbox, save_as=save_as)
@@ -140,13 +160,19 @@ class Panel(widgets.VBox):
         self._ticker = Ticker(tick_seconds, self.refresh_status)
         self._client: SubprojectsClient | None = None
         self._unfollow: Any = None  # stops following the shared client's writes
+        if not for_code:  # the app: its words are for people who do not code
+            ui.show(self.browser.frame_name, False)
+            ui.show(self.browser.frame_button, False)
+        heading = [] if for_code else [widgets.HTML(APP_HEADING)]
         super().__init__(
             [
+                *heading,
                 ui.row(self.header, self.switcher, self.busy),
                 self.tabs,
                 ui.row(widgets.HTML("<b>Activity</b> (newest first)"), self.clear_log_button),
                 self.activity.widget,
                 self.theme,
+                widgets.HTML(PANEL_CSS, layout=widgets.Layout(display="none")),
             ]
         )
         self.add_class("sn-panel")
@@ -163,6 +189,7 @@ class Panel(widgets.VBox):
         else:
             self.render_watch.stop()
         self._on_active_changed(active())
+        self._stop_following_cells = self._follow_cells() if namespace is None else None
         if autoconnect and active() is None and self.connect_form.autoconnect:
             # Complete SINCH_* credentials: connect as Connect would, without waiting for a click.
             self.connect_form.connect()
@@ -228,6 +255,9 @@ class Panel(widgets.VBox):
         self._closed = True
         self.render_watch.stop()
         self._unsubscribe()
+        stop_following_cells = getattr(self, "_stop_following_cells", None)
+        if stop_following_cells is not None:
+            stop_following_cells()
         self._follow_writes(None)
         self._ticker.stop()
         self.worker.wait(timeout=10)
@@ -246,9 +276,14 @@ class Panel(widgets.VBox):
         if client is not previous:
             self._follow_writes(client)
         connected = client is not None
+        # Another account (or none): what the tabs show of the old one goes. Connecting again
+        # to the same account (a new token, the same profile) keeps it.
+        switched = previous is not None and account_of(client) != account_of(previous)
         for _, page in self.pages:
             if hasattr(page, "set_connected"):
                 page.set_connected(connected)
+            if switched and hasattr(page, "forget_connection"):
+                page.forget_connection()
         self.refresh_status()
         if client is None:
             self._ticker.stop()
@@ -307,6 +342,22 @@ class Panel(widgets.VBox):
         if change["new"] == self.tab_index("Bulk"):
             self.bulk_form.rescan()
 
+    def _follow_cells(self) -> Callable[[], None] | None:
+        """After each cell the notebook's DataFrames are looked for again, so Bulk's picker
+        lists a `df` made after the panel was shown, even with the Bulk tab open already."""
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None:
+            return None
+
+        def after_cell(_result: Any = None) -> None:
+            if not getattr(self, "_closed", True):
+                self.ctx.guard(self.bulk_form.rescan)()
+
+        shell.events.register("post_run_cell", after_cell)
+        return lambda: shell.events.unregister("post_run_cell", after_cell)
+
     def _on_frame(self, name: str) -> None:
         self.bulk_form.rescan()
         if name in self.bulk_form.variable.options:
@@ -319,6 +370,13 @@ class Panel(widgets.VBox):
         self.busy.value = message("busy", f"{label}…") if label else ""
         if label is None and not getattr(self, "_closed", True):
             self.refresh_status()
+
+
+def account_of(client: SubprojectsClient | None) -> tuple[str, str, str] | None:
+    """Which account a connection reaches: the API, the project and the key."""
+    if client is None:
+        return None
+    return (client.base_url, client.project_id, client.key_id)
 
 
 def not_drawn_text(client: SubprojectsClient | None) -> str:

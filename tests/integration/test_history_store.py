@@ -87,6 +87,27 @@ def test_a_changed_record_adds_one_version_and_the_rest_stay_shared(
     assert store.check() == []
 
 
+def test_a_snapshots_changed_count_is_what_the_diff_of_its_span_reports(
+    seeded: Sandbox, tmp_path: Path
+) -> None:
+    """Issue 33 item 16: "7 changed" beside "1 created, 2 deleted" contradicted itself; a
+    PATCH that sends the same values moves updateTime, which is no change a diff reports."""
+    client = seeded.connect(retry=FAST_RETRY, activate=False)
+    store = sn.open_store(tmp_path / "h.sqlite")
+    first = sn.snapshot(client, store)
+    live = [r for r in seeded.subprojects() if not r["deleted"]]
+    for record in live[:4]:  # the same name again: updateTime moves, nothing else
+        client.update(record["subprojectId"], display_name=record["displayName"])
+    client.delete(live[5]["subprojectId"])
+    client.delete(live[6]["subprojectId"])
+    client.create("Made between the two")
+    second = sn.snapshot(client, store)
+    diff = sn.diff(first.id, second.id, store=store)
+    assert diff.summary()["created"] == 1 and diff.summary()["deleted"] == 2
+    assert second.changed == len(diff.subprojects) == 3
+    assert int(sn.snapshots(store)["changed"].iloc[-1]) == 3
+
+
 # -- what is not a store is refused and left untouched ---------------------------------------
 
 

@@ -411,6 +411,8 @@ def test_the_lab_presets_are_a_config_directory_of_their_own(tmp_path: Path) -> 
     lab = json.loads((presets / "labconfig" / "default_setting_overrides.json").read_text())
     assert lab["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
     assert lab["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
+    providers = lab["@jupyterlab/completer-extension:manager"]["availableProviders"]
+    assert providers["CompletionProvider:context"] < 0 < providers["CompletionProvider:kernel"]
 
 
 NOISE = (

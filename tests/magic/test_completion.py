@@ -12,6 +12,7 @@ from IPython.core.completer import provisionalcompleter
 
 from sinch_notebook.connection import profiles as profile_store
 from sinch_notebook.magic import recent
+from sinch_notebook.magic.completion import NOTHING
 from sinch_notebook.magic.registry import COMMANDS
 from sinch_notebook.sandbox import Sandbox
 from tests.magic_shell import MagicShell, magic_shell
@@ -42,7 +43,7 @@ def ours(ip: MagicShell, text: str) -> list[str]:
     """Only what the %sinch completer offered (when it has nothing, IPython's others speak)."""
     with provisionalcompleter():
         found = list(ip.shell.Completer.completions(text, len(text)))
-    return [c.text for c in found if "sinch_matcher" in c._origin]
+    return [c.text for c in found if "sinch_matcher" in c._origin and c.type != NOTHING]
 
 
 def test_commands_complete_and_nothing_else_does(ip: MagicShell) -> None:
@@ -149,6 +150,15 @@ def test_completion_never_calls_the_network_and_never_fails_loudly(
     assert ours(ip, "%sinch get ") == []
     assert isinstance(texts(ip, "%sinch get "), list)
     assert "boom" not in "".join(run.text for run in ip.transcript)
+
+
+def test_nothing_to_offer_is_an_empty_answer_that_hides_every_magic(ip: MagicShell) -> None:
+    """Issue 33 item 12: `%sinch apply <Tab>` with no plan and no plan file offers nothing,
+    not every IPython magic and name; the one answer changes nothing when inserted."""
+    for line, fragment in (("%sinch apply ", ""), ("%sinch apply zz", "zz"), ("%sinch x ", "")):
+        assert completions(ip, line) == [(fragment, "nothing to complete", fragment)]
+        assert texts(ip, line) == [fragment]
+    assert ours(ip, "%sinch apply ") == []
 
 
 def test_unloading_the_extension_removes_the_completer(ip: MagicShell) -> None:

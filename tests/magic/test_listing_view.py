@@ -165,3 +165,18 @@ def test_in_a_real_100_column_terminal_no_line_wraps(tmp_path) -> None:
     assert "showing the first 10 matching subprojects; more match" in listing[0]
     assert all(len(line) <= 100 for line in listing[1:]), "\n".join(listing)
     assert len([line for line in listing if re.search(r"\b[0-9A-Z]{26}$", line)]) == 10
+
+
+def test_an_empty_listing_names_its_project_and_its_filter(ip: MagicShell) -> None:
+    """Issue 33 item 16: not a bare "showing 0 of 0 subprojects"."""
+    run = ip.ok('df = %sinch list --name "no such thing" --label tier=gold --deleted\ndf')
+    heading = run.formatted["text/plain"].splitlines()[0]
+    assert heading == (
+        "Project demo-project · showing 0 of 0 subprojects · name or id containing "
+        '"no such thing", label tier containing "gold", deleted included'
+    )
+    assert "Project demo-project" in run.formatted["text/html"]
+    everything = ip.ok("df = %sinch list\ndf").formatted["text/plain"].splitlines()[0]
+    assert (
+        everything.startswith("Project demo-project · showing") and "containing" not in everything
+    )

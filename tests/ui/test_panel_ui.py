@@ -121,6 +121,11 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     panel.wait_for(state="visible", timeout=SLOW)
     expect(page.locator(".sn-header").first).to_contain_text("not connected")
     screenshot(page, "01-panel-shown")
+    # the tab strip reaches the panel's right edge, as the box below it does (issue 33)
+    strip = page.locator(".sn-tabs > .lm-TabBar").first.bounding_box()
+    last = page.locator(".sn-tabs .lm-TabBar-tab").last.bounding_box()
+    assert strip is not None and last is not None
+    assert abs((last["x"] + last["width"]) - (strip["x"] + strip["width"])) <= 2, (strip, last)
 
     # -- a wrong secret: a message in the panel, the field emptied ------------------------------
     page.locator(".sn-key-id input").first.fill(KEY_ID)

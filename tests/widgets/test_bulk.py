@@ -374,3 +374,20 @@ def test_to_dataframe_counts_rows_and_columns_in_words(connected: Panel) -> None
     browser.frame_button.click()
     assert connected.wait()
     assert re.search(r"one = DataFrame of 1 row × \d+ columns", plain(browser.status.value))
+
+
+def test_the_picker_lists_a_frame_made_after_the_panel_with_bulk_open() -> None:
+    """Issue 33 item 14: `df` made in a later cell is listed without clicking anything."""
+    from tests.magic_shell import fresh_shell
+
+    with fresh_shell() as shell:
+        panel = Panel(autoconnect=False)
+        try:
+            panel.show_tab("Bulk")
+            assert panel.bulk_form.variable.options == ()
+            assert shell.run_cell("import pandas as pd\ndf = pd.DataFrame({'a': [1]})").success
+            assert panel.bulk_form.variable.options == ("df",)
+        finally:
+            panel.close()
+        shell.run_cell("df2 = df.copy()")  # a closed panel no longer follows cells
+        assert panel.bulk_form.variable.options == ("df",)

@@ -35,6 +35,17 @@ def text(panel: Panel) -> str:
     )
 
 
+def upload_of(name: str, content: bytes) -> dict:
+    """What the browser sends for one uploaded file."""
+    return {
+        "name": name,
+        "type": "application/json",
+        "size": len(content),
+        "content": memoryview(content),
+        "last_modified": 1_700_000_000_000,
+    }
+
+
 def names(sandbox: Sandbox) -> dict[str, str]:
     return {r["subprojectId"]: r["displayName"] for r in sandbox.subprojects()}
 
@@ -80,13 +91,7 @@ def test_an_uploaded_plan_is_kept_beside_its_journal_and_applied(
     elsewhere.mkdir()
     content = client.plan(frame).save(elsewhere / "upload.json").read_bytes()
     form = panel.bulk_form
-    upload = {
-        "name": "upload.json",
-        "type": "application/json",
-        "size": len(content),
-        "content": memoryview(content),
-        "last_modified": 1_700_000_000_000,
-    }
+    upload = upload_of("upload.json", content)
     form.upload.set_state({"value": [upload]})  # what the browser sends after an upload
     assert (tmp_path / "upload.json").read_bytes() == content
     assert form.plan is not None and "Opened" in text(panel)
@@ -142,14 +147,49 @@ def test_an_upload_never_overwrites_a_different_file(
     panel, _namespace = bulk_panel
     (tmp_path / "change.json").write_text("mine")
     content = b'{"format": "sinch-notebook plan"}'
-    upload = {
-        "name": "change.json",
-        "type": "application/json",
-        "size": len(content),
-        "content": memoryview(content),
-        "last_modified": 1_700_000_000_000,
-    }
+    upload = upload_of("change.json", content)
     panel.bulk_form.upload.set_state({"value": [upload]})
     assert (tmp_path / "change.json").read_text() == "mine"
     assert "a different change.json is already in the working folder" in text(panel)
     assert panel.bulk_form.plan is None
+
+
+def test_a_refused_upload_is_said_in_the_tab_and_not_kept(
+    bulk_panel: tuple[Panel, dict], secret_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Issue 33 item 5: the refusal replaces the tab's old "Done", and the file is not kept."""
+    panel, namespace = bulk_panel
+    plan_frame(panel, namespace, renamed(secret_sandbox, 1))
+    form = panel.bulk_form
+    form.apply_button.click()
+    assert panel.wait()
+    assert form.result is not None and form.result.ok
+    assert plain(form.editor.status.value)  # the apply's outcome is shown
+    form.upload.set_state({"value": [upload_of("broken.json", b'{"format": "nonsense"}')]})
+    assert not (tmp_path / "broken.json").exists()
+    assert "broken.json not opened" in plain(form.picker_status.value)
+    assert plain(form.editor.status.value) == ""  # no old green Done beside the refusal
+
+
+def test_save_plan_confirmation_replaces_the_old_status(
+    bulk_panel: tuple[Panel, dict], secret_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    panel, namespace = bulk_panel
+    plan_frame(panel, namespace, renamed(secret_sandbox, 1))
+    form = panel.bulk_form
+    assert "planned" in plain(form.editor.status.value)
+    form.save_button.click()
+    assert "Saved the plan to change.json" in plain(form.picker_status.value)
+    assert plain(form.editor.status.value) == ""
+    form.plan_button.click()  # a new outcome: the confirmation goes
+    assert panel.wait()
+    assert plain(form.picker_status.value) == ""
+    assert "planned" in plain(form.editor.status.value)
+
+
+def test_a_refused_open_is_said_in_the_tab(bulk_panel: tuple[Panel, dict], tmp_path: Path) -> None:
+    panel, _namespace = bulk_panel
+    form = panel.bulk_form
+    form.plan_path.value = "missing.json"
+    form.open_button.click()
+    assert "Not opened" in plain(form.picker_status.value)

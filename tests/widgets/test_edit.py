@@ -85,6 +85,7 @@ def test_removing_a_label_removes_it_on_the_server(
 def test_nothing_to_save(connected: Panel, secret_sandbox: Sandbox) -> None:
     sid = open_first(connected)
     before = server(secret_sandbox, sid)["updateTime"]
+    assert connected.edit_form.save_button.disabled  # nothing changed: Save is not offered
     connected.edit_form.save_button.click()
     assert connected.wait()
     assert "Nothing to save: nothing was changed" in connected.edit_form.status.value
@@ -225,3 +226,28 @@ def test_disconnect_clears_the_form(connected: Panel) -> None:
     edit = connected.edit_form
     assert edit.opened is None and not visible(edit.fields)
     assert edit.open_button.disabled
+
+
+def test_unsaved_changes_look_different_and_old_outcomes_go(connected: Panel) -> None:
+    """Issue 33 item 14: a form with unsaved changes says so and only then offers Save; the
+    last outcome ("Opened", "Saved") goes once the form is edited again."""
+    open_first(connected)
+    edit = connected.edit_form
+    assert "Opened" in plain(edit.status.value)
+    assert edit.save_button.disabled and plain(edit.unsaved.value) == ""
+    assert "sn-edit-dirty" not in edit._dom_classes
+    original = edit.name.value
+    edit.name.value = original + " (edited)"
+    assert not edit.save_button.disabled
+    assert plain(edit.unsaved.value) == "⚠ Unsaved changes"
+    assert "sn-edit-dirty" in edit._dom_classes
+    assert plain(edit.status.value) == ""  # "Opened" was about the form before the edit
+    edit.name.value = original  # back as it was: nothing to save again
+    assert edit.save_button.disabled and plain(edit.unsaved.value) == ""
+    edit.labels.add_row("fresh", "yes")
+    edit.save_button.click()
+    assert connected.wait()
+    assert "Saved the labels" in plain(edit.status.value)
+    assert edit.save_button.disabled and plain(edit.unsaved.value) == ""
+    edit.labels.rows[-1].value.value = "no"
+    assert plain(edit.status.value) == "" and plain(edit.unsaved.value) == "⚠ Unsaved changes"

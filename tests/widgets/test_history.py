@@ -194,3 +194,26 @@ def test_the_tab_keeps_no_secret_in_widget_state(
     assert secret_sandbox.env()["SINCH_KEY_SECRET"] not in state
     token = sn.active().auth.source.token()
     assert token not in state
+
+
+def test_a_new_pick_takes_the_old_diffs_words_away(
+    history_panel: Panel, secret_sandbox: Sandbox
+) -> None:
+    """Issue 33 item 14: "Planned a revert… Review, then Apply" does not stay once A or B
+    changed and the plan it spoke of is gone; a snapshot's own line stays."""
+    form = history_panel.history_form
+    take_snapshot(history_panel)
+    client = secret_sandbox.connect(activate=False)
+    client.update(live(secret_sandbox)[0]["subprojectId"], display_name="Moved on")
+    take_snapshot(history_panel)
+    assert "Snapshot 2" in plain(form.status.value)
+    form.a.value, form.b.value = 1, "now"
+    form.diff_button.click()
+    assert history_panel.wait()
+    form.revert_button.click()
+    assert history_panel.wait()
+    assert "Review, then Apply" in plain(form.status.value)
+    form.b.value = 2
+    assert form.plan is None and plain(form.status.value) == ""
+    take_snapshot(history_panel)  # a snapshot moves the picks; its line is what shows
+    assert "Snapshot 3" in plain(form.status.value)

@@ -8,6 +8,7 @@ import re
 import time
 from datetime import datetime, timezone
 
+import ipywidgets as widgets
 import pytest
 
 import sinch_notebook as sn
@@ -208,7 +209,8 @@ def test_the_key_secret_is_not_echoed_to_the_page(make_panel: PanelFactory) -> N
     field._send = lambda msg, buffers=None: sent.append(msg)  # what would go to the page
     field.set_state({"value": "typed-secret-value"})
     assert "typed-secret-value" not in repr(sent)
-    other = panel.connect_form.key_id
+    other = widgets.Text()  # a plain field is echoed, as ipywidgets does: the check works
     other._send = lambda msg, buffers=None: sent.append(msg)
     other.set_state({"value": "a-key-id"})
-    assert "a-key-id" in repr(sent)  # other fields are echoed as ipywidgets does: the check works
+    assert "a-key-id" in repr(sent)
+    other.close()
