@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sinch_notebook as sn
-from sinch_notebook import cells
+from sinch_notebook.frames import cells
 from sinch_notebook.sandbox import Sandbox
 from tests.conftest import FAST_RETRY
 
