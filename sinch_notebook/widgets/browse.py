@@ -8,9 +8,8 @@ once, so every filter, sort and "show deleted" at 100,000 subprojects takes mill
 burst of them (a kernel gets them back to back after a busy moment) runs one filter; a value
 set from code is applied at once.
 
-The grid gets only the view's row numbers' cells, and streams to the browser only the rows on
-screen (see grid.py); where that grid cannot render, a paged HTML table takes its place
-(html_grid.py), with the same filters, sort and row clicks as buttons.
+The grid gets the view (the table and its row numbers) and sends the browser only the rows on
+screen as it scrolls (browse_grid.py; ipydatagrid's canvas grid with `grid="canvas"`, grid.py).
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from ..models import Subproject
 from . import controls as ui
 from .common import Context, amount, describe_error, message, shared_setting
 from .export import Download
-from .grid import SubprojectGrid
+from .browse_grid import BrowseGrid
 from .table import SubprojectTable
 from .worker import Debouncer
 
@@ -78,7 +77,7 @@ class BrowseView(widgets.VBox):
         )
         self.refresh_button = ui.button("Refresh", "sn-refresh", icon="refresh")
         self.count = ui.html("sn-browse-count")
-        self.grid = grid or SubprojectGrid(
+        self.grid = grid or BrowseGrid(
             on_open=self._open, on_sort=self._apply, visible_rows=visible_rows
         )
         self.grid.on_open, self.grid.on_sort = self._open, self._apply
@@ -164,7 +163,7 @@ class BrowseView(widgets.VBox):
         return len(self._view)
 
     def use_grid(self, grid: Any) -> None:
-        """Show the view in `grid` instead (the HTML grid, when the canvas grid cannot render)."""
+        """Show the view in `grid` instead (another grid of the same interface)."""
         with self._lock:
             old = self.grid
             grid.sort_column, grid.descending = old.sort_column, old.descending
@@ -315,7 +314,7 @@ class BrowseView(widgets.VBox):
         self.download.value = ""  # a link to an older view would mislead
         if not self._loaded:
             self.count.value = message("muted", "Not loaded: connect, or press Refresh.")
-            self.grid.show_frame(table.cells(self._view), table.lengths(self._view))
+            self.grid.show_view(table, self._view)
             return
         everything = len(table)
         show_deleted = self.show_deleted.value
@@ -329,7 +328,7 @@ class BrowseView(widgets.VBox):
             shown = f"No subproject matches these filters (of {pool:,}{extra})"
             hint = " · Clear filters shows them all"
         self.count.value = f"<b>{shown}</b>{hint}"
-        self.grid.show_frame(table.cells(self._view), table.lengths(self._view))
+        self.grid.show_view(table, self._view)
         if self.on_view is not None:
             self.on_view()
 

@@ -40,7 +40,7 @@ class BulkForm(widgets.VBox):
     """DataFrame picker + the frame editor (grid, live plan, apply with confirmation)."""
 
     def __init__(
-        self, ctx: Context, *, on_applied: Callable[[], None] | None = None, html: bool = False
+        self, ctx: Context, *, on_applied: Callable[[], None] | None = None
     ) -> None:
         self.ctx = ctx
         self.on_applied = on_applied
@@ -76,9 +76,7 @@ class BulkForm(widgets.VBox):
         self.save_button.on_click(self.ctx.guard(lambda _b: self.save_plan()))
         self.open_button.on_click(self.ctx.guard(lambda _b: self.open_plan()))
         self.upload.observe(self.ctx.guard(self._on_upload), names="value")
-        self.editor = FrameEditor(
-            ctx, on_applied=self._applied, result_name=self._result_name, html=html
-        )
+        self.editor = FrameEditor(ctx, on_applied=self._applied, result_name=self._result_name)
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))

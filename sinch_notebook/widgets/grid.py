@@ -1,4 +1,6 @@
-"""The subprojects grid of the Browse tab: ipydatagrid's streaming grid over a kernel-side view.
+"""The canvas grids (`sn.panel(grid="canvas")`, with `pip install sinch-notebook[canvas]`):
+ipydatagrid's streaming grid for Browse over a kernel-side view. The default grid is the
+package's own HTML grid (datagrid/); this one stays for those who prefer the canvas.
 
 Why this grid: ipydatagrid (Bloomberg, BSD) is a canvas grid with resizable columns, row
 selection and a header that reports clicks, and its *streaming* variant keeps the rows in the
@@ -17,8 +19,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import ipywidgets as widgets
@@ -26,62 +26,31 @@ import numpy as np
 import pandas as pd
 from ipydatagrid import StreamingDataGrid, TextRenderer
 
-from ..display import labels_text, short_time
 from ..models import Subproject
+from .table import SubprojectTable
+from .browse_columns import (
+    BY_TITLE,
+    COLUMNS,
+    ID_WIDTH,
+    MIN_NAME_WIDTH,
+    TIME_WIDTH,
+    BrowseView,
+    display_frame,
+)
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ROW_HEIGHT = 22  # one line of text
 LINE_HEIGHT = 15  # each further line of a wrapped cell (its text starts at the top)
 MAX_LINES = 3
 HEADER_HEIGHT = 24
-ID_WIDTH = 230  # px: a 26-character subproject id, whole (Browse and Bulk)
 CHAR_WIDTH = 6.2  # px: a character of a name or labels in the grid's 12px sans-serif
 CELL_PADDING = 14  # px: the renderer's margins
 FRAME = 26  # px: the vertical scroll bar and the border, with a little room
 MIN_LABELS_WIDTH = 180  # the columns fit from about 790 px; below, the grid scrolls sideways
-MIN_NAME_WIDTH = 150
-TIME_WIDTH = 145  # px: "2026-04-17 18:24 UTC" on one line
 NARROW_TIME_WIDTH = 100  # px: the same on two
 HEIGHT_BUDGET = 1.4  # the grid is at most this many times visible_rows one-line rows tall
 WRAPPED = ("Name", "Labels", "Updated", "Created")  # wraps onto more lines, never cut
 
 
-@dataclass(frozen=True)
-class Column:
-    title: str
-    width: int
-    cell: Callable[[Subproject], str]
-    key: Callable[[Subproject], Any]
-    newest_first: bool = False  # the first click sorts descending (times)
-
-
-def _name(sp: Subproject) -> str:
-    return f"{sp.display_name} (deleted)" if sp.deleted else sp.display_name
-
-
-COLUMNS = (
-    Column(
-        "Name", MIN_NAME_WIDTH, _name, lambda sp: (sp.display_name.casefold(), sp.subproject_id)
-    ),
-    Column("Labels", 360, lambda sp: labels_text(sp.labels), lambda sp: labels_text(sp.labels)),
-    Column(
-        "Updated",
-        TIME_WIDTH,
-        lambda sp: short_time(sp.update_time),
-        lambda sp: sp.update_time or _EPOCH,
-        True,
-    ),
-    Column(
-        "Created",
-        TIME_WIDTH,
-        lambda sp: short_time(sp.create_time),
-        lambda sp: sp.create_time or _EPOCH,
-        True,
-    ),
-    Column("ID", ID_WIDTH, lambda sp: sp.subproject_id, lambda sp: sp.subproject_id),
-)
-TITLES = tuple(c.title for c in COLUMNS)
-_BY_TITLE = {c.title: c for c in COLUMNS}
 
 
 class StreamingGrid(StreamingDataGrid):
@@ -168,30 +137,6 @@ def _wrapped(text: str, per_line: int) -> int:
     return lines
 
 
-def display_frame(rows: list[Subproject]) -> pd.DataFrame:
-    """What the grid shows: short UTC times, labels next to the name, the id last."""
-    return pd.DataFrame(
-        {c.title: [c.cell(sp) for sp in rows] for c in COLUMNS},
-        index=pd.RangeIndex(len(rows)),
-        dtype=object,
-    )
-
-
-class BrowseView:
-    """What every Browse grid keeps (the canvas one and the HTML fallback): what a row click
-    and a header click call, how many rows show, the sort (newest update first) and the rows."""
-
-    def _start_view(
-        self, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
-    ) -> None:
-        self.on_open = on_open
-        self.on_sort = on_sort
-        self.visible_rows = visible_rows
-        self.sort_column = "Updated"
-        self.descending = True
-        self._frame = display_frame([])
-
-
 class SubprojectGrid(BrowseView, widgets.VBox):
     """The grid plus its sort state; `show(rows)` replaces what it shows."""
 
@@ -199,6 +144,7 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         self, *, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
     ) -> None:
         self._start_view(on_open, on_sort, visible_rows)
+        self._frame = display_frame([])
         self._lengths = {title: np.zeros(0, dtype=np.int64) for title in WRAPPED}
         self._header_clicked = False
         self.widths = {c.title: c.width for c in COLUMNS}
@@ -225,6 +171,10 @@ class SubprojectGrid(BrowseView, widgets.VBox):
     def show(self, rows: list[Subproject]) -> None:
         """Show `rows` (already filtered and sorted) from the top."""
         self.show_frame(display_frame(rows))
+
+    def show_view(self, table: SubprojectTable, rows: np.ndarray) -> None:
+        """Show rows `rows` of the Browse table (its view, filtered and sorted) from the top."""
+        self.show_frame(table.cells(rows), table.lengths(rows))
 
     def show_frame(
         self, frame: pd.DataFrame, lengths: Mapping[str, np.ndarray] | None = None
@@ -289,26 +239,6 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         shown = max(3, min(count, self.visible_rows, fits))
         return f"{HEADER_HEIGHT + shown * row + 4}px"
 
-    def set_sort(self, title: str, descending: bool | None = None) -> None:
-        """Sort by a column; None toggles (or, for a new column, its natural first order)."""
-        if title not in _BY_TITLE:
-            raise ValueError(f"no column {title!r}; the columns are {', '.join(TITLES)}")
-        if descending is None:
-            if title == self.sort_column:
-                descending = not self.descending
-            else:
-                descending = _BY_TITLE[title].newest_first
-        self.sort_column, self.descending = title, descending
-        self.on_sort()
-
-    @property
-    def sort_words(self) -> str:
-        if self.sort_column in ("Updated", "Created"):
-            order = "newest first" if self.descending else "oldest first"
-        else:
-            order = "Z–A" if self.descending else "A–Z"
-        return f"sorted by {self.sort_column}, {order}"
-
     # -- clicks ----------------------------------------------------------------------------------
 
     def row_id(self, number: int) -> str | None:
@@ -334,7 +264,7 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         if cell.get("region") == "column-header":
             self._header_clicked = True
             title = cell.get("column")
-            if title in _BY_TITLE:
+            if title in BY_TITLE:
                 self.set_sort(str(title))
 
     def _on_selection(self, change: dict[str, Any]) -> None:

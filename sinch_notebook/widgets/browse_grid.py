@@ -1,0 +1,106 @@
+"""The Browse tab's grid: the package's HTML grid (datagrid/) over the kernel-side view.
+
+The view stays in the kernel (`table.SubprojectTable` and the row numbers of the filtered,
+sorted view, read through `datagrid.sources.TableSource`); the page is sent the rows on screen
+as it scrolls. A header sorts the whole view in the kernel (a second click reverses), a row
+(click, or Enter on it) opens that subproject in Edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from .browse_columns import COLUMNS, BrowseView, display_frame
+from .datagrid import DataGrid, FrameSource, WindowSource
+from .datagrid.sources import TableSource
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..models import Subproject
+    from .table import SubprojectTable
+
+TIME_COLUMNS = ("Updated", "Created")
+SHARED = ("Name", "Labels")  # no fixed width: these share what the others leave
+
+
+class BrowseGrid(BrowseView, widgets.VBox):
+    """The grid plus its sort state; `show_view(table, rows)` replaces what it shows."""
+
+    def __init__(
+        self, *, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
+    ) -> None:
+        self._start_view(on_open, on_sort, visible_rows)
+        self.grid = DataGrid(
+            columns=[
+                {
+                    "title": c.title,
+                    "width": 0 if c.title in SHARED else c.width,
+                    "wrap": c.title != "ID",  # an id is read (and copied) whole, on one line
+                }
+                for c in COLUMNS
+            ],
+            max_rows=visible_rows,
+            open_hint="Open in Edit",
+            empty_text="No subprojects to show",
+            on_sort=lambda title: self.set_sort(title),
+            on_open=lambda row_id: self.on_open(row_id),
+        )
+        self.grid.add_class("sn-browse-grid")
+        self._sorted()
+        super().__init__([self.grid])
+
+    # -- what it shows -------------------------------------------------------------------------
+
+    def show_view(self, table: SubprojectTable, rows: np.ndarray) -> None:
+        """Show rows `rows` of the Browse table (its view, filtered and sorted) from the top."""
+        self.grid.show(TableSource(table, rows))
+
+    def show_source(self, source: WindowSource) -> None:
+        """Show any view of the Browse columns (Name, Labels, Updated, Created, ID)."""
+        self.grid.show(source)
+
+    def show(self, rows: list[Subproject]) -> None:
+        """Show `rows` (already filtered and sorted) from the top."""
+        self.grid.show(FrameSource(display_frame(rows), "ID"))
+
+    def window(self, start: int, stop: int) -> list[list[str]]:
+        """The cells the page is sent for rows start..stop of the view."""
+        return self.grid.window(start, stop)
+
+    def column(self, title: str) -> list[str]:
+        """Every cell of column `title` of the view, top to bottom."""
+        source = self.grid.source
+        n = list(source.columns).index(title)
+        return [row[n] for row in source.window(0, source.count)]
+
+    def redraw(self) -> None:
+        """Ask the page for the rows on screen again."""
+        self.grid.redraw()
+
+    def fit(self, width: int) -> None:
+        """Nothing to do: the page lays the columns out in the width it has (see grid.css)."""
+
+    def _sorted(self) -> None:
+        self.grid.show_sort(self.sort_column, self.descending)
+        self.grid.caption = (
+            f"Subprojects, {self.sort_words}. Enter on a row opens it in Edit; "
+            "Enter on a column header sorts by it."
+        )
+
+    # -- clicks --------------------------------------------------------------------------------
+
+    def row_id(self, number: int) -> str | None:
+        """The id of the view's row `number` (0 = the first row of the view)."""
+        return self.grid.row_id(number)
+
+    def click_row(self, number: int) -> None:
+        """What a click on row `number` (or Enter on it) does."""
+        self.grid.open_row(number)
+
+    def click_header(self, title: str) -> None:
+        """What a click on a column header (or Enter on it) does."""
+        self.grid.click_header(title)
