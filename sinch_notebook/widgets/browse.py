@@ -27,9 +27,9 @@ from ..filters import SubprojectFilter
 from ..frames import records_frame
 from ..models import Subproject
 from . import controls as ui
+from .browse_grid import BrowseGrid
 from .common import Context, amount, describe_error, message, shared_setting
 from .export import Download
-from .browse_grid import BrowseGrid
 from .table import SubprojectTable
 from .worker import Debouncer
 

@@ -39,9 +39,7 @@ def frame_variables(namespace: dict[str, Any]) -> list[str]:
 class BulkForm(widgets.VBox):
     """DataFrame picker + the frame editor (grid, live plan, apply with confirmation)."""
 
-    def __init__(
-        self, ctx: Context, *, on_applied: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, ctx: Context, *, on_applied: Callable[[], None] | None = None) -> None:
         self.ctx = ctx
         self.on_applied = on_applied
         self._rescanning = False

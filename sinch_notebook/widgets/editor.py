@@ -33,8 +33,8 @@ from ..frames import LABEL_PREFIX
 from ..models import parse_bool
 from . import controls as ui
 from .applying import PlanRunner
-from .common import Context, amount, describe_error, message
 from .browse_columns import ID_WIDTH
+from .common import Context, amount, describe_error, message
 from .datagrid import DataGrid
 from .datagrid.sources import TICK, FrameSource
 from .export import Download

@@ -27,7 +27,6 @@ import pandas as pd
 from ipydatagrid import StreamingDataGrid, TextRenderer
 
 from ..models import Subproject
-from .table import SubprojectTable
 from .browse_columns import (
     BY_TITLE,
     COLUMNS,
@@ -37,6 +36,7 @@ from .browse_columns import (
     BrowseView,
     display_frame,
 )
+from .table import SubprojectTable
 
 ROW_HEIGHT = 22  # one line of text
 LINE_HEIGHT = 15  # each further line of a wrapped cell (its text starts at the top)
@@ -49,8 +49,6 @@ MIN_LABELS_WIDTH = 180  # the columns fit from about 790 px; below, the grid scr
 NARROW_TIME_WIDTH = 100  # px: the same on two
 HEIGHT_BUDGET = 1.4  # the grid is at most this many times visible_rows one-line rows tall
 WRAPPED = ("Name", "Labels", "Updated", "Created")  # wraps onto more lines, never cut
-
-
 
 
 class StreamingGrid(StreamingDataGrid):

@@ -1,5 +1,5 @@
-"""The canvas grids (`grid="canvas"`) in the page's colours and width: JupyterLab's theme (light or dark, followed when
-the person switches) and the width there is, so the columns fit it.
+"""The canvas grids (`grid="canvas"`) in the page's colours and width: JupyterLab's theme
+(light or dark, followed when the person switches) and the width there is, so the columns fit.
 
 Why this is needed: ipydatagrid draws on a canvas, which cannot use CSS variables, so a grid
 takes its colours from the theme once, when drawn; its streaming grid (Browse) never follows a

@@ -75,7 +75,8 @@ def test_the_grid_is_not_ipydatagrid() -> None:
 
 def test_ipydatagrid_is_the_tested_version() -> None:
     """Fails loudly on an untested ipydatagrid: check the grid workaround, then widen both."""
-    (spec,) = [r for r in _project()["optional-dependencies"]["canvas"] if _name(r) == "ipydatagrid"]
+    canvas = _project()["optional-dependencies"]["canvas"]
+    (spec,) = [r for r in canvas if _name(r) == "ipydatagrid"]
     assert "<" in spec, f"ipydatagrid must have an upper bound: {spec}"
     installed = version("ipydatagrid")
     assert installed.startswith(TESTED_IPYDATAGRID + "."), (

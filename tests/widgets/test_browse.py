@@ -6,8 +6,6 @@ import base64
 import json
 import re
 
-import pytest
-
 import sinch_notebook as sn
 from sinch_notebook.display import short_time
 from sinch_notebook.sandbox import Sandbox
@@ -244,5 +242,3 @@ def test_ten_thousand_subprojects_stay_in_the_kernel(make_panel: PanelFactory) -
         assert 0 < len(browser.view) < alive
         assert live_widgets() == widgets_before
         assert sb.stats["operations"].get("list", 0) <= 11  # 10 pages of 1000 (+ verify)
-
-
