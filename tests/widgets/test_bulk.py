@@ -375,3 +375,32 @@ def test_to_dataframe_counts_rows_and_columns_in_words(connected: Panel) -> None
     browser.frame_button.click()
     assert connected.wait()
     assert re.search(r"one = DataFrame of 1 row × \d+ columns", plain(browser.status.value))
+
+
+def test_a_cell_typed_in_the_page_is_checked_by_the_kernel_and_refused_at_the_cell(
+    bulk_panel: tuple[Panel, dict],
+) -> None:
+    """What the grid's page sends for a typed cell ("edit"), and what it is answered: the
+    kernel's check, shown at the cell when it fails; the frame and the plan follow when kept."""
+    panel, namespace = bulk_panel
+    frame = sn.require_active().frame()
+    editor = plan_in_panel(panel, namespace, "df", frame)
+    grid = editor.grid
+    view = grid.view
+    refused = grid.answer(
+        {"type": "edit", "seq": 1, "row": 0, "column": "delete", "value": "perhaps"}
+    )
+    assert refused is not None and not refused["ok"]
+    assert "delete" in refused["error"] and refused["value"] == "perhaps"
+    assert "delete" not in frame.columns or not frame.loc[0, "delete"]
+    assert grid.view == view  # nothing changed: the page keeps what it shows
+
+    name = {"type": "edit", "seq": 2, "row": 0, "column": "displayName", "value": "Typed In"}
+    kept = grid.answer(name)
+    assert kept is not None and kept["ok"] and kept["value"] == "Typed In"
+    assert frame.loc[0, "displayName"] == "Typed In" and grid.view > view
+    tick = grid.answer({"type": "edit", "seq": 3, "row": 1, "column": "delete", "value": "✔"})
+    assert tick is not None and tick["ok"] and tick["value"] == "✔"
+    assert bool(frame.loc[1, "delete"])
+    assert panel.wait()
+    assert "2 changes planned" in plain(editor.status.value)
