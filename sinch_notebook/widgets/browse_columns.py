@@ -18,7 +18,8 @@ from ..display import labels_text, short_time
 from ..models import Subproject
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-ID_WIDTH = 230  # px: a 26-character subproject id, whole (Browse and Bulk)
+ID_WIDTH = 230  # px: a 26-character subproject id, whole, in the canvas grid's 12px font
+HTML_ID_WIDTH = 260  # px: the same in the HTML grid's UI font (13px), with its padding
 MIN_NAME_WIDTH = 150
 TIME_WIDTH = 145  # px: "2026-04-17 18:24 UTC" on one line
 

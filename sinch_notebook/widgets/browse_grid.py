@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .browse_columns import COLUMNS, BrowseView, display_frame
+from .browse_columns import COLUMNS, HTML_ID_WIDTH, BrowseView, display_frame
 from .datagrid import DataGrid, FrameSource, WindowSource
 from .datagrid.sources import TableSource
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 TIME_COLUMNS = ("Updated", "Created")
 SHARED = ("Name", "Labels")  # no fixed width: these share what the others leave
+WIDTHS = {"ID": HTML_ID_WIDTH}
 
 
 class BrowseGrid(BrowseView, widgets.VBox):
@@ -38,7 +39,7 @@ class BrowseGrid(BrowseView, widgets.VBox):
             columns=[
                 {
                     "title": c.title,
-                    "width": 0 if c.title in SHARED else c.width,
+                    "width": 0 if c.title in SHARED else WIDTHS.get(c.title, c.width),
                     "wrap": c.title != "ID",  # an id is read (and copied) whole, on one line
                 }
                 for c in COLUMNS

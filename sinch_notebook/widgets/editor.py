@@ -33,7 +33,7 @@ from ..frames import LABEL_PREFIX
 from ..models import parse_bool
 from . import controls as ui
 from .applying import PlanRunner
-from .browse_columns import ID_WIDTH
+from .browse_columns import HTML_ID_WIDTH
 from .common import Context, amount, describe_error, message
 from .datagrid import DataGrid
 from .datagrid.sources import TICK, FrameSource
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
 
 READ_ONLY = ("subprojectId",)
-COLUMN_WIDTHS = {"subprojectId": ID_WIDTH, "displayName": 240, "delete": 70}  # px
+COLUMN_WIDTHS = {"subprojectId": HTML_ID_WIDTH, "displayName": 240, "delete": 70}  # px
 LABEL_WIDTH = 120
 
 

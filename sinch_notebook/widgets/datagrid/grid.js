@@ -246,7 +246,6 @@ function render({ model, el: host }) {
     rove(true);
     const node = target(r, c);
     if (node) node.scrollIntoView({ block: "nearest", inline: "nearest" });
-    if (r < 0) scroller.scrollTop = scroller.scrollTop; // the sticky header is always in view
   }
 
   function pageRows() {
@@ -425,9 +424,11 @@ function render({ model, el: host }) {
   }
 
   function onHeader() {
+    const hadFocus = root.contains(document.activeElement); // a header redrawn keeps it
     caption.textContent = model.get("caption");
     drawHeader();
     draw();
+    rove(hadFocus);
   }
 
   model.on("change:view", onView);
