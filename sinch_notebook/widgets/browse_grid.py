@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from .table import SubprojectTable
 
 TIME_COLUMNS = ("Updated", "Created")
-SHARED = ("Name", "Labels")  # no fixed width: these share what the others leave
-WIDTHS = {"ID": HTML_ID_WIDTH}
+SHARED = ("Labels",)  # no fixed width: the labels take what the others leave
+# px in the page's UI font (13px): a time on one line, a name on one or two, the id whole
+WIDTHS = {"Name": 200, "Updated": 160, "Created": 160, "ID": HTML_ID_WIDTH}
 
 
 class BrowseGrid(BrowseView, widgets.VBox):

@@ -513,3 +513,29 @@ def wait_until(condition: Any, *, timeout: float = 60, what: str = "") -> None:
         if time.monotonic() > deadline:
             raise LabError(f"not true within {timeout:.0f} s: {what or condition}")
         time.sleep(0.25)
+
+
+# -- theme and accessibility ---------------------------------------------------------------
+
+
+def set_theme(page: Any, dark: bool) -> None:
+    name = "JupyterLab Dark" if dark else "JupyterLab Light"
+    run_command(page, "apputils:change-theme", {"theme": name})
+    page.wait_for_function(
+        "(light) => document.body.dataset.jpThemeLight === light", arg=str(not dark).lower()
+    )
+
+
+def axe_findings(page: Any, script: str, selector: str) -> list[dict[str, Any]]:
+    """axe-core's serious and critical findings inside `selector`."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=script)
+    found = page.evaluate(
+        """async (selector) => { const r = await axe.run(document.querySelector(selector),
+        {resultTypes: ["violations"]});
+        return r.violations.filter(v => ["serious", "critical"].includes(v.impact))
+          .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                      nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 160))})); }""",
+        selector,
+    )
+    return found

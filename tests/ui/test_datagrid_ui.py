@@ -12,12 +12,8 @@ with the reason at the cell, then kept; and screenshots in the light and the dar
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +23,11 @@ from sinch_notebook.sandbox import Sandbox
 
 from .lab import (
     JupyterLab,
+    axe_findings,
     open_notebook,
     run_all_cells,
-    run_command,
     screenshot,
+    set_theme,
     wait_until,
     write_notebook,
 )
@@ -38,7 +35,6 @@ from .lab import (
 KEY_ID = "grid-key-id"
 PROJECT_ID = "grid-project"
 SLOW = 120_000  # ms
-AXE_VERSION = "4.10.3"
 LABELS = {  # wraps onto four lines in the Labels column: shown whole, never cut
     "region": "eu-central-frankfurt",
     "tier": "enterprise-platinum",
@@ -47,26 +43,6 @@ LABELS = {  # wraps onto four lines in the Labels column: shown whole, never cut
     "environment": "production-primary",
     "contract": "msa-2026-renewal-pending",
 }
-
-
-@pytest.fixture(scope="session")
-def axe_script(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """axe-core's browser script, installed with npm into a cache for the tests (never into
-    the project)."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed: axe-core comes from npm")
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sinch-notebook-tests"
-    script = cache / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--prefix", str(cache), "--no-save", f"axe-core@{AXE_VERSION}"],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return script.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -120,29 +96,6 @@ def no_mouse(page: Any) -> None:
         document.addEventListener(t, (e) => { if (e.detail > 0 || e.pointerType) {
         window.snMouse += 1; } }, true); } }"""
     )
-
-
-def set_theme(page: Any, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    run_command(page, "apputils:change-theme", {"theme": name})
-    page.wait_for_function(
-        "(light) => document.body.dataset.jpThemeLight === light", arg=str(not dark).lower()
-    )
-
-
-def axe_findings(page: Any, script: str, selector: str) -> list[dict[str, Any]]:
-    """axe-core's serious and critical findings inside `selector`."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=script)
-    found = page.evaluate(
-        """async (selector) => { const r = await axe.run(document.querySelector(selector),
-        {resultTypes: ["violations"]});
-        return r.violations.filter(v => ["serious", "critical"].includes(v.impact))
-          .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                      nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 160))})); }""",
-        selector,
-    )
-    return found
 
 
 def test_the_grid_by_keyboard_alone_connect_browse_open_edit_save(

@@ -313,9 +313,7 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     text = notebook.read_text()
     assert KEY_ID in text and "sn-panel" in text  # the panel's own widgets were saved
     assert "eu-ui-edited" in text
-    grids = [
-        m for m in state.values() if "sn-browse-grid" in m["state"].get("_dom_classes", [])
-    ]
+    grids = [m for m in state.values() if "sn-browse-grid" in m["state"].get("_dom_classes", [])]
     assert len(grids) == 1, "the Browse grid's model is in the saved state"
     assert {"count", "columns"} <= set(grids[0]["state"]) and "rows" not in grids[0]["state"]
     # Bounded: the Browse grid saves its columns, not its rows (only what a form shows is there).
