@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 TIME_COLUMNS = ("Updated", "Created")
 SHARED = ("Labels",)  # no fixed width: the labels take what the others leave
-# px in the page's UI font (13px): a time on one line, a name on one or two, the id whole
-WIDTHS = {"Name": 200, "Updated": 160, "Created": 160, "ID": HTML_ID_WIDTH}
+# px in the page's UI font (13px): a date and time on a line (UTC on the next), the id whole
+WIDTHS = {"Name": 170, "Updated": 130, "Created": 130, "ID": HTML_ID_WIDTH}
 
 
 class BrowseGrid(BrowseView, widgets.VBox):

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 READ_ONLY = ("subprojectId",)
 COLUMN_WIDTHS = {"subprojectId": HTML_ID_WIDTH, "displayName": 240, "delete": 70}  # px
-LABEL_WIDTH = 120
+LABEL_WIDTH = 140  # px: "label.contract" whole in the header
 
 
 def editable_columns(frame: pd.DataFrame) -> list[str]:

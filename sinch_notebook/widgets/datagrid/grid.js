@@ -43,7 +43,6 @@ function render({ model, el: host }) {
   let asked = null; // {view, start, stop} of the request on its way
   let drawn = { first: 0, last: 0 };
   let rowHeight = DEFAULT_ROW; // average measured height of a body row
-  let lineHeight = 0; // the shortest measured row: one line of text
   let pos = { r: -1, c: 0 }; // the cell in the tab order (r = -1: the header row)
   let editing = null; // {r, c, input, original}
   let seq = 0;
@@ -64,7 +63,7 @@ function render({ model, el: host }) {
     let fixed = 0;
     cols.forEach((col, c) => {
       const width = widths[col.title] || col.width;
-      fixed += width || 160;
+      fixed += width || 120; // a shared column gets at least this
       colgroup.append(el("col", { style: width ? `width:${width}px` : null }));
       const sorted = model.get("sort_column") === col.title;
       const down = model.get("sort_descending");
@@ -186,20 +185,24 @@ function render({ model, el: host }) {
     measure();
   }
 
+  function oneLine() {
+    // A row of one line of text: the cells' line height, their padding and border.
+    const td = tbody.querySelector("tr[data-row] td");
+    if (!td) return DEFAULT_ROW;
+    const style = getComputedStyle(td);
+    const line = parseFloat(style.lineHeight) || 18;
+    return line + parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) +
+      (parseFloat(style.borderBottomWidth) || 0);
+  }
+
   function measure() {
     const rows = [...tbody.querySelectorAll("tr[data-row]:not([aria-busy])")];
-    if (rows.length) {
-      const heights = rows.map((tr) => tr.offsetHeight).filter((h) => h > 0);
-      if (heights.length) {
-        rowHeight = heights.reduce((a, b) => a + b, 0) / heights.length;
-        const shortest = Math.min(...heights);
-        lineHeight = lineHeight ? Math.min(lineHeight, shortest) : shortest;
-      }
-    }
-    const line = lineHeight || DEFAULT_ROW;
+    const heights = rows.map((tr) => tr.offsetHeight).filter((h) => h > 0);
+    if (heights.length) rowHeight = heights.reduce((a, b) => a + b, 0) / heights.length;
     const header = thead.offsetHeight || DEFAULT_ROW;
     // As tall as its rows, up to max_rows one-line rows (and room for wrapped ones).
-    scroller.style.maxHeight = `${Math.round(header + model.get("max_rows") * line * 1.4) + 2}px`;
+    const most = header + model.get("max_rows") * oneLine() * 1.4 + 2;
+    scroller.style.maxHeight = `${Math.round(most)}px`;
     scroller.style.scrollPaddingTop = `${header}px`;
   }
 
