@@ -41,7 +41,7 @@ def _times(values: list[Any]) -> np.ndarray:
     return out
 
 
-def _time_cells(ns: np.ndarray) -> np.ndarray:
+def time_cells(ns: np.ndarray) -> np.ndarray:
     """`2026-04-17 18:24 UTC` for every time (the one format of `display.short_time`)."""
     if not len(ns):
         return np.empty(0, dtype=object)
@@ -75,6 +75,11 @@ class SubprojectTable:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self.load([])
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the columns change (`upsert`): readers of several columns take it."""
+        return self._lock
 
     # -- building -----------------------------------------------------------------------------
 
@@ -392,8 +397,8 @@ class SubprojectTable:
                 columns = {
                     "Name": names,
                     "Labels": self.label_cells,
-                    "Updated": _time_cells(self.updated),
-                    "Created": _time_cells(self.created),
+                    "Updated": time_cells(self.updated),
+                    "Created": time_cells(self.created),
                     "ID": self.ids,
                 }
                 display = np.empty((len(self), len(SORT_COLUMNS)), dtype=object)
