@@ -27,6 +27,8 @@ TIME_COLUMNS = ("Updated", "Created")
 SHARED = ("Labels",)  # no fixed width: the labels take what the others leave
 # px in the page's UI font (13px): a date and time on a line (UTC on the next), the id whole
 WIDTHS = {"Name": 170, "Updated": 130, "Created": 130, "ID": HTML_ID_WIDTH}
+# ... and on a narrow page (about 820 px): a time on two lines ("2026-04-17" / "18:24 UTC")
+NARROWEST = {"Name": 120, "Updated": 95, "Created": 95}
 
 
 class BrowseGrid(BrowseView, widgets.VBox):
@@ -41,6 +43,7 @@ class BrowseGrid(BrowseView, widgets.VBox):
                 {
                     "title": c.title,
                     "width": 0 if c.title in SHARED else WIDTHS.get(c.title, c.width),
+                    "min": NARROWEST.get(c.title, 0),
                     "wrap": c.title != "ID",  # an id is read (and copied) whole, on one line
                 }
                 for c in COLUMNS

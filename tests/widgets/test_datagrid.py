@@ -34,7 +34,13 @@ def test_the_page_gets_the_window_it_asks_for_and_the_state_has_no_rows() -> Non
         "flag",
         "note",
     ]
-    assert grid.columns[0] == {"title": "id", "width": 120, "wrap": False, "editable": False}
+    assert grid.columns[0] == {
+        "title": "id",
+        "width": 120,
+        "min": 0,
+        "wrap": False,
+        "editable": False,
+    }
     answer = grid.answer({"type": "window", "view": grid.view, "start": 99_990, "stop": 100_050})
     assert answer is not None and answer["view"] == grid.view and answer["start"] == 99_990
     assert len(answer["rows"]) == 10  # the view ends there

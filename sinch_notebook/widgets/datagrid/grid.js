@@ -11,6 +11,7 @@
 const OVERSCAN = 10; // rows drawn above and below the visible ones
 const MARGIN = 30; // rows asked for beyond those drawn, so a short scroll needs no round trip
 const DEFAULT_ROW = 26; // px, until a row is measured
+const SHARED_MIN = 200; // px: the least a column without a width of its own gets
 
 function el(tag, attrs, text) {
   const node = document.createElement(tag);
@@ -57,14 +58,10 @@ function render({ model, el: host }) {
 
   function drawHeader() {
     const cols = columns();
-    const widths = model.get("widths") || {};
     colgroup.replaceChildren();
     headRow.replaceChildren();
-    let fixed = 0;
     cols.forEach((col, c) => {
-      const width = widths[col.title] || col.width;
-      fixed += width || 120; // a shared column gets at least this
-      colgroup.append(el("col", { style: width ? `width:${width}px` : null }));
+      colgroup.append(el("col"));
       const sorted = model.get("sort_column") === col.title;
       const down = model.get("sort_descending");
       const th = el("th", {
@@ -89,8 +86,31 @@ function render({ model, el: host }) {
       th.append(handle);
       headRow.append(th);
     });
-    table.style.minWidth = `${fixed}px`;
     table.setAttribute("aria-colcount", String(cols.length));
+    layout();
+  }
+
+  function layout() {
+    // Column widths for the width there is: each its preferred width, narrowed toward its
+    // `min` when the page is narrow; columns without a width share the rest (SHARED_MIN each
+    // at least; below that the table scrolls sideways). A width the person dragged stays.
+    const cols = columns();
+    const dragged = model.get("widths") || {};
+    const want = cols.map((col) => dragged[col.title] || col.width || 0);
+    const least = cols.map((col, c) => (dragged[col.title] ? want[c] : col.min || want[c]));
+    const shared = want.filter((w) => !w).length;
+    const room = (scroller.clientWidth || 800) - 2;
+    const over = want.reduce((a, b) => a + b, 0) + shared * SHARED_MIN - room;
+    if (over > 0) {
+      const slack = want.map((w, c) => w - least[c]);
+      const total = slack.reduce((a, b) => a + b, 0);
+      const cut = Math.min(over, total);
+      if (total > 0) slack.forEach((s, c) => { want[c] = Math.round(want[c] - (s * cut) / total); });
+    }
+    [...colgroup.children].forEach((node, c) => {
+      node.style.width = want[c] ? `${want[c]}px` : "";
+    });
+    table.style.minWidth = `${want.reduce((a, b) => a + b, 0) + shared * SHARED_MIN}px`;
   }
 
   function startResize(event, c) {
@@ -442,7 +462,10 @@ function render({ model, el: host }) {
   model.on("change:caption", () => { caption.textContent = model.get("caption"); });
   model.on("change:max_rows", measure);
 
-  const sizes = new ResizeObserver(() => schedule());
+  const sizes = new ResizeObserver(() => {
+    layout();
+    schedule();
+  });
   sizes.observe(scroller);
 
   caption.textContent = model.get("caption");

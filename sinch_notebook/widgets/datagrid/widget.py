@@ -27,7 +27,9 @@ from .sources import EmptySource, WindowSource
 
 HERE = Path(__file__).parent
 MAX_WINDOW = 500  # rows one answer may carry: the page asks for what is on screen and a margin
-ColumnSpec = Mapping[str, Any]  # {"title", "width" (px, 0: share the rest), "wrap", "editable"}
+# {"title", "width" (px; 0: share what the others leave), "min" (px: the narrowest it gets on a
+# narrow page), "wrap", "editable"}
+ColumnSpec = Mapping[str, Any]
 
 
 class DataGrid(anywidget.AnyWidget):
@@ -133,6 +135,7 @@ class DataGrid(anywidget.AnyWidget):
                 {
                     "title": title,
                     "width": int(spec.get("width", 0) or 0),
+                    "min": int(spec.get("min", 0) or 0),
                     "wrap": bool(spec.get("wrap", True)),
                     "editable": bool(spec.get("editable", False)),
                 }
