@@ -150,6 +150,11 @@ def test_the_grid_by_keyboard_alone_connect_browse_open_edit_save(
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowUp")
     assert page.evaluate("() => document.activeElement.closest('tr').dataset.row") == "0"
+    in_grid = "() => !!document.activeElement.closest('.sn-browse-grid')"
+    page.keyboard.press("Tab")  # one stop in the tab order: Tab leaves the grid
+    assert not page.evaluate(in_grid), focused(page)
+    page.keyboard.press("Shift+Tab")  # and comes back to the cell it left
+    assert page.evaluate("() => document.activeElement.closest('tr').dataset.row") == "0"
     page.keyboard.press("Enter")  # opens it in Edit
 
     # -- Edit: the name changed and saved -------------------------------------------------------
