@@ -78,17 +78,13 @@ def _tick(value: Any) -> bool:
         return bool(value)
 
 
-class EditedFrame:
+class EditedFrame(FrameSource):
     """The edited frame as the grid reads it (a `WindowSource`): `grid_frame`'s columns, made
     for the rows asked for only, so an edit in a 10,000-row frame converts one window, not all."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
+        super().__init__(frame, "subprojectId")
         self._columns = editable_columns(frame)
-
-    @property
-    def count(self) -> int:
-        return len(self.frame)
 
     @property
     def columns(self) -> list[str]:
@@ -96,9 +92,6 @@ class EditedFrame:
 
     def window(self, start: int, stop: int) -> list[list[str]]:
         return FrameSource(grid_frame(self.frame.iloc[start:stop])).window(0, stop - start)
-
-    def id_at(self, i: int) -> str | None:
-        return FrameSource(self.frame, "subprojectId").id_at(i)
 
 
 class FrameEditor(widgets.VBox):
