@@ -220,6 +220,18 @@ def test_the_grid_reads_well_light_and_dark_and_holds_only_a_window(
     assert labels.evaluate("(td) => td.getBoundingClientRect().height") > 40  # wrapped, shown
     screenshot(page, "datagrid-light-browse")
 
+    # -- a column resized by dragging its edge (and no sort from that drag) ----------------------
+    name_header = table.locator("thead th").first
+    before = name_header.bounding_box()["width"]
+    edge = name_header.locator(".sn-dg-resize").bounding_box()
+    middle = edge["y"] + edge["height"] / 2
+    page.mouse.move(edge["x"] + 3, middle)
+    page.mouse.down()
+    page.mouse.move(edge["x"] + 83, middle, steps=8)
+    page.mouse.up()
+    assert name_header.bounding_box()["width"] >= before + 60
+    expect(name_header).to_have_attribute("aria-sort", "ascending")  # still A-Z
+
     # -- scrolling to the end asks the kernel for that window only --------------------------------
     scroller = grid.locator(".sn-dg-scroll")
     scroller.evaluate("(s) => { s.scrollTop = s.scrollHeight; }")

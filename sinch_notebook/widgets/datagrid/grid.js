@@ -47,6 +47,7 @@ function render({ model, el: host }) {
   let pos = { r: -1, c: 0 }; // the cell in the tab order (r = -1: the header row)
   let editing = null; // {r, c, input, original}
   let seq = 0;
+  let dragged = false; // a column edge was just dragged
   let frame = 0;
 
   const columns = () => model.get("columns") || [];
@@ -124,6 +125,7 @@ function render({ model, el: host }) {
       col.style.width = `${Math.max(40, Math.round(startWidth + e.clientX - startX))}px`;
     };
     const up = () => {
+      dragged = true; // the click that ends a drag sorts nothing
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
       model.set("widths", { ...(model.get("widths") || {}), [title]: parseInt(col.style.width, 10) });
@@ -136,14 +138,24 @@ function render({ model, el: host }) {
 
   // -- body: the window of rows on screen --------------------------------------------------------
 
+  function atBottom() {
+    return scroller.scrollTop > 0 &&
+      scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+  }
+
   function visibleRange() {
+    // Which rows to draw: from the scroll position and the average row height; at the very end
+    // the last rows (heights vary, so an estimate alone could stop short of them).
     const n = count();
     const headerHeight = thead.offsetHeight || DEFAULT_ROW;
     const top = Math.max(0, scroller.scrollTop - headerHeight);
     const shown = Math.ceil((scroller.clientHeight || rowHeight * 20) / rowHeight) + 1;
+    if (atBottom()) {
+      return { first: Math.max(0, n - shown - 2 * OVERSCAN), last: n, bottom: true };
+    }
     const first = Math.max(0, Math.min(n, Math.floor(top / rowHeight) - OVERSCAN));
     const last = Math.min(n, first + shown + 2 * OVERSCAN);
-    return { first, last };
+    return { first, last, bottom: false };
   }
 
   function cached(r) {
@@ -179,7 +191,7 @@ function render({ model, el: host }) {
     table.setAttribute("aria-rowcount", String(n + 1));
     empty.textContent = n ? "" : model.get("empty_text");
     empty.hidden = n > 0;
-    const { first, last } = visibleRange();
+    const { first, last, bottom } = visibleRange();
     request(first, last);
     const hadFocus = root.contains(document.activeElement);
     const body = [spacer(first * rowHeight)];
@@ -203,6 +215,7 @@ function render({ model, el: host }) {
     if (pos.c >= cols.length) pos = { r: pos.r, c: Math.max(0, cols.length - 1) };
     rove(hadFocus);
     measure();
+    if (bottom) scroller.scrollTop = scroller.scrollHeight; // the end stays in view
   }
 
   function oneLine() {
@@ -356,6 +369,10 @@ function render({ model, el: host }) {
   }
 
   table.addEventListener("click", (event) => {
+    if (dragged) {
+      dragged = false;
+      return;
+    }
     if (event.target.closest(".sn-dg-resize") || event.target.closest(".sn-dg-input")) return;
     const at = cellOf(event.target);
     if (!at) return;
