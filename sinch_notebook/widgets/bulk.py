@@ -39,7 +39,13 @@ def frame_variables(namespace: dict[str, Any]) -> list[str]:
 class BulkForm(widgets.VBox):
     """DataFrame picker + the frame editor (grid, live plan, apply with confirmation)."""
 
-    def __init__(self, ctx: Context, *, on_applied: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        on_applied: Callable[[], None] | None = None,
+        canvas: bool = False,
+    ) -> None:
         self.ctx = ctx
         self.on_applied = on_applied
         self._rescanning = False
@@ -74,7 +80,9 @@ class BulkForm(widgets.VBox):
         self.save_button.on_click(self.ctx.guard(lambda _b: self.save_plan()))
         self.open_button.on_click(self.ctx.guard(lambda _b: self.open_plan()))
         self.upload.observe(self.ctx.guard(self._on_upload), names="value")
-        self.editor = FrameEditor(ctx, on_applied=self._applied, result_name=self._result_name)
+        self.editor = FrameEditor(
+            ctx, on_applied=self._applied, result_name=self._result_name, canvas=canvas
+        )
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))

@@ -104,6 +104,7 @@ class FrameEditor(widgets.VBox):
         on_applied: Callable[[ApplyResult], None] | None = None,
         result_name: Callable[[], str] = lambda: "bulk_result",
         visible_rows: int = 12,
+        canvas: bool = False,
     ) -> None:
         self.ctx = ctx
         self.on_applied = on_applied
@@ -117,7 +118,12 @@ class FrameEditor(widgets.VBox):
         self._dirty: set[Any] | None = None  # rows edited since the last plan; None: all
         self._unsubscribe: Callable[[], None] | None = None
 
-        self.grid = DataGrid(
+        grid_class: Any = DataGrid
+        if canvas:  # ipydatagrid's canvas grid (sn.panel(grid="canvas"), the [canvas] extra)
+            from .grid import CanvasFrameGrid
+
+            grid_class = CanvasFrameGrid
+        self.grid = grid_class(
             caption="The DataFrame's rows: Enter or typing edits a cell, Escape cancels.",
             max_rows=visible_rows,
             sortable=False,  # rows are the frame's positions, as edits and plans name them
@@ -278,6 +284,7 @@ class FrameEditor(widgets.VBox):
         try:
             kept = self._edit(row, column, value)
         except ValidationError as err:
+            self.grid_note.value = message("error", str(err))
             return str(err)
         if not kept:
             return f"{column} cannot be edited here."

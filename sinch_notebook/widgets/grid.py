@@ -1,6 +1,7 @@
 """The canvas grids (`sn.panel(grid="canvas")`, with `pip install sinch-notebook[canvas]`):
-ipydatagrid's streaming grid for Browse over a kernel-side view. The default grid is the
-package's own HTML grid (datagrid/); this one stays for those who prefer the canvas.
+ipydatagrid's streaming grid for Browse over a kernel-side view, and its editable grid for Bulk
+(`CanvasFrameGrid`). The default grid is the package's own HTML grid (datagrid/); these stay
+for those who prefer the canvas.
 
 Why this grid: ipydatagrid (Bloomberg, BSD) is a canvas grid with resizable columns, row
 selection and a header that reports clicks, and its *streaming* variant keeps the rows in the
@@ -285,3 +286,56 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         self.grid.clear_selection()  # so a second click on the same row opens it again
         if sid:
             self.on_open(sid)
+
+
+EDIT_ROW_HEIGHT = 22
+SCROLLBAR = 17  # px: the horizontal scroll bar, when the columns are wider than the grid
+
+
+class CanvasFrameGrid(widgets.VBox):
+    """Bulk's grid as ipydatagrid's editable canvas grid (`grid="canvas"`), with the interface
+    `editor.FrameEditor` uses of the package's grid: `set_columns`, `show(source)` and
+    `on_edit(row, column, value)`, whose refusal puts the frame's value back in the cell."""
+
+    def __init__(
+        self, *, on_edit: Callable[[int, str, str], str | None], max_rows: int = 12, **_: Any
+    ) -> None:
+        from ipydatagrid import DataGrid
+
+        self.on_edit = on_edit
+        self.max_rows = max_rows
+        self.last_error: str | None = None
+        self._widths: dict[str, int] = {}
+        self._source: Any = None
+        self.grid = DataGrid(
+            pd.DataFrame({"displayName": []}),
+            editable=True,
+            selection_mode="cell",
+            header_visibility="column",
+            base_row_size=EDIT_ROW_HEIGHT,
+            base_column_header_size=HEADER_HEIGHT,
+            base_column_size=120,
+            layout=widgets.Layout(height="120px", width="100%"),
+        )
+        self.grid.on_cell_change(self._on_cell_change)
+        super().__init__([self.grid])
+
+    def set_columns(self, columns: list[Mapping[str, Any]]) -> None:
+        self._widths = {str(c["title"]): int(c.get("width") or 120) for c in columns}
+
+    def show(self, source: Any, *, top: bool = True) -> None:
+        """Show every row of `source` (the canvas grid holds the frame it draws)."""
+        self._source = source
+        frame = pd.DataFrame(source.window(0, source.count), columns=list(source.columns))
+        self.grid.data = frame
+        self.grid.column_widths = {c: self._widths.get(c, 120) for c in frame.columns}
+        rows = max(3, min(len(frame), self.max_rows))
+        height = HEADER_HEIGHT + rows * EDIT_ROW_HEIGHT + 4 + SCROLLBAR
+        self.grid.layout.height = f"{height}px"
+
+    def _on_cell_change(self, cell: Mapping[str, Any]) -> None:
+        value = cell["value"]
+        text = "true" if value is True else "false" if value is False else str(value)
+        self.last_error = self.on_edit(int(cell["row"]), str(cell["column"]), text)
+        if self.last_error is not None and self._source is not None:
+            self.show(self._source)  # put back what the canvas shows wrongly

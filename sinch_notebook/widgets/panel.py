@@ -6,7 +6,7 @@ every face at once. Network work runs in a background worker; `wait()` joins it.
 
 Grids: `grid="html"` (the default) is the package's own grid (datagrid/: an accessible HTML
 table, windowed, editable, in the page's colours) for Browse and Bulk; `grid="canvas"` shows
-Browse in ipydatagrid's canvas grid instead (`pip install sinch-notebook[canvas]`).
+them in ipydatagrid's canvas grids instead (`pip install sinch-notebook[canvas]`).
 """
 
 from __future__ import annotations
@@ -101,12 +101,15 @@ class Panel(widgets.VBox):
         )
         self.create_form = CreateForm(self.ctx, on_created=self.browser.upsert)
         self.edit_form = SubprojectForm(self.ctx, on_changed=self.browser.upsert)
-        self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh)
+        self.bulk_form = BulkForm(
+            self.ctx, on_applied=self.browser.refresh, canvas=canvas is not None
+        )
         self.history_form = HistoryForm(self.ctx)
         # A canvas grid cannot read the page's CSS: it is told the theme's colours and its width.
         self.theme = ThemeProbe() if canvas is not None else None
         if self.theme is not None:
             self.theme.paint(self.browser.grid.grid)
+            self.theme.paint(self.bulk_form.editor.grid.grid)
             self.theme.on_width("sn-browse-grid", lambda pixels: self.browser.grid.fit(pixels))
         # The tabs, in order: (title, widget). A new tab is one more entry here; a tab with a
         # `set_connected(bool)` method is told whenever the connection changes.
@@ -282,7 +285,7 @@ class Panel(widgets.VBox):
 
 
 def canvas_grid(grid: str, on_open: Any, visible_rows: int) -> Any:
-    """Browse's canvas grid for `grid="canvas"` (None for the default grid)."""
+    """Browse's canvas grid for `grid="canvas"` (None for the default grid); Bulk's follows."""
     if grid != "canvas":
         return None
     try:

@@ -3,6 +3,8 @@ sinch-notebook[canvas]), with the workarounds widgets/grid.py makes for its fron
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sinch_notebook.sandbox import Sandbox
@@ -95,3 +97,38 @@ def test_the_columns_fit_the_width_the_page_reports(connected: Panel, width: int
     assert grid.grid.base_row_size in {ROW_HEIGHT + n * LINE_HEIGHT for n in range(3)}
     if width >= 1600:  # room for every label set on one line
         assert grid.grid.base_row_size == ROW_HEIGHT
+
+
+def test_the_canvas_bulk_grid_edits_the_frame_and_refuses_at_the_grid(
+    make_panel: PanelFactory,
+    secret_sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bulk on `grid="canvas"`: ipydatagrid's editable grid, its cell changes (as its front-end
+    sends them) edit the frame and re-plan; a refused value goes back to the frame's."""
+    import sinch_notebook as sn
+    from sinch_notebook.widgets.grid import CanvasFrameGrid
+
+    from .helpers import plain
+
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    panel = make_panel(grid="canvas", namespace=namespace)
+    connect_panel(panel, secret_sandbox)
+    namespace["df"] = frame = sn.require_active().frame().head(3).reset_index(drop=True)
+    panel.bulk_form.load("df")
+    assert panel.wait()
+    grid = panel.bulk_form.editor.grid
+    assert isinstance(grid, CanvasFrameGrid)
+    shown = grid.grid.data
+    assert list(shown.columns[:3]) == ["subprojectId", "displayName", "delete"]
+    assert list(shown["subprojectId"]) == list(frame["subprojectId"])
+    grid._on_cell_change({"row": 1, "column": "displayName", "value": "Canvas Renamed"})
+    assert panel.wait()
+    assert frame.loc[1, "displayName"] == "Canvas Renamed" and grid.last_error is None
+    assert "1 change planned" in plain(panel.bulk_form.status.value)
+    grid._on_cell_change({"row": 0, "column": "delete", "value": "perhaps"})
+    assert grid.last_error and "delete" in grid.last_error
+    assert grid.grid.data.loc[0, "delete"] == ""  # the frame's value, back in the cell
+    assert "delete" in plain(panel.bulk_form.editor.grid_note.value)
