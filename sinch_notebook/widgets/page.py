@@ -125,6 +125,20 @@ class Page:
             ]
         return [list(row) for row in answers[-1]["rows"]] if answers else []
 
+    def click_row(self, grid: Any, row: int, view: Any = None) -> None:
+        """A click on body row `row` as the page reports it: the package's grid names the view
+        the page drew that row from (`view`; None: the one its model holds now); the canvas grid
+        reports a selection (its front-end maps rows in the kernel's current model)."""
+        with self._lock:
+            model = self._models[grid.model_id]
+            canvas = "_row_count" in model
+            drawn = model.get("view") if view is None else view
+        if canvas:
+            last = len(COLUMNS) - 1
+            grid.set_state({"selections": [{"r1": row, "r2": row, "c1": 0, "c2": last}]})
+        else:
+            self._send(grid, {"type": "open", "row": row, "view": drawn})
+
     @staticmethod
     def _send(grid: Any, content: dict[str, Any]) -> None:
         """A custom message from the page to the grid's kernel side, as the front-end sends it."""
