@@ -59,7 +59,7 @@ import sinch_notebook as sn
 from sinch_notebook.filters import SubprojectFilter
 from sinch_notebook.models import Subproject
 from sinch_notebook.widgets import Panel
-from sinch_notebook.widgets.grid import COLUMNS
+from sinch_notebook.widgets.browse_columns import COLUMNS
 from sinch_notebook.widgets.page import Page, browse_seen, reference_view, watch_browse
 
 GOAL_LOAD = 1.5
