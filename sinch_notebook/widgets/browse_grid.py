@@ -15,7 +15,7 @@ import ipywidgets as widgets
 
 from .browse_columns import COLUMNS, HTML_ID_WIDTH, BrowseView
 from .datagrid import DataGrid
-from .datagrid.widget import shown_rows
+from .datagrid.sources import shown_rows
 from .view import View
 
 TIME_COLUMNS = ("Updated", "Created")

@@ -37,6 +37,7 @@ from .browse_columns import (
     VIEW_MARK,
     BrowseView,
 )
+from .datagrid.sources import shown_rows
 from .view import FrameView, View
 
 ROW_HEIGHT = 22  # one line of text
@@ -142,7 +143,7 @@ class StreamingGrid(StreamingDataGrid):
             r1, r2 = int(content["r1"]), int(content["r2"])
             c1, c2 = int(content["c1"]), int(content["c2"])
             view = self.shown
-            window = view.window(r1, r2 + 1)
+            window = shown_rows(view.window(r1, r2 + 1))  # every character for what it is
             frame = pd.DataFrame(
                 [cells[c1 : c2 + 1] for cells in window] or None,
                 columns=view.columns[c1 : c2 + 1],

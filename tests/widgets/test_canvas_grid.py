@@ -132,3 +132,21 @@ def test_the_canvas_bulk_grid_edits_the_frame_and_refuses_at_the_grid(
     assert grid.last_error and "delete" in grid.last_error
     assert grid.grid.data.loc[0, "delete"] == ""  # the frame's value, back in the cell
     assert "delete" in plain(panel.bulk_form.editor.grid_note.value)
+
+
+def test_the_canvas_grid_shows_hidden_characters_as_escapes() -> None:
+    """The rows the canvas page is sent pass through the core's `visible` too."""
+    import pandas as pd
+
+    from sinch_notebook.widgets.browse_columns import display_frame
+    from sinch_notebook.widgets.grid import SubprojectGrid
+    from sinch_notebook.widgets.page import Page
+    from sinch_notebook.widgets.view import FrameView
+
+    grid = SubprojectGrid(on_open=lambda _: None, on_sort=lambda: None, visible_rows=5)
+    frame = display_frame([])
+    frame = pd.DataFrame([["Shop\u202eX", "k=v\x1b", "", "", "01ID"]], columns=frame.columns)
+    grid.show_view(FrameView(frame))
+    page = Page()
+    page.watch(grid.grid)
+    assert page.grid_rows(grid.grid, 0, 1) == [["Shop\\u202eX", "k=v\\x1b", "", "", "01ID"]]

@@ -13,6 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from ...shown import visible
+
 TICK = "✔"  # how a true flag (Bulk's `delete`) shows
 
 
@@ -90,3 +92,9 @@ class EmptySource:
 
     def id_at(self, i: int) -> str | None:
         return None
+
+
+def shown_rows(rows: list[list[Any]]) -> list[list[str]]:
+    """Cells as a page shows them: text, every character for what it is (`shown.visible`:
+    control, format and bidi characters as escapes). Every grid sends its rows through this."""
+    return [[visible(str(cell)) for cell in row] for row in rows]

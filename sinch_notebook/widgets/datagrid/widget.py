@@ -28,8 +28,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ...shown import visible
-from .sources import EmptySource, WindowSource
+from .sources import EmptySource, WindowSource, shown_rows
 
 HERE = Path(__file__).parent
 MAX_WINDOW = 500  # rows one answer may carry: the page asks for what is on screen and a margin
@@ -246,8 +245,3 @@ class DataGrid(anywidget.AnyWidget):
         reply = self.answer(content)
         if reply is not None:
             self.send(reply)
-
-
-def shown_rows(rows: list[list[Any]]) -> list[list[str]]:
-    """Cells as the page shows them: text, every character for what it is (`shown.visible`)."""
-    return [[visible(str(cell)) for cell in row] for row in rows]
