@@ -13,6 +13,9 @@ alternated with the panel's load. Measured through the widgets (`.value`, `.clic
 - "show deleted" on; Clear filters;
 - sorting by each column, both ways (two clicks on each header);
 - a row click that opens Edit (the subproject fetched and shown);
+- scrolling the grid to rows all over the view: the kernel's answer to the page's request for
+  the window of rows now on screen (what a scroll costs the kernel; the page holds no more);
+- the grid's saved widget state: its size, and that no row is in it;
 - the Bulk tab loading a 10,000-row frame (shown and planned), one cell edit and the re-plan;
 - the History tab's diff of two stored snapshots of the whole account;
 - memory held by the panel with the account loaded against that of the frame (tracemalloc,
@@ -26,7 +29,8 @@ and first rows, those of the view worked out without the panel (`reference_view`
 filter and `sorted()`). An action whose page still shows the old view after 300 s fails the run.
 
 Goals (exit 1 when one is missed), as ratios to the baseline: Browse loaded <= 1.5x; every
-Browse action <= 0.1x (about 0.1 s here: a person feels anything slower); a burst of keystrokes
+Browse action <= 0.1x (about 0.1 s here: a person feels anything slower), a scroll's window
+included; a burst of keystrokes
 runs one filter; the Bulk re-plan after one edit <= 0.2x; the panel's memory <= 2x the frame's.
 The Bulk load and the History diff are printed without a goal of their own here (the plan and
 the diff have theirs in `history.py`).
@@ -55,7 +59,7 @@ import sinch_notebook as sn
 from sinch_notebook.filters import SubprojectFilter
 from sinch_notebook.models import Subproject
 from sinch_notebook.widgets import Panel
-from sinch_notebook.widgets.grid import COLUMNS
+from sinch_notebook.widgets.browse_columns import COLUMNS
 from sinch_notebook.widgets.page import Page, browse_seen, reference_view, watch_browse
 
 GOAL_LOAD = 1.5
@@ -69,6 +73,8 @@ TYPED = "acme"
 TIMEOUT = 300.0  # s: a view not shown by then fails the run
 POLL = 0.002  # s between two looks at the page
 SORTS = (("Name", False), ("Labels", False), ("Updated", True), ("Created", True), ("ID", False))
+WINDOW = 80  # rows the page asks for at a time: those on screen and a margin each way
+STATE_GOAL_BYTES = 3_000  # the grid's saved state without its code: columns, count, sort
 
 
 def settle(panel: Panel) -> None:
@@ -225,12 +231,31 @@ def browse_actions(panel: Panel, expect: Expected) -> tuple[dict[str, float], in
         for click, descending in (("1st", first), ("2nd", not first)):
             sort[:] = [title, descending]
             run(f"sort {title} ({click} click)", lambda t=title: browser.grid.click_header(t))
+    grid, size = browser.grid.grid, browser.view_size
+    for start in (0, size // 3, size // 2, (size * 9) // 10, max(0, size - WINDOW)):
+        started = time.perf_counter()  # the page's request to the rows it would draw
+        rows = page.grid_rows(grid, start, start + WINDOW)
+        times[f"scroll to row {start:,} (a window of {WINDOW})"] = time.perf_counter() - started
+        if len(rows) != min(WINDOW, size - start):
+            raise SystemExit(f"FAIL: the window at {start:,} was not answered whole")
     times["row click opens Edit"] = timed(panel, lambda: browser.grid.click_row(0))
     if panel.edit_form.opened is None or not browser.view:
         raise SystemExit("FAIL: the row click did not open the subproject in Edit")
     if panel.edit_form.opened.subproject_id != browser.view[0].subproject_id:
         raise SystemExit("FAIL: the row click opened another subproject")
     return times, burst_filters
+
+
+def grid_state(panel: Panel) -> tuple[int, int]:
+    """The Browse grid's widget state as a saved notebook holds it: its size in bytes besides
+    its ES module and CSS (the same for every grid), and how many of the view's ids it holds."""
+    import json
+
+    state = panel.browser.grid.grid.get_state()
+    text = json.dumps({k: v for k, v in state.items() if k not in ("_esm", "_css")}, default=str)
+    everything = json.dumps(state, default=str)
+    ids = panel.browser.view_ids
+    return len(text), sum(sid in everything for sid in ids[:: max(1, len(ids) // 1000)])
 
 
 def bulk_actions(panel: Panel, client: sn.SubprojectsClient, rows: int) -> dict[str, float]:
@@ -330,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         assert panel is not None
         expect = Expected([Subproject.from_api(r) for r in client.records().values()])
         actions, burst_filters = browse_actions(panel, expect)
+        state_bytes, state_rows = grid_state(panel)
         bulk = bulk_actions(panel, client, args.bulk_rows)
         diff_seconds = history_diff(panel, client, Path(tmp))
         sn.disconnect()
@@ -367,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     if memory_ratio > GOAL_MEMORY:
         missed.append("memory")
+    print(
+        f"the Browse grid's widget state: {state_bytes:,} bytes besides its code, "
+        f"{state_rows} rows in it (goal <= {STATE_GOAL_BYTES:,} bytes and no rows)"
+    )
+    if state_bytes > STATE_GOAL_BYTES or state_rows:
+        missed.append("grid state")
     return verdict(missed, args.quick)
 
 

@@ -4,7 +4,7 @@ Served by Voilà (an existing, maintained server for ipywidgets apps; `pip insta
 'sinch-notebook[app]'`): it runs a one-cell notebook and shows only its output, the panel, so the
 page has no code cells: Connect (or `SINCH_*` in the environment, or `--sandbox`), Browse, Edit,
 Create, Bulk (which also takes an uploaded CSV or Excel file, the panel's own export format) and
-History. Where ipydatagrid's front-end cannot render, the panel switches to HTML tables by itself.
+History, with the package's own HTML grid (it needs no JupyterLab extension beyond anywidget's).
 
 As with `sinch-notebook demo`: loopback only by default, `--port`, `--no-browser`, and the page's
 token travels in Voilà's environment (`JUPYTER_TOKEN`), never on a command line, where any user

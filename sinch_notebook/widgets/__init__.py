@@ -1,6 +1,7 @@
-"""The ipywidgets panel and the grid editor: widget composition, no JavaScript of their own.
+"""The ipywidgets panel and the grid editor: widget composition; the one piece of JavaScript is
+the grid's (datagrid/grid.js, an anywidget module shipped as a file: no build step).
 
-Works wherever ipywidgets 8 and ipydatagrid do (JupyterLab 4, Notebook 7, VS Code, Binder).
+Works wherever ipywidgets 8 and anywidget do (JupyterLab 4, Notebook 7, Voila, VS Code, Binder).
 Every button calls the same core functions as the Python API and the `%sinch` magic.
 
     import sinch_notebook as sn

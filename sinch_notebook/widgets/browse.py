@@ -8,13 +8,13 @@ the page sees it (`benchmarks/panel_scale.py`). Keystrokes in the filter fields 
 the kernel: a burst of them (a kernel gets them back to back after a busy moment) runs one
 filter; a value set from code is applied at once.
 
-A view (view.py) is the row numbers the filter and the sort select, nothing more: the grid asks
-it for the cells of the rows on screen only (see grid.py), so a view of 100,000 costs what its
-20 visible rows cost. Each filter or sort makes a new view and swaps it in whole: the grid's
-model and the count line change back to back; while a view is being prepared the count line says
-so, and a row clicked meanwhile maps to the view the page draws. Where the canvas grid cannot
-render, a paged HTML table takes its place (html_grid.py), with the same filters, sort and row
-clicks as buttons.
+A view (view.py) is the row numbers the filter and the sort select, nothing more: the grid
+asks it for the cells of the rows on screen only (see browse_grid.py), so a view of 100,000
+costs what its 20 visible rows cost. Each filter or sort makes a new view and swaps it in whole:
+the grid's model and the count line change back to back; while a view is being prepared the
+count line says so, and a row clicked meanwhile maps to the view the page draws. The grid is
+the package's own (browse_grid.py, over datagrid/); `grid="canvas"` keeps ipydatagrid's canvas
+grid (grid.py).
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from ..guards.compliance import compliance_frame, violations_by_id
 from ..guards.policy import active_policy
 from ..models import Subproject
 from . import controls as ui
+from .browse_grid import BrowseGrid
 from .common import Context, amount, describe_error, message, shared_setting
 from .export import Download
-from .grid import SubprojectGrid
 from .table import SubprojectTable
 from .view import TableView
 from .worker import Debouncer
@@ -89,7 +89,7 @@ class BrowseView(widgets.VBox):
         )
         self.refresh_button = ui.button("Refresh", "sn-refresh", icon="refresh")
         self.count = ui.html("sn-browse-count")
-        self.grid = grid or SubprojectGrid(
+        self.grid = grid or BrowseGrid(
             on_open=self._open, on_sort=self._apply, visible_rows=visible_rows
         )
         self.grid.on_open, self.grid.on_sort = self._open, self._apply
@@ -183,7 +183,7 @@ class BrowseView(widgets.VBox):
         return self._view
 
     def use_grid(self, grid: Any) -> None:
-        """Show the view in `grid` instead (the HTML grid, when the canvas grid cannot render)."""
+        """Show the view in `grid` instead (another grid of the same interface)."""
         with self._lock:
             old = self.grid
             grid.sort_column, grid.descending = old.sort_column, old.descending

@@ -42,7 +42,11 @@ class BulkForm(widgets.VBox):
     """DataFrame picker + the frame editor (grid, live plan, apply with confirmation)."""
 
     def __init__(
-        self, ctx: Context, *, on_applied: Callable[[], None] | None = None, html: bool = False
+        self,
+        ctx: Context,
+        *,
+        on_applied: Callable[[], None] | None = None,
+        canvas: bool = False,
     ) -> None:
         self.ctx = ctx
         self.on_applied = on_applied
@@ -79,7 +83,7 @@ class BulkForm(widgets.VBox):
         self.open_button.on_click(self.ctx.guard(lambda _b: self._open_clicked()))
         self.upload.observe(self.ctx.guard(self._on_upload), names="value")
         self.editor = FrameEditor(
-            ctx, on_applied=self._applied, result_name=self._result_name, html=html
+            ctx, on_applied=self._applied, result_name=self._result_name, canvas=canvas
         )
         self.desired = DesiredOpener(ctx, self._show_desired, self._say)
         self._saying = False

@@ -26,29 +26,26 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
-from ipydatagrid import DataGrid
 
 from ..bulk.plan import make_plan, replan_rows
+from ..errors import ValidationError
 from ..frames import LABEL_PREFIX
 from ..models import parse_bool
 from . import controls as ui
 from .applying import PlanRunner
+from .browse_columns import HTML_ID_WIDTH
 from .common import Context, amount, describe_error, message
+from .datagrid import DataGrid
+from .datagrid.sources import TICK, FrameSource
 from .export import Download
-from .grid import ID_WIDTH
-from .html_grid import HtmlFrameView
 from .plan_view import plan_html, plan_summary
-from .theme import ThemeProbe
 
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
 
 READ_ONLY = ("subprojectId",)
-ROW_HEIGHT = 22
-HEADER_HEIGHT = 24
-SCROLLBAR = 17  # px: the horizontal scroll bar, when the columns are wider than the grid
-COLUMN_WIDTHS = {"subprojectId": ID_WIDTH, "displayName": 240, "delete": 70}  # px
-LABEL_WIDTH = 120
+COLUMN_WIDTHS = {"subprojectId": HTML_ID_WIDTH, "displayName": 240, "delete": 70}  # px
+LABEL_WIDTH = 140  # px: "label.contract" whole in the header
 
 
 def editable_columns(frame: pd.DataFrame) -> list[str]:
@@ -81,6 +78,22 @@ def _tick(value: Any) -> bool:
         return bool(value)
 
 
+class EditedFrame(FrameSource):
+    """The edited frame as the grid reads it (a `WindowSource`): `grid_frame`'s columns, made
+    for the rows asked for only, so an edit in a 10,000-row frame converts one window, not all."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        super().__init__(frame, "subprojectId")
+        self._columns = editable_columns(frame)
+
+    @property
+    def columns(self) -> list[str]:
+        return self._columns
+
+    def window(self, start: int, stop: int) -> list[list[str]]:
+        return FrameSource(grid_frame(self.frame.iloc[start:stop])).window(0, stop - start)
+
+
 class FrameEditor(widgets.VBox):
     """An editable grid over a DataFrame, its live plan, and Apply with confirmation."""
 
@@ -91,15 +104,13 @@ class FrameEditor(widgets.VBox):
         on_applied: Callable[[ApplyResult], None] | None = None,
         result_name: Callable[[], str] = lambda: "bulk_result",
         visible_rows: int = 12,
-        html: bool = False,
+        canvas: bool = False,
     ) -> None:
         self.ctx = ctx
         self.on_applied = on_applied
         self.result_name = result_name
         self.visible_rows = visible_rows
         self.frame: pd.DataFrame | None = None
-        self.width: int | None = None  # px the page gives the grid (None: not told)
-        self._shown_rows = 0
         self._connected = False
         self._plan_wanted = False
         self._plan_lock = threading.Lock()
@@ -107,19 +118,19 @@ class FrameEditor(widgets.VBox):
         self._dirty: set[Any] | None = None  # rows edited since the last plan; None: all
         self._unsubscribe: Callable[[], None] | None = None
 
-        self.grid = DataGrid(
-            pd.DataFrame({"displayName": []}),
-            editable=True,
-            selection_mode="cell",
-            header_visibility="column",
-            base_row_size=ROW_HEIGHT,
-            base_column_header_size=HEADER_HEIGHT,
-            base_column_size=120,
-            layout=widgets.Layout(height="120px", width="100%"),
+        grid_class: Any = DataGrid
+        if canvas:  # ipydatagrid's canvas grid (sn.panel(grid="canvas"), the [canvas] extra)
+            from .grid import CanvasFrameGrid
+
+            grid_class = CanvasFrameGrid
+        self.grid = grid_class(
+            caption="The DataFrame's rows: Enter or typing edits a cell, Escape cancels.",
+            max_rows=visible_rows,
+            sortable=False,  # rows are the frame's positions, as edits and plans name them
+            empty_text="No DataFrame loaded",
+            on_edit=self.ctx.guard(self._on_grid_edit),
         )
         self.grid.add_class("sn-edit-grid")
-        self.grid.on_cell_change(self.ctx.guard(self._on_cell_change))
-        self.html_view: HtmlFrameView | None = None  # the grid where it cannot render
         self.add_row_button = ui.button(
             "Add row", "sn-grid-add-row", icon="plus", tooltip="A new subproject: type its name"
         )
@@ -176,8 +187,6 @@ class FrameEditor(widgets.VBox):
             ]
         )
         self.add_class("sn-frame-editor")
-        if html:
-            self.use_html()
         self._update()
 
     def __repr__(self) -> str:
@@ -219,59 +228,30 @@ class FrameEditor(widgets.VBox):
             self._queue_plan()
         self._update()
 
-    def _show_grid(self) -> None:
+    def _show_grid(self, top: bool = True) -> None:
+        """Show the frame (`top`: from its first row; after an edit, where the page is)."""
         frame = self.frame
-        shown = grid_frame(frame) if frame is not None else pd.DataFrame({"displayName": []})
-        if self.html_view is not None:
-            self.html_view.show(shown)
-            self.grid_note.value = (
-                '<span style="opacity:.75">Pick a row number, a column and a value, then Set; '
-                "<b>delete</b> takes true/false.</span>"
-                if frame is not None
-                else ""
-            )
+        if frame is None:
+            self.grid.show(FrameSource(pd.DataFrame({"displayName": []})))
+            self.grid_note.value = ""
             return
-        self.grid.data = shown
-        self._shown_rows = len(shown)
-        self.grid.column_widths = {
-            name: COLUMN_WIDTHS.get(name, LABEL_WIDTH) for name in shown.columns
-        }
-        self._size()
-        self.grid_note.value = (
-            '<span style="opacity:.75">Double-click a cell to edit it; tick <b>delete</b> to '
-            "delete a row; subprojectId is read-only.</span>"
-            if frame is not None
-            else ""
+        source = EditedFrame(frame)
+        self.grid.set_columns(
+            [
+                {
+                    "title": name,
+                    "width": COLUMN_WIDTHS.get(name, LABEL_WIDTH),
+                    "wrap": name != "subprojectId",
+                    "editable": name not in READ_ONLY,
+                }
+                for name in source.columns
+            ]
         )
-
-    def follow_page(self, theme: ThemeProbe) -> None:
-        """Take the page's theme colours and the grid's width from `theme`."""
-        theme.paint(self.grid)
-        theme.on_width("sn-edit-grid", self._on_width)
-
-    def _on_width(self, pixels: int) -> None:
-        self.width = pixels
-        self._size()
-
-    def _size(self) -> None:
-        """Tall enough for every row of a small frame (3 rows show 3), the header, the border
-        and, when the columns are wider than the grid, the horizontal scroll bar."""
-        rows = max(3, min(self._shown_rows, self.visible_rows))
-        columns = sum(self.grid.column_widths.values())
-        if self._shown_rows > self.visible_rows:
-            columns += SCROLLBAR  # the vertical scroll bar takes width too
-        scrollbar = 0 if self.width is not None and columns <= self.width - 2 else SCROLLBAR
-        self.grid.layout.height = f"{HEADER_HEIGHT + rows * ROW_HEIGHT + 4 + scrollbar}px"
-
-    def use_html(self) -> None:
-        """Show the frame as a paged HTML table with a one-cell edit form instead of the grid
-        (where ipydatagrid's front-end cannot render)."""
-        if self.html_view is not None:
-            return
-        self.html_view = HtmlFrameView(self.ctx.guard(self.set_cell), page_rows=self.visible_rows)
-        old = self.grid
-        self.children = tuple(self.html_view if c is old else c for c in self.children)
-        self._show_grid()
+        self.grid.show(source, top=top)
+        self.grid_note.value = (
+            '<span class="sn-note">Double-click a cell, press Enter on it or type to edit it; '
+            "type true in <b>delete</b> to delete a row; subprojectId is read-only.</span>"
+        )
 
     def add_row(self, **values: Any) -> None:
         """A new row (a subproject to create); `values` fills cells, e.g. displayName="Acme"."""
@@ -292,21 +272,25 @@ class FrameEditor(widgets.VBox):
         self._queue_plan()
 
     def set_cell(self, row: int, column: str, value: Any) -> None:
-        """What an edit of one grid cell does (row = position, as the grid numbers rows).
-
-        The grid is then sent again whole: a single-cell update sent to the front-end would
-        come back as an edit of its own, possibly after another frame was loaded.
-        """
+        """What an edit of one grid cell does (row = position, as the grid numbers rows)."""
         if self._edit(row, column, value):
             self._queue_plan()
-        self._show_grid()
+        self._show_grid(top=False)
 
-    def _on_cell_change(self, cell: dict[str, Any]) -> None:
-        """An edit made in the front-end's grid."""
-        if self._edit(int(cell["row"]), str(cell["column"]), cell["value"]):
-            self._queue_plan()
-        else:
-            self._show_grid()  # put back what the front-end shows wrongly
+    def _on_grid_edit(self, row: int, column: str, value: str) -> str | None:
+        """A cell typed in the page: None when kept, else what to show at the cell."""
+        if column == "delete" and value.strip() in ("", TICK):
+            value = "true" if value.strip() == TICK else "false"  # the tick as shown, kept
+        try:
+            kept = self._edit(row, column, value)
+        except ValidationError as err:
+            self.grid_note.value = message("error", str(err))
+            return str(err)
+        if not kept:
+            return f"{column} cannot be edited here."
+        self._queue_plan()
+        self._show_grid(top=False)
+        return None
 
     def _edit(self, row: int, column: str, value: Any) -> bool:
         """Apply one cell's edit to the frame; False when it is refused (read-only)."""
@@ -483,7 +467,5 @@ def edit(frame: pd.DataFrame, *, workers: int | None = None) -> FrameEditor:
     editor.set_connected(active() is not None)
     editor._unsubscribe = on_change(lambda client: editor.set_connected(client is not None))
     editor.set_frame(frame)
-    theme = ThemeProbe()
-    editor.follow_page(theme)
-    editor.children = (*editor.children, panel_log.widget, theme)
+    editor.children = (*editor.children, panel_log.widget)
     return editor

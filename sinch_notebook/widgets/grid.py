@@ -1,4 +1,7 @@
-"""The subprojects grid of the Browse tab: ipydatagrid's streaming grid over a kernel-side view.
+"""The canvas grids (`sn.panel(grid="canvas")`, with `pip install sinch-notebook[canvas]`):
+ipydatagrid's streaming grid for Browse over a kernel-side view, and its editable grid for Bulk
+(`CanvasFrameGrid`). The default grid is the package's own HTML grid (datagrid/); these stay
+for those who prefer the canvas.
 
 Why this grid: ipydatagrid (Bloomberg, BSD) is a canvas grid with resizable columns, row
 selection and a header that reports clicks, and its *streaming* variant keeps the rows in the
@@ -17,9 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -27,63 +28,29 @@ import pandas as pd
 from ipydatagrid import StreamingDataGrid, TextRenderer
 from traitlets import observe
 
-from ..display import labels_text, short_time
-from ..models import Subproject
-from .view import EMPTY, FrameView, View
+from .browse_columns import (
+    BY_TITLE,
+    COLUMNS,
+    ID_WIDTH,
+    MIN_NAME_WIDTH,
+    TIME_WIDTH,
+    VIEW_MARK,
+    BrowseView,
+)
+from .datagrid.sources import shown_rows
+from .view import FrameView, View
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ROW_HEIGHT = 22  # one line of text
 LINE_HEIGHT = 15  # each further line of a wrapped cell (its text starts at the top)
 MAX_LINES = 3
 HEADER_HEIGHT = 24
-ID_WIDTH = 230  # px: a 26-character subproject id, whole (Browse and Bulk)
 CHAR_WIDTH = 6.2  # px: a character of a name or labels in the grid's 12px sans-serif
 CELL_PADDING = 14  # px: the renderer's margins
 FRAME = 26  # px: the vertical scroll bar and the border, with a little room
 MIN_LABELS_WIDTH = 180  # the columns fit from about 790 px; below, the grid scrolls sideways
-MIN_NAME_WIDTH = 150
-TIME_WIDTH = 145  # px: "2026-04-17 18:24 UTC" on one line
 NARROW_TIME_WIDTH = 100  # px: the same on two
 HEIGHT_BUDGET = 1.4  # the grid is at most this many times visible_rows one-line rows tall
 WRAPPED = ("Name", "Labels", "Updated", "Created")  # wraps onto more lines, never cut
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    width: int
-    cell: Callable[[Subproject], str]
-    key: Callable[[Subproject], Any]
-    newest_first: bool = False  # the first click sorts descending (times)
-
-
-def _name(sp: Subproject) -> str:
-    return f"{sp.display_name} (deleted)" if sp.deleted else sp.display_name
-
-
-COLUMNS = (
-    Column(
-        "Name", MIN_NAME_WIDTH, _name, lambda sp: (sp.display_name.casefold(), sp.subproject_id)
-    ),
-    Column("Labels", 360, lambda sp: labels_text(sp.labels), lambda sp: labels_text(sp.labels)),
-    Column(
-        "Updated",
-        TIME_WIDTH,
-        lambda sp: short_time(sp.update_time),
-        lambda sp: sp.update_time or _EPOCH,
-        True,
-    ),
-    Column(
-        "Created",
-        TIME_WIDTH,
-        lambda sp: short_time(sp.create_time),
-        lambda sp: sp.create_time or _EPOCH,
-        True,
-    ),
-    Column("ID", ID_WIDTH, lambda sp: sp.subproject_id, lambda sp: sp.subproject_id),
-)
-TITLES = tuple(c.title for c in COLUMNS)
-_BY_TITLE = {c.title: c for c in COLUMNS}
 
 
 class StreamingGrid(StreamingDataGrid):
@@ -111,7 +78,7 @@ class StreamingGrid(StreamingDataGrid):
     comparison sees as new data: it starts a fresh model that shows "..." until the rows come.
     """
 
-    VIEW_MARK = "sn-view-"  # the extra column: sn-view-1, sn-view-2, ... (no field, never shown)
+    VIEW_MARK = VIEW_MARK  # the extra column: sn-view-1, sn-view-2, ... (no field, never shown)
 
     @property
     def view(self) -> View:
@@ -176,7 +143,7 @@ class StreamingGrid(StreamingDataGrid):
             r1, r2 = int(content["r1"]), int(content["r2"])
             c1, c2 = int(content["c1"]), int(content["c2"])
             view = self.shown
-            window = view.window(r1, r2 + 1)
+            window = shown_rows(view.window(r1, r2 + 1))  # every character for what it is
             frame = pd.DataFrame(
                 [cells[c1 : c2 + 1] for cells in window] or None,
                 columns=view.columns[c1 : c2 + 1],
@@ -239,46 +206,6 @@ def _wrapped(text: str, per_line: int) -> int:
         while used > per_line:  # a word longer than a line is broken
             lines, used = lines + 1, used - per_line
     return lines
-
-
-def display_frame(rows: list[Subproject]) -> pd.DataFrame:
-    """What the grid shows: short UTC times, labels next to the name, the id last."""
-    return pd.DataFrame(
-        {c.title: [c.cell(sp) for sp in rows] for c in COLUMNS},
-        index=pd.RangeIndex(len(rows)),
-        dtype=object,
-    )
-
-
-class BrowseView:
-    """What every Browse grid keeps (the canvas one and the HTML fallback): what a row click
-    and a header click call, how many rows show, the sort (newest update first) and the rows."""
-
-    def _start_view(
-        self, on_open: Callable[[str], None], on_sort: Callable[[], None], visible_rows: int
-    ) -> None:
-        self.on_open = on_open
-        self.on_sort = on_sort
-        self.visible_rows = visible_rows
-        self.sort_column = "Updated"
-        self.descending = True
-        self.view: View = EMPTY
-
-    @property
-    def _frame(self) -> pd.DataFrame:
-        """Every cell of the view shown (built on demand, for tests and code; never drawn)."""
-        return self.view.frame()
-
-    def show(self, rows: list[Subproject]) -> None:
-        """Show `rows` (already filtered and sorted) from the top."""
-        self.show_view(FrameView(display_frame(rows)))
-
-    def show_frame(self, frame: pd.DataFrame, lengths: Any = None) -> None:
-        """Show a DataFrame of cells (`display_frame`'s columns) from the top."""
-        self.show_view(FrameView(frame))
-
-    def show_view(self, view: View) -> None:
-        raise NotImplementedError  # each grid draws a view its own way
 
 
 class SubprojectGrid(BrowseView, widgets.VBox):
@@ -365,26 +292,6 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         shown = max(3, min(count, self.visible_rows, fits))
         return f"{HEADER_HEIGHT + shown * row + 4}px"
 
-    def set_sort(self, title: str, descending: bool | None = None) -> None:
-        """Sort by a column; None toggles (or, for a new column, its natural first order)."""
-        if title not in _BY_TITLE:
-            raise ValueError(f"no column {title!r}; the columns are {', '.join(TITLES)}")
-        if descending is None:
-            if title == self.sort_column:
-                descending = not self.descending
-            else:
-                descending = _BY_TITLE[title].newest_first
-        self.sort_column, self.descending = title, descending
-        self.on_sort()
-
-    @property
-    def sort_words(self) -> str:
-        if self.sort_column in ("Updated", "Created"):
-            order = "newest first" if self.descending else "oldest first"
-        else:
-            order = "Z–A" if self.descending else "A–Z"
-        return f"sorted by {self.sort_column}, {order}"
-
     # -- clicks ----------------------------------------------------------------------------------
 
     def row_id(self, number: int) -> str | None:
@@ -409,7 +316,7 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         if cell.get("region") == "column-header":
             self._header_clicked = True
             title = cell.get("column")
-            if title in _BY_TITLE:
+            if title in BY_TITLE:
                 self.set_sort(str(title))
 
     def _on_selection(self, change: dict[str, Any]) -> None:
@@ -432,3 +339,56 @@ class SubprojectGrid(BrowseView, widgets.VBox):
         self.grid.clear_selection()  # so a second click on the same row opens it again
         if sid:
             self.on_open(sid)
+
+
+EDIT_ROW_HEIGHT = 22
+SCROLLBAR = 17  # px: the horizontal scroll bar, when the columns are wider than the grid
+
+
+class CanvasFrameGrid(widgets.VBox):
+    """Bulk's grid as ipydatagrid's editable canvas grid (`grid="canvas"`), with the interface
+    `editor.FrameEditor` uses of the package's grid: `set_columns`, `show(source)` and
+    `on_edit(row, column, value)`, whose refusal puts the frame's value back in the cell."""
+
+    def __init__(
+        self, *, on_edit: Callable[[int, str, str], str | None], max_rows: int = 12, **_: Any
+    ) -> None:
+        from ipydatagrid import DataGrid
+
+        self.on_edit = on_edit
+        self.max_rows = max_rows
+        self.last_error: str | None = None
+        self._widths: dict[str, int] = {}
+        self._source: Any = None
+        self.grid = DataGrid(
+            pd.DataFrame({"displayName": []}),
+            editable=True,
+            selection_mode="cell",
+            header_visibility="column",
+            base_row_size=EDIT_ROW_HEIGHT,
+            base_column_header_size=HEADER_HEIGHT,
+            base_column_size=120,
+            layout=widgets.Layout(height="120px", width="100%"),
+        )
+        self.grid.on_cell_change(self._on_cell_change)
+        super().__init__([self.grid])
+
+    def set_columns(self, columns: list[Mapping[str, Any]]) -> None:
+        self._widths = {str(c["title"]): int(c.get("width") or 120) for c in columns}
+
+    def show(self, source: Any, *, top: bool = True) -> None:
+        """Show every row of `source` (the canvas grid holds the frame it draws)."""
+        self._source = source
+        frame = pd.DataFrame(source.window(0, source.count), columns=list(source.columns))
+        self.grid.data = frame
+        self.grid.column_widths = {c: self._widths.get(c, 120) for c in frame.columns}
+        rows = max(3, min(len(frame), self.max_rows))
+        height = HEADER_HEIGHT + rows * EDIT_ROW_HEIGHT + 4 + SCROLLBAR
+        self.grid.layout.height = f"{height}px"
+
+    def _on_cell_change(self, cell: Mapping[str, Any]) -> None:
+        value = cell["value"]
+        text = "true" if value is True else "false" if value is False else str(value)
+        self.last_error = self.on_edit(int(cell["row"]), str(cell["column"]), text)
+        if self.last_error is not None and self._source is not None:
+            self.show(self._source)  # put back what the canvas shows wrongly

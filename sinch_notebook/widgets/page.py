@@ -4,10 +4,11 @@ A benchmark or a test that reads the panel's own attributes sees what the panel 
 a person sees what reached the page. `Page.watch(widget)` takes the widget's comm over the way
 the front-end does: it starts from the state sent when the model opens and then applies every
 "update" message the kernel sends, in order, so `page.state(widget)` is what that widget's model
-holds in the browser now. `page.grid_rows(grid, start, stop)` asks a streaming grid for rows as
-its front-end asks (a "data-request" custom message on the comm) and decodes the "data-reply",
-so it returns the cells the page would draw for that model. Nothing here reads the panel's
-bookkeeping (its view, its flags): only messages.
+holds in the browser now. `page.grid_rows(grid, start, stop)` asks a grid for rows as its
+front-end asks and returns the cells the page would draw for that model: the package's grid
+(datagrid/, the default) with a "window" custom message for the model's view, answered "rows";
+ipydatagrid's streaming grid (`grid="canvas"`) with a "data-request", answered "data-reply".
+Nothing here reads the panel's bookkeeping (its view, its flags): only messages.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .grid import COLUMNS, StreamingGrid, display_frame
+from .browse_columns import COLUMNS, VIEW_MARK, display_frame
 
 _KEY_COLUMNS = ("key", "ipydguuid")  # the columns ipydatagrid adds (never drawn)
 FIRST_ROWS = 5  # rows compared from the top of a grid
@@ -100,8 +101,54 @@ class Page:
             return self._models[widget.model_id].get(name)
 
     def grid_rows(self, grid: Any, start: int, stop: int) -> list[list[str]]:
-        """Rows `start`..`stop` of a streaming grid, asked for and decoded as its front-end does
-        (the columns of its current model's schema, in order; [] when it has no such rows)."""
+        """Rows `start`..`stop` of a grid, asked for as its front-end asks, as the page would draw
+        them ([] when its model has no such rows)."""
+        with self._lock:
+            canvas = "_row_count" in self._models[grid.model_id]
+        if canvas:
+            return self._canvas_rows(grid, start, stop)
+        with self._lock:
+            model = self._models[grid.model_id]
+            count, view = int(model.get("count", 0)), model.get("view")
+            seen = len(self._custom[grid.model_id])
+        stop = min(stop, count)
+        if stop <= start:
+            return []
+        self._send(grid, {"type": "window", "view": view, "start": start, "stop": stop})
+        with self._lock:
+            answers = [
+                r["content"]
+                for r in self._custom[grid.model_id][seen:]
+                if isinstance(r["content"], dict)
+                and r["content"].get("type") == "rows"
+                and r["content"].get("view") == view  # the page drops an older view's rows
+            ]
+        return [list(row) for row in answers[-1]["rows"]] if answers else []
+
+    def click_row(self, grid: Any, row: int, view: Any = None) -> None:
+        """A click on body row `row` as the page reports it: the package's grid names the view
+        the page drew that row from (`view`; None: the one its model holds now); the canvas grid
+        reports a selection (its front-end maps rows in the kernel's current model)."""
+        with self._lock:
+            model = self._models[grid.model_id]
+            canvas = "_row_count" in model
+            drawn = model.get("view") if view is None else view
+        if canvas:
+            last = len(COLUMNS) - 1
+            grid.set_state({"selections": [{"r1": row, "r2": row, "c1": 0, "c2": last}]})
+        else:
+            self._send(grid, {"type": "open", "row": row, "view": drawn})
+
+    @staticmethod
+    def _send(grid: Any, content: dict[str, Any]) -> None:
+        """A custom message from the page to the grid's kernel side, as the front-end sends it."""
+        grid.comm.handle_msg(
+            {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
+        )
+
+    def _canvas_rows(self, grid: Any, start: int, stop: int) -> list[list[str]]:
+        """Rows of ipydatagrid's streaming grid, decoded from its "data-reply" (the columns of
+        its current model's schema, in order)."""
         with self._lock:
             model = self._models[grid.model_id]
             count = int(model.get("_row_count", 0))
@@ -119,9 +166,7 @@ class Page:
             "c1": 0,
             "c2": len(fields) - 1,
         }
-        grid.comm.handle_msg(
-            {"content": {"data": {"method": "custom", "content": request}}, "buffers": []}
-        )
+        self._send(grid, request)
         with self._lock:
             answers = [
                 r
@@ -154,20 +199,21 @@ def _decode(value: dict[str, Any], buffers: list[Any], fields: list[str]) -> lis
 
 
 def browse_seen(page: Page, browse: Any, first: int = FIRST_ROWS) -> Seen:
-    """What the page shows of a Browse tab (`page` watching its count and its canvas grid)."""
+    """What the page shows of a Browse tab (`page` watching its count and its grid): the
+    package's grid's row count and view number, or the canvas grid's row count and view mark."""
     grid = browse.grid.grid
-    data = (page.value(grid, "_data") or {}).get("data") or {}
-    marks = [name for name in data if str(name).startswith(StreamingGrid.VIEW_MARK)]
-    return Seen(
-        plain(page.value(browse.count)),
-        int(page.value(grid, "_row_count") or 0),
-        page.grid_rows(grid, 0, first),
-        marks[-1] if marks else "",
-    )
+    state = page.state(grid)
+    if "_row_count" in state:  # the canvas grid
+        data = (state.get("_data") or {}).get("data") or {}
+        marks = [name for name in data if str(name).startswith(VIEW_MARK)]
+        rows, model = int(state.get("_row_count") or 0), marks[-1] if marks else ""
+    else:
+        rows, model = int(state.get("count") or 0), f"view {state.get('view')}"
+    return Seen(plain(page.value(browse.count)), rows, page.grid_rows(grid, 0, first), model)
 
 
 def watch_browse(browse: Any) -> Page:
-    """A page that receives what Browse's count line and canvas grid are sent from now on."""
+    """A page that receives what Browse's count line and grid are sent from now on."""
     page = Page()
     page.watch(browse.count, browse.grid.grid)
     return page

@@ -4,10 +4,9 @@ The panel holds no connection of its own. It shows whatever `sn.active()` is and
 `sn.on_change`, so connecting in the panel, with `sn.connect()` or with `%sinch login` updates
 every face at once. Network work runs in a background worker; `wait()` joins it.
 
-Grids: `grid="auto"` (the default) uses ipydatagrid's canvas grids and switches to paged HTML
-tables (html_grid.py) when the front-end shows the panel but the grid does not answer within a few
-seconds (Colab, VS Code without its setting); `grid="html"` uses the HTML tables from the start,
-`grid="canvas"` never switches.
+Grids: `grid="html"` (the default) is the package's own grid (datagrid/: an accessible HTML
+table, windowed, editable, in the page's colours) for Browse and Bulk; `grid="canvas"` shows
+them in ipydatagrid's canvas grids instead (`pip install sinch-notebook[canvas]`).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from .connect import ConnectForm, header_html
 from .create import CreateForm
 from .edit import SubprojectForm
 from .history import HistoryForm
-from .html_grid import RENDER_GRACE, HtmlSubprojectGrid, RenderWatch
 from .output import PanelLog
 from .switcher import ConnectionSwitcher
 from .theme import ThemeProbe
@@ -40,7 +38,7 @@ if TYPE_CHECKING:
     from ..client import SubprojectsClient
 
 TICK_SECONDS = 30.0  # how often the token countdown refreshes while connected
-GRIDS = ("auto", "html", "canvas")
+GRIDS = ("html", "canvas")
 
 # The newest panel preloads Browse on every connection change. Older ones (a re-run cell leaves
 # its panel alive in the kernel) load only when their Browse tab is shown, so re-running
@@ -94,12 +92,12 @@ class Panel(widgets.VBox):
         visible_rows: int = VISIBLE_ROWS,
         tick_seconds: float = TICK_SECONDS,
         autoconnect: bool = True,
-        grid: str = "auto",
-        render_grace: float = RENDER_GRACE,
+        grid: str = "html",
         for_code: bool = True,
     ) -> None:
         if grid not in GRIDS:
             raise ValidationError("grid", f"must be one of {', '.join(GRIDS)}, got {grid!r}")
+        canvas = canvas_grid(grid, self.open_in_edit, visible_rows)
         self.grid_mode = grid
         self.activity = PanelLog()
         self.header = ui.html("sn-header")
@@ -114,29 +112,25 @@ class Panel(widgets.VBox):
         given = GivenOptions(key_id, project_id, auth, auth_url, api_url, api_version, profile)
         self.connect_form = ConnectForm(self.ctx, given, sandbox=sandbox, save_as=save_as)
         self.switcher = ConnectionSwitcher(on_error=self.activity.error)
-        html_grid = (
-            HtmlSubprojectGrid(on_open=self.open_in_edit, on_sort=lambda: None)
-            if grid == "html"
-            else None
-        )
         self.browser = BrowseView(
             self.ctx,
             on_open=self.open_in_edit,
             on_frame=self._on_frame,
             visible_rows=visible_rows,
-            grid=html_grid,
+            grid=canvas,
         )
         self.create_form = CreateForm(self.ctx, on_created=self.browser.upsert)
         self.edit_form = SubprojectForm(self.ctx, on_changed=self.browser.upsert)
-        self.bulk_form = BulkForm(self.ctx, on_applied=self.browser.refresh, html=grid == "html")
+        self.bulk_form = BulkForm(
+            self.ctx, on_applied=self.browser.refresh, canvas=canvas is not None
+        )
         self.history_form = HistoryForm(self.ctx)
-        # The grids in the page's theme colours, and Browse's columns fitted to its width.
-        self.theme = ThemeProbe()
-        if grid != "html":
+        # A canvas grid cannot read the page's CSS: it is told the theme's colours and its width.
+        self.theme = ThemeProbe() if canvas is not None else None
+        if self.theme is not None:
             self.theme.paint(self.browser.grid.grid)
-        # The grid in use now (an HTML grid after a switch keeps its widths).
-        self.theme.on_width("sn-browse-grid", lambda pixels: self.browser.grid.fit(pixels))
-        self.bulk_form.editor.follow_page(self.theme)
+            self.theme.paint(self.bulk_form.editor.grid.grid)
+            self.theme.on_width("sn-browse-grid", lambda pixels: self.browser.grid.fit(pixels))
         # The tabs, in order: (title, widget). A new tab is one more entry here; a tab with a
         # `set_connected(bool)` method is told whenever the connection changes.
         self.pages: list[tuple[str, widgets.Widget]] = [
@@ -171,7 +165,7 @@ class Panel(widgets.VBox):
                 self.tabs,
                 ui.row(widgets.HTML("<b>Activity</b> (newest first)"), self.clear_log_button),
                 self.activity.widget,
-                self.theme,
+                *([self.theme] if self.theme is not None else []),
                 widgets.HTML(PANEL_CSS, layout=widgets.Layout(display="none")),
             ]
         )
@@ -180,14 +174,6 @@ class Panel(widgets.VBox):
         _newest = weakref.ref(self)
         self._unsubscribe = on_change(self._on_active_changed)
         self._closed = False
-        self.render_watch = RenderWatch(render_grace, self.use_html_grids)
-        if grid == "auto":
-            self.render_watch.watch(self.browser.grid.grid)
-            self.browser.on_view = self._expect_grid
-            self._view_count = 0  # the front-end counts the panel's views (see RenderWatch)
-            self.observe(lambda _c: self._expect_grid(), names="_view_count")
-        else:
-            self.render_watch.stop()
         self._on_active_changed(active())
         self._stop_following_cells = self._follow_cells() if namespace is None else None
         if autoconnect and active() is None and self.connect_form.autoconnect:
@@ -237,23 +223,11 @@ class Panel(widgets.VBox):
         self.switcher.show(client)
         self.connect_form.show_client(client)
 
-    def use_html_grids(self, reason: str = "") -> None:
-        """Show Browse and Bulk as HTML tables from now on (what `grid="html"` starts with)."""
-        if getattr(self, "_closed", True) or self.grid_mode == "html":
-            return
-        self.grid_mode = "html"
-        self.render_watch.stop()
-        self.browser.use_grid(HtmlSubprojectGrid(on_open=self.open_in_edit, on_sort=lambda: None))
-        self.bulk_form.editor.use_html()
-        if reason:
-            self.activity.info(reason[:1].upper() + reason[1:] + ".")
-
     def close(self) -> None:
         """Stop listening and ticking, and close every widget of the panel."""
         if getattr(self, "_closed", True):  # closed, or __init__ never finished
             return
         self._closed = True
-        self.render_watch.stop()
         self._unsubscribe()
         stop_following_cells = getattr(self, "_stop_following_cells", None)
         if stop_following_cells is not None:
@@ -320,19 +294,8 @@ class Panel(widgets.VBox):
         """Whether this is the most recently made panel (the one that preloads Browse)."""
         return _newest is not None and _newest() is self
 
-    def _expect_grid(self) -> None:
-        """The Browse grid should be rendering now if the panel is shown on its tab with rows."""
-        if (
-            self.grid_mode == "auto"
-            and (self._view_count or 0) > 0
-            and self.tabs.selected_index == self.tab_index("Browse")
-            and self.browser.view_size > 0
-        ):
-            self.render_watch.expect()
-
     def _on_tab(self, change: Any) -> None:
         self.refresh_status()  # the countdown also moves on every interaction
-        self._expect_grid()
         browser = self.browser
         showing_browse = change["new"] == self.tab_index("Browse")
         if showing_browse:
@@ -377,6 +340,19 @@ def account_of(client: SubprojectsClient | None) -> tuple[str, str, str] | None:
     if client is None:
         return None
     return (client.base_url, client.project_id, client.key_id)
+
+
+def canvas_grid(grid: str, on_open: Any, visible_rows: int) -> Any:
+    """Browse's canvas grid for `grid="canvas"` (None for the default grid); Bulk's follows."""
+    if grid != "canvas":
+        return None
+    try:
+        from .grid import SubprojectGrid
+    except ImportError as err:
+        raise ValidationError(
+            "grid", f'"canvas" needs ipydatagrid: pip install "sinch-notebook[canvas]" ({err})'
+        ) from None
+    return SubprojectGrid(on_open=on_open, on_sort=lambda: None, visible_rows=visible_rows)
 
 
 def not_drawn_text(client: SubprojectsClient | None) -> str:

@@ -1,5 +1,5 @@
-"""The grids in the page's colours and width: JupyterLab's theme (light or dark, followed when
-the person switches) and the width there is, so the columns fit it.
+"""The canvas grids (`grid="canvas"`) in the page's colours and width: JupyterLab's theme
+(light or dark, followed when the person switches) and the width there is, so the columns fit.
 
 Why this is needed: ipydatagrid draws on a canvas, which cannot use CSS variables, so a grid
 takes its colours from the theme once, when drawn; its streaming grid (Browse) never follows a
@@ -13,7 +13,8 @@ field's hidden output each time it is shown, writes the theme's colours (`--jp-l
 switch, a resized window, a side panel opened), and the field syncs it to the kernel like any
 typed value. The kernel then gives each grid those colours (`grid_style` and its text renderer)
 and tells it its width (`on_width`). Where no script runs (a static page), the grids keep
-ipydatagrid's own colours and their default widths.
+ipydatagrid's own colours and their default widths. (The package's own grid, datagrid/, is
+HTML: it reads the page's CSS variables itself and needs none of this.)
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ import json
 import uuid
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-from ipydatagrid import DataGrid, TextRenderer
 from IPython.display import Javascript
 
 from . import controls as ui
+
+if TYPE_CHECKING:
+    from ipydatagrid import DataGrid
 
 # The colours read from the page: name -> JupyterLab CSS variable.
 VARIABLES = {
@@ -191,6 +194,8 @@ class ThemeProbe(widgets.VBox):
 
 
 def _paint(grid: DataGrid, colours: dict[str, str]) -> None:
+    from ipydatagrid import TextRenderer  # the canvas grid's, installed with it
+
     renderer = grid.default_renderer
     with grid.hold_sync():
         grid.grid_style = grid_style(colours)

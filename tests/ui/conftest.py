@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pytest
 
 from .lab import JupyterLab, screenshot, start_server
 
+AXE_VERSION = "4.10.3"  # axe-core, the accessibility checker the browser tests run
 CHROMIUM = os.environ.get("SN_TEST_CHROMIUM", "/usr/bin/chromium")  # where Debian puts it
 PAGE_TIMEOUT_MS = 60_000  # one step on a busy 2-core machine; the slow starts get more
 
@@ -136,3 +138,23 @@ def page_on(page: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[Jup
 def lab_page(page_on: Callable[[JupyterLab], Any], jupyter_lab: JupyterLab) -> Any:
     """A Playwright page for the session's JupyterLab (see `page_on`)."""
     return page_on(jupyter_lab)
+
+
+@pytest.fixture(scope="session")
+def axe_script(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe-core's browser script, installed with npm into a cache for the tests (never into
+    the project)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed: axe-core comes from npm")
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sinch-notebook-tests"
+    script = cache / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [npm, "install", "--prefix", str(cache), "--no-save", f"axe-core@{AXE_VERSION}"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return script.read_text(encoding="utf-8")

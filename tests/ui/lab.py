@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -414,28 +415,19 @@ _MANAGER_JS = """async () => {
     return null;
 }"""
 
-_GRID_JS = """async ([cls, rows]) => {
-    const manager = await (FIND_MANAGER)();
-    if (!manager) return {error: "no widget output"};
-    for (const id of Object.keys(manager._models)) {
-        const model = await manager._models[id];
-        if (!(model.get("_dom_classes") || []).includes(cls) || !model.data_model) continue;
-        const dm = model.data_model;
-        const count = dm.rowCount("body");
-        const columns = [];
-        for (let c = 0; c < dm.columnCount("body"); c++) {
-            columns.push(dm.metadata("body", 0, c).name);
-        }
-        const cells = [];
-        for (let r = 0; r < Math.min(rows, count); r++) {
-            const row = [];
-            for (let c = 0; c < columns.length; c++) row.push(dm.data("body", r, c));
-            cells.push(row);
-        }
-        return {rows: count, columns, cells, selections: model.get("selections")};
+_GRID_JS = """([cls, rows]) => {
+    const grid = document.querySelector("." + cls + " .sn-dg-table");
+    if (!grid) return {error: "no grid of class " + cls};
+    const columns = [...grid.querySelectorAll("thead th .sn-dg-title")].map(t => t.textContent);
+    const cells = [];
+    for (let r = 0; r < rows; r++) {
+        const tr = grid.querySelector(`tbody tr[data-row="${r}"]`);
+        if (!tr) break;
+        cells.push([...tr.children].map(td => td.querySelector("input") ? td.querySelector(
+            "input").value : td.textContent));
     }
-    return {error: "no grid of class " + cls};
-}""".replace("FIND_MANAGER", _MANAGER_JS)
+    return {rows: parseInt(grid.getAttribute("aria-rowcount"), 10) - 1, columns, cells};
+}"""
 
 _STATE_JS = """async () => {
     const manager = await (FIND_MANAGER)();
@@ -467,13 +459,24 @@ def page_widget_state(page: Any) -> dict[str, Any] | None:
 
 
 def grid_cells(page: Any, css_class: str, rows: int = 20) -> dict[str, Any]:
-    """What an ipydatagrid grid (found by its CSS class) draws: its row count, column names,
-    the values of its first `rows` rows ('...' where a streamed row has not arrived) and its
-    selections.
-
-    Read from the grid's model in the page, the one its canvas is painted from.
-    """
+    """What the grid of `css_class` (the package's HTML grid) shows: its row count, column
+    titles and the text of its first `rows` rows as drawn ('…' where a row has not arrived from
+    the kernel yet; fewer when not drawn, i.e. scrolled away)."""
     return page.evaluate(_GRID_JS, [css_class, rows])
+
+
+def grid_cell(page: Any, css_class: str, row: int, column: str) -> Any:
+    """The cell of row `row` (0: the view's first) in `column` of the grid of `css_class`."""
+    grid = page.locator(f".{css_class} .sn-dg-table").first
+    titles = grid.locator("thead th .sn-dg-title").all_text_contents()
+    return grid.locator(f'tbody tr[data-row="{row}"] td').nth(titles.index(column))
+
+
+def grid_header(page: Any, css_class: str, column: str) -> Any:
+    """The header of `column` in the grid of `css_class` (a click sorts by it)."""
+    grid = page.locator(f".{css_class} .sn-dg-table").first
+    title = page.locator(".sn-dg-title", has_text=re.compile(f"^{re.escape(column)}$"))
+    return grid.locator("thead th", has=title).first
 
 
 def wait_for_grid_column(
@@ -551,3 +554,29 @@ def app_process(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+# -- theme and accessibility ---------------------------------------------------------------
+
+
+def set_theme(page: Any, dark: bool) -> None:
+    name = "JupyterLab Dark" if dark else "JupyterLab Light"
+    run_command(page, "apputils:change-theme", {"theme": name})
+    page.wait_for_function(
+        "(light) => document.body.dataset.jpThemeLight === light", arg=str(not dark).lower()
+    )
+
+
+def axe_findings(page: Any, script: str, selector: str) -> list[dict[str, Any]]:
+    """axe-core's serious and critical findings inside `selector`."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=script)
+    found = page.evaluate(
+        """async (selector) => { const r = await axe.run(document.querySelector(selector),
+        {resultTypes: ["violations"]});
+        return r.violations.filter(v => ["serious", "critical"].includes(v.impact))
+          .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                      nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 160))})); }""",
+        selector,
+    )
+    return found

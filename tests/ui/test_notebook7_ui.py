@@ -21,20 +21,21 @@ from playwright.sync_api import expect
 from sinch_notebook.display import short_time
 from sinch_notebook.models import Subproject
 from sinch_notebook.sandbox import Sandbox
-from sinch_notebook.widgets.grid import HEADER_HEIGHT, ID_WIDTH, ROW_HEIGHT
 
 from .lab import (
     REPO_ROOT,
     WIDGETS_PLUGIN,
     JupyterLab,
-    grid_cells,
-    model_value,
+    axe_findings,
+    grid_cell,
+    grid_header,
     open_notebook,
     page_widget_state,
     run_all_cells,
     save_notebook,
     saved_widget_state,
     screenshot,
+    set_theme,
     start_server,
     wait_for_grid_column,
     wait_until,
@@ -70,7 +71,9 @@ def server_row(sandbox: Sandbox, sid: str) -> dict[str, Any]:
     return next(sp for sp in sandbox.subprojects() if sp["subprojectId"] == sid)
 
 
-def test_the_panel_in_notebook_7(page_on: Any, notebook7: JupyterLab, nb7_sandbox: Sandbox) -> None:
+def test_the_panel_in_notebook_7(
+    page_on: Any, notebook7: JupyterLab, nb7_sandbox: Sandbox, axe_script: str
+) -> None:
     page = page_on(notebook7)
     secret = nb7_sandbox.env()["SINCH_KEY_SECRET"]
     notebook = write_notebook(
@@ -121,22 +124,24 @@ def test_the_panel_in_notebook_7(page_on: Any, notebook7: JupyterLab, nb7_sandbo
     assert shown["rows"] == len(alive)
     grid = page.locator(".sn-browse-grid").first
     box = grid.bounding_box()
-    assert box["height"] > HEADER_HEIGHT + 10 * ROW_HEIGHT  # rows on screen, not a sliver
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER_HEIGHT / 2)  # the "Name" header
+    assert box["height"] > 10 * 24  # rows on screen, not a sliver
+    grid_header(page, "sn-browse-grid", "Name").click()
     expect(count).to_contain_text("sorted by Name, A–Z", timeout=SLOW)
     names = [sp["displayName"] for sp in by_name]
     wait_for_grid_column(page, "sn-browse-grid", "Name", names[:8], timeout=SLOW)
-    wait_until(
-        lambda: grid_cells(page, "sn-browse-grid", 0).get("selections") == [],
-        what="the header click's column selection cleared",
-    )
+    expect(grid_header(page, "sn-browse-grid", "Name")).to_have_attribute("aria-sort", "ascending")
     screenshot(page, "nb7-01-browse-sorted")
+    findings = axe_findings(page, axe_script, ".sn-panel")
+    assert findings == [], json.dumps(findings, indent=1)
+    set_theme(page, dark=True)
+    screenshot(page, "nb7-01b-browse-dark")
+    findings = axe_findings(page, axe_script, ".sn-panel")
+    assert findings == [], json.dumps(findings, indent=1)
+    set_theme(page, dark=False)
 
     # -- a row click opens Edit ------------------------------------------------------------------
     chosen = by_name[2]
-    # Rows grow to show wrapped names and labels whole: click by the grid's row height now.
-    row = model_value(page, "sn-browse-grid", "base_row_size")
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER_HEIGHT + row * 2.5)  # third row
+    grid_cell(page, "sn-browse-grid", 2, "Name").click()  # the third row
     edit = page.locator(".sn-edit-form").first
     expect(edit.locator(".sn-edit-name input")).to_have_value(chosen["displayName"], timeout=SLOW)
     expect(edit.locator(".sn-edit-id input")).to_have_value(chosen["subprojectId"])
@@ -158,8 +163,7 @@ def test_the_panel_in_notebook_7(page_on: Any, notebook7: JupyterLab, nb7_sandbo
     bulk.locator(".sn-bulk-plan").click()
     expect(bulk.locator(".sn-bulk-status")).to_contain_text("Nothing to apply", timeout=SLOW)
     wait_for_grid_column(page, "sn-edit-grid", "subprojectId", [target["subprojectId"]])
-    cells = bulk.locator(".sn-edit-grid").first.bounding_box()
-    page.mouse.dblclick(cells["x"] + ID_WIDTH + 100, cells["y"] + ROW_HEIGHT * 1.5)
+    grid_cell(page, "sn-edit-grid", 0, "displayName").dblclick()
     page.keyboard.press("Control+A")
     page.keyboard.type("Renamed In Notebook 7")
     page.keyboard.press("Enter")

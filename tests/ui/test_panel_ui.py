@@ -8,7 +8,8 @@ Bulk that plans and applies, the log's newest entry on top. Last, with JupyterLa
 widget state" switched on, the saved .ipynb must hold the panel's widget state (a bounded
 amount: no rows of the Browse grid) but neither the secret nor any token the sandbox issued.
 
-What the canvas grids draw is read from their models in the page (lab.grid_cells).
+What the grids show is read from the page (lab.grid_cells); headers and rows are clicked
+where they are (lab.grid_header, lab.grid_cell).
 """
 
 from __future__ import annotations
@@ -26,17 +27,13 @@ from playwright.sync_api import expect
 from sinch_notebook.display import short_time
 from sinch_notebook.models import Subproject
 from sinch_notebook.sandbox import Sandbox
-from sinch_notebook.widgets.editor import COLUMN_WIDTHS
-from sinch_notebook.widgets.grid import HEADER_HEIGHT as HEADER
-from sinch_notebook.widgets.grid import ID_WIDTH
-from sinch_notebook.widgets.grid import ROW_HEIGHT as ROW
 
 from .lab import (
     REPO_ROOT,
     WIDGETS_PLUGIN,
     JupyterLab,
-    grid_cells,
-    model_value,
+    grid_cell,
+    grid_header,
     open_notebook,
     page_widget_state,
     run_all_cells,
@@ -70,11 +67,6 @@ def tab(page: Any, title: str) -> None:
 def settled(page: Any) -> None:
     """Wait until the panel's background job is done (its busy note in the header is gone)."""
     expect(page.locator(".sn-busy").first).to_have_text("", timeout=SLOW)
-
-
-def browse_row(page: Any) -> int:
-    """The Browse grid's row height now (rows grow to show wrapped names and labels whole)."""
-    return model_value(page, "sn-browse-grid", "base_row_size")
 
 
 def newest_log_entry(page: Any) -> Any:
@@ -165,22 +157,20 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     shown = wait_for_grid_column(page, "sn-browse-grid", "Updated", updated, timeout=SLOW)
     assert shown["rows"] == len(alive)
     expect(newest_log_entry(page)).to_contain_text(f"Loaded {len(ui_sandbox.subprojects())}")
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER / 2)  # the "Name" header
+    grid_header(page, "sn-browse-grid", "Name").click()
     expect(count).to_contain_text("sorted by Name, A–Z", timeout=SLOW)
     wait_for_grid_column(page, "sn-browse-grid", "Name", names(by_name[:8]), timeout=SLOW)
-    # The column the header click selected is not left highlighted over the sorted rows.
-    wait_until(lambda: grid_cells(page, "sn-browse-grid", 0).get("selections") == [])
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER / 2)  # again: Z–A
+    expect(grid_header(page, "sn-browse-grid", "Name")).to_have_attribute("aria-sort", "ascending")
+    grid_header(page, "sn-browse-grid", "Name").click()  # again: Z–A
     expect(count).to_contain_text("sorted by Name, Z–A", timeout=SLOW)
     wait_for_grid_column(page, "sn-browse-grid", "Name", names(by_name[::-1][:8]), timeout=SLOW)
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER / 2)
+    grid_header(page, "sn-browse-grid", "Name").click()
     wait_for_grid_column(page, "sn-browse-grid", "Name", names(by_name[:8]), timeout=SLOW)
     settled(page)
     screenshot(page, "04-browse-sorted")
 
     # -- a row click opens it in Edit ------------------------------------------------------------
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER + browse_row(page) * 1.5)  # 2nd row
+    grid_cell(page, "sn-browse-grid", 1, "Name").click()  # the 2nd row
     edit = page.locator(".sn-edit-form").first
     expect(edit.locator(".sn-edit-name input")).to_have_value(
         by_name[1]["displayName"], timeout=SLOW
@@ -216,7 +206,7 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     page.locator(".sn-name-filter input").first.fill("UI Made")
     expect(count).to_contain_text("Showing 1 of")
     wait_for_grid_column(page, "sn-browse-grid", "ID", [new_id], timeout=SLOW)
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER + browse_row(page) / 2)
+    grid_cell(page, "sn-browse-grid", 0, "Name").click()
     expect(edit.locator(".sn-edit-name input")).to_have_value("UI Made Customer", timeout=SLOW)
     expect(edit.locator(".sn-label-value input").first).to_have_value("eu-ui")
     edit.locator(".sn-label-value input").first.fill("eu-ui-edited")
@@ -251,11 +241,8 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     bulk = page.locator(".sn-bulk-form").first
     bulk.locator(".sn-bulk-plan").click()
     expect(bulk.locator(".sn-bulk-status")).to_contain_text("Nothing to apply", timeout=SLOW)
-    cells = bulk.locator(".sn-edit-grid").first
     wait_for_grid_column(page, "sn-edit-grid", "subprojectId", [new_id], timeout=SLOW)
-    cbox = cells.bounding_box()
-    name_cell = (cbox["x"] + ID_WIDTH + 100, cbox["y"] + ROW + ROW / 2)  # displayName, row 1
-    page.mouse.dblclick(*name_cell)
+    grid_cell(page, "sn-edit-grid", 0, "displayName").dblclick()
     page.keyboard.press("Control+A")
     page.keyboard.type("UI Grid Renamed")
     page.keyboard.press("Enter")
@@ -285,10 +272,8 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     bulk.locator(".sn-bulk-plan").click()
     expect(bulk.locator(".sn-bulk-status")).to_contain_text("Nothing to apply", timeout=SLOW)
     wait_for_grid_column(page, "sn-edit-grid", "displayName", ["UI Grid Renamed"])
-    cbox = cells.bounding_box()
-    tick = cbox["x"] + ID_WIDTH + COLUMN_WIDTHS["displayName"] + COLUMN_WIDTHS["delete"] / 2
-    page.mouse.dblclick(tick, cbox["y"] + ROW * 1.5)  # the delete cell: a checkbox
-    page.keyboard.press("Space")
+    grid_cell(page, "sn-edit-grid", 0, "delete").dblclick()
+    page.keyboard.type("true")
     page.keyboard.press("Enter")
     expect(bulk.locator(".sn-bulk-status")).to_contain_text("1 change planned", timeout=SLOW)
     expect(bulk.locator(".sn-bulk-plan-view")).to_contain_text("1 to delete")
@@ -310,7 +295,7 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     # -- open it from Browse, and this time confirm the delete in Edit --------------------------
     tab(page, "Browse")
     wait_for_grid_column(page, "sn-browse-grid", "Name", ["UI Grid Renamed"], timeout=SLOW)
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER + browse_row(page) / 2)
+    grid_cell(page, "sn-browse-grid", 0, "Name").click()
     expect(edit.locator(".sn-edit-name input")).to_have_value("UI Grid Renamed", timeout=SLOW)
     settled(page)
     edit.locator(".sn-edit-delete").click()
@@ -333,8 +318,9 @@ def test_connect_browse_create_edit_and_save_without_secrets(
     text = notebook.read_text()
     assert KEY_ID in text and "sn-panel" in text  # the panel's own widgets were saved
     assert "eu-ui-edited" in text
-    grids = [m for m in state.values() if m["model_name"] == "StreamingDataGridModel"]
+    grids = [m for m in state.values() if "sn-browse-grid" in m["state"].get("_dom_classes", [])]
     assert len(grids) == 1, "the Browse grid's model is in the saved state"
+    assert {"count", "columns"} <= set(grids[0]["state"]) and "rows" not in grids[0]["state"]
     # Bounded: the Browse grid saves its columns, not its rows (only what a form shows is there).
     never_opened = [sp["subprojectId"] for sp in by_name[2:] if sp["subprojectId"] != new_id]
     assert not [sid for sid in never_opened if sid in text]

@@ -1,6 +1,6 @@
-"""Dependencies as they are used: every import is declared, ipydatagrid (whose private
-internals widgets/grid.py works around) stays in its tested range, and binder/ is pinned in
-step with pyproject.toml."""
+"""Dependencies as they are used: every import is declared, ipydatagrid (the optional canvas
+grid, whose private internals widgets/grid.py works around) stays in its tested range, and
+binder/ is pinned in step with pyproject.toml."""
 
 from __future__ import annotations
 
@@ -61,9 +61,24 @@ def test_every_third_party_import_is_declared() -> None:
     assert {"urllib3", "numpy"} <= declared  # imported at run time, not only through requests
 
 
+def test_the_grid_is_not_ipydatagrid() -> None:
+    """The default grid is the package's own (an anywidget): ipydatagrid is an extra, and no
+    module outside the canvas grid's imports it at import time."""
+    assert "ipydatagrid" not in {_name(r) for r in _project()["dependencies"]}
+    assert "anywidget" in {_name(r) for r in _project()["dependencies"]}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "grid.py" and path.parent.name == "widgets":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        names = {getattr(n, "module", None) or n.names[0].name for n in top}
+        assert not any(str(m).startswith("ipydatagrid") for m in names), path
+
+
 def test_ipydatagrid_is_the_tested_version() -> None:
     """Fails loudly on an untested ipydatagrid: check the grid workaround, then widen both."""
-    (spec,) = [r for r in _project()["dependencies"] if _name(r) == "ipydatagrid"]
+    canvas = _project()["optional-dependencies"]["canvas"]
+    (spec,) = [r for r in canvas if _name(r) == "ipydatagrid"]
     assert "<" in spec, f"ipydatagrid must have an upper bound: {spec}"
     installed = version("ipydatagrid")
     assert installed.startswith(TESTED_IPYDATAGRID + "."), (
@@ -89,7 +104,7 @@ def test_binder_pins_the_runtime_dependencies_in_step() -> None:
             continue  # not installed on Binder's Python (e.g. tomli before 3.11)
         name = _name(text)
         assert name in pins, f"binder/requirements.txt does not pin {name}"
-    assert pins["ipydatagrid"].startswith(TESTED_IPYDATAGRID + ".")
+    assert "ipydatagrid" not in pins  # optional (sinch-notebook[canvas]): the notebooks need none
 
 
 def test_the_demo_installs_what_it_says_it_works_in() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import datetime, timezone
 
 from ipywidgets.widgets.widget import _instances
 
@@ -51,3 +52,16 @@ def live_widgets() -> int:
 def plain(markup: str) -> str:
     """An HTML widget's value as the text a person reads (tags dropped, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def uploaded(name: str, content: bytes) -> tuple[dict, ...]:
+    """What ipywidgets' FileUpload holds after a file is picked in the browser."""
+    return (
+        {
+            "name": name,
+            "type": "",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime(2026, 1, 2, tzinfo=timezone.utc),
+        },
+    )

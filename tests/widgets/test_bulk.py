@@ -125,12 +125,12 @@ def test_editing_cells_in_the_grid_updates_the_plan_and_the_frame(
     frame = sn.require_active().frame()
     editor = plan_in_panel(panel, namespace, "df", frame)
     assert "Nothing to apply" in plain(editor.status.value)
-    shown = editor.grid._data["data"]
-    columns = [c for c in shown.columns if c not in ("key", "ipydguuid")]  # the grid's own
+    columns = [c["title"] for c in editor.grid.columns]
     # id, name and the delete tick first: on screen however many label columns follow
     assert columns[:3] == ["subprojectId", "displayName", "delete"]
     assert {c for c in columns[3:]} == {c for c in frame.columns if c.startswith("label.")}
-    assert "createTime" not in shown.columns
+    assert "createTime" not in columns
+    assert [c["title"] for c in editor.grid.columns if not c["editable"]] == ["subprojectId"]
 
     sid = frame.loc[0, "subprojectId"]
     editor.set_cell(0, "displayName", "Renamed In The Grid")
@@ -146,7 +146,8 @@ def test_editing_cells_in_the_grid_updates_the_plan_and_the_frame(
     editor.add_row(displayName="Grid Made Oy")
     assert panel.wait()
     assert "Plan: 1 to create, 2 to update" in plain(editor.plan_view.value)
-    assert len(editor.grid._data["data"]) == len(frame)
+    assert editor.grid.count == len(frame)
+    assert editor.grid.window(len(frame) - 1, len(frame))[0][1] == "Grid Made Oy"
     assert frame["deleted"].dtype == bool and not frame["deleted"].iloc[-1]  # stays boolean
 
     editor.apply_button.click()
@@ -165,7 +166,7 @@ def test_the_id_column_is_read_only(bulk_panel: tuple[Panel, dict]) -> None:
     editor.set_cell(0, "subprojectId", "01NOTANIDXXXXXXXXXXXXXXXXX")
     assert panel.wait()
     assert frame.loc[0, "subprojectId"] == original
-    assert editor.grid._data["data"].loc[0, "subprojectId"] == original  # the grid shows it back
+    assert editor.grid.window(0, 1)[0][0] == original  # the grid shows it back
     assert "read-only" in plain(editor.grid_note.value)
     assert "Nothing to apply" in plain(editor.status.value)
 
@@ -391,3 +392,32 @@ def test_the_picker_lists_a_frame_made_after_the_panel_with_bulk_open() -> None:
             panel.close()
         shell.run_cell("df2 = df.copy()")  # a closed panel no longer follows cells
         assert panel.bulk_form.variable.options == ("df",)
+
+
+def test_a_cell_typed_in_the_page_is_checked_by_the_kernel_and_refused_at_the_cell(
+    bulk_panel: tuple[Panel, dict],
+) -> None:
+    """What the grid's page sends for a typed cell ("edit"), and what it is answered: the
+    kernel's check, shown at the cell when it fails; the frame and the plan follow when kept."""
+    panel, namespace = bulk_panel
+    frame = sn.require_active().frame()
+    editor = plan_in_panel(panel, namespace, "df", frame)
+    grid = editor.grid
+    view = grid.view
+    refused = grid.answer(
+        {"type": "edit", "seq": 1, "row": 0, "column": "delete", "value": "perhaps"}
+    )
+    assert refused is not None and not refused["ok"]
+    assert "delete" in refused["error"] and refused["value"] == "perhaps"
+    assert "delete" not in frame.columns or not frame.loc[0, "delete"]
+    assert grid.view == view  # nothing changed: the page keeps what it shows
+
+    name = {"type": "edit", "seq": 2, "row": 0, "column": "displayName", "value": "Typed In"}
+    kept = grid.answer(name)
+    assert kept is not None and kept["ok"] and kept["value"] == "Typed In"
+    assert frame.loc[0, "displayName"] == "Typed In" and grid.view > view
+    tick = grid.answer({"type": "edit", "seq": 3, "row": 1, "column": "delete", "value": "✔"})
+    assert tick is not None and tick["ok"] and tick["value"] == "✔"
+    assert bool(frame.loc[1, "delete"])
+    assert panel.wait()
+    assert "2 changes planned" in plain(editor.status.value)

@@ -167,7 +167,7 @@ def test_create_shows_the_new_id_and_it_appears_in_browse(
     assert new_id in {sp.id for sp in browser.rows}
     browser.name_filter.value = "panel made"
     assert [sp.id for sp in browser.view] == [new_id]
-    assert "region=eu-north" in set(browser.grid._frame["Labels"])
+    assert "region=eu-north" in set(browser.grid.column("Labels"))
 
 
 def test_create_goes_through_the_engine_so_a_lost_answer_is_not_a_duplicate(

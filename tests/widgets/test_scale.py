@@ -17,7 +17,7 @@ from sinch_notebook.models import Subproject
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.sandbox.seed import demo_subprojects
 from sinch_notebook.widgets import Panel
-from sinch_notebook.widgets.grid import COLUMNS
+from sinch_notebook.widgets.browse_columns import COLUMNS
 from sinch_notebook.widgets.table import SubprojectTable
 from sinch_notebook.widgets.worker import Debouncer
 

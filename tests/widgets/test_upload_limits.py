@@ -13,8 +13,7 @@ import pytest
 from sinch_notebook import files
 from sinch_notebook.files import excel_bytes
 
-from .helpers import plain
-from .test_html_grid import uploaded
+from .helpers import plain, uploaded
 
 ROW = '<row><c t="inlineStr"><is><t>x</t></is></c><c t="inlineStr"><is><t>x</t></is></c></row>'
 
