@@ -63,7 +63,6 @@ class BulkForm(widgets.VBox):
         self.upload_frame = ui.upload(
             "Upload CSV / Excel", "sn-bulk-upload-frame", accept=".csv,.xlsx"
         )
-        self.upload_frame.layout.width = "14em"
         self.picker_status = ui.html("sn-bulk-picker-status")
         self.plan_path = ui.field(
             "Plan file", "sn-bulk-plan-path", value="change.json", width="22em", label_width="6em"
@@ -77,7 +76,7 @@ class BulkForm(widgets.VBox):
         self.upload = ui.upload("Upload plan", "sn-bulk-upload", accept=".json")
         self.save_button.on_click(self.ctx.guard(lambda _b: self.save_plan()))
         self.open_button.on_click(self.ctx.guard(lambda _b: self._open_clicked()))
-        self.upload.observe(self.ctx.guard(self._on_upload), names="value")
+        self.upload.on_upload(self.ctx.guard(self._on_upload))
         self.editor = FrameEditor(
             ctx, on_applied=self._applied, result_name=self._result_name, html=html
         )
@@ -87,7 +86,7 @@ class BulkForm(widgets.VBox):
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))
-        self.upload_frame.observe(self.ctx.guard(self._on_upload_frame), names="value")
+        self.upload_frame.on_upload(self.ctx.guard(self.load_file))
         intro = (
             "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), or "
             "upload an edited CSV / Excel export; edit it in the grid or with pandas, "
@@ -203,10 +202,10 @@ class BulkForm(widgets.VBox):
         self.editor.show_plan(plan)
         self._say("info", f"Opened {plan.file} (made {plan.made_at}): review it, then Apply.")
 
-    def _on_upload(self, change: dict[str, Any]) -> None:
+    def _on_upload(self, name: str, content: bytes) -> None:
         """An uploaded plan is kept in the working folder under its name, then opened; a plan
         file applies once, and its journal goes next to it there. A refused plan is not kept."""
-        keep_upload(change, self.upload, self._say, lambda target: self.open_plan(str(target)))
+        keep_upload(name, content, self._say, lambda target: self.open_plan(str(target)))
 
     def _open_clicked(self) -> None:
         try:
@@ -303,14 +302,6 @@ class BulkForm(widgets.VBox):
         )
         self.picker_status.value = message("warn", text)
         self.ctx.log.info(text)
-
-    def _on_upload_frame(self, change: Any) -> None:
-        files = change["new"]
-        if not files:
-            return
-        upload = files[0]
-        self.load_file(str(upload["name"]), bytes(upload["content"]))
-        self.upload_frame.value = ()  # the file's bytes need not stay in the widget's state
 
     def _show_desired(self, plan: Any) -> None:
         self.variable.value = None

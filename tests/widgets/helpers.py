@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Any
 
-from ipywidgets.widgets.widget import _instances
+from ipywidgets.widgets.widget import _instances, _remove_buffers
 
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
@@ -14,6 +15,22 @@ from sinch_notebook.widgets import Panel
 SECRET = "ui-Secret-7f3a9c-must-never-be-saved"
 KEY_ID = "widget-key"
 PROJECT_ID = "widget-project"
+
+
+def send_file(button: Any, name: str, content: bytes) -> None:
+    """What the page sends when a file is chosen on one of the panel's upload buttons
+    (widgets/upload/upload.js): one custom message on the widget's comm, the bytes its buffer."""
+    message = {"type": "file", "name": name}
+    button._handle_msg(
+        {"content": {"data": {"method": "custom", "content": message}}, "buffers": [content]}
+    )
+
+
+def keeps_file(button: Any, content: bytes) -> bool:
+    """Whether the button's saved state (what a notebook keeps of it) holds any bytes, or the
+    file's text."""
+    state, _paths, buffers = _remove_buffers(button.get_state())
+    return bool(buffers) or content.decode("utf-8", "replace") in json.dumps(state)
 
 
 def fill_credentials(panel: Panel, sandbox: Sandbox, secret: str) -> None:

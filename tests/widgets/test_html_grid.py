@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import datetime, timezone
 
 import ipywidgets as widgets
 import pytest
@@ -17,7 +16,7 @@ from sinch_notebook.widgets import Panel
 from sinch_notebook.widgets.html_grid import HtmlFrameView, HtmlSubprojectGrid
 
 from .conftest import PanelFactory
-from .helpers import connect_panel, plain
+from .helpers import connect_panel, keeps_file, plain, send_file
 
 
 def page_ids(grid: HtmlSubprojectGrid) -> list[str]:
@@ -157,19 +156,6 @@ def test_an_unknown_grid_is_refused_before_anything_is_built() -> None:
         Panel(grid="table", namespace={})
 
 
-def uploaded(name: str, content: bytes) -> tuple[dict, ...]:
-    """What ipywidgets' FileUpload holds after a file is picked in the browser."""
-    return (
-        {
-            "name": name,
-            "type": "",
-            "size": len(content),
-            "content": memoryview(content),
-            "last_modified": datetime(2026, 1, 2, tzinfo=timezone.utc),
-        },
-    )
-
-
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_an_uploaded_export_is_planned_and_applied(
     html_panel: Panel, secret_sandbox: Sandbox, kind: str
@@ -181,9 +167,10 @@ def test_an_uploaded_export_is_planned_and_applied(
     exported = browser.view_frame()
     exported.loc[0, "displayName"] = f"Renamed from {kind}"
     bulk = html_panel.bulk_form
-    bulk.upload_frame.value = uploaded(f"edited.{kind}", file_bytes(exported, kind))
+    content = file_bytes(exported, kind)
+    send_file(bulk.upload_frame, f"edited.{kind}", content)
     assert html_panel.wait()
-    assert bulk.upload_frame.value == ()  # the file is not kept in the widget's state
+    assert not keeps_file(bulk.upload_frame, content)  # the file is not kept in its state
     assert "uploaded_df" in html_panel.ctx.namespace()
     assert len(bulk.plan) == 1 and not bulk.plan.conflicts and not bulk.plan.invalid
     bulk.apply_button.click()
@@ -196,7 +183,7 @@ def test_an_uploaded_export_is_planned_and_applied(
 
 def test_an_upload_that_is_not_an_export_is_one_clear_line(html_panel: Panel) -> None:
     bulk = html_panel.bulk_form
-    bulk.upload_frame.value = uploaded("notes.txt", b"hello")
+    send_file(bulk.upload_frame, "notes.txt", b"hello")
     assert "file: notes.txt: must be a .csv or .xlsx file" in plain(bulk.picker_status.value)
     assert bulk.plan is None
 

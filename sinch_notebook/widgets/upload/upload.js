@@ -1,0 +1,63 @@
+// The page side of sinch-notebook's upload button (widgets/upload/widget.py is the kernel side).
+//
+// A real <button> labelled with its description alone (no count), so it is reached by Tab and
+// pressed with Enter or Space; it opens a hidden <input type=file accept=...>. The chosen file
+// goes to the kernel as one custom message, {type: "file", name}, with its bytes as the buffer:
+// never as a synced trait, so no file is ever in the widget's saved state. The input is cleared
+// after each file, so choosing the same file again is heard again. Colours are the page's CSS
+// variables. No JupyterLab API is used: it runs wherever anywidget does.
+
+function render({ model, el: host }) {
+  const root = document.createElement("div");
+  root.className = "sn-upload";
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "sn-upload-button";
+  const icon = document.createElement("i"); // ipywidgets' own icon font, as its buttons have
+  icon.className = "fa fa-upload sn-upload-icon";
+  icon.setAttribute("aria-hidden", "true");
+  const label = document.createElement("span");
+  button.append(icon, label);
+  const input = document.createElement("input");
+  input.type = "file";
+  input.className = "sn-upload-input";
+  input.hidden = true;
+  input.tabIndex = -1;
+  input.setAttribute("aria-hidden", "true");
+  root.append(button, input);
+  host.append(root);
+
+  function draw() {
+    label.textContent = model.get("description");
+    input.accept = model.get("accept");
+    button.disabled = input.disabled = Boolean(model.get("disabled"));
+  }
+
+  async function send() {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    button.setAttribute("aria-busy", "true");
+    try {
+      const content = await file.arrayBuffer();
+      model.send({ type: "file", name: file.name }, undefined, [content]);
+    } finally {
+      input.value = "";
+      button.removeAttribute("aria-busy");
+    }
+  }
+
+  button.addEventListener("click", () => input.click());
+  input.addEventListener("change", send);
+  model.on("change:description", draw);
+  model.on("change:accept", draw);
+  model.on("change:disabled", draw);
+  draw();
+  return () => {
+    model.off("change:description", draw);
+    model.off("change:accept", draw);
+    model.off("change:disabled", draw);
+  };
+}
+
+export default { render };
