@@ -16,7 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..errors import ValidationError
-from ..files import read_upload
+from ..files import MAX_UPLOAD_BYTES, read_upload, upload_too_large
 from . import controls as ui
 from .common import Context, amount, describe_error, message
 from .desired_upload import DesiredOpener, keep_upload
@@ -61,7 +61,10 @@ class BulkForm(widgets.VBox):
             tooltip="Show the DataFrame in the grid and plan it (again, after pandas edits)",
         )
         self.upload_frame = ui.upload(
-            "Upload CSV / Excel", "sn-bulk-upload-frame", accept=".csv,.xlsx"
+            "Upload CSV / Excel",
+            "sn-bulk-upload-frame",
+            accept=".csv,.xlsx",
+            max_bytes=MAX_UPLOAD_BYTES,  # a larger file is refused before its bytes are sent
         )
         self.picker_status = ui.html("sn-bulk-picker-status")
         self.plan_path = ui.field(
@@ -87,6 +90,9 @@ class BulkForm(widgets.VBox):
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))
         self.upload_frame.on_upload(self.ctx.guard(self.load_file))
+        self.upload_frame.on_refused(
+            self.ctx.guard(lambda name, size: self._say("error", str(upload_too_large(name, size))))
+        )
         intro = (
             "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), or "
             "upload an edited CSV / Excel export; edit it in the grid or with pandas, "

@@ -161,10 +161,13 @@ def button(
     return with_class(b, css_class)
 
 
-def upload(description: str, css_class: str, *, accept: str = "") -> UploadButton:
+def upload(
+    description: str, css_class: str, *, accept: str = "", max_bytes: int = 0
+) -> UploadButton:
     """A one-file upload button labelled `description` alone (no count); `on_upload(callback)`
-    hears each file as `(name, content)`, and no file is ever kept in the widget's state."""
-    return with_class(UploadButton(description, accept=accept), css_class)
+    hears each file as `(name, content)`, `on_refused(callback)` each beyond `max_bytes` as
+    `(name, size)`; no file is ever kept in the widget's state."""
+    return with_class(UploadButton(description, accept=accept, max_bytes=max_bytes), css_class)
 
 
 def dropdown(

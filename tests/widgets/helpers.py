@@ -17,13 +17,25 @@ KEY_ID = "widget-key"
 PROJECT_ID = "widget-project"
 
 
-def send_file(button: Any, name: str, content: bytes) -> None:
-    """What the page sends when a file is chosen on one of the panel's upload buttons
-    (widgets/upload/upload.js): one custom message on the widget's comm, the bytes its buffer."""
-    message = {"type": "file", "name": name}
-    button._handle_msg(
-        {"content": {"data": {"method": "custom", "content": message}}, "buffers": [content]}
+def send_to(widget: Any, message: dict, buffers: list[bytes] | None = None) -> None:
+    """One custom message from the page, on the widget's comm."""
+    widget._handle_msg(
+        {"content": {"data": {"method": "custom", "content": message}}, "buffers": buffers or []}
     )
+
+
+def send_file(button: Any, name: str, content: bytes, part: int = 1024 * 1024) -> None:
+    """What the page sends when a file is chosen on one of the panel's upload buttons
+    (widgets/upload/upload.js): custom messages on the widget's comm, each with one part of
+    the bytes as its buffer."""
+    offset = 0
+    while True:
+        last = offset + part >= len(content)
+        header = {"type": "file", "name": name, "size": len(content), "offset": offset}
+        send_to(button, {**header, "last": last}, [content[offset : offset + part]])
+        offset += part
+        if last:
+            return
 
 
 def keeps_file(button: Any, content: bytes) -> bool:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sinch_notebook import files
 from sinch_notebook.files import csv_bytes
 from sinch_notebook.widgets import Panel
 from sinch_notebook.widgets.upload import UploadButton
 
-from .helpers import keeps_file, plain, send_file
+from .helpers import keeps_file, plain, send_file, send_to
 
 MARKER = "Renamed-7d1e-only-in-the-file"
 
@@ -71,4 +72,41 @@ def test_the_same_file_twice_is_heard_twice_by_its_name_alone() -> None:
     assert heard == [("a.csv", b"x,y\n"), ("a.csv", b"x,y\n"), ("b.csv", b"z\n")]
     button._handle_custom_msg({"type": "window"}, [])  # anything else is not a file
     assert len(heard) == 3
+    button.close()
+
+
+def test_a_file_sent_in_parts_is_heard_once_whole() -> None:
+    button = UploadButton("Upload")
+    heard: list[tuple[str, bytes]] = []
+    button.on_upload(lambda name, content: heard.append((name, content)))
+    content = bytes(range(256)) * 40
+    send_file(button, "big.csv", content, part=1000)  # 11 parts
+    assert heard == [("big.csv", content)]
+    send_to(button, {"type": "file", "name": "x", "offset": 5, "last": True}, [b"tail"])
+    assert len(heard) == 1  # a part without its beginning is no file
+    button.close()
+
+
+def test_a_file_beyond_the_limit_is_refused_in_the_tab_and_never_read(
+    bulk_panel: tuple[Panel, dict],
+) -> None:
+    panel, namespace = bulk_panel
+    button = panel.bulk_form.upload_frame
+    assert button.max_bytes == files.MAX_UPLOAD_BYTES  # the page refuses larger files unsent
+    size = files.MAX_UPLOAD_BYTES + 1
+    send_to(button, {"type": "refused", "name": "huge.csv", "size": size})
+    expected = str(files.upload_too_large("huge.csv", size))
+    assert "huge.csv: an upload may be at most 32 MiB" in expected
+    assert expected in plain(panel.bulk_form.picker_status.value)
+    assert "uploaded_df" not in namespace and panel.bulk_form.plan is None
+
+
+def test_a_page_that_sends_more_than_it_said_is_cut_off() -> None:
+    button = UploadButton("Upload", max_bytes=2000)
+    heard: list[Any] = []
+    button.on_upload(lambda name, content: heard.append(("file", name)))
+    button.on_refused(lambda name, size: heard.append(("refused", name, size)))
+    send_file(button, "liar.csv", b"x" * 3000, part=1000)
+    assert heard == [("refused", "liar.csv", 3000)]  # no file, and no more than 2000 bytes kept
+    assert button._got == 0
     button.close()

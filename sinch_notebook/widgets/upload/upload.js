@@ -2,10 +2,10 @@
 //
 // A real <button> labelled with its description alone (no count), so it is reached by Tab and
 // pressed with Enter or Space; it opens a hidden <input type=file accept=...>. The chosen file
-// goes to the kernel as one custom message, {type: "file", name}, with its bytes as the buffer:
-// never as a synced trait, so no file is ever in the widget's saved state. The input is cleared
-// after each file, so choosing the same file again is heard again. Colours are the page's CSS
-// variables. No JupyterLab API is used: it runs wherever anywidget does.
+// goes to the kernel in custom messages, {type: "file", name, size, offset, last}, each with one
+// part of its bytes as the buffer: never as a synced trait, so no file is ever in the widget's
+// saved state. A file beyond max_bytes is only named ({type: "refused", name, size}). Colours
+// are the page's CSS variables. No JupyterLab API is used: it runs wherever anywidget does.
 
 function render({ model, el: host }) {
   const root = document.createElement("div");
@@ -36,13 +36,26 @@ function render({ model, el: host }) {
 
   async function send() {
     const file = input.files && input.files[0];
+    input.value = ""; // so choosing the same file again is heard again
     if (!file) return;
+    const { name, size } = file;
+    const most = model.get("max_bytes");
+    if (most && size > most) {
+      model.send({ type: "refused", name, size }); // its bytes never leave the page
+      return;
+    }
+    // In parts: a websocket message larger than 10 MiB is dropped without a word.
+    const step = model.get("part_bytes");
     button.setAttribute("aria-busy", "true");
     try {
-      const content = await file.arrayBuffer();
-      model.send({ type: "file", name: file.name }, undefined, [content]);
+      let offset = 0;
+      do {
+        const part = await file.slice(offset, offset + step).arrayBuffer();
+        const last = offset + step >= size;
+        model.send({ type: "file", name, size, offset, last }, undefined, [part]);
+        offset += step;
+      } while (offset < size);
     } finally {
-      input.value = "";
       button.removeAttribute("aria-busy");
     }
   }
