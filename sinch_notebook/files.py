@@ -220,6 +220,16 @@ def _too_big(name: str, what: str) -> ValidationError:
     return ValidationError("file", f"{name}: {what}; nothing was planned")
 
 
+def upload_too_large(name: str, size: int) -> ValidationError:
+    """The refusal of an upload of `size` bytes, beyond MAX_UPLOAD_BYTES (also said by the
+    panel's button, which refuses such a file before its bytes leave the page)."""
+    return _too_big(
+        name,
+        f"an upload may be at most {size_text(MAX_UPLOAD_BYTES)}, and this one is "
+        f"{size_text(size)}",
+    )
+
+
 def _check_workbook(name: str, data: bytes) -> None:
     """Each part's uncompressed size, from the zip's directory, before anything is parsed (a
     part that says less than it holds is cut there by zipfile, and fails its CRC)."""
@@ -246,11 +256,7 @@ def read_upload(name: str, content: bytes) -> pd.DataFrame:
     if suffix not in ("csv", "xlsx", "xlsm"):
         raise ValidationError("file", f"{name}: must be a .csv or .xlsx file (the panel's exports)")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise _too_big(
-            name,
-            f"an upload may be at most {size_text(MAX_UPLOAD_BYTES)}, and this one is "
-            f"{size_text(len(data))}",
-        )
+        raise upload_too_large(name, len(data))
     try:
         if suffix == "csv":
             frame = read_csv(data, nrows=MAX_UPLOAD_ROWS + 1)

@@ -16,7 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..errors import ValidationError
-from ..files import read_upload
+from ..files import MAX_UPLOAD_BYTES, read_upload, upload_too_large
 from . import controls as ui
 from .common import Context, amount, describe_error, message
 from .desired_upload import DesiredOpener, keep_upload
@@ -65,9 +65,11 @@ class BulkForm(widgets.VBox):
             tooltip="Show the DataFrame in the grid and plan it (again, after pandas edits)",
         )
         self.upload_frame = ui.upload(
-            "Upload CSV / Excel", "sn-bulk-upload-frame", accept=".csv,.xlsx"
+            "Upload CSV / Excel",
+            "sn-bulk-upload-frame",
+            accept=".csv,.xlsx",
+            max_bytes=MAX_UPLOAD_BYTES,  # a larger file is refused before its bytes are sent
         )
-        self.upload_frame.layout.width = "14em"
         self.picker_status = ui.html("sn-bulk-picker-status")
         self.plan_path = ui.field(
             "Plan file", "sn-bulk-plan-path", value="change.json", width="22em", label_width="6em"
@@ -81,7 +83,7 @@ class BulkForm(widgets.VBox):
         self.upload = ui.upload("Upload plan", "sn-bulk-upload", accept=".json")
         self.save_button.on_click(self.ctx.guard(lambda _b: self.save_plan()))
         self.open_button.on_click(self.ctx.guard(lambda _b: self._open_clicked()))
-        self.upload.observe(self.ctx.guard(self._on_upload), names="value")
+        self.upload.on_upload(self.ctx.guard(self._on_upload))
         self.editor = FrameEditor(
             ctx, on_applied=self._applied, result_name=self._result_name, canvas=canvas
         )
@@ -91,7 +93,10 @@ class BulkForm(widgets.VBox):
         self.rescan_button.on_click(self.ctx.guard(lambda _b: self.rescan()))
         self.variable.observe(self.ctx.guard(self._on_variable), names="value")
         self.plan_button.on_click(self.ctx.guard(self._on_plan))
-        self.upload_frame.observe(self.ctx.guard(self._on_upload_frame), names="value")
+        self.upload_frame.on_upload(self.ctx.guard(self.load_file))
+        self.upload_frame.on_refused(
+            self.ctx.guard(lambda name, size: self._say("error", str(upload_too_large(name, size))))
+        )
         intro = (
             "Pick a DataFrame of this notebook (Browse → To DataFrame makes one), or "
             "upload an edited CSV / Excel export; edit it in the grid or with pandas, "
@@ -207,10 +212,10 @@ class BulkForm(widgets.VBox):
         self.editor.show_plan(plan)
         self._say("info", f"Opened {plan.file} (made {plan.made_at}): review it, then Apply.")
 
-    def _on_upload(self, change: dict[str, Any]) -> None:
+    def _on_upload(self, name: str, content: bytes) -> None:
         """An uploaded plan is kept in the working folder under its name, then opened; a plan
         file applies once, and its journal goes next to it there. A refused plan is not kept."""
-        keep_upload(change, self.upload, self._say, lambda target: self.open_plan(str(target)))
+        keep_upload(name, content, self._say, lambda target: self.open_plan(str(target)))
 
     def _open_clicked(self) -> None:
         try:
@@ -307,14 +312,6 @@ class BulkForm(widgets.VBox):
         )
         self.picker_status.value = message("warn", text)
         self.ctx.log.info(text)
-
-    def _on_upload_frame(self, change: Any) -> None:
-        files = change["new"]
-        if not files:
-            return
-        upload = files[0]
-        self.load_file(str(upload["name"]), bytes(upload["content"]))
-        self.upload_frame.value = ()  # the file's bytes need not stay in the widget's state
 
     def _show_desired(self, plan: Any) -> None:
         self.variable.value = None

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import ipywidgets as widgets
 from traitlets import Unicode
 
+from .upload import UploadButton
+
 LABEL_WIDTH = "8em"
 FIELD_WIDTH = "32em"
 SECRET_WIDTH = "36em"  # its hints ("entered (hidden, never saved): press Connect") read whole
@@ -159,11 +161,13 @@ def button(
     return with_class(b, css_class)
 
 
-def upload(description: str, css_class: str, *, accept: str = "") -> widgets.FileUpload:
-    """A one-file upload button; its `.value` holds the file (name and content) once chosen."""
-    return with_class(
-        widgets.FileUpload(accept=accept, multiple=False, description=description), css_class
-    )
+def upload(
+    description: str, css_class: str, *, accept: str = "", max_bytes: int = 0
+) -> UploadButton:
+    """A one-file upload button labelled `description` alone (no count); `on_upload(callback)`
+    hears each file as `(name, content)`, `on_refused(callback)` each beyond `max_bytes` as
+    `(name, size)`; no file is ever kept in the widget's state."""
+    return with_class(UploadButton(description, accept=accept, max_bytes=max_bytes), css_class)
 
 
 def dropdown(

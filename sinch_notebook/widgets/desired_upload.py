@@ -27,8 +27,7 @@ class DesiredOpener:
         self.show = show
         self.say = say
         self.upload = ui.upload("Upload YAML", "sn-bulk-upload-desired", accept=".yaml,.yml")
-        self.upload.layout.width = "12em"
-        self.upload.observe(ctx.guard(self._on_upload), names="value")
+        self.upload.on_upload(ctx.guard(self._on_upload))
         self.wanted: Desired | None = None
         self.diff: DesiredDiff | None = None
 
@@ -60,29 +59,23 @@ class DesiredOpener:
         self.say("ok", f"Synced {self.wanted.path.name}: recorded snapshot {taken.id}.")
         self.diff = None
 
-    def _on_upload(self, change: dict[str, Any]) -> None:
-        keep_upload(change, self.upload, self.say, lambda target: self.open(str(target)))
+    def _on_upload(self, name: str, content: bytes) -> None:
+        keep_upload(name, content, self.say, lambda target: self.open(str(target)))
 
 
 def keep_upload(
-    change: dict[str, Any],
-    upload: Any,
+    name: str,
+    content: bytes,
     say: Callable[[str, str], None],
     opener: Callable[[Path], None] | None = None,
 ) -> Path | None:
     """An uploaded file kept in the working folder under its name, where what opens it finds
-    it (and a plan file its journal): None when nothing came, or when a different file of that
-    name is already there (never overwritten; `say` tells why).
+    it (and a plan file its journal): None when a different file of that name is already there
+    (never overwritten; `say` tells why).
 
     With `opener`, the kept file is opened at once; when it is refused, a file this upload
     wrote is removed again (nothing refused is kept) and `say` tells why in the tab."""
-    files = list(change["new"] or ())
-    if not files:
-        return None
-    item = files[0]
-    name = Path(str(item["name"])).name
-    content = bytes(item["content"])
-    upload.value = ()  # so uploading the same file again is seen again
+    name = Path(name).name
     target = Path(name)
     if target.exists() and target.read_bytes() != content:
         say(

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from sinch_notebook.files import MAX_UPLOAD_BYTES
 from sinch_notebook.frames import records_frame
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets.export import csv_bytes
@@ -128,12 +129,19 @@ def test_the_app_serves_the_panel_that_edits_and_applies_an_uploaded_csv(
     upload.write_bytes(csv_bytes(edited))
     tab(page, "Bulk")
     bulk = page.locator(".sn-bulk-form").first
+    # the package's upload button: a real <button> named by its description alone, pressed by
+    # keyboard; it opens the browser's file chooser for the CSV and Excel files it accepts
+    button = bulk.get_by_role("button", name="Upload CSV / Excel", exact=True)
+    expect(bulk.locator(".sn-bulk-upload-frame input[type=file]")).to_have_attribute(
+        "accept", ".csv,.xlsx"
+    )
     with page.expect_file_chooser() as chooser:
-        bulk.locator(".sn-bulk-upload-frame").first.click()
+        button.press("Enter")  # focuses it, then the key
     chooser.value.set_files(str(upload))
     expect(bulk.locator(".sn-bulk-picker-status")).to_contain_text(
         "edited.csv: 1 row loaded", timeout=SLOW
     )
+    expect(button).to_have_text("Upload CSV / Excel")  # no count: never "(0)" after an upload
     expect(bulk.locator(".sn-bulk-status")).to_contain_text("1 change planned", timeout=SLOW)
     expect(bulk.locator(".sn-bulk-plan-view")).to_contain_text("Renamed By Upload")
     screenshot(page, "app-03-upload-planned")
@@ -143,6 +151,23 @@ def test_the_app_serves_the_panel_that_edits_and_applies_an_uploaded_csv(
     assert server[other["subprojectId"]]["displayName"] == "Renamed By Upload"
     settled(page)
     screenshot(page, "app-04-applied")
+
+    # -- a file over 10 MiB (one websocket message's most) arrives whole, in parts: its rows are
+    # read (and refused: too many); one over the upload limit is refused before it is sent -------
+    status = bulk.locator(".sn-bulk-picker-status")
+    many = tmp_path / "many.csv"
+    many.write_text("subprojectId,displayName\n" + f"x,{'y' * 100}\n" * 110_000)
+    assert many.stat().st_size > 10 * 1024 * 1024
+    bulk.locator(".sn-bulk-upload-frame input[type=file]").set_input_files(str(many))
+    too_many = "many.csv: an upload may have at most 100,000 rows"
+    expect(status).to_contain_text(too_many, timeout=SLOW)
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as out:
+        out.truncate(MAX_UPLOAD_BYTES + 1024 * 1024)
+    bulk.locator(".sn-bulk-upload-frame input[type=file]").set_input_files(str(huge))
+    expect(status).to_contain_text(
+        "huge.csv: an upload may be at most 32 MiB, and this one is 33 MiB", timeout=SLOW
+    )
 
     # -- no secret in what the kernel sent the page, the page itself, or the server's log ---------
     tokens = app_sandbox.issued_tokens()

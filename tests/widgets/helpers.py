@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import datetime, timezone
+from typing import Any
 
-from ipywidgets.widgets.widget import _instances
+from ipywidgets.widgets.widget import _instances, _remove_buffers
 
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
@@ -15,6 +15,34 @@ from sinch_notebook.widgets import Panel
 SECRET = "ui-Secret-7f3a9c-must-never-be-saved"
 KEY_ID = "widget-key"
 PROJECT_ID = "widget-project"
+
+
+def send_to(widget: Any, message: dict, buffers: list[bytes] | None = None) -> None:
+    """One custom message from the page, on the widget's comm."""
+    widget._handle_msg(
+        {"content": {"data": {"method": "custom", "content": message}}, "buffers": buffers or []}
+    )
+
+
+def send_file(button: Any, name: str, content: bytes, part: int = 1024 * 1024) -> None:
+    """What the page sends when a file is chosen on one of the panel's upload buttons
+    (widgets/upload/upload.js): custom messages on the widget's comm, each with one part of
+    the bytes as its buffer."""
+    offset = 0
+    while True:
+        last = offset + part >= len(content)
+        header = {"type": "file", "name": name, "size": len(content), "offset": offset}
+        send_to(button, {**header, "last": last}, [content[offset : offset + part]])
+        offset += part
+        if last:
+            return
+
+
+def keeps_file(button: Any, content: bytes) -> bool:
+    """Whether the button's saved state (what a notebook keeps of it) holds any bytes, or the
+    file's text."""
+    state, _paths, buffers = _remove_buffers(button.get_state())
+    return bool(buffers) or content.decode("utf-8", "replace") in json.dumps(state)
 
 
 def fill_credentials(panel: Panel, sandbox: Sandbox, secret: str) -> None:
@@ -52,16 +80,3 @@ def live_widgets() -> int:
 def plain(markup: str) -> str:
     """An HTML widget's value as the text a person reads (tags dropped, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
-
-
-def uploaded(name: str, content: bytes) -> tuple[dict, ...]:
-    """What ipywidgets' FileUpload holds after a file is picked in the browser."""
-    return (
-        {
-            "name": name,
-            "type": "",
-            "size": len(content),
-            "content": memoryview(content),
-            "last_modified": datetime(2026, 1, 2, tzinfo=timezone.utc),
-        },
-    )

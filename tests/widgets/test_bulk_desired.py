@@ -9,18 +9,11 @@ import sinch_notebook as sn
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
 
-from .helpers import plain
+from .helpers import plain, send_file
 
 
 def uploaded(panel: Panel, name: str, content: bytes) -> None:
-    upload = {
-        "name": name,
-        "type": "application/yaml",
-        "size": len(content),
-        "content": memoryview(content),
-        "last_modified": 1_700_000_000_000,
-    }
-    panel.bulk_form.desired.upload.set_state({"value": [upload]})  # what the browser sends
+    send_file(panel.bulk_form.desired.upload, name, content)  # what the page sends
 
 
 def shown(panel: Panel) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
 
-from .helpers import SECRET, plain
+from .helpers import SECRET, plain, send_file
 
 
 def renamed(sandbox: Sandbox, count: int) -> pd.DataFrame:
@@ -33,17 +33,6 @@ def text(panel: Panel) -> str:
     return " ".join(
         plain(w.value) for w in (form.picker_status, form.editor.plan_view, form.editor.status)
     )
-
-
-def upload_of(name: str, content: bytes) -> dict:
-    """What the browser sends for one uploaded file."""
-    return {
-        "name": name,
-        "type": "application/json",
-        "size": len(content),
-        "content": memoryview(content),
-        "last_modified": 1_700_000_000_000,
-    }
 
 
 def names(sandbox: Sandbox) -> dict[str, str]:
@@ -91,8 +80,7 @@ def test_an_uploaded_plan_is_kept_beside_its_journal_and_applied(
     elsewhere.mkdir()
     content = client.plan(frame).save(elsewhere / "upload.json").read_bytes()
     form = panel.bulk_form
-    upload = upload_of("upload.json", content)
-    form.upload.set_state({"value": [upload]})  # what the browser sends after an upload
+    send_file(form.upload, "upload.json", content)  # what the page sends after an upload
     assert (tmp_path / "upload.json").read_bytes() == content
     assert form.plan is not None and "Opened" in text(panel)
     form.apply_button.click()
@@ -147,8 +135,7 @@ def test_an_upload_never_overwrites_a_different_file(
     panel, _namespace = bulk_panel
     (tmp_path / "change.json").write_text("mine")
     content = b'{"format": "sinch-notebook plan"}'
-    upload = upload_of("change.json", content)
-    panel.bulk_form.upload.set_state({"value": [upload]})
+    send_file(panel.bulk_form.upload, "change.json", content)
     assert (tmp_path / "change.json").read_text() == "mine"
     assert "a different change.json is already in the working folder" in text(panel)
     assert panel.bulk_form.plan is None
@@ -165,7 +152,7 @@ def test_a_refused_upload_is_said_in_the_tab_and_not_kept(
     assert panel.wait()
     assert form.result is not None and form.result.ok
     assert plain(form.editor.status.value)  # the apply's outcome is shown
-    form.upload.set_state({"value": [upload_of("broken.json", b'{"format": "nonsense"}')]})
+    send_file(form.upload, "broken.json", b'{"format": "nonsense"}')
     assert not (tmp_path / "broken.json").exists()
     assert "broken.json not opened" in plain(form.picker_status.value)
     assert plain(form.editor.status.value) == ""  # no old green Done beside the refusal

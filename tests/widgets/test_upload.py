@@ -11,7 +11,7 @@ from sinch_notebook.sandbox import Sandbox
 from sinch_notebook.widgets import Panel
 
 from .conftest import PanelFactory
-from .helpers import plain, uploaded
+from .helpers import keeps_file, plain, send_file
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
@@ -27,9 +27,10 @@ def test_an_uploaded_export_is_planned_and_applied(
     exported = browser.view_frame()
     exported.loc[0, "displayName"] = f"Renamed from {kind}"
     bulk = panel.bulk_form
-    bulk.upload_frame.value = uploaded(f"edited.{kind}", file_bytes(exported, kind))
+    content = file_bytes(exported, kind)
+    send_file(bulk.upload_frame, f"edited.{kind}", content)
     assert panel.wait()
-    assert bulk.upload_frame.value == ()  # the file is not kept in the widget's state
+    assert not keeps_file(bulk.upload_frame, content)  # the file is not kept in its state
     assert "uploaded_df" in namespace
     assert len(bulk.plan) == 1 and not bulk.plan.conflicts and not bulk.plan.invalid
     bulk.apply_button.click()
@@ -43,7 +44,7 @@ def test_an_uploaded_export_is_planned_and_applied(
 def test_an_upload_that_is_not_an_export_is_one_clear_line(bulk_panel: tuple[Panel, dict]) -> None:
     panel, _ = bulk_panel
     bulk = panel.bulk_form
-    bulk.upload_frame.value = uploaded("notes.txt", b"hello")
+    send_file(bulk.upload_frame, "notes.txt", b"hello")
     assert "file: notes.txt: must be a .csv or .xlsx file" in plain(bulk.picker_status.value)
     assert bulk.plan is None
 

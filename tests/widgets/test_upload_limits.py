@@ -13,7 +13,7 @@ import pytest
 from sinch_notebook import files
 from sinch_notebook.files import excel_bytes
 
-from .helpers import plain, uploaded
+from .helpers import plain, send_file
 
 ROW = '<row><c t="inlineStr"><is><t>x</t></is></c><c t="inlineStr"><is><t>x</t></is></c></row>'
 
@@ -43,7 +43,7 @@ def bulk(bulk_panel):
 
 
 def upload(panel, form, name: str, content: bytes) -> str:
-    form.upload_frame.value = uploaded(name, content)
+    send_file(form.upload_frame, name, content)
     assert panel.wait()
     return plain(form.picker_status.value)
 
