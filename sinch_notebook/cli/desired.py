@@ -14,8 +14,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SinchError
-from .options import DESIRED_FILE, PROFILE, add_options, switch, value
-from .plans import add_apply_options, cli_hints, guard_options
+from .options import DESIRED_FILE, PROFILE, add_command, add_options, switch, value
+from .plans import apply_options, cli_hints, guard_options
 
 if TYPE_CHECKING:
     from ..bulk.render import Hints
@@ -118,12 +118,14 @@ STORE = value(
 
 def add_desired_commands(commands: Any) -> None:
     """Register `dump`, `diff` and `sync` on the main parser's subcommands."""
-    dump = commands.add_parser(
+    dump = add_command(
+        commands,
         "dump",
+        run_dump,
+        PROFILE,
         help="the live subprojects as a desired-state file (YAML), for review in git",
         description="Print (or write) the live subprojects, sorted by name then id, with ids.",
     )
-    add_options(dump, PROFILE)
     add_options(
         dump.add_mutually_exclusive_group(),
         value("-o", "--output", metavar="FILE", help="write it to FILE"),
@@ -131,40 +133,28 @@ def add_desired_commands(commands: Any) -> None:
             "--update", metavar="FILE", help="rewrite FILE in place, keeping its comments and order"
         ),
     )
-    dump.set_defaults(run=run_dump)
-
-    diff = commands.add_parser(
+    planning = (DESIRED_FILE, PROFILE, TAKEOVER, STORE)
+    add_command(
+        commands,
         "diff",
-        help="how the account differs from a desired-state file (nothing is changed)",
-        description="One summary line, then the plan a sync would apply, the unmanaged "
-        "subprojects and what changed on the server since the last sync.",
-    )
-    add_options(
-        diff,
-        DESIRED_FILE,
-        PROFILE,
-        TAKEOVER,
-        STORE,
+        run_diff,
+        *planning,
         switch("--exit-code", help="exit 0 in sync, 2 when it differs, 1 on error"),
         value("--save", metavar="PLAN", help="also save the plan (sinch-notebook apply)"),
         switch("--markdown", help="as Markdown (for a pull request)"),
         *guard_options("plan"),
+        help="how the account differs from a desired-state file (nothing is changed)",
+        description="One summary line, then the plan a sync would apply, the unmanaged "
+        "subprojects and what changed on the server since the last sync.",
     )
-    diff.set_defaults(run=run_diff)
-
-    sync = commands.add_parser(
+    add_command(
+        commands,
         "sync",
+        run_sync,
+        *planning,
+        switch("--doit", help="apply it (default: only show)"),
+        *apply_options(),
         help="make the account what a desired-state file says (only with --doit)",
         description="Without --doit: what it would do, nothing changed. With --doit: apply it "
         "with every guard, then record a snapshot tagged as this sync.",
     )
-    add_options(
-        sync,
-        DESIRED_FILE,
-        PROFILE,
-        TAKEOVER,
-        STORE,
-        switch("--doit", help="apply it (default: only show)"),
-    )
-    add_apply_options(sync)
-    sync.set_defaults(run=run_sync)

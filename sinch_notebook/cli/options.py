@@ -7,6 +7,7 @@ restating `add_argument` calls, so the same option reads the same in every comma
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,3 +43,19 @@ PROFILE = value(
 PLAN_FILE = value("file", metavar="FILE", help="a plan file, from plan.save(FILE)")
 DESIRED_FILE = value("file", metavar="FILE", help="a desired-state file (subprojects.yaml)")
 NO_PROGRESS = switch("--no-progress", help="no progress bar")
+
+
+def add_command(
+    commands: Any,
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    *options: Option,
+    help: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """A subcommand `name` that runs `run`, with `options` declared in order; returned for
+    what does not fit a list (a mutually exclusive group)."""
+    parser = commands.add_parser(name, help=help, description=description)
+    add_options(parser, *options)
+    parser.set_defaults(run=run)
+    return parser

@@ -19,7 +19,16 @@ from ..config import MAX_WORKERS
 from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE, plural
 from ..errors import SinchError
 from .help import with_help_when_alone
-from .options import NO_PROGRESS, PLAN_FILE, PROFILE, Option, add_options, switch, value
+from .options import (
+    NO_PROGRESS,
+    PLAN_FILE,
+    PROFILE,
+    Option,
+    add_command,
+    add_options,
+    switch,
+    value,
+)
 
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
@@ -57,33 +66,35 @@ def add_plan_commands(commands: Any) -> None:
     """Register `plan show` and `apply` on the main parser's subcommands."""
     plan = commands.add_parser("plan", help="review a saved plan file (plan show FILE)")
     actions = with_help_when_alone(plan)
-    show = actions.add_parser("show", help="print the review of a plan file")
-    add_options(show, PLAN_FILE)
+    show = add_command(actions, "show", run_show, PLAN_FILE, help="print the review of a plan file")
     add_options(
         show.add_mutually_exclusive_group(),
         switch("--markdown", help="as Markdown (a ticket, a PR)"),
         switch("--json", help="the plan file's JSON, checked"),
     )
-    show.set_defaults(run=run_show)
-    replan = actions.add_parser(
+    add_command(
+        actions,
         "replan",
+        run_replan,
+        PLAN_FILE,
+        value(
+            "--out", metavar="NEW", help="where to save the new plan (default: FILE-replanned.json)"
+        ),
+        PROFILE,
         help="a new plan of a stale plan's intent against the account as it is now",
         description="Read FILE, plan the same changes again against the account as it is now "
         "(credentials: --profile or SINCH_*), save the new plan and print its review.",
     )
-    out = value(
-        "--out", metavar="NEW", help="where to save the new plan (default: FILE-replanned.json)"
-    )
-    add_options(replan, PLAN_FILE, out, PROFILE)
-    replan.set_defaults(run=run_replan)
-
-    apply = commands.add_parser(
+    add_command(
+        commands,
         "apply",
+        run_apply,
+        PLAN_FILE,
+        switch("--yes", "-y", help="do not ask"),
+        PROFILE,
+        *apply_options(),
         help="apply a saved plan file, after a [y/N] question (credentials: --profile or SINCH_*)",
     )
-    add_options(apply, PLAN_FILE, switch("--yes", "-y", help="do not ask"), PROFILE)
-    add_apply_options(apply)
-    apply.set_defaults(run=run_apply)
 
 
 def guard_options(verb: str) -> tuple[Option, ...]:
@@ -100,11 +111,10 @@ def guard_options(verb: str) -> tuple[Option, ...]:
     )
 
 
-def add_apply_options(parser: argparse.ArgumentParser) -> None:
+def apply_options() -> tuple[Option, ...]:
     """What applying takes in a terminal (`apply FILE`, `sync FILE --doit`): the permissions
     of the mass-delete and mass-update rules, workers, progress."""
-    add_options(
-        parser,
+    return (
         switch(
             "--allow-mass-delete",
             help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
@@ -128,12 +138,12 @@ def add_apply_options(parser: argparse.ArgumentParser) -> None:
 
 def _workers(text: str) -> int:
     try:
-        value = int(text)
+        number = int(text)
     except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_WORKERS:
+        number = 0
+    if not 1 <= number <= MAX_WORKERS:
         raise argparse.ArgumentTypeError(f"must be an integer from 1 to {MAX_WORKERS}")
-    return value
+    return number
 
 
 def _fail(message: str) -> int:
