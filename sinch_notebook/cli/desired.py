@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SinchError
-from .options import DESIRED_FILE, PROFILE, add_command, add_options, switch, value
+from .options import DESIRED_FILE, PROFILE, TAKEOVER, add_command, add_options, switch, value
 from .plans import apply_options, cli_hints, guard_options
 
 if TYPE_CHECKING:
@@ -104,10 +104,6 @@ def run_sync(args: argparse.Namespace) -> int:
     return EXIT_OK if done.ok else EXIT_ERROR
 
 
-TAKEOVER = switch(
-    "--takeover",
-    help="change subprojects labelled managed-by another owner (and set it to the file's)",
-)
 STORE = value(
     "--store",
     metavar="PATH",

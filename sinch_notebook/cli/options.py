@@ -1,7 +1,8 @@
 """The command line's options as data: each declared once, where several commands share it.
 
 A command lists the options it takes (`add_options(parser, PROFILE, ...)`) instead of
-restating `add_argument` calls, so the same option reads the same in every command.
+restating `add_argument` calls, so the same option reads the same in every command (and in
+`%sinch`, whose commands declare theirs with the same tables).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,18 @@ PROFILE = value(
 PLAN_FILE = value("file", metavar="FILE", help="a plan file, from plan.save(FILE)")
 DESIRED_FILE = value("file", metavar="FILE", help="a desired-state file (subprojects.yaml)")
 NO_PROGRESS = switch("--no-progress", help="no progress bar")
+TAKEOVER = switch(
+    "--takeover",
+    help="change subprojects labelled managed-by another owner (and set it to the file's)",
+)
+MASS_DELETE = switch(
+    "--allow-mass-delete",
+    help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
+)
+MASS_UPDATE = switch(
+    "--allow-mass-update",
+    help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
+)
 
 
 def add_command(

@@ -16,10 +16,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..config import MAX_WORKERS
-from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE, plural
+from ..confirm import plural
 from ..errors import SinchError
 from .help import with_help_when_alone
 from .options import (
+    MASS_DELETE,
+    MASS_UPDATE,
     NO_PROGRESS,
     PLAN_FILE,
     PROFILE,
@@ -115,15 +117,8 @@ def apply_options() -> tuple[Option, ...]:
     """What applying takes in a terminal (`apply FILE`, `sync FILE --doit`): the permissions
     of the mass-delete and mass-update rules, workers, progress."""
     return (
-        switch(
-            "--allow-mass-delete",
-            help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
-        ),
-        switch(
-            "--allow-mass-update",
-            help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live "
-            "subprojects",
-        ),
+        MASS_DELETE,
+        MASS_UPDATE,
         *guard_options("send"),
         value(
             "--workers",
