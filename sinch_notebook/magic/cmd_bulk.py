@@ -26,7 +26,7 @@ from ..bulk import resume as resume_journal
 from ..bulk.planfile import heading, read_plan
 from ..bulk.render import Hints
 from ..bulk.resume import journal_for, pending_plan
-from ..cli.options import MASS_DELETE, MASS_UPDATE, NO_PROGRESS, Option, add_options, switch
+from ..cli.options import MASS_DELETE, MASS_UPDATE, NO_PROGRESS, Option, add_options, switch, value
 from ..config import MAX_WORKERS
 from ..confirm import MASS_UPDATE_SHARE, before_deleting
 from .command import Command
@@ -40,19 +40,19 @@ if TYPE_CHECKING:
 
 
 def _plan_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "frame", metavar="FRAME", help="an edited DataFrame: a variable (or an expression)"
-    )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="apply rows changed on the server since the frame was read (the frame wins)",
-    )
-    add_options(parser, *guard_options("plan"))
-    parser.add_argument(
-        "--save",
-        metavar="FILE",
-        help="also save the plan to FILE (e.g. change.json), to review and apply it elsewhere",
+    add_options(
+        parser,
+        value("frame", metavar="FRAME", help="an edited DataFrame: a variable (or an expression)"),
+        switch(
+            "--force",
+            help="apply rows changed on the server since the frame was read (the frame wins)",
+        ),
+        *guard_options("plan"),
+        value(
+            "--save",
+            metavar="FILE",
+            help="also save the plan to FILE (e.g. change.json), to review and apply it elsewhere",
+        ),
     )
     add_output(parser, "the plan")
 
