@@ -45,7 +45,7 @@ from .models import (
     validate_display_name,
     validate_labels,
 )
-from .public import public
+from .public import forwarded, public
 from .retry import RetryEvent, RetryListener, RetryPolicy
 from .transport import (
     OutcomeUnknown,
@@ -128,49 +128,32 @@ class SubprojectsClient:
 
     # -- description -------------------------------------------------------------------------
 
-    @property
-    def retry(self) -> RetryPolicy:
-        """The retry policy of API calls (settable: `client.retry = sn.RetryPolicy(...)`)."""
-        return self.transport.retry
-
-    @retry.setter
-    def retry(self, policy: RetryPolicy) -> None:
-        self.transport.retry = policy
-
-    @property
-    def max_response_bytes(self) -> int:
-        """The longest answer read, in bytes (16 MiB by default; a page of 1,000 subprojects
-        is well under 1 MiB): a longer one is `sn.ResponseTooLarge`, and no more is read."""
-        return self.transport.max_response_bytes
-
-    @max_response_bytes.setter
-    def max_response_bytes(self, value: int) -> None:
-        self.transport.max_response_bytes = value
-
-    @property
-    def session(self):
-        """The requests.Session API calls go through."""
-        return self.transport.session
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL with its version (for Sinch: https://subproject.api.sinch.com/v1)."""
-        return self.transport.base_url
-
-    @property
-    def auth_mode(self) -> str:
-        """`"oauth"` (a bearer token) or `"basic"` (the key on every call)."""
-        return self.auth.mode
-
-    @property
-    def key_id(self) -> str:
-        """The Key ID this client authenticates with (never the secret)."""
-        return self.auth.key_id
-
-    @property
-    def clock(self):
-        """The server's clock as seen in its answers (`Date` headers), for create look-ups."""
-        return self.transport.clock
+    retry = forwarded(
+        "transport.retry",
+        "The retry policy of API calls (settable: `client.retry = sn.RetryPolicy(...)`).",
+        settable=True,
+    )
+    max_response_bytes = forwarded(
+        "transport.max_response_bytes",
+        "The longest answer read, in bytes (16 MiB by default; a page of 1,000 subprojects is "
+        "well under 1 MiB): a longer one is `sn.ResponseTooLarge`, and no more is read.",
+        settable=True,
+    )
+    session = forwarded("transport.session", "The requests.Session API calls go through.")
+    base_url = forwarded(
+        "transport.base_url",
+        "The API's base URL with its version (for Sinch: https://subproject.api.sinch.com/v1).",
+    )
+    auth_mode = forwarded(
+        "auth.mode", '`"oauth"` (a bearer token) or `"basic"` (the key on every call).'
+    )
+    key_id = forwarded(
+        "auth.key_id", "The Key ID this client authenticates with (never the secret)."
+    )
+    clock = forwarded(
+        "transport.clock",
+        "The server's clock as seen in its answers (`Date` headers), for create look-ups.",
+    )
 
     def token_seconds_left(self) -> float | None:
         """Seconds until the current bearer token expires (None for Basic or before the first)."""

@@ -55,6 +55,14 @@ class SinchError(Exception):
         self.method = method
         self.path = path
 
+    def __init_subclass__(cls, *, http: int | None = None, api: str = "", **kwargs: Any) -> None:
+        """`class NotFound(SinchError, http=404, api="NOT_FOUND")`: a status class in one line."""
+        super().__init_subclass__(**kwargs)
+        if http is not None:
+            cls.http_status = http
+        if api:
+            cls.status = api
+
     def set_message(self, message: str) -> None:
         """Replace the message (redacted, as every message is)."""
         self.message = visible(redact(message), keep="\n")
@@ -102,10 +110,8 @@ class InsecureTransportError(ValidationError):
     """Credentials would travel in clear text to a host that is not this machine."""
 
 
-class ChangedOnServer(SinchError):
+class ChangedOnServer(SinchError, api="CHANGED_ON_SERVER"):
     """Not sent: the subproject changed on the server since it was read (its updateTime moved)."""
-
-    status = "CHANGED_ON_SERVER"
 
 
 class SubprojectChanged(ChangedOnServer):
@@ -118,67 +124,55 @@ class SubprojectChanged(ChangedOnServer):
         self.current = current
 
 
-class InvalidArgument(SinchError):
-    http_status = 400
-    status = "INVALID_ARGUMENT"
+class InvalidArgument(SinchError, http=400, api="INVALID_ARGUMENT"):
+    """The request was refused as malformed or out of range."""
 
 
-class FailedPrecondition(SinchError):
-    http_status = 400
-    status = "FAILED_PRECONDITION"
+class FailedPrecondition(SinchError, http=400, api="FAILED_PRECONDITION"):
+    """The request is well formed but the state it needs (the parent project) is missing."""
 
 
-class Unauthenticated(SinchError):
-    http_status = 401
-    status = "UNAUTHENTICATED"
+class Unauthenticated(SinchError, http=401, api="UNAUTHENTICATED"):
+    """The credentials or the token were refused."""
 
 
-class PermissionDenied(SinchError):
-    http_status = 403
-    status = "PERMISSION_DENIED"
+class PermissionDenied(SinchError, http=403, api="PERMISSION_DENIED"):
+    """The access key may not do this."""
 
 
-class NotFound(SinchError):
-    http_status = 404
-    status = "NOT_FOUND"
+class NotFound(SinchError, http=404, api="NOT_FOUND"):
+    """No such subproject (or route)."""
 
 
-class AlreadyExists(SinchError):
-    http_status = 409
-    status = "ALREADY_EXISTS"
+class AlreadyExists(SinchError, http=409, api="ALREADY_EXISTS"):
+    """Something with that identity is already there."""
 
 
-class RateLimited(SinchError):
-    http_status = 429
-    status = "RESOURCE_EXHAUSTED"
+class RateLimited(SinchError, http=429, api="RESOURCE_EXHAUSTED"):
+    """Too many requests; `retry_after` is the wait the server asked for, if it said."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
 
-class ServerError(SinchError):
-    http_status = 500
-    status = "INTERNAL"
+class ServerError(SinchError, http=500, api="INTERNAL"):
+    """The server or a gateway in front of it failed."""
 
 
-class TransportError(SinchError):
+class TransportError(SinchError, api="UNAVAILABLE"):
     """The request could not be completed: connection refused, reset or timed out."""
-
-    status = "UNAVAILABLE"
 
 
 class CreateOutcomeUnknown(TransportError):
     """A create may or may not have reached the server and looking for it could not tell."""
 
 
-class UnexpectedResponse(SinchError):
+class UnexpectedResponse(SinchError, api="UNEXPECTED_RESPONSE"):
     """A success status with a body that is not what the API promises (a proxy page, say)."""
 
-    status = "UNEXPECTED_RESPONSE"
 
-
-class Redirected(UnexpectedResponse):
+class Redirected(UnexpectedResponse, api="REDIRECTED"):
     """The server answered with a redirect the client does not follow.
 
     A write (create, update, delete, the key exchange) never follows a redirect: re-sending it
@@ -187,40 +181,31 @@ class Redirected(UnexpectedResponse):
     server pointed, without user info, query or fragment.
     """
 
-    status = "REDIRECTED"
-
     def __init__(self, message: str, *, location: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.location = location
 
 
-class ResponseTooLarge(UnexpectedResponse):
+class ResponseTooLarge(UnexpectedResponse, api="RESPONSE_TOO_LARGE"):
     """An answer longer than the client's limit: reading stopped there (memory stays bounded)."""
 
-    status = "RESPONSE_TOO_LARGE"
 
-
-_BY_STATUS: dict[str, type[SinchError]] = {
-    "INVALID_ARGUMENT": InvalidArgument,
-    "FAILED_PRECONDITION": FailedPrecondition,
-    "UNAUTHENTICATED": Unauthenticated,
-    "PERMISSION_DENIED": PermissionDenied,
-    "NOT_FOUND": NotFound,
-    "ALREADY_EXISTS": AlreadyExists,
-    "RESOURCE_EXHAUSTED": RateLimited,
-    "INTERNAL": ServerError,
+# The classes of the API's statuses; the first of two that share an HTTP status is its class.
+_API_CLASSES: tuple[type[SinchError], ...] = (
+    InvalidArgument,
+    FailedPrecondition,
+    Unauthenticated,
+    PermissionDenied,
+    NotFound,
+    AlreadyExists,
+    RateLimited,
+    ServerError,
+)
+_BY_STATUS = {cls.status: cls for cls in _API_CLASSES} | {
     "UNAVAILABLE": ServerError,
     "DEADLINE_EXCEEDED": ServerError,
 }
-
-_BY_HTTP: dict[int, type[SinchError]] = {
-    400: InvalidArgument,
-    401: Unauthenticated,
-    403: PermissionDenied,
-    404: NotFound,
-    409: AlreadyExists,
-    429: RateLimited,
-}
+_BY_HTTP = {cls.http_status or 0: cls for cls in reversed(_API_CLASSES)}
 
 # OAuth2 (RFC 6749) error codes of a token endpoint, by meaning.
 _OAUTH_CLASSES: dict[str, type[SinchError]] = {
@@ -248,14 +233,8 @@ _MEANINGS = {
     "UNAVAILABLE": "the service is unavailable right now; try again later",
     "DEADLINE_EXCEEDED": "the gateway timed out waiting for the service",
 }
-_HTTP_STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ALREADY_EXISTS",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
+# Each HTTP status the API family uses and its gRPC-style name (the gateway's 5xx included).
+_HTTP_STATUS_NAMES = {code: cls.status for code, cls in _BY_HTTP.items()} | {
     502: "UNAVAILABLE",
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",

@@ -44,6 +44,8 @@ from ..errors import ValidationError
 from ..local_files import FileRefused, open_regular
 from .store_base import (
     FORMAT,
+    SNAPSHOT_COUNTS,
+    VERSION_CONTENT,
     HistoryStore,
     SnapshotInfo,
     SnapshotOutOfOrder,
@@ -98,17 +100,16 @@ def _add_tag(conn: sqlite3.Connection) -> None:
 # transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_api_url, 2: _add_tag}
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE projects (id INTEGER PRIMARY KEY, project_id TEXT NOT NULL UNIQUE);
 CREATE TABLE snapshots (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     project INTEGER NOT NULL REFERENCES projects(id),
-    time TEXT NOT NULL,
-    subprojects INTEGER NOT NULL,
-    deleted INTEGER NOT NULL,
-    changed INTEGER NOT NULL,
-    previous INTEGER REFERENCES snapshots(id),
+"""
+    + SNAPSHOT_COUNTS
+    + """    previous INTEGER REFERENCES snapshots(id),
     api_url TEXT,
     tag TEXT
 );
@@ -118,15 +119,9 @@ CREATE TABLE versions (
     subproject_id TEXT NOT NULL,
     first INTEGER NOT NULL REFERENCES snapshots(id),
     until INTEGER REFERENCES snapshots(id),
-    display_name TEXT NOT NULL,
-    labels TEXT NOT NULL,
-    create_time TEXT,
-    update_time TEXT,
-    deleted INTEGER NOT NULL,
-    extra TEXT
-);
-CREATE INDEX versions_current ON versions(project, subproject_id) WHERE until IS NULL;
 """
+    + VERSION_CONTENT
+)
 
 
 class SQLiteStore(HistoryStore):

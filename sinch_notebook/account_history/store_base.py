@@ -33,6 +33,25 @@ FORMAT = "sinch-notebook account history"
 _FOREVER = 2**63 - 1  # `until` of a current version, in comparisons
 
 _CONTENT = "display_name, labels, create_time, update_time, deleted, extra"
+
+# The columns both stores' tables share, as SQL both dialects read; each store's schema adds
+# its own ids and keys around them.
+SNAPSHOT_COUNTS = """\
+    time TEXT NOT NULL,
+    subprojects INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+"""
+VERSION_CONTENT = """\
+    display_name TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    create_time TEXT,
+    update_time TEXT,
+    deleted INTEGER NOT NULL,
+    extra TEXT
+);
+CREATE INDEX versions_current ON versions(project, subproject_id) WHERE until IS NULL;
+"""
 _INFO = (
     "s.id, p.project_id, s.time, s.subprojects, s.deleted, s.changed, s.previous, s.api_url, s.tag"
 )

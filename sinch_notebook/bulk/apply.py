@@ -45,6 +45,7 @@ __all__ = [
     "PROGRESS_INTERVAL",
     "RESOLVE_BATCH_WAIT",
     "AdaptiveLimit",
+    "ApplyOptions",
     "ProgressArg",
     "ProgressCallback",
     "StopRequested",
@@ -126,21 +127,27 @@ def _continue_journal(plan: Plan, changes: list[Change]) -> _Journal:
     return _Journal(writer, todo, len(state.done), frozenset(state.created_ids))
 
 
-def apply_plan(
-    plan: Plan,
-    *,
-    workers: int = 8,
-    progress: ProgressArg = True,
-    journal: Any = None,
-    allow_mass_delete: bool = False,
-    allow_mass_update: bool = False,
-    allow_protected: bool = False,
-    allow_policy_violations: bool = False,
-) -> ApplyResult:
+@dataclass(frozen=True)
+class ApplyOptions:
+    """How a plan is applied, as `Plan.apply` takes it (whose defaults these are): concurrency,
+    progress, the journal and the guard rails' permissions."""
+
+    workers: int = 8
+    progress: ProgressArg = True
+    journal: Any = None
+    allow_mass_delete: bool = False
+    allow_mass_update: bool = False
+    allow_protected: bool = False
+    allow_policy_violations: bool = False
+
+
+def apply_plan(plan: Plan, options: ApplyOptions) -> ApplyResult:
     """See `Plan.apply`, the one public entry (its defaults are the only ones): every check,
     and the journal's first line, happen before any request."""
+    workers, progress, journal = options.workers, options.progress, options.journal
+    allow_mass_delete, allow_mass_update = options.allow_mass_delete, options.allow_mass_update
     _check_args(workers, progress, allow_mass_delete)
-    plan.release(allow_protected, allow_policy_violations)
+    plan.release(options.allow_protected, options.allow_policy_violations)
     client = plan.client
     if client is None:
         raise SinchError("this plan has no connection to apply it with")

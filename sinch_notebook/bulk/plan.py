@@ -337,20 +337,14 @@ class Plan:
         Ctrl-C stops sending: in-flight requests finish, the journal stays consistent and the
         result so far is returned (`result.interrupted`, unsent changes "skipped").
         """
+        from .apply import ApplyOptions, apply_plan
+
         if self.file is not None:
             from .saved import apply_saved as send  # checked against the server first
         else:
-            from .apply import apply_plan as send
-        return send(
-            self,
-            workers=workers,
-            progress=progress,
-            journal=journal,
-            allow_mass_delete=allow_mass_delete,
-            allow_mass_update=allow_mass_update,
-            allow_protected=allow_protected,
-            allow_policy_violations=allow_policy_violations,
-        )
+            send = apply_plan
+        allowed = (allow_mass_delete, allow_mass_update, allow_protected, allow_policy_violations)
+        return send(self, ApplyOptions(workers, progress, journal, *allowed))
 
     # -- plans that travel (planfile.py: the format; saved.py: applying a saved plan) ----------
 

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ..confirm import MASS_UPDATE_MIN_PROJECT, MASS_UPDATE_SHARE
-from .apply import ProgressArg, apply_plan
+from .apply import ApplyOptions, ProgressArg, apply_plan
 from .errors import JournalInvalid
 from .journal import JournalState, read_journal
 from .plan import Plan
@@ -42,16 +42,16 @@ def resume(
     records it) or `allow_protected` / `allow_policy_violations` is given now.
     """
     state = journal_for(journal_path, client)
-    return apply_plan(
-        pending_plan(state, client),
-        workers=workers,
-        progress=progress,
-        journal=None,  # appends to the journal it resumes (pending_plan names it)
-        allow_mass_delete=allow_mass_delete or state.allows_mass_delete,
-        allow_mass_update=allow_mass_update or state.allows_mass_update,
-        allow_protected=allow_protected,
-        allow_policy_violations=allow_policy_violations,
+    options = ApplyOptions(
+        workers,
+        progress,
+        None,  # the journal: it appends to the one it resumes (pending_plan names it)
+        allow_mass_delete or state.allows_mass_delete,
+        allow_mass_update or state.allows_mass_update,
+        allow_protected,
+        allow_policy_violations,
     )
+    return apply_plan(pending_plan(state, client), options)
 
 
 def journal_for(journal_path: str | os.PathLike[str], client: SubprojectsClient) -> JournalState:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from ..errors import SinchError, ValidationError
 from ..models import parse_time, same_version
 from ..shown import visible
 from . import store_journal
-from .apply import apply_plan
+from .apply import ApplyOptions, apply_plan
 from .change import LABEL_PREFIX, Change
 from .errors import JournalError, PlanAlreadyApplied, PlanFileRefused, StalePlan
 from .journal import read_journal
@@ -40,7 +41,6 @@ from .render import PYTHON_HINTS
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
-    from .apply import ProgressArg
     from .result import ApplyResult
 
 # A create counts as "now exists" when a live subproject with its name and labels was created
@@ -236,22 +236,21 @@ def _claim(path: Path, plan: Plan) -> None:
     os.close(fd)
 
 
-def apply_saved(
-    plan: Plan,
-    *,
-    workers: int,
-    progress: ProgressArg,
-    journal: Any,
-    allow_mass_delete: bool,
-    allow_mass_update: bool,
-    allow_protected: bool = False,
-    allow_policy_violations: bool = False,
-) -> ApplyResult:
+def _released(options: ApplyOptions, journal: Any) -> ApplyOptions:
+    """The options the engine gets: the overrides were released already, the journal chosen."""
+    return replace(options, journal=journal, allow_protected=False, allow_policy_violations=False)
+
+
+def apply_saved(plan: Plan, options: ApplyOptions) -> ApplyResult:
     """See the module docstring: every check here happens before any request is sent."""
     assert plan.file is not None
+    journal = options.journal
+    allow_mass_delete, allow_mass_update = options.allow_mass_delete, options.allow_mass_update
     if plan.edited:
         raise PlanFileRefused(str(plan.file), f"{EDITED}; only the plan that was reviewed applies")
-    plan.release(allow_protected, allow_policy_violations)  # then checked fresh with the rest
+    plan.release(
+        options.allow_protected, options.allow_policy_violations
+    )  # then checked fresh with the rest
     if plan.applied:
         plan.mark_applied()  # raises PlanAlreadyApplied
     if journal is False:
@@ -273,24 +272,10 @@ def apply_saved(
     check_fresh(plan)
     plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)  # on the live count just listed
     if not plan.changes:  # nothing to send, nothing to journal
-        return apply_plan(
-            plan,
-            workers=workers,
-            progress=progress,
-            journal=False,
-            allow_mass_delete=allow_mass_delete,
-            allow_mass_update=allow_mass_update,
-        )
+        return apply_plan(plan, _released(options, journal=False))
     _claim(path, plan)
     try:
-        return apply_plan(
-            plan,
-            workers=workers,
-            progress=progress,
-            journal=path,
-            allow_mass_delete=allow_mass_delete,
-            allow_mass_update=allow_mass_update,
-        )
+        return apply_plan(plan, _released(options, journal=path))
     except BaseException:
         # nothing was journaled, so nothing was sent: the plan file may be applied again
         if store_journal.is_store_journal(path):

@@ -146,11 +146,11 @@ class StoreJournalWriter(RecordKinds):
                 raise JournalError(f"cannot write the journal {self.path}: {redact(why)}") from None
 
     def close(self) -> None:
+        """End the journal in the store, once (closing again does nothing)."""
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        self._end()
+            closing, self._closed = not self._closed, True
+        if closing:
+            self._end()
 
     def discard(self) -> None:
         """Close, and remove its records if this writer began the journal (nothing applied)."""

@@ -14,7 +14,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SinchError
-from .plans import add_apply_options, add_guard_options, cli_hints
+from .options import DESIRED_FILE, PROFILE, TAKEOVER, add_command, add_options, switch, value
+from .plans import apply_options, cli_hints, guard_options
 
 if TYPE_CHECKING:
     from ..bulk.render import Hints
@@ -41,6 +42,17 @@ def _hints(path: str) -> Hints:
     return command_hints(cli_hints(path), f"sinch-notebook sync {path}")
 
 
+def _planning(args: argparse.Namespace) -> dict[str, Any]:
+    """What a diff and a sync both take from the command line: the file's overrides and store."""
+    return {
+        "takeover": args.takeover,
+        "allow_protected": args.allow_protected,
+        "allow_policy_violations": args.allow_policy_violations,
+        "store": args.store,
+        "hints": _hints(args.file),
+    }
+
+
 def run_dump(args: argparse.Namespace) -> int:
     from ..desired_state.api import dump_to
 
@@ -58,14 +70,7 @@ def run_diff(args: argparse.Namespace) -> int:
     try:
         wanted = desired(args.file)
         client = _connect(args, "diff")
-        result = wanted.diff(
-            client,
-            takeover=args.takeover,
-            allow_protected=args.allow_protected,
-            allow_policy_violations=args.allow_policy_violations,
-            store=args.store,
-            hints=_hints(args.file),
-        )
+        result = wanted.diff(client, **_planning(args))
         if args.save:
             saved = result.save(args.save)
             print(f"Saved the plan to {saved}: sinch-notebook apply {saved} applies it.",
@@ -87,15 +92,11 @@ def run_sync(args: argparse.Namespace) -> int:
         done = wanted.sync(
             args.doit,
             client,
-            takeover=args.takeover,
+            **_planning(args),
             allow_mass_delete=args.allow_mass_delete,
             allow_mass_update=args.allow_mass_update,
-            allow_protected=args.allow_protected,
-            allow_policy_violations=args.allow_policy_violations,
             workers=args.workers,
             progress=not args.no_progress,
-            store=args.store,
-            hints=_hints(args.file),
         )
     except SinchError as err:
         return _fail("sync", str(err))
@@ -103,65 +104,53 @@ def run_sync(args: argparse.Namespace) -> int:
     return EXIT_OK if done.ok else EXIT_ERROR
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
-    )
-
-
-def _planning(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="a desired-state file (subprojects.yaml)")
-    _common(parser)
-    parser.add_argument(
-        "--takeover",
-        action="store_true",
-        help="change subprojects labelled managed-by another owner (and set it to the file's)",
-    )
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="the history store whose last sync tells drift (default: $SINCH_HISTORY, else "
-        ".sinch/history.sqlite)",
-    )
+STORE = value(
+    "--store",
+    metavar="PATH",
+    help="the history store whose last sync tells drift (default: $SINCH_HISTORY, else "
+    ".sinch/history.sqlite)",
+)
 
 
 def add_desired_commands(commands: Any) -> None:
     """Register `dump`, `diff` and `sync` on the main parser's subcommands."""
-    dump = commands.add_parser(
+    dump = add_command(
+        commands,
         "dump",
+        run_dump,
+        PROFILE,
         help="the live subprojects as a desired-state file (YAML), for review in git",
         description="Print (or write) the live subprojects, sorted by name then id, with ids.",
     )
-    _common(dump)
-    where = dump.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", metavar="FILE", help="write it to FILE")
-    where.add_argument(
-        "--update", metavar="FILE", help="rewrite FILE in place, keeping its comments and order"
+    add_options(
+        dump.add_mutually_exclusive_group(),
+        value("-o", "--output", metavar="FILE", help="write it to FILE"),
+        value(
+            "--update", metavar="FILE", help="rewrite FILE in place, keeping its comments and order"
+        ),
     )
-    dump.set_defaults(run=run_dump)
-
-    diff = commands.add_parser(
+    planning = (DESIRED_FILE, PROFILE, TAKEOVER, STORE)
+    add_command(
+        commands,
         "diff",
+        run_diff,
+        *planning,
+        switch("--exit-code", help="exit 0 in sync, 2 when it differs, 1 on error"),
+        value("--save", metavar="PLAN", help="also save the plan (sinch-notebook apply)"),
+        switch("--markdown", help="as Markdown (for a pull request)"),
+        *guard_options("plan"),
         help="how the account differs from a desired-state file (nothing is changed)",
         description="One summary line, then the plan a sync would apply, the unmanaged "
         "subprojects and what changed on the server since the last sync.",
     )
-    _planning(diff)
-    diff.add_argument(
-        "--exit-code", action="store_true", help="exit 0 in sync, 2 when it differs, 1 on error"
-    )
-    diff.add_argument("--save", metavar="PLAN", help="also save the plan (sinch-notebook apply)")
-    diff.add_argument("--markdown", action="store_true", help="as Markdown (for a pull request)")
-    add_guard_options(diff, "plan")
-    diff.set_defaults(run=run_diff)
-
-    sync = commands.add_parser(
+    add_command(
+        commands,
         "sync",
+        run_sync,
+        *planning,
+        switch("--doit", help="apply it (default: only show)"),
+        *apply_options(),
         help="make the account what a desired-state file says (only with --doit)",
         description="Without --doit: what it would do, nothing changed. With --doit: apply it "
         "with every guard, then record a snapshot tagged as this sync.",
     )
-    _planning(sync)
-    sync.add_argument("--doit", action="store_true", help="apply it (default: only show)")
-    add_apply_options(sync)
-    sync.set_defaults(run=run_sync)

@@ -16,9 +16,21 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..config import MAX_WORKERS
-from ..confirm import MASS_DELETE_THRESHOLD, MASS_UPDATE_SHARE, plural
+from ..confirm import plural
 from ..errors import SinchError
 from .help import with_help_when_alone
+from .options import (
+    MASS_DELETE,
+    MASS_UPDATE,
+    NO_PROGRESS,
+    PLAN_FILE,
+    PROFILE,
+    Option,
+    add_command,
+    add_options,
+    switch,
+    value,
+)
 
 if TYPE_CHECKING:
     from ..bulk import ApplyResult, Plan
@@ -56,87 +68,77 @@ def add_plan_commands(commands: Any) -> None:
     """Register `plan show` and `apply` on the main parser's subcommands."""
     plan = commands.add_parser("plan", help="review a saved plan file (plan show FILE)")
     actions = with_help_when_alone(plan)
-    show = actions.add_parser("show", help="print the review of a plan file")
-    show.add_argument("file", metavar="FILE", help="a plan file, from plan.save(FILE)")
-    form = show.add_mutually_exclusive_group()
-    form.add_argument("--markdown", action="store_true", help="as Markdown (a ticket, a PR)")
-    form.add_argument("--json", action="store_true", help="the plan file's JSON, checked")
-    show.set_defaults(run=run_show)
-    replan = actions.add_parser(
+    show = add_command(actions, "show", run_show, PLAN_FILE, help="print the review of a plan file")
+    add_options(
+        show.add_mutually_exclusive_group(),
+        switch("--markdown", help="as Markdown (a ticket, a PR)"),
+        switch("--json", help="the plan file's JSON, checked"),
+    )
+    add_command(
+        actions,
         "replan",
+        run_replan,
+        PLAN_FILE,
+        value(
+            "--out", metavar="NEW", help="where to save the new plan (default: FILE-replanned.json)"
+        ),
+        PROFILE,
         help="a new plan of a stale plan's intent against the account as it is now",
         description="Read FILE, plan the same changes again against the account as it is now "
         "(credentials: --profile or SINCH_*), save the new plan and print its review.",
     )
-    replan.add_argument("file", metavar="FILE", help="a plan file, from plan.save(FILE)")
-    replan.add_argument(
-        "--out", metavar="NEW", help="where to save the new plan (default: FILE-replanned.json)"
-    )
-    replan.add_argument(
-        "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
-    )
-    replan.set_defaults(run=run_replan)
-
-    apply = commands.add_parser(
+    add_command(
+        commands,
         "apply",
+        run_apply,
+        PLAN_FILE,
+        switch("--yes", "-y", help="do not ask"),
+        PROFILE,
+        *apply_options(),
         help="apply a saved plan file, after a [y/N] question (credentials: --profile or SINCH_*)",
     )
-    apply.add_argument("file", metavar="FILE", help="a plan file, from plan.save(FILE)")
-    apply.add_argument("--yes", "-y", action="store_true", help="do not ask")
-    apply.add_argument(
-        "--profile", metavar="NAME", help="a saved profile (default: SINCH_* or the default one)"
-    )
-    add_apply_options(apply)
-    apply.set_defaults(run=run_apply)
 
 
-def add_guard_options(parser: argparse.ArgumentParser, verb: str) -> None:
+def guard_options(verb: str) -> tuple[Option, ...]:
     """The overrides of the guard rails (guards.rules), recorded on each change they let
     through; `verb`: what the command does with those changes ("send", "plan")."""
-    parser.add_argument(
-        "--allow-protected",
-        action="store_true",
-        help=f"also {verb} the deletes and renames of protected subprojects (refused rows)",
-    )
-    parser.add_argument(
-        "--allow-policy-violations",
-        action="store_true",
-        help=f"also {verb} the changes that break the label policy",
+    return (
+        switch(
+            "--allow-protected",
+            help=f"also {verb} the deletes and renames of protected subprojects (refused rows)",
+        ),
+        switch(
+            "--allow-policy-violations", help=f"also {verb} the changes that break the label policy"
+        ),
     )
 
 
-def add_apply_options(parser: argparse.ArgumentParser) -> None:
+def apply_options() -> tuple[Option, ...]:
     """What applying takes in a terminal (`apply FILE`, `sync FILE --doit`): the permissions
     of the mass-delete and mass-update rules, workers, progress."""
-    parser.add_argument(
-        "--allow-mass-delete",
-        action="store_true",
-        help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
+    return (
+        MASS_DELETE,
+        MASS_UPDATE,
+        *guard_options("send"),
+        value(
+            "--workers",
+            metavar="N",
+            help=f"parallel requests, 1 to {MAX_WORKERS} (default 8)",
+            type=_workers,
+            default=8,
+        ),
+        NO_PROGRESS,
     )
-    parser.add_argument(
-        "--allow-mass-update",
-        action="store_true",
-        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
-    )
-    add_guard_options(parser, "send")
-    parser.add_argument(
-        "--workers",
-        type=_workers,
-        default=8,
-        metavar="N",
-        help=f"parallel requests, 1 to {MAX_WORKERS} (default 8)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _workers(text: str) -> int:
     try:
-        value = int(text)
+        number = int(text)
     except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_WORKERS:
+        number = 0
+    if not 1 <= number <= MAX_WORKERS:
         raise argparse.ArgumentTypeError(f"must be an integer from 1 to {MAX_WORKERS}")
-    return value
+    return number
 
 
 def _fail(message: str) -> int:

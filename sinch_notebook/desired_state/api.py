@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..bulk.apply import ApplyOptions
 from ..errors import ValidationError
 from ..guards import protect_label
 from ..public import public
@@ -205,17 +206,8 @@ class Desired:
         )
         if not doit:
             return SyncResult(planned)
-        return self.apply(
-            planned,
-            allow_mass_delete=allow_mass_delete,
-            allow_mass_update=allow_mass_update,
-            allow_protected=allow_protected,
-            allow_policy_violations=allow_policy_violations,
-            workers=workers,
-            progress=progress,
-            journal=journal,
-            store=store,
-        )
+        allowed = (allow_mass_delete, allow_mass_update, allow_protected, allow_policy_violations)
+        return self._apply(planned, ApplyOptions(workers, progress, journal, *allowed), store)
 
     @public
     def apply(
@@ -235,27 +227,23 @@ class Desired:
         `sync(doit=True)` does after planning. A face that asks before deleting uses it.
         `allow_protected` / `allow_policy_violations` also send what the guard rails refused
         (each such change journaled with its override)."""
+        allowed = (allow_mass_delete, allow_mass_update, allow_protected, allow_policy_violations)
+        return self._apply(planned, ApplyOptions(workers, progress, journal, *allowed), store)
+
+    def _apply(self, planned: DesiredDiff, options: ApplyOptions, store: Any) -> SyncResult:
+        """`apply` and `sync(doit=True)`: check, apply the plan, record the sync."""
         from ..account_history.store import open_store
 
         if not isinstance(planned, DesiredDiff) or planned.state is not self.state:
             raise ValidationError("planned", "must be a diff made by this desired state's diff()")
         plan = planned.plan
         target = open_store(store)  # a wrong store path fails before anything is sent
-        _flag("allow_protected", allow_protected)
-        _flag("allow_policy_violations", allow_policy_violations)
-        plan.release(allow_protected, allow_policy_violations)  # counted by the rules below
-        plan.raise_if_unsafe(allow_mass_delete, allow_mass_update)
-        result = None
-        if len(plan):
-            result = plan.apply(
-                workers=workers,
-                progress=progress,
-                journal=journal,
-                allow_mass_delete=allow_mass_delete,
-                allow_mass_update=allow_mass_update,
-                allow_protected=allow_protected,
-                allow_policy_violations=allow_policy_violations,
-            )
+        _flag("allow_protected", options.allow_protected)
+        _flag("allow_policy_violations", options.allow_policy_violations)
+        # the overrides are released first: the rules below count what they let through
+        plan.release(options.allow_protected, options.allow_policy_violations)
+        plan.raise_if_unsafe(options.allow_mass_delete, options.allow_mass_update)
+        result = plan.apply(**vars(options)) if len(plan) else None
         return SyncResult(planned, result, record_sync(plan.client, target))
 
 

@@ -26,6 +26,7 @@ from ..bulk import resume as resume_journal
 from ..bulk.planfile import heading, read_plan
 from ..bulk.render import Hints
 from ..bulk.resume import journal_for, pending_plan
+from ..cli.options import MASS_DELETE, MASS_UPDATE, NO_PROGRESS, Option, add_options, switch, value
 from ..config import MAX_WORKERS
 from ..confirm import MASS_UPDATE_SHARE, before_deleting
 from .command import Command
@@ -39,19 +40,19 @@ if TYPE_CHECKING:
 
 
 def _plan_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "frame", metavar="FRAME", help="an edited DataFrame: a variable (or an expression)"
-    )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="apply rows changed on the server since the frame was read (the frame wins)",
-    )
-    _guard_options(parser, "plan")
-    parser.add_argument(
-        "--save",
-        metavar="FILE",
-        help="also save the plan to FILE (e.g. change.json), to review and apply it elsewhere",
+    add_options(
+        parser,
+        value("frame", metavar="FRAME", help="an edited DataFrame: a variable (or an expression)"),
+        switch(
+            "--force",
+            help="apply rows changed on the server since the frame was read (the frame wins)",
+        ),
+        *guard_options("plan"),
+        value(
+            "--save",
+            metavar="FILE",
+            help="also save the plan to FILE (e.g. change.json), to review and apply it elsewhere",
+        ),
     )
     add_output(parser, "the plan")
 
@@ -123,22 +124,21 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
 
 
-def _guard_options(parser: argparse.ArgumentParser, verb: str) -> None:
+def guard_options(verb: str) -> tuple[Option, ...]:
     """The overrides of the guard rails (guards.py), recorded on each change they let through."""
-    parser.add_argument(
-        "--allow-protected",
-        action="store_true",
-        help=f"{verb} deletes and renames of protected subprojects too",
-    )
-    parser.add_argument(
-        "--allow-policy-violations",
-        action="store_true",
-        help=f"{verb} changes that break the label policy (%%config Sinch.policy) too",
+    return (
+        switch(
+            "--allow-protected", help=f"{verb} deletes and renames of protected subprojects too"
+        ),
+        switch(
+            "--allow-policy-violations",
+            help=f"{verb} changes that break the label policy (%%config Sinch.policy) too",
+        ),
     )
 
 
 def _progress_and_output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_options(parser, NO_PROGRESS)
     add_output(parser, "the result")
 
 
@@ -147,14 +147,11 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
         "plan", metavar="PLAN", help="a plan from %%sinch plan (a variable), or a plan file"
     )
     _run_options(parser)
-    _mass_delete_option(parser)
-    _mass_update_option(parser)
-    parser.add_argument(
+    no_journal = switch(
         "--no-journal",
-        action="store_true",
         help="do not write the journal (.sinch/journal-<time>.jsonl) that %%sinch resume reads",
     )
-    _guard_options(parser, "apply")
+    add_options(parser, MASS_DELETE, MASS_UPDATE, no_journal, *guard_options("apply"))
     _progress_and_output(parser)
 
 
@@ -264,28 +261,10 @@ def _not_all_applied(result: ApplyResult, output: str | None) -> MagicError:
     return error
 
 
-def _mass_delete_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--allow-mass-delete",
-        action="store_true",
-        help=f"needed when the plan deletes more than {MASS_DELETE_THRESHOLD} subprojects",
-    )
-
-
-def _mass_update_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--allow-mass-update",
-        action="store_true",
-        help=f"needed when it updates more than {MASS_UPDATE_SHARE:.0%}% of the live subprojects",
-    )
-
-
 def _resume_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("journal", metavar="JOURNAL", help="the journal of an apply (a path)")
     _run_options(parser)
-    _mass_delete_option(parser)
-    _guard_options(parser, "apply")
-    _mass_update_option(parser)
+    add_options(parser, MASS_DELETE, *guard_options("apply"), MASS_UPDATE)
     _progress_and_output(parser)
 
 

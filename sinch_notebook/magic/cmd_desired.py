@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from ..cli.options import MASS_DELETE, TAKEOVER, add_options, switch
 from ..desired_state import Desired, DesiredDiff, SyncResult, desired
 from ..desired_state.api import dump_to
 from ..desired_state.hints import command_hints
 from . import cmd_history
-from .cmd_bulk import _confirm_deletes, _guard_options, _mass_delete_option
+from .cmd_bulk import _confirm_deletes, guard_options
 from .command import Command
 from .errors import MagicError
 from .hints import magic_hints
@@ -46,12 +47,7 @@ def run_dump(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def _desired_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--takeover",
-        action="store_true",
-        help="change subprojects labelled managed-by another owner (and set it to the file's)",
-    )
-    _guard_options(parser, "plan")
+    add_options(parser, TAKEOVER, *guard_options("plan"))
 
 
 def _allowances(args: argparse.Namespace) -> dict[str, bool]:
@@ -105,8 +101,7 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar=YAML, help="a desired-state file (subprojects.yaml)")
     parser.add_argument("--doit", action="store_true", help="apply it (default: only show)")
     _desired_options(parser)
-    _mass_delete_option(parser)
-    parser.add_argument("--allow-mass-update", action="store_true", help="needed for a mass update")
+    add_options(parser, MASS_DELETE, switch("--allow-mass-update", help="needed for a mass update"))
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask before deleting")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     cmd_history._store_option(parser)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..bulk import Plan
 from ..bulk.protection import protection_plan
+from ..cli.options import add_options, value
 from ..guards.compliance import compliance, summary_text
 from .command import Command
 from .hints import magic_hints
@@ -47,15 +48,18 @@ then %sinch apply p. Deleting or renaming a protected subproject is then refused
 unless allowed (--allow-protected)."""
 
 
+POLICY_FILE = value(
+    "--policy", metavar="FILE", help="a policy file (default: %%config Sinch.policy)"
+)
+AT_SNAPSHOT = value(
+    "--at",
+    metavar="REF",
+    help="check a stored snapshot (an id, a time or 'latest') instead of the account now",
+)
+
+
 def _compliance_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--policy", metavar="FILE", help="a policy file (default: %%config Sinch.policy)"
-    )
-    parser.add_argument(
-        "--at",
-        metavar="REF",
-        help="check a stored snapshot (an id, a time or 'latest') instead of the account now",
-    )
+    add_options(parser, POLICY_FILE, AT_SNAPSHOT)
     add_output(parser, "the report (a DataFrame)")
 
 

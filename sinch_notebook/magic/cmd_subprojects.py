@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..bulk import Plan
+from ..cli.options import add_options, switch, value
 from ..confirm import before_deleting, changed_since, wants_confirmation
 from ..connection import registry as named_connections
 from ..display import plural, subproject_line
@@ -53,30 +54,32 @@ def _name(words: list[str]) -> str:
 
 
 def _list_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--deleted", action="store_true", help="include deleted subprojects")
-    parser.add_argument(
-        "--name", metavar="TEXT", help="only names (or ids) containing TEXT, ignoring case"
+    add_options(
+        parser,
+        switch("--deleted", help="include deleted subprojects"),
+        value("--name", metavar="TEXT", help="only names (or ids) containing TEXT, ignoring case"),
+        value(
+            "--label",
+            "-l",
+            metavar="KEY[=VALUE]",
+            help="only subprojects with this label, its value containing VALUE (repeat: all match)",
+            dest="labels",
+            type=label_filter,
+            action="append",
+        ),
+        value("--limit", metavar="N", help="at most N rows", type=positive_int),
     )
-    parser.add_argument(
-        "--label",
-        "-l",
-        dest="labels",
-        metavar="KEY[=VALUE]",
-        type=label_filter,
-        action="append",
-        help="only subprojects with this label, its value containing VALUE (repeat: all match)",
-    )
-    parser.add_argument("--limit", metavar="N", type=positive_int, help="at most N rows")
-    which = parser.add_mutually_exclusive_group()
-    which.add_argument(
-        "--connection",
-        metavar="CONNECTION",
-        help="list through this open connection, for once (default: the active one)",
-    )
-    which.add_argument(
-        "--all-connections",
-        action="store_true",
-        help="one frame across every open connection (parentProjectId tells the rows apart)",
+    add_options(
+        parser.add_mutually_exclusive_group(),
+        value(
+            "--connection",
+            metavar="CONNECTION",
+            help="list through this open connection, for once (default: the active one)",
+        ),
+        switch(
+            "--all-connections",
+            help="one frame across every open connection (parentProjectId tells the rows apart)",
+        ),
     )
     add_output(parser, "the DataFrame")
 

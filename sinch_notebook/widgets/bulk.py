@@ -17,6 +17,7 @@ import ipywidgets as widgets
 
 from ..errors import ValidationError
 from ..files import MAX_UPLOAD_BYTES, read_upload, upload_too_large
+from ..public import forwarded
 from . import controls as ui
 from .common import Context, amount, describe_error, message
 from .desired_upload import DesiredOpener, keep_upload
@@ -127,17 +128,9 @@ class BulkForm(widgets.VBox):
 
     # -- what the editor holds, for code and tests ---------------------------------------------
 
-    @property
-    def plan(self) -> Any:
-        return self.editor.plan
-
-    @property
-    def result(self) -> Any:
-        return self.editor.result
-
-    @property
-    def apply_button(self) -> widgets.Button:
-        return self.editor.apply_button
+    plan = forwarded("editor.plan", "The plan the editor shows (None before a plan).")
+    result = forwarded("editor.result", "The result of the last apply (None before one).")
+    apply_button = forwarded("editor.apply_button", "The editor's Apply button.")
 
     @property
     def status(self) -> widgets.HTML:

@@ -24,6 +24,7 @@ from IPython.display import Javascript
 from ..display import plural
 from ..errors import ValidationError
 from ..files import csv_bytes, excel_bytes
+from ..public import forwarded
 from . import controls as ui
 
 KINDS = {
@@ -73,14 +74,7 @@ class Download(widgets.VBox):
         self._trigger = widgets.Output(layout=widgets.Layout(display="none"))
         super().__init__([self.link, self._trigger])
 
-    @property
-    def value(self) -> str:
-        """The link's HTML ('' when nothing is offered)."""
-        return self.link.value
-
-    @value.setter
-    def value(self, html: str) -> None:
-        self.link.value = html
+    value = forwarded("link.value", "The link's HTML ('' when nothing is offered).", settable=True)
 
     def offer(self, frame: pd.DataFrame, stem: str, kind: str) -> None:
         """Make the file, show its link and start its download in the browser."""

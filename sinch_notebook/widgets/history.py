@@ -15,6 +15,7 @@ import ipywidgets as widgets
 from ..account_history.render import PANEL_WAY_BACK, diff_html
 from ..connection.active import active, on_change
 from ..display import short_time
+from ..public import forwarded
 from . import controls as ui
 from .applying import PlanRunner, counts_text
 from .common import Context, amount, esc, message
@@ -106,13 +107,8 @@ class HistoryForm(widgets.VBox):
 
     # -- public --------------------------------------------------------------------------------
 
-    @property
-    def plan(self) -> Any:
-        return self.runner.plan
-
-    @property
-    def result(self) -> Any:
-        return self.runner.result
+    plan = forwarded("runner.plan", "The plan being reviewed (None before one).")
+    result = forwarded("runner.result", "The result of the last apply (None before one).")
 
     def set_connected(self, connected: bool) -> None:
         self._connected = connected

@@ -74,12 +74,10 @@ class TableView:
         order = table.order(column, descending)
         return cls(table, order[mask[order]], notes)
 
-    @property
-    def count(self) -> int:
-        return len(self.rows)
-
     def __len__(self) -> int:
         return len(self.rows)
+
+    count = property(len, doc="How many rows the view has (its len()).")
 
     def window(self, start: int, stop: int) -> list[list[str]]:
         """The cells of rows `start`..`stop` (clipped to the view), one list per row, in
@@ -128,12 +126,10 @@ class FrameView:
         self._frame = frame.reset_index(drop=True)
         self.columns = [str(c) for c in frame.columns]
 
-    @property
-    def count(self) -> int:
-        return len(self._frame)
-
     def __len__(self) -> int:
         return len(self._frame)
+
+    count = property(len, doc="How many rows the view has (its len()).")
 
     def window(self, start: int, stop: int) -> list[list[str]]:
         part = self._frame.iloc[max(0, start) : max(0, stop)]
