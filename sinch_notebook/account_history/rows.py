@@ -1,4 +1,4 @@
-"""Subproject records in the store's form: one tuple per record, equal exactly when they are.
+"""Subproject records in the store's form: one `Row` per record, equal exactly when they are.
 
 A listing of 100,000 records is turned into rows on every snapshot and every diff against now,
 so this is written for speed: one JSON encoder, label sets encoded once, and the cyclic garbage
@@ -11,21 +11,37 @@ import contextlib
 import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 _KNOWN = frozenset(
     {"subprojectId", "displayName", "parentProjectId", "labels", "createTime", "updateTime"}
     | {"deleted"}
 )
 
-# A record as stored: (subproject_id, display_name, labels JSON, create_time, update_time,
-# deleted 0/1, extra JSON or None). Two states are equal exactly when these tuples are.
-Row = tuple[str, str, str, Any, Any, int, Any]
+
+class Row(NamedTuple):
+    """A record as stored, in the column order of the store's versions.
+
+    A tuple, so two states are equal exactly when their rows are, a row equals the plain tuple
+    a database returns for the same columns, and 100,000 of them cost what plain tuples do.
+    """
+
+    subproject_id: str
+    display_name: str
+    labels: str  # JSON object, keys sorted
+    create_time: Any
+    update_time: Any
+    deleted: int  # 0 or 1
+    extra: Any  # JSON object of the fields not above (and a foreign parent), or None
 
 
 # One encoder for every record: json.dumps with options builds a new one per call, which is
 # most of the cost of preparing 100,000 records.
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+# `Row(...)` goes through a Python-level __new__; tuple.__new__ makes the same row in less
+# than half the time, which counts at 100,000 records per snapshot.
+_new_row = tuple.__new__
 
 
 def to_row(
@@ -59,14 +75,17 @@ def to_row(
             labels_json = labels_cache.get(key) or labels_cache.setdefault(key, _dumps(labels))
         except TypeError:  # a value that cannot be a key (not a string): no caching
             labels_json = _dumps(labels)
-    return (
-        sid,
-        name if type(name) is str else "" if name is None else str(name),
-        labels_json,
-        get("createTime"),
-        get("updateTime"),
-        1 if get("deleted") is True else 0,
-        extra,
+    return _new_row(
+        Row,
+        (
+            sid,
+            name if type(name) is str else "" if name is None else str(name),
+            labels_json,
+            get("createTime"),
+            get("updateTime"),
+            1 if get("deleted") is True else 0,
+            extra,
+        ),
     )
 
 
@@ -77,7 +96,7 @@ def prepare_rows(records: Iterable[Mapping[str, Any]], project: str) -> dict[str
     for record in records:
         row = to_row(record, project, cache)
         if row is not None:
-            rows[row[0]] = row
+            rows[row.subproject_id] = row
     return rows
 
 

@@ -250,7 +250,7 @@ class HistoryStore:
         """`add_snapshot` of records already in stored form (a copy from another store)."""
         stamp = format_time(time)
         self._before_write()
-        total, deleted = len(rows), sum(row[5] for row in rows.values())
+        total, deleted = len(rows), sum(row.deleted for row in rows.values())
         with self._write(project) as conn:
             snapshot_id, previous, changed = self._write_rows(
                 conn, project, stamp, rows, deleted, api_url
@@ -316,13 +316,15 @@ class HistoryStore:
         seen: set[str] = set()
         changed = 0  # subprojects the diff from the previous snapshot reports: one count
         for stored in current:
-            seen.add(stored[0])
-            row = rows.get(stored[0])
-            if row is not None and stored[:7] == row:
-                unchanged.add(row[0])
+            content, version_id = stored[:7], stored[7]  # the columns selected just above
+            sid = content[0]
+            seen.add(sid)
+            row = rows.get(sid)
+            if row is not None and content == row:
+                unchanged.add(sid)
                 continue
-            ended.append(stored[7])
-            changed += _reported(stored[:7], row, project)
+            ended.append(version_id)
+            changed += _reported(content, row, project)
         del current
         added = [(pid, snapshot_id, *row) for sid, row in rows.items() if sid not in unchanged]
         changed += sum(1 for sid in rows if sid not in seen)  # each one "created"
@@ -393,7 +395,7 @@ class HistoryStore:
             (snapshot_id, _FOREVER),
         )
         found.sort()  # id order, as the API lists them (faster here than ORDER BY in SQL)
-        return {row[0]: tuple(row) for row in found}
+        return {row.subproject_id: row for row in map(Row._make, found)}
 
     def changed_rows(self, a: int, b: int) -> tuple[dict[str, Row], dict[str, Row]]:
         """The records that differ between two snapshots of one project: (in a, in b).
@@ -411,10 +413,11 @@ class HistoryStore:
         )
         in_a: dict[str, Row] = {}
         in_b: dict[str, Row] = {}
-        for first, until, *row in found:
+        for first, until, *content in found:
+            row = Row._make(content)
             for snapshot_id, side in ((a, in_a), (b, in_b)):
                 if first <= snapshot_id < until:
-                    side[row[0]] = tuple(row)
+                    side[row.subproject_id] = row
         return in_a, in_b
 
     def versions(self, subproject_id: str) -> list[VersionInfo]:

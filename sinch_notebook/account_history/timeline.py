@@ -168,7 +168,7 @@ def listing(client: SubprojectsClient) -> Snapshot:
     with paused_gc():
         pages = client.iter_pages(show_deleted=True)
         rows = prepare_rows((record for page in pages for record in page), client.project_id)
-    deleted = sum(row[5] for row in rows.values())
+    deleted = sum(row.deleted for row in rows.values())
     moment = datetime.now(timezone.utc)
     return Snapshot(
         None,

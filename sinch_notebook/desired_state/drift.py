@@ -43,13 +43,14 @@ def changed_since_sync(
             for sid in then.keys() | now.keys()
             if (old := then.get(sid)) is None
             or (new := now.get(sid)) is None
-            or old[1:3] != new[1:3]
-            or old[5] != new[5]
+            or old.display_name != new.display_name
+            or old.labels != new.labels
+            or old.deleted != new.deleted
         ]
     with target.reading():
         before = {sid: to_record(then[sid], project) for sid in changed if sid in then}
         after = {sid: to_record(now[sid], project) for sid in changed if sid in now}
-    deleted = sum(row[5] for row in now.values())
+    deleted = sum(row.deleted for row in now.values())
     listing = Snapshot(
         None, datetime.now(timezone.utc), project, len(now), deleted, _rows=now, api_url=api_url
     )
