@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from ..retry import RetryEvent, RetryListener
@@ -121,6 +121,15 @@ class Reporter:
             self.bar.close()
 
 
+class Tally(NamedTuple):
+    """Where a `Work` stands, for the progress counts."""
+
+    ok: int
+    failed: int
+    parked: set[str]  # keys of creates waiting to be looked for
+    unsent: int  # changes not yet sent (parked ones included)
+
+
 class Work(Protocol):
     """What the dispatcher runs. Every method is called holding the dispatcher's `cond`."""
 
@@ -136,8 +145,8 @@ class Work(Protocol):
         """Seconds until something waiting becomes due (empty: nothing waits on a clock)."""
         ...
 
-    def tally(self) -> tuple[int, int, set[str], int]:
-        """(ok, failed, keys waiting to be looked for, changes not yet sent)."""
+    def tally(self) -> Tally:
+        """Outcomes so far and what is still to send."""
         ...
 
 
@@ -239,12 +248,12 @@ class Dispatcher:
 
     def counts(self) -> dict[str, int]:
         with self.cond:
-            ok, failed, parked, waiting = self._work.tally() if self._work else (0, 0, set(), 0)
+            tally = self._work.tally() if self._work else Tally(0, 0, set(), 0)
             return {
-                "ok": ok,
-                "failed": failed,
-                "retrying": len(self.retrying | parked),
-                "pending": waiting + max(self.active, 0),
+                "ok": tally.ok,
+                "failed": tally.failed,
+                "retrying": len(self.retrying | tally.parked),
+                "pending": tally.unsent + max(self.active, 0),
                 "workers": self.limit.current,
             }
 

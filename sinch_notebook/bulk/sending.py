@@ -33,7 +33,7 @@ from ..errors import ChangedOnServer, SinchError
 from ..guards import PROTECTED
 from ..models import Subproject, parse_time, rfc3339
 from ..verdict import judge
-from .dispatch import Dispatcher, Job
+from .dispatch import Dispatcher, Job, Tally
 from .errors import JournalError
 from .freshness import Cancelled, Freshness
 from .journal import JournalWriter
@@ -161,9 +161,9 @@ class ChangeSender:
         times = [p.unknown_at + self.grace for p in self.parked.values()]
         return [t - now for t in (min(times) + RESOLVE_BATCH_WAIT, max(times))]
 
-    def tally(self) -> tuple[int, int, set[str], int]:
+    def tally(self) -> Tally:
         waiting = len(self.pending) + sum(len(q) for q in self.blocked.values())
-        return self.ok, self.failed, set(self.parked), waiting + len(self.parked)
+        return Tally(self.ok, self.failed, set(self.parked), waiting + len(self.parked))
 
     # -- bookkeeping -------------------------------------------------------------------------
 

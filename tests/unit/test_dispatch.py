@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from sinch_notebook.bulk.dispatch import Dispatcher, Job, Reporter
+from sinch_notebook.bulk.dispatch import Dispatcher, Job, Reporter, Tally
 
 
 class Jobs:
@@ -46,8 +46,8 @@ class Jobs:
     def wake_in(self) -> list[float]:
         return []
 
-    def tally(self) -> tuple[int, int, set[str], int]:
-        return len(self.ran), 0, set(), len(self.left)
+    def tally(self) -> Tally:
+        return Tally(len(self.ran), 0, set(), len(self.left))
 
 
 def _dispatcher(workers: int, seen: list[dict[str, int]]) -> Dispatcher:
