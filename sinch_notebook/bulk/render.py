@@ -354,12 +354,26 @@ def plan_html(plan: Plan, hints: Hints = PYTHON_HINTS) -> str:
 # -- results ---------------------------------------------------------------------------------
 
 
-def result_rows(result: ApplyResult) -> list[list[Any]]:
-    rows: list[list[Any]] = []
+class ResultRow(NamedTuple):
+    """One row of `result.frame` (its columns, `RESULT_COLUMNS`, in this order)."""
+
+    operation: str
+    subproject_id: str | None
+    display_name: str | None
+    status: str
+    http_status: int | None
+    error: str | None
+    attempts: int
+    note: str | None
+    row: Any
+
+
+def result_rows(result: ApplyResult) -> list[ResultRow]:
+    rows: list[ResultRow] = []
     for o in result.outcomes:
         c = o.change
         rows.append(
-            [
+            ResultRow(
                 c.op,
                 o.subproject_id or c.subproject_id,
                 c.display_name,
@@ -369,11 +383,11 @@ def result_rows(result: ApplyResult) -> list[list[Any]]:
                 o.attempts,
                 o.note,
                 _row_label(c.row),
-            ]
+            )
         )
     for bad in result.invalid:
         rows.append(
-            [
+            ResultRow(
                 bad.op or "invalid",
                 bad.subproject_id,
                 bad.display_name,
@@ -383,7 +397,7 @@ def result_rows(result: ApplyResult) -> list[list[Any]]:
                 0,
                 None,
                 _row_label(bad.row),
-            ]
+            )
         )
     return rows
 
@@ -460,7 +474,7 @@ def result_html(result: ApplyResult, hints: Hints = PYTHON_HINTS) -> str:
         f"<div>{_badges(counts, {s: s for s in counts})}</div>",
     ]
     problems = result_rows(result)
-    problems = [r for r in problems if r[3] != "ok"]
+    problems = [r for r in problems if r.status != "ok"]
     if problems:
         body = []
         for op, sid, name, status, http, error, _attempts, _note, row in problems[:MAX_ROWS]:
