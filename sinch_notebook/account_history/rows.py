@@ -100,6 +100,13 @@ def prepare_rows(records: Iterable[Mapping[str, Any]], project: str) -> dict[str
     return rows
 
 
+def by_id(found: Iterable[tuple]) -> dict[str, Row]:
+    """Rows read from a store (plain tuples in `Row`'s column order) as `Row`s by
+    subprojectId, made as `to_row` makes them (`Row._make` would double the cost of reading)."""
+    new = _new_row
+    return {values[0]: new(Row, values) for values in found}
+
+
 class UnreadableRow(ValueError):
     """A stored row whose labels or extra fields are not a JSON object (a damaged store); the
     store turns it into one error naming its file (`HistoryStore.reading`)."""
