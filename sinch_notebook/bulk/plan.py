@@ -46,6 +46,7 @@ from ..models import (
     validate_label_key,
     validate_labels,
 )
+from ..public import forwarded
 from .change import LABEL_PREFIX, Change, Invalid, change_toward, create_change
 
 if TYPE_CHECKING:
@@ -71,6 +72,29 @@ PLAN_COLUMNS = [
 
 def _now() -> str:
     return rfc3339(datetime.now(timezone.utc), "milliseconds") or ""
+
+
+@dataclass
+class PlanSource:
+    """Where a plan comes from and goes: the project and API URL it was made for (a saved or
+    loaded plan applies only on a connection to the same), when and by whom, and its file."""
+
+    project_id: str | None = None
+    api_url: str | None = None
+    api_version: str | None = None
+    made_at: str = field(default_factory=_now)
+    made_by: str | None = None
+    file: Path | None = None  # the plan file it was saved to or loaded from
+    loaded: bool = False  # made by sn.load_plan: re-checked against the server before apply
+    edited: bool = False  # read from a file changed after it was saved: shown, never applied
+
+    @classmethod
+    def of(cls, client: SubprojectsClient | None) -> PlanSource:
+        """The source of a plan made now on `client` (nothing known without one)."""
+        if client is None:
+            return cls()
+        endpoints = client.endpoints
+        return cls(client.project_id, endpoints.api_url, endpoints.api_version)
 
 
 def _python_hints() -> Hints:
@@ -119,22 +143,30 @@ class Plan:
         self.journal_path = journal_path
         self.server_size = server_size  # subprojects on the server when planned, if known
         self.live_size = live_size  # of them not deleted (the mass-update rule's base), if known
-        # Where and when it was made; a saved or loaded plan carries these in its file
-        # (`planfile.py`) and is applied only on a connection to the same project and API URL.
-        self.project_id = client.project_id if client is not None else None
-        self.api_url = client.endpoints.api_url if client is not None else None
-        self.api_version = client.endpoints.api_version if client is not None else None
-        self.made_at = _now()
-        self.made_by: str | None = None
-        self.file: Path | None = None  # the plan file it was saved to or loaded from
-        self.loaded = False  # made by sn.load_plan: re-checked against the server before apply
-        self.edited = False  # read from a file changed after it was saved: shown, never applied
+        # Where and when it was made; a saved or loaded plan carries it in its file
+        # (`planfile.py`).
+        self.source = PlanSource.of(client)
         self.hints: Hints | None = None  # next steps in a face's words (None: Python's)
         self._applied = False
         self._lock = threading.Lock()
         keys = Counter(c.key for c in self.changes)
         if any(n > 1 for n in keys.values()):
             raise ValidationError("changes", "each change needs a distinct key")
+
+    project_id = forwarded("source.project_id", "The project the plan was made for.", settable=True)
+    api_url = forwarded("source.api_url", "The API URL the plan was made for.", settable=True)
+    api_version = forwarded(
+        "source.api_version", "The API version the plan was made for.", settable=True
+    )
+    made_at = forwarded("source.made_at", "When the plan was made (RFC 3339).", settable=True)
+    made_by = forwarded("source.made_by", "Who made the plan, when known.", settable=True)
+    file = forwarded(
+        "source.file", "The plan file it was saved to or loaded from, if any.", settable=True
+    )
+    loaded = forwarded("source.loaded", "Whether sn.load_plan made it.", settable=True)
+    edited = forwarded(
+        "source.edited", "Whether its file was changed after it was saved.", settable=True
+    )
 
     def _guard(
         self,
