@@ -97,6 +97,52 @@ class PlanSource:
         return cls(client.project_id, endpoints.api_url, endpoints.api_version)
 
 
+@dataclass(frozen=True)
+class GuardRails:
+    """The guard rails a plan is held to from when it is made to when it is applied
+    (`../guards`): the protection label's key and the label policy (None: no policy)."""
+
+    protect_label: str
+    policy: Policy | None
+
+    @classmethod
+    def of(cls, client: SubprojectsClient | None, policy: Policy | None = None) -> GuardRails:
+        """The client's guard rails (else the settings'); `policy` None means the active one."""
+        from ..guards import protect_label
+        from ..guards.policy import active_policy
+
+        return cls(protect_label(client), policy if policy is not None else active_policy(client))
+
+    def check(
+        self, changes: list[Change], allow_protected: bool, allow_policy_violations: bool
+    ) -> tuple[list[Change], list[Refused]]:
+        """The changes these rails let through, and those they refuse."""
+        from ..guards import guard
+
+        return guard(
+            changes,
+            key=self.protect_label,
+            policy=self.policy,
+            allow_protected=allow_protected,
+            allow_policy_violations=allow_policy_violations,
+        )
+
+
+@dataclass
+class ProjectSize:
+    """How many subprojects the server had when the plan was made, if known: all of them, and
+    those not deleted (the base of the mass-update rule)."""
+
+    server: int | None = None
+    live: int | None = None
+
+    @classmethod
+    def count(cls, records: Mapping[str, Mapping[str, Any]]) -> ProjectSize:
+        """The size of a listing (deleted included)."""
+        live = sum(1 for record in records.values() if not record.get("deleted"))
+        return cls(len(records), live)
+
+
 def _python_hints() -> Hints:
     from .render import PYTHON_HINTS
 
@@ -141,8 +187,7 @@ class Plan:
         # Set on plans derived from an apply (result.failed, result.remaining) and by resume:
         # applying continues that journal, under its lock, skipping what it says is done.
         self.journal_path = journal_path
-        self.server_size = server_size  # subprojects on the server when planned, if known
-        self.live_size = live_size  # of them not deleted (the mass-update rule's base), if known
+        self.size = ProjectSize(server_size, live_size)
         # Where and when it was made; a saved or loaded plan carries it in its file
         # (`planfile.py`).
         self.source = PlanSource.of(client)
@@ -168,6 +213,17 @@ class Plan:
         "source.edited", "Whether its file was changed after it was saved.", settable=True
     )
 
+    protect_label = forwarded(
+        "guard_rails.protect_label", "The protection label's key the plan is held to."
+    )
+    policy = forwarded("guard_rails.policy", "The label policy the plan is held to (or None).")
+    server_size = forwarded(
+        "size.server", "Subprojects on the server when planned, if known.", settable=True
+    )
+    live_size = forwarded(
+        "size.live", "Of them, those not deleted (the mass-update rule's base).", settable=True
+    )
+
     def _guard(
         self,
         changes: list[Change],
@@ -176,18 +232,10 @@ class Plan:
         allow_policy_violations: bool,
         policy: Policy | None,
     ) -> None:
-        from ..guards import guard, protect_label
-        from ..guards.policy import active_policy
-
-        self.protect_label = protect_label(self.client)
-        self.policy = policy if policy is not None else active_policy(self.client)
+        self.guard_rails = GuardRails.of(self.client, policy)
         conflict_keys = {c.key for c in conflicts}
-        kept, refused = guard(
-            changes + conflicts,
-            key=self.protect_label,
-            policy=self.policy,
-            allow_protected=allow_protected,
-            allow_policy_violations=allow_policy_violations,
+        kept, refused = self.guard_rails.check(
+            changes + conflicts, allow_protected, allow_policy_violations
         )
         self.changes: list[Change] = [c for c in kept if c.key not in conflict_keys]
         self.conflicts: list[Change] = [c for c in kept if c.key in conflict_keys]
@@ -196,7 +244,7 @@ class Plan:
     def release(self, allow_protected: bool = False, allow_policy_violations: bool = False) -> None:
         """Let the refused changes these overrides cover into the plan (each marked with its
         override, which the journal records); the apply calls it with its own arguments."""
-        from ..guards import POLICY, PROTECTED, UNPROTECT, guard
+        from ..guards import POLICY, PROTECTED, UNPROTECT
 
         if not (allow_protected or allow_policy_violations) or not self.refused:
             return
@@ -212,12 +260,8 @@ class Plan:
                 return change
             return replace(change, overrides=(*change.overrides, item.rule))
 
-        kept, still = guard(
-            [marked(r) for r in held],
-            key=self.protect_label,
-            policy=self.policy,
-            allow_protected=allow_protected,
-            allow_policy_violations=allow_policy_violations,
+        kept, still = self.guard_rails.check(
+            [marked(r) for r in held], allow_protected, allow_policy_violations
         )
         conflict_keys = {r.change.key for r in held if r.change.conflict and not r.change.forced}
         self.changes.extend(c for c in kept if c.key not in conflict_keys)
@@ -279,8 +323,7 @@ class Plan:
     def count_live(self, records: Mapping[str, Mapping[str, Any]]) -> None:
         """The project's size from a listing (deleted included) made now: the base of the
         mass-update rule when the plan's own count cannot be trusted (a file, a journal)."""
-        self.server_size = len(records)
-        self.live_size = sum(1 for record in records.values() if not record.get("deleted"))
+        self.size = ProjectSize.count(records)
 
     @property
     def needs_mass_delete_permission(self) -> bool:
