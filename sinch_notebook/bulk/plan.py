@@ -143,6 +143,23 @@ class ProjectSize:
         return cls(len(records), live)
 
 
+class Once:
+    """A plan applies once, whichever path applies it: the first `claim` wins, atomically
+    (two threads applying the same plan cannot both send it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.claimed = False
+
+    def claim(self) -> bool:
+        """Claim it; False when it was claimed already."""
+        with self._lock:
+            if self.claimed:
+                return False
+            self.claimed = True
+            return True
+
+
 def _python_hints() -> Hints:
     from .render import PYTHON_HINTS
 
@@ -192,8 +209,7 @@ class Plan:
         # (`planfile.py`).
         self.source = PlanSource.of(client)
         self.hints: Hints | None = None  # next steps in a face's words (None: Python's)
-        self._applied = False
-        self._lock = threading.Lock()
+        self._once = Once()
         keys = Counter(c.key for c in self.changes)
         if any(n > 1 for n in keys.values()):
             raise ValidationError("changes", "each change needs a distinct key")
@@ -248,7 +264,7 @@ class Plan:
 
         if not (allow_protected or allow_policy_violations) or not self.refused:
             return
-        if self._applied:
+        if self._once.claimed:
             return
         held = [r for r in self.refused if r.rule != UNPROTECT]
         allowed = {PROTECTED: allow_protected, POLICY: allow_policy_violations}
@@ -462,25 +478,23 @@ class Plan:
         plan applies once, whichever path applies it)."""
         from .errors import PlanAlreadyApplied
 
-        with self._lock:
-            if self._applied:
-                raise PlanAlreadyApplied(
-                    "this plan was already applied; applying it again could duplicate its creates. "
-                    "Use result.failed / result.remaining, sn.resume(journal) or plan again"
-                )
-            self._applied = True
+        if not self._once.claim():
+            raise PlanAlreadyApplied(
+                "this plan was already applied; applying it again could duplicate its creates. "
+                "Use result.failed / result.remaining, sn.resume(journal) or plan again"
+            )
 
     @property
     def applied(self) -> bool:
         """Whether `apply()` was called (a plan applies once)."""
-        return self._applied
+        return self._once.claimed
 
     @property
     def readiness(self) -> str:
         """What the plan is ready for, decided here for every face to word: "applied" (it was,
         and applies once), "held" (nothing to apply, but conflicts, invalid or refused rows
         held back), "empty" (nothing to apply, nothing held) or "ready"."""
-        if self._applied:
+        if self._once.claimed:
             return "applied"
         if self.changes:
             return "ready"
