@@ -171,6 +171,11 @@ class Plan:
 
     `len(plan)` is the number of changes to apply; `plan.summary()` counts per operation;
     `plan.frame` is the plan as a DataFrame; `plan.apply()` sends it (once).
+
+    Besides its rows (changes, conflicts, invalid, refused) it holds a few parts, each with one
+    job: `source` (where it comes from and goes), `guard_rails` (the rules it is held to),
+    `size` (the project's when planned) and the apply-once claim; the attributes named after
+    their fields (`plan.file`, `plan.policy`, `plan.live_size`, ...) read them.
     """
 
     def __init__(
