@@ -46,6 +46,7 @@ from ..models import (
     validate_label_key,
     validate_labels,
 )
+from ..public import forwarded
 from .change import LABEL_PREFIX, Change, Invalid, change_toward, create_change
 
 if TYPE_CHECKING:
@@ -73,6 +74,92 @@ def _now() -> str:
     return rfc3339(datetime.now(timezone.utc), "milliseconds") or ""
 
 
+@dataclass
+class PlanSource:
+    """Where a plan comes from and goes: the project and API URL it was made for (a saved or
+    loaded plan applies only on a connection to the same), when and by whom, and its file."""
+
+    project_id: str | None = None
+    api_url: str | None = None
+    api_version: str | None = None
+    made_at: str = field(default_factory=_now)
+    made_by: str | None = None
+    file: Path | None = None  # the plan file it was saved to or loaded from
+    loaded: bool = False  # made by sn.load_plan: re-checked against the server before apply
+    edited: bool = False  # read from a file changed after it was saved: shown, never applied
+
+    @classmethod
+    def of(cls, client: SubprojectsClient | None) -> PlanSource:
+        """The source of a plan made now on `client` (nothing known without one)."""
+        if client is None:
+            return cls()
+        endpoints = client.endpoints
+        return cls(client.project_id, endpoints.api_url, endpoints.api_version)
+
+
+@dataclass(frozen=True)
+class GuardRails:
+    """The guard rails a plan is held to from when it is made to when it is applied
+    (`../guards`): the protection label's key and the label policy (None: no policy)."""
+
+    protect_label: str
+    policy: Policy | None
+
+    @classmethod
+    def of(cls, client: SubprojectsClient | None, policy: Policy | None = None) -> GuardRails:
+        """The client's guard rails (else the settings'); `policy` None means the active one."""
+        from ..guards import protect_label
+        from ..guards.policy import active_policy
+
+        return cls(protect_label(client), policy if policy is not None else active_policy(client))
+
+    def check(
+        self, changes: list[Change], allow_protected: bool, allow_policy_violations: bool
+    ) -> tuple[list[Change], list[Refused]]:
+        """The changes these rails let through, and those they refuse."""
+        from ..guards import guard
+
+        return guard(
+            changes,
+            key=self.protect_label,
+            policy=self.policy,
+            allow_protected=allow_protected,
+            allow_policy_violations=allow_policy_violations,
+        )
+
+
+@dataclass
+class ProjectSize:
+    """How many subprojects the server had when the plan was made, if known: all of them, and
+    those not deleted (the base of the mass-update rule)."""
+
+    server: int | None = None
+    live: int | None = None
+
+    @classmethod
+    def count(cls, records: Mapping[str, Mapping[str, Any]]) -> ProjectSize:
+        """The size of a listing (deleted included)."""
+        live = sum(1 for record in records.values() if not record.get("deleted"))
+        return cls(len(records), live)
+
+
+class Once:
+    """A plan applies once, whichever path applies it: the first `claim` wins, atomically
+    (two threads applying the same plan cannot both send it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.claimed = False
+
+    def claim(self) -> bool:
+        """Claim it; False when it was claimed already."""
+        with self._lock:
+            if self.claimed:
+                return False
+            self.claimed = True
+            return True
+
+
 def _python_hints() -> Hints:
     from .render import PYTHON_HINTS
 
@@ -84,6 +171,11 @@ class Plan:
 
     `len(plan)` is the number of changes to apply; `plan.summary()` counts per operation;
     `plan.frame` is the plan as a DataFrame; `plan.apply()` sends it (once).
+
+    Besides its rows (changes, conflicts, invalid, refused) it holds a few parts, each with one
+    job: `source` (where it comes from and goes), `guard_rails` (the rules it is held to),
+    `size` (the project's when planned) and the apply-once claim; the attributes named after
+    their fields (`plan.file`, `plan.policy`, `plan.live_size`, ...) read them.
     """
 
     def __init__(
@@ -117,24 +209,41 @@ class Plan:
         # Set on plans derived from an apply (result.failed, result.remaining) and by resume:
         # applying continues that journal, under its lock, skipping what it says is done.
         self.journal_path = journal_path
-        self.server_size = server_size  # subprojects on the server when planned, if known
-        self.live_size = live_size  # of them not deleted (the mass-update rule's base), if known
-        # Where and when it was made; a saved or loaded plan carries these in its file
-        # (`planfile.py`) and is applied only on a connection to the same project and API URL.
-        self.project_id = client.project_id if client is not None else None
-        self.api_url = client.endpoints.api_url if client is not None else None
-        self.api_version = client.endpoints.api_version if client is not None else None
-        self.made_at = _now()
-        self.made_by: str | None = None
-        self.file: Path | None = None  # the plan file it was saved to or loaded from
-        self.loaded = False  # made by sn.load_plan: re-checked against the server before apply
-        self.edited = False  # read from a file changed after it was saved: shown, never applied
+        self.size = ProjectSize(server_size, live_size)
+        # Where and when it was made; a saved or loaded plan carries it in its file
+        # (`planfile.py`).
+        self.source = PlanSource.of(client)
         self.hints: Hints | None = None  # next steps in a face's words (None: Python's)
-        self._applied = False
-        self._lock = threading.Lock()
+        self._once = Once()
         keys = Counter(c.key for c in self.changes)
         if any(n > 1 for n in keys.values()):
             raise ValidationError("changes", "each change needs a distinct key")
+
+    project_id = forwarded("source.project_id", "The project the plan was made for.", settable=True)
+    api_url = forwarded("source.api_url", "The API URL the plan was made for.", settable=True)
+    api_version = forwarded(
+        "source.api_version", "The API version the plan was made for.", settable=True
+    )
+    made_at = forwarded("source.made_at", "When the plan was made (RFC 3339).", settable=True)
+    made_by = forwarded("source.made_by", "Who made the plan, when known.", settable=True)
+    file = forwarded(
+        "source.file", "The plan file it was saved to or loaded from, if any.", settable=True
+    )
+    loaded = forwarded("source.loaded", "Whether sn.load_plan made it.", settable=True)
+    edited = forwarded(
+        "source.edited", "Whether its file was changed after it was saved.", settable=True
+    )
+
+    protect_label = forwarded(
+        "guard_rails.protect_label", "The protection label's key the plan is held to."
+    )
+    policy = forwarded("guard_rails.policy", "The label policy the plan is held to (or None).")
+    server_size = forwarded(
+        "size.server", "Subprojects on the server when planned, if known.", settable=True
+    )
+    live_size = forwarded(
+        "size.live", "Of them, those not deleted (the mass-update rule's base).", settable=True
+    )
 
     def _guard(
         self,
@@ -144,18 +253,10 @@ class Plan:
         allow_policy_violations: bool,
         policy: Policy | None,
     ) -> None:
-        from ..guards import guard, protect_label
-        from ..guards.policy import active_policy
-
-        self.protect_label = protect_label(self.client)
-        self.policy = policy if policy is not None else active_policy(self.client)
+        self.guard_rails = GuardRails.of(self.client, policy)
         conflict_keys = {c.key for c in conflicts}
-        kept, refused = guard(
-            changes + conflicts,
-            key=self.protect_label,
-            policy=self.policy,
-            allow_protected=allow_protected,
-            allow_policy_violations=allow_policy_violations,
+        kept, refused = self.guard_rails.check(
+            changes + conflicts, allow_protected, allow_policy_violations
         )
         self.changes: list[Change] = [c for c in kept if c.key not in conflict_keys]
         self.conflicts: list[Change] = [c for c in kept if c.key in conflict_keys]
@@ -164,11 +265,11 @@ class Plan:
     def release(self, allow_protected: bool = False, allow_policy_violations: bool = False) -> None:
         """Let the refused changes these overrides cover into the plan (each marked with its
         override, which the journal records); the apply calls it with its own arguments."""
-        from ..guards import POLICY, PROTECTED, UNPROTECT, guard
+        from ..guards import POLICY, PROTECTED, UNPROTECT
 
         if not (allow_protected or allow_policy_violations) or not self.refused:
             return
-        if self._applied:
+        if self._once.claimed:
             return
         held = [r for r in self.refused if r.rule != UNPROTECT]
         allowed = {PROTECTED: allow_protected, POLICY: allow_policy_violations}
@@ -180,12 +281,8 @@ class Plan:
                 return change
             return replace(change, overrides=(*change.overrides, item.rule))
 
-        kept, still = guard(
-            [marked(r) for r in held],
-            key=self.protect_label,
-            policy=self.policy,
-            allow_protected=allow_protected,
-            allow_policy_violations=allow_policy_violations,
+        kept, still = self.guard_rails.check(
+            [marked(r) for r in held], allow_protected, allow_policy_violations
         )
         conflict_keys = {r.change.key for r in held if r.change.conflict and not r.change.forced}
         self.changes.extend(c for c in kept if c.key not in conflict_keys)
@@ -247,8 +344,7 @@ class Plan:
     def count_live(self, records: Mapping[str, Mapping[str, Any]]) -> None:
         """The project's size from a listing (deleted included) made now: the base of the
         mass-update rule when the plan's own count cannot be trusted (a file, a journal)."""
-        self.server_size = len(records)
-        self.live_size = sum(1 for record in records.values() if not record.get("deleted"))
+        self.size = ProjectSize.count(records)
 
     @property
     def needs_mass_delete_permission(self) -> bool:
@@ -387,25 +483,23 @@ class Plan:
         plan applies once, whichever path applies it)."""
         from .errors import PlanAlreadyApplied
 
-        with self._lock:
-            if self._applied:
-                raise PlanAlreadyApplied(
-                    "this plan was already applied; applying it again could duplicate its creates. "
-                    "Use result.failed / result.remaining, sn.resume(journal) or plan again"
-                )
-            self._applied = True
+        if not self._once.claim():
+            raise PlanAlreadyApplied(
+                "this plan was already applied; applying it again could duplicate its creates. "
+                "Use result.failed / result.remaining, sn.resume(journal) or plan again"
+            )
 
     @property
     def applied(self) -> bool:
         """Whether `apply()` was called (a plan applies once)."""
-        return self._applied
+        return self._once.claimed
 
     @property
     def readiness(self) -> str:
         """What the plan is ready for, decided here for every face to word: "applied" (it was,
         and applies once), "held" (nothing to apply, but conflicts, invalid or refused rows
         held back), "empty" (nothing to apply, nothing held) or "ready"."""
-        if self._applied:
+        if self._once.claimed:
             return "applied"
         if self.changes:
             return "ready"

@@ -61,7 +61,7 @@ from ..models import (
 from ..shown import visible
 from .change import Change, Invalid, change_toward, create_change, jsonable_row
 from .errors import PlanFileRefused
-from .plan import OPERATIONS, Plan
+from .plan import OPERATIONS, Plan, PlanSource
 
 if TYPE_CHECKING:
     from ..client import SubprojectsClient
@@ -568,15 +568,14 @@ def _checked_plan(document: dict[str, Any]) -> Plan:
     }
     if document["needs"] != needs:
         _fail("needs", f"says {document['needs']!r}, but its changes need {needs}"[:300])
-    plan.project_id = _text(document["project_id"], "project_id")
-    api_url = _text(document["api_url"], "api_url")
-    plan.api_url = _ruled(check_url, api_url, "api_url")
+    project_id = _text(document["project_id"], "project_id")
+    api_url = _ruled(check_url, _text(document["api_url"], "api_url"), "api_url")
     version = document["api_version"]
     if version not in API_VERSIONS:
         _fail("api_version", f"must be one of {list(API_VERSIONS)}, got {version!r}"[:200])
-    plan.api_version = version
-    plan.made_at = _time(document["made_at"], "made_at")
-    plan.made_by = _text(document["made_by"], "made_by", optional=True)
+    made_at = _time(document["made_at"], "made_at")
+    made_by = _text(document["made_by"], "made_by", optional=True)
+    plan.source = PlanSource(project_id, api_url, version, made_at, made_by)
     return plan
 
 
