@@ -1,4 +1,4 @@
-"""Moving a history into another store: `sinch-notebook history copy --from PATH --to URL`.
+"""Moving a history into another store (the command line's `history copy` calls this).
 
 Every snapshot of the source is stored again in the target, oldest first, with its own time,
 project, API URL and records, so the target's versions are built by the target's own rules

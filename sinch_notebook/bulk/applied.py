@@ -1,4 +1,4 @@
-"""`sn.applied_plans()` / `%sinch applied`: the saved plans applied through the team's store
+"""The saved plans applied through the team's store
 (`SINCH_JOURNAL=store`), who applied each, when, and what its journal says now."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ file beside the notebook, under a name `store:journal-<time>-<random>` (or, for 
 - `sn.resume("store:journal-...")` continues it from any machine that reaches the store;
 - a saved plan is claimed in the store by the digest of its file's bytes (a unique key): the
   same plan file, wherever it was copied, is applied once for the whole team;
-- `sn.applied_plans()` / `%sinch applied` list who applied which plan, when, with the counts.
+- `applied_plans` (bulk/applied.py) lists who applied which plan, when, with the counts.
 
 Each record is one autocommitted INSERT (durable before the next request, as a journal file's
 fsync), read back in order as the same JSON lines a file holds, so `read_journal` checks both
