@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -215,9 +216,14 @@ def test_the_grid_reads_well_light_and_dark_and_holds_only_a_window(
     expect(first.locator("td").first).to_have_text("Aardvark Labels Ltd", timeout=SLOW)
     labels = first.locator("td").nth(1)
     expect(labels).to_contain_text("contract=msa-2026-renewal-pending")
+    # The columns settle once the page has measured them: wait for the row's final layout.
+    wrapped = "(td) => td.getBoundingClientRect().height > 40"
+    deadline = time.monotonic() + 15
+    while not labels.evaluate(wrapped) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     fits = labels.evaluate("(td) => td.scrollHeight <= td.clientHeight + 1")
     assert fits, "the label set is cut"
-    assert labels.evaluate("(td) => td.getBoundingClientRect().height") > 40  # wrapped, shown
+    assert labels.evaluate(wrapped), "the four-line label set is not wrapped"  # wrapped, shown
     screenshot(page, "datagrid-light-browse")
 
     # -- a column resized by dragging its edge (and no sort from that drag) ----------------------
